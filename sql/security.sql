@@ -1,0 +1,97 @@
+-- Row-level security and grants (README "Security").
+--
+-- Who is calling: auth.uid() where Supabase's auth schema provides it, otherwise the
+-- same value read from the PostgREST settings request.jwt.claims (->>'sub') or the
+-- older request.jwt.claim.sub. The policies are the same on Supabase and on plain
+-- Postgres; on plain Postgres, grant your app role privileges and set
+-- request.jwt.claims (or use a role with BYPASSRLS / the owner for trusted jobs).
+CREATE FUNCTION _personality_current_user_id() RETURNS uuid
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    v text;
+BEGIN
+    IF to_regprocedure('auth.uid()') IS NOT NULL THEN
+        BEGIN
+            EXECUTE 'SELECT auth.uid()::text' INTO v;
+        EXCEPTION WHEN OTHERS THEN
+            v := NULL;  -- a malformed token identifies nobody
+        END;
+    ELSE
+        v := nullif(current_setting('request.jwt.claim.sub', true), '');
+        IF v IS NULL THEN
+            BEGIN
+                v := nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub';
+            EXCEPTION WHEN OTHERS THEN
+                v := NULL;
+            END;
+        END IF;
+    END IF;
+    IF v ~* '^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$' THEN
+        RETURN v::uuid;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION _personality_current_user_id() IS
+  'The calling user''s id for row-level security: auth.uid() when it exists (Supabase), else request.jwt.claims->>''sub'' or request.jwt.claim.sub; NULL when there is none or it is not a uuid.';
+
+ALTER TABLE personality_profiles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE personality_gift_mappings ENABLE ROW LEVEL SECURITY;
+ALTER TABLE personality_assessment_history ENABLE ROW LEVEL SECURITY;
+ALTER TABLE personality_recommendations ENABLE ROW LEVEL SECURITY;
+
+-- (SELECT ...) makes the planner evaluate the user id once per statement, not per row.
+CREATE POLICY personality_profiles_select_own ON personality_profiles
+    FOR SELECT USING (user_id = (SELECT _personality_current_user_id()));
+CREATE POLICY personality_profiles_delete_own ON personality_profiles
+    FOR DELETE USING (user_id = (SELECT _personality_current_user_id()));
+COMMENT ON POLICY personality_profiles_select_own ON personality_profiles IS
+  'A user reads only their own profile.';
+COMMENT ON POLICY personality_profiles_delete_own ON personality_profiles IS
+  'A user may delete their own profile (right to erasure). Users do not insert or update profiles directly.';
+
+CREATE POLICY personality_assessment_history_select_own ON personality_assessment_history
+    FOR SELECT USING (user_id = (SELECT _personality_current_user_id()));
+CREATE POLICY personality_assessment_history_delete_own ON personality_assessment_history
+    FOR DELETE USING (user_id = (SELECT _personality_current_user_id()));
+COMMENT ON POLICY personality_assessment_history_select_own ON personality_assessment_history IS
+  'A user reads only their own assessment history.';
+COMMENT ON POLICY personality_assessment_history_delete_own ON personality_assessment_history IS
+  'A user may delete their own assessment history (right to erasure).';
+
+CREATE POLICY personality_recommendations_select_own ON personality_recommendations
+    FOR SELECT USING (user_id = (SELECT _personality_current_user_id()));
+CREATE POLICY personality_recommendations_update_own ON personality_recommendations
+    FOR UPDATE USING (user_id = (SELECT _personality_current_user_id()))
+    WITH CHECK (user_id = (SELECT _personality_current_user_id()));
+COMMENT ON POLICY personality_recommendations_select_own ON personality_recommendations IS
+  'A user reads only their own recommendations.';
+COMMENT ON POLICY personality_recommendations_update_own ON personality_recommendations IS
+  'A user may update their own recommendations; column grants limit this to the interaction columns (is_shown, shown_at, is_swiped, swipe_direction, interacted_at, is_purchased).';
+
+CREATE POLICY personality_gift_mappings_select_all ON personality_gift_mappings
+    FOR SELECT USING (true);
+COMMENT ON POLICY personality_gift_mappings_select_all ON personality_gift_mappings IS
+  'Gift mappings are public reference data. There is no write policy: only the owner and roles with BYPASSRLS (service_role) write them.';
+
+-- Supabase's API roles, where they exist. The install must not fail where they don't.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
+        GRANT SELECT ON personality_gift_mappings TO anon;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
+        GRANT SELECT ON personality_gift_mappings TO authenticated;
+        GRANT SELECT, DELETE ON personality_profiles, personality_assessment_history TO authenticated;
+        GRANT SELECT ON personality_recommendations TO authenticated;
+        GRANT UPDATE (is_shown, shown_at, is_swiped, swipe_direction, interacted_at, is_purchased)
+            ON personality_recommendations TO authenticated;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
+        GRANT SELECT, INSERT, UPDATE, DELETE ON personality_profiles, personality_gift_mappings,
+            personality_assessment_history, personality_recommendations TO service_role;
+    END IF;
+END;
+$$;

@@ -1,0 +1,32 @@
+//! personality_ext: personality-driven gift recommendations inside PostgreSQL.
+//!
+//! This file is the table of contents. The maths lives in the pgrx-free crate
+//! `personality_core` (core/); the modules here are the thin SQL layer.
+//! Hand-written DDL is in sql/, wired in dependency order below.
+
+::pgrx::pg_module_magic!(name, version);
+
+// The seed's four tables and indexes, created before anything else.
+::pgrx::extension_sql_file!("../sql/schema.sql", name = "schema", bootstrap);
+// Foreign keys to the host's profiles/products, added when those exist.
+::pgrx::extension_sql_file!("../sql/host_link.sql", name = "host_link", requires = ["schema"]);
+// Row-level security and grants for Supabase's roles.
+::pgrx::extension_sql_file!("../sql/security.sql", name = "security", requires = ["schema"]);
+// Default gift mappings and their survival across dump/restore.
+::pgrx::extension_sql_file!("../sql/gift_mappings.sql", name = "gift_mappings", requires = ["schema"]);
+// Link to the host tables now, or warn what is missing.
+::pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
+
+#[cfg(any(test, feature = "pg_test"))]
+mod tests;
+
+/// Required by `cargo pgrx test`.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    #[must_use]
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}

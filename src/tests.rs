@@ -1,0 +1,47 @@
+//! In-database tests (`cargo pgrx test`): run inside a real backend, each in a
+//! transaction that is rolled back.
+
+
+#[pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    #[pg_test]
+    fn installs_the_four_seed_tables() {
+        let n = Spi::get_one::<i64>(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind = 'r' AND c.relname IN ('personality_profiles', \
+             'personality_gift_mappings', 'personality_assessment_history', \
+             'personality_recommendations')",
+        );
+        assert_eq!(n, Ok(Some(4)));
+    }
+
+    #[pg_test]
+    fn seeds_one_mapping_per_trait() {
+        let n = Spi::get_one::<i64>(
+            "SELECT count(DISTINCT personality_type) FROM personality_gift_mappings \
+             WHERE personality_type IN ('adventurous','intellectual','practical','creative','social')",
+        );
+        assert_eq!(n, Ok(Some(5)));
+    }
+
+    #[pg_test]
+    fn rls_is_enabled_on_every_table() {
+        let n = Spi::get_one::<i64>(
+            "SELECT count(*) FROM pg_class WHERE relrowsecurity AND relname LIKE 'personality\\_%'",
+        );
+        assert_eq!(n, Ok(Some(5)));
+    }
+
+    #[pg_test]
+    fn links_foreign_keys_once_host_tables_appear() {
+        // The test database has no host tables: the extension installed in deferred mode.
+        Spi::run("CREATE TABLE public.profiles (id uuid PRIMARY KEY)").unwrap();
+        Spi::run("CREATE TABLE public.products (id uuid PRIMARY KEY)").unwrap();
+        let linked = Spi::get_one::<i64>(
+            "SELECT count(*) FROM personality_host_status() WHERE status = 'linked'",
+        );
+        assert_eq!(linked, Ok(Some(4)));
+    }
+}
