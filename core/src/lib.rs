@@ -1,4 +1,7 @@
 //! Pure maths of personality_ext. Nothing here knows about Postgres, so plain
 //! `cargo test -p personality_core`, property tests and fuzzers reach all of it.
 
+pub mod learning;
+pub mod quiz;
+pub mod scoring;
 pub mod traits;

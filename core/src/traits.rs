@@ -42,6 +42,45 @@ impl Trait {
     }
 }
 
+/// Five trait values in the order of [`ALL`] (scores 0..100, or affinities 0..1).
+pub type Vector = [f64; 5];
+
+/// How close to the top score (in points, on the 0..100 scale) another trait must be
+/// to count as a secondary type.
+pub const SECONDARY_MARGIN: f64 = 15.0;
+/// At most this many secondary types are reported.
+pub const MAX_SECONDARY: usize = 2;
+
+/// Traits ranked by score, highest first; ties keep the seed's order
+/// (adventurous, intellectual, practical, creative, social), so ranking is deterministic.
+/// NaN ranks last.
+pub fn ranked(scores: &Vector) -> [Trait; 5] {
+    let mut out = ALL;
+    out.sort_by(|a, b| {
+        let (x, y) = (scores[a.index()], scores[b.index()]);
+        let x = if x.is_nan() { f64::NEG_INFINITY } else { x };
+        let y = if y.is_nan() { f64::NEG_INFINITY } else { y };
+        y.partial_cmp(&x)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.index().cmp(&b.index()))
+    });
+    out
+}
+
+/// The primary type (top score) and the secondary types: the other traits within
+/// [`SECONDARY_MARGIN`] points of the top, best first, at most [`MAX_SECONDARY`].
+pub fn primary_and_secondary(scores: &Vector) -> (Trait, Vec<Trait>) {
+    let order = ranked(scores);
+    let top = scores[order[0].index()];
+    let secondary = order[1..]
+        .iter()
+        .copied()
+        .filter(|t| top - scores[t.index()] <= SECONDARY_MARGIN)
+        .take(MAX_SECONDARY)
+        .collect();
+    (order[0], secondary)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,5 +92,19 @@ mod tests {
             assert_eq!(ALL[t.index()], t);
         }
         assert_eq!(Trait::from_name("behavioral_consistency"), None);
+    }
+
+    #[test]
+    fn ties_follow_seed_order() {
+        let (p, s) = primary_and_secondary(&[50.0; 5]);
+        assert_eq!(p, Trait::Adventurous);
+        assert_eq!(s, vec![Trait::Intellectual, Trait::Practical]);
+    }
+
+    #[test]
+    fn secondary_only_within_margin() {
+        let (p, s) = primary_and_secondary(&[10.0, 20.0, 90.0, 80.0, 74.0]);
+        assert_eq!(p, Trait::Practical);
+        assert_eq!(s, vec![Trait::Creative]);
     }
 }
