@@ -28,6 +28,7 @@ COMMENT ON FUNCTION _personality_is_seed_mapping(uuid) IS
 
 CREATE FUNCTION _personality_gift_mappings_restore() RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER  -- writers of mappings (service_role) need not write the bookkeeping table
 SET search_path = pg_catalog
 AS $$
 BEGIN
@@ -68,6 +69,7 @@ COMMENT ON TRIGGER personality_gift_mappings_restore ON personality_gift_mapping
 
 CREATE FUNCTION _personality_gift_mappings_forget() RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER  -- writers of mappings (service_role) need not write the bookkeeping table
 SET search_path = pg_catalog
 AS $$
 BEGIN

@@ -1,1 +1,145 @@
-//! Shared helpers for the integration tests live in tests/client/tests/common.
+//! Helpers for the client-side integration tests of personality_ext: a real server
+//! (started by scripts/test.sh, found through PERSONALITY_IT_HOST / _PORT), fresh
+//! databases per test, Supabase-like roles, and the host schema fixtures.
+use postgres::{Client, Config, NoTls};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::{Arc, Mutex, Once};
+
+pub const PGBIN: &str = "/usr/lib/postgresql/15/bin";
+
+pub fn host() -> String {
+    std::env::var("PERSONALITY_IT_HOST").unwrap_or_else(|_| "/tmp".into())
+}
+
+pub fn port() -> u16 {
+    std::env::var("PERSONALITY_IT_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(5432)
+}
+
+pub fn root() -> PathBuf {
+    std::env::var("PERSONALITY_IT_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
+}
+
+pub fn fixture(name: &str) -> String {
+    let p = root().join("tests/fixtures").join(name);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()))
+}
+
+pub fn config(db: &str, user: &str) -> Config {
+    let mut c = Config::new();
+    c.host(&host()).port(port()).dbname(db).user(user);
+    c
+}
+
+pub fn connect(db: &str, user: &str) -> Client {
+    config(db, user)
+        .connect(NoTls)
+        .unwrap_or_else(|e| panic!("connect to {db} as {user}: {e}"))
+}
+
+/// A connection that records every NOTICE/WARNING the server sends.
+pub fn connect_with_notices(db: &str, user: &str) -> (Client, Arc<Mutex<Vec<String>>>) {
+    let notices = Arc::new(Mutex::new(Vec::new()));
+    let sink = notices.clone();
+    let client = config(db, user)
+        .notice_callback(move |n| {
+            if let Ok(mut v) = sink.lock() {
+                v.push(format!("{}: {}", n.severity(), n.message()));
+            }
+        })
+        .connect(NoTls)
+        .unwrap_or_else(|e| panic!("connect to {db} as {user}: {e}"));
+    (client, notices)
+}
+
+static ROLES: Once = Once::new();
+
+/// Supabase's roles, as Supabase has them: anon and authenticated are switched to by
+/// the login role `authenticator` (like PostgREST does), service_role bypasses RLS.
+pub fn ensure_roles() {
+    ROLES.call_once(|| {
+        let mut c = connect("postgres", "postgres");
+        c.batch_execute(
+            "DO $$ BEGIN
+               IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
+                 CREATE ROLE anon NOLOGIN NOINHERIT; END IF;
+               IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
+                 CREATE ROLE authenticated NOLOGIN NOINHERIT; END IF;
+               IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
+                 CREATE ROLE service_role NOLOGIN NOINHERIT BYPASSRLS; END IF;
+               IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticator') THEN
+                 CREATE ROLE authenticator LOGIN NOINHERIT; END IF;
+               GRANT anon, authenticated, service_role TO authenticator;
+             END $$;",
+        )
+        .expect("creating roles");
+    });
+}
+
+/// A fresh database `name` with the host schema, `products` sample products and
+/// `users` sample users; the extension is created when `with_extension`.
+pub fn fresh_db(name: &str, products: i32, users: i32, with_extension: bool) -> Client {
+    ensure_roles();
+    let mut admin = connect("postgres", "postgres");
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .expect("drop database");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("create database");
+    let mut c = connect(name, "postgres");
+    c.batch_execute(&fixture("host_schema.sql"))
+        .expect("host schema");
+    c.batch_execute("GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role")
+        .expect("grant usage");
+    let sample = fixture("sample_data.sql")
+        .replace(":products", &products.to_string())
+        .replace(":users", &users.to_string());
+    c.batch_execute(&sample).expect("sample data");
+    if with_extension {
+        c.batch_execute("CREATE EXTENSION personality_ext")
+            .expect("create extension");
+    }
+    c
+}
+
+pub fn drop_db(name: &str) {
+    let mut admin = connect("postgres", "postgres");
+    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+}
+
+/// Runs a PostgreSQL client program (pg_dump, pg_restore, ...) against the test server.
+pub fn run_pg_tool(tool: &str, args: &[&str]) -> std::process::Output {
+    let out = Command::new(format!("{PGBIN}/{tool}"))
+        .args(["-h", &host(), "-p", &port().to_string(), "-U", "postgres"])
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running {tool}: {e}"));
+    out
+}
+
+/// The SQLSTATE of a failed statement, or "ok".
+pub fn sqlstate<T>(r: &Result<T, postgres::Error>) -> String {
+    match r {
+        Ok(_) => "ok".into(),
+        Err(e) => e
+            .code()
+            .map(|c| c.code().to_string())
+            .unwrap_or_else(|| format!("no sqlstate: {e}")),
+    }
+}
+
+/// User ids of the sample users (tests/fixtures/sample_data.sql).
+pub fn user_id(n: u32) -> String {
+    format!("00000000-0000-4000-d000-{n:012}")
+}
+
+/// Product ids of the sample products.
+pub fn product_id(n: u32) -> String {
+    format!("00000000-0000-4000-c000-{n:012}")
+}
