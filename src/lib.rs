@@ -9,13 +9,41 @@
 // The seed's four tables and indexes, created before anything else.
 ::pgrx::extension_sql_file!("../sql/schema.sql", name = "schema", bootstrap);
 // Foreign keys to the host's profiles/products, added when those exist.
-::pgrx::extension_sql_file!("../sql/host_link.sql", name = "host_link", requires = ["schema"]);
+::pgrx::extension_sql_file!(
+    "../sql/host_link.sql",
+    name = "host_link",
+    requires = ["schema"]
+);
 // Row-level security and grants for Supabase's roles.
-::pgrx::extension_sql_file!("../sql/security.sql", name = "security", requires = ["schema"]);
+::pgrx::extension_sql_file!(
+    "../sql/security.sql",
+    name = "security",
+    requires = ["schema"]
+);
 // Default gift mappings and their survival across dump/restore.
-::pgrx::extension_sql_file!("../sql/gift_mappings.sql", name = "gift_mappings", requires = ["schema"]);
+::pgrx::extension_sql_file!(
+    "../sql/gift_mappings.sql",
+    name = "gift_mappings",
+    requires = ["schema"]
+);
+// The quiz's question bank (default questions survive dump/restore like mappings).
+::pgrx::extension_sql_file!(
+    "../sql/quiz.sql",
+    name = "quiz",
+    requires = ["gift_mappings"]
+);
+// personality_assess(): scoring, profile upsert and history in one call.
+::pgrx::extension_sql_file!(
+    "../sql/assess.sql",
+    name = "assess",
+    requires = ["security", "quiz"]
+);
 // Link to the host tables now, or warn what is missing.
 ::pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
+
+mod errors;
+mod jsonb;
+mod quiz;
 
 #[cfg(any(test, feature = "pg_test"))]
 mod tests;

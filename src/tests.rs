@@ -1,7 +1,6 @@
 //! In-database tests (`cargo pgrx test`): run inside a real backend, each in a
 //! transaction that is rolled back.
 
-
 #[pg_schema]
 mod tests {
     use pgrx::prelude::*;
@@ -31,7 +30,7 @@ mod tests {
         let n = Spi::get_one::<i64>(
             "SELECT count(*) FROM pg_class WHERE relrowsecurity AND relname LIKE 'personality\\_%'",
         );
-        assert_eq!(n, Ok(Some(5)));
+        assert_eq!(n, Ok(Some(6)));
     }
 
     #[pg_test]

@@ -319,6 +319,8 @@ pub fn learn(p: &Profile, affinities: &Vector, d: Direction, rate: f64) -> Outco
 }
 
 #[cfg(test)]
+// Indexing by trait position reads more clearly than zipped iterators here.
+#[allow(clippy::needless_range_loop)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -4,7 +4,8 @@
 use personality_it::*;
 use postgres::Client;
 
-const TABLES: [&str; 5] = [
+const TABLES: [&str; 6] = [
+    "personality_quiz_questions",
     "personality_profiles",
     "personality_gift_mappings",
     "personality_assessment_history",

@@ -1,0 +1,141 @@
+-- personality_assess(): the whole assessment in one call (README "The quiz").
+--
+-- It is SECURITY DEFINER because users cannot write personality_profiles or the
+-- history directly (security.sql), so it decides itself who may assess whom:
+-- a trusted caller (superuser, a role with BYPASSRLS such as Supabase's service_role,
+-- or the owner of the personality tables) may assess anyone; anyone else only the user
+-- id of their own token (auth.uid() / request.jwt.claims), else SQLSTATE 42501.
+
+-- The role that called us: inside a SECURITY DEFINER function current_user is the
+-- owner, but the 'role' setting still says what SET ROLE chose (PostgREST sets it).
+CREATE FUNCTION _personality_calling_role() RETURNS name
+LANGUAGE sql STABLE
+SET search_path = pg_catalog
+AS $$
+    SELECT CASE WHEN current_setting('role') IN ('none', '') THEN session_user
+                ELSE current_setting('role')::name END
+$$;
+COMMENT ON FUNCTION _personality_calling_role() IS
+  'Internal: the role that called a SECURITY DEFINER function of the extension (the SET ROLE role, else the session user).';
+
+CREATE FUNCTION _personality_caller_is_trusted() RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog
+AS $$
+    SELECT coalesce(r.rolsuper OR r.rolbypassrls
+                    OR pg_has_role(r.oid, c.relowner, 'USAGE'), false)
+      FROM pg_roles r, pg_class c
+     WHERE r.rolname = @extschema@._personality_calling_role()
+       AND c.oid = '@extschema@.personality_profiles'::regclass
+$$;
+COMMENT ON FUNCTION _personality_caller_is_trusted() IS
+  'Internal: true when the calling role may act for any user (superuser, BYPASSRLS such as service_role, or a member of the owner of the personality tables).';
+
+-- Raises 42501 unless the caller may act for p_user_id.
+CREATE FUNCTION _personality_authorize(p_user_id uuid, p_action text) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    v_uid uuid;
+BEGIN
+    IF @extschema@._personality_caller_is_trusted() THEN
+        RETURN;
+    END IF;
+    v_uid := @extschema@._personality_current_user_id();
+    IF v_uid IS NULL THEN
+        RAISE EXCEPTION 'permission denied to % for user %: no signed-in user', p_action, p_user_id
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Sign in (auth.uid() / request.jwt.claims must carry the user id), or call as service_role.';
+    ELSIF p_user_id IS DISTINCT FROM v_uid THEN
+        RAISE EXCEPTION 'permission denied to % for user %', p_action, p_user_id
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'A user can only act for themselves; service_role can act for anyone.';
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION _personality_authorize(uuid, text) IS
+  'Internal: raises 42501 unless the calling role is trusted or its signed-in user id equals p_user_id.';
+
+CREATE FUNCTION personality_assess(
+    p_user_id uuid,
+    p_responses jsonb,
+    p_completion_time_seconds int DEFAULT NULL,
+    p_trigger text DEFAULT 'initial'
+) RETURNS personality_profiles
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    v_prev @extschema@.personality_profiles;
+    v_a jsonb;
+    v_profile @extschema@.personality_profiles;
+BEGIN
+    IF p_user_id IS NULL THEN
+        RAISE EXCEPTION 'user id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM @extschema@._personality_authorize(p_user_id, 'assess');
+
+    -- Serialize with the swipe trigger and concurrent assessments of the same user.
+    PERFORM pg_advisory_xact_lock(hashtextextended('personality_ext:' || p_user_id::text, 0));
+    SELECT * INTO v_prev FROM @extschema@.personality_profiles WHERE user_id = p_user_id;
+
+    -- Validates answers and trigger (22023, nothing written) and computes every field.
+    v_a := @extschema@._personality_assessment(
+        p_responses, p_completion_time_seconds, p_trigger,
+        CASE WHEN v_prev.id IS NULL THEN NULL ELSE to_jsonb(v_prev) END);
+
+    INSERT INTO @extschema@.personality_profiles AS p (
+        user_id, primary_type, secondary_types, personality_scores, confidence_level,
+        quiz_responses, assessment_method, total_questions_answered, feature_vector,
+        clustering_segment, version, updated_at, last_assessment_at)
+    VALUES (
+        p_user_id, v_a->>'primary_type',
+        ARRAY(SELECT jsonb_array_elements_text(v_a->'secondary_types')),
+        v_a->'personality_scores', (v_a->>'confidence_level')::numeric,
+        p_responses, v_a->>'assessment_method', (v_a->>'total_questions_answered')::int,
+        v_a->'feature_vector', v_a->>'clustering_segment', '1.0', now(), now())
+    ON CONFLICT (user_id) DO UPDATE SET
+        primary_type = EXCLUDED.primary_type,
+        secondary_types = EXCLUDED.secondary_types,
+        personality_scores = EXCLUDED.personality_scores,
+        confidence_level = EXCLUDED.confidence_level,
+        quiz_responses = EXCLUDED.quiz_responses,
+        assessment_method = EXCLUDED.assessment_method,
+        total_questions_answered = EXCLUDED.total_questions_answered,
+        feature_vector = EXCLUDED.feature_vector,
+        clustering_segment = EXCLUDED.clustering_segment,
+        version = EXCLUDED.version,
+        updated_at = now(),
+        last_assessment_at = now()
+    RETURNING * INTO v_profile;
+
+    INSERT INTO @extschema@.personality_assessment_history (
+        user_id, assessment_data, personality_scores, primary_type, assessment_trigger,
+        questions_answered, completion_time_seconds, assessment_quality_score,
+        user_swipes_count, behavioral_consistency)
+    VALUES (
+        p_user_id,
+        jsonb_build_object('responses', p_responses, 'result', v_a->'quiz',
+                           'assessment_method', v_a->>'assessment_method'),
+        v_a->'personality_scores', v_a->>'primary_type', v_a->>'assessment_trigger',
+        (v_a->>'total_questions_answered')::int, p_completion_time_seconds,
+        (v_a->>'assessment_quality_score')::numeric,
+        coalesce((v_a->>'user_swipes_count')::int, 0),
+        (v_a->>'behavioral_consistency')::numeric);
+
+    RETURN v_profile;
+END;
+$$;
+COMMENT ON FUNCTION personality_assess(uuid, jsonb, int, text) IS
+  'Scores a quiz ({question_id: option value}) for a user and, in one transaction, upserts their personality profile and appends an assessment history row. A retaken quiz is blended with what swipes taught (weight n/(n+20), n = informative swipes). Users may assess only themselves (42501 otherwise); service_role anyone. Triggers: initial, periodic, behavior_change, retake, manual. Example: SELECT * FROM personality_assess(auth.uid(), ''{"q01": "..."}'', 240);';
+
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
+        REVOKE EXECUTE ON FUNCTION personality_assess(uuid, jsonb, int, text) FROM PUBLIC;
+        GRANT EXECUTE ON FUNCTION personality_assess(uuid, jsonb, int, text) TO authenticated, service_role;
+    END IF;
+END;
+$$;

@@ -1,0 +1,203 @@
+//! SQL layer of the quiz (maths in personality_core::quiz): scoring a user's answers
+//! against the question bank, and the computed fields of an assessment that
+//! personality_assess() (sql/assess.sql) writes.
+use crate::errors::{raise, SqlError};
+use personality_core::quiz::{self, Question, QuizError};
+use personality_core::traits::{Trait, Vector, ALL};
+use pgrx::prelude::*;
+use pgrx::JsonB;
+use serde_json::{json, Value};
+
+fn quiz_error(e: QuizError) -> ! {
+    let mut err = SqlError::new("22023", e.message().to_string());
+    if let Some(h) = e.hint() {
+        err = err.hint(h.to_string());
+    }
+    raise(err)
+}
+
+/// The question bank as the caller can see it (RLS: readable by everyone).
+fn load_bank() -> Vec<Question> {
+    let rows = Spi::connect(|client| {
+        let table = client.select(
+            "SELECT question_id, options, is_active FROM personality_quiz_questions \
+             ORDER BY sort_order NULLS LAST, question_id",
+            None,
+            &[],
+        )?;
+        let mut out = Vec::new();
+        for row in table {
+            let id: Option<String> = row.get(1)?;
+            let options: Option<JsonB> = row.get(2)?;
+            let active: Option<bool> = row.get(3)?;
+            out.push((id.unwrap_or_default(), options.map(|j| j.0), active));
+        }
+        Ok::<_, pgrx::spi::Error>(out)
+    });
+    let rows = match rows {
+        Ok(r) => r,
+        Err(e) => raise(SqlError::new(
+            "55000",
+            format!("cannot read the quiz questions: {e}"),
+        )),
+    };
+    let mut bank = Vec::with_capacity(rows.len());
+    for (id, options, active) in rows {
+        let options = match quiz::parse_options(&options.unwrap_or(Value::Null)) {
+            Ok(o) => o,
+            Err(msg) => raise(
+                SqlError::new(
+                    "22023",
+                    format!("quiz question \"{id}\" has invalid options: {msg}"),
+                )
+                .hint("fix the row in personality_quiz_questions or set is_active = false"),
+            ),
+        };
+        bank.push(Question {
+            id,
+            options,
+            active: active.unwrap_or(true),
+        });
+    }
+    bank
+}
+
+fn score(responses: Option<JsonB>, completion: Option<i32>) -> quiz::QuizResult {
+    let Some(JsonB(responses)) = responses else {
+        raise(
+            SqlError::new("22023", "quiz responses must be a JSON object, got NULL")
+                .hint("send {\"question_id\": \"option value\", ...}"),
+        )
+    };
+    let answers = quiz::responses_from_json(&responses).unwrap_or_else(|e| quiz_error(e));
+    let bank = load_bank();
+    quiz::score(&bank, &answers, completion).unwrap_or_else(|e| quiz_error(e))
+}
+
+/// Scores quiz answers `{question_id: option value}` against the active questions.
+///
+/// ```sql
+/// SELECT personality_score_quiz('{"q01": "new_trail", "q02": "..."}');
+/// ```
+#[pg_extern(stable, parallel_safe)]
+#[search_path(@extschema@, pg_catalog)]
+fn personality_score_quiz(
+    p_responses: Option<JsonB>,
+    p_completion_time_seconds: default!(Option<i32>, "NULL"),
+) -> JsonB {
+    JsonB(score(p_responses, p_completion_time_seconds).to_json())
+}
+
+fn vector_from(scores: Option<&Value>) -> Option<Vector> {
+    let obj = scores?.as_object()?;
+    let mut v = [0.0; 5];
+    let mut any = false;
+    for t in ALL {
+        if let Some(x) = obj.get(t.name()).and_then(value_f64) {
+            v[t.index()] = x;
+            any = true;
+        }
+    }
+    any.then_some(v)
+}
+
+fn value_f64(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn names(ts: &[Trait]) -> Vec<&'static str> {
+    ts.iter().map(|t| t.name()).collect()
+}
+
+/// Internal: everything personality_assess() writes, computed from the answers and
+/// the user's previous profile row (to_jsonb of it, or NULL).
+#[pg_extern(stable, parallel_safe)]
+#[search_path(@extschema@, pg_catalog)]
+fn _personality_assessment(
+    p_responses: Option<JsonB>,
+    p_completion_time_seconds: Option<i32>,
+    p_trigger: Option<&str>,
+    p_previous: Option<JsonB>,
+) -> JsonB {
+    let trigger = quiz::validate_trigger(p_trigger.unwrap_or("")).unwrap_or_else(|e| quiz_error(e));
+    if matches!(p_completion_time_seconds, Some(t) if t < 0) {
+        raise(SqlError::new(
+            "22023",
+            "completion time must not be negative",
+        ));
+    }
+    let result = score(p_responses, p_completion_time_seconds);
+    let previous = p_previous.map(|j| j.0);
+    let prev_scores_json = previous.as_ref().and_then(|p| p.get("personality_scores"));
+    let prev_scores = vector_from(prev_scores_json);
+    let prev_obj = prev_scores_json.and_then(Value::as_object);
+    let evidence = prev_obj
+        .and_then(|o| o.get("behavior_evidence"))
+        .and_then(value_f64)
+        .unwrap_or(0.0)
+        .max(0.0);
+    let informative = prev_obj
+        .and_then(|o| o.get("behavior_informative"))
+        .and_then(value_f64)
+        .unwrap_or(0.0)
+        .clamp(0.0, u32::MAX as f64) as u32;
+    let has_behavior = evidence > 0.0;
+
+    // A retaken quiz keeps what swipes taught: blend toward the current scores with
+    // the weight of the informative swipes (quiz::blend).
+    let scores = match prev_scores {
+        Some(prev) if has_behavior => quiz::blend(&result.scores, &prev, informative),
+        _ => result.scores,
+    };
+    let (primary, secondary) = personality_core::traits::primary_and_secondary(&scores);
+    let mut scores_json = quiz::scores_json(&scores);
+    if let (Some(obj), Some(prev)) = (scores_json.as_object_mut(), prev_obj) {
+        for key in [
+            "behavioral_consistency",
+            "behavior_evidence",
+            "behavior_informative",
+        ] {
+            if let Some(v) = prev.get(key) {
+                obj.insert(key.to_string(), v.clone());
+            }
+        }
+    }
+    let prev_confidence = previous
+        .as_ref()
+        .and_then(|p| p.get("confidence_level"))
+        .and_then(value_f64);
+    let confidence = match prev_confidence {
+        Some(c) if has_behavior => {
+            let w = f64::from(informative) / (f64::from(informative) + quiz::BLEND_HALF_EVIDENCE);
+            ((1.0 - w) * result.confidence + w * c).clamp(0.0, 1.0)
+        }
+        _ => result.confidence,
+    };
+    let fv = quiz::feature_vector(&scores);
+    let mut fv_json = serde_json::Map::new();
+    for t in ALL {
+        fv_json.insert(
+            t.name().into(),
+            json!((fv[t.index()] * 10000.0).round() / 10000.0),
+        );
+    }
+    JsonB(json!({
+        "quiz": result.to_json(),
+        "personality_scores": scores_json,
+        "primary_type": primary.name(),
+        "secondary_types": names(&secondary),
+        "confidence_level": (confidence * 100.0).round() / 100.0,
+        "assessment_method": if has_behavior { "hybrid" } else { "quiz" },
+        "total_questions_answered": result.questions_answered,
+        "feature_vector": Value::Object(fv_json),
+        "clustering_segment": quiz::clustering_segment(&scores),
+        "assessment_quality_score": result.quality,
+        "behavioral_consistency": prev_scores.map(|p| quiz::consistency(&p, &scores)),
+        "user_swipes_count": evidence as i64,
+        "assessment_trigger": trigger,
+    }))
+}
