@@ -9,6 +9,15 @@ BEGIN
       INTO v_missing
       FROM @extschema@.personality_host_status()
      WHERE status <> 'linked';
+    -- The seed's trigger on swipes, when the host has a swipes table.
+    IF @extschema@._personality_host_table('swipes') IS NOT NULL THEN
+        BEGIN
+            PERFORM @extschema@.personality_attach_behavior(@extschema@._personality_host_table('swipes'));
+        EXCEPTION WHEN undefined_column THEN
+            RAISE WARNING 'personality_ext: not learning from table swipes: %', SQLERRM
+                USING HINT = 'SELECT personality_attach_behavior(''swipes'', ''<direction column>'');';
+        END;
+    END IF;
     IF v_missing IS NOT NULL THEN
         RAISE WARNING 'personality_ext: installed without foreign keys to host tables: %', v_missing
             USING DETAIL = 'personality_ext expects the host tables profiles(id uuid primary key) and products(id uuid primary key) in the extension''s schema or in public (or in personality.host_schema).',

@@ -100,6 +100,7 @@ COMMENT ON FUNCTION personality_host_status() IS
 CREATE FUNCTION _personality_link_host(p_strict boolean DEFAULT false)
 RETURNS name[]
 LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER  -- also called from the event trigger, by whoever runs the DDL
 SET search_path = pg_catalog
 AS $$
 DECLARE
@@ -121,6 +122,8 @@ BEGIN
                       HINT = format('Fix %s so that id is a uuid primary key, then CREATE EXTENSION personality_ext again.', r.host_table_found);
         END IF;
     END LOOP;
+    -- The products adapter view, once there are products.
+    PERFORM @extschema@._personality_create_product_features();
     PERFORM set_config('personality.linking', '', true);
     RETURN v_added;
 END;
@@ -141,6 +144,30 @@ $$;
 COMMENT ON FUNCTION personality_link_host() IS
   'Adds any missing foreign keys to the host tables profiles(id) / products(id) now and reports the state of each. Normally not needed: the event trigger personality_link_host_on_ddl does this when the host tables appear.';
 
+-- Triggers on host tables that run our trigger function die with the extension:
+-- their dependency on the function is made automatic ('a'), so DROP EXTENSION removes
+-- them without CASCADE and leaves the tables alone.
+CREATE FUNCTION _personality_adopt_triggers() RETURNS integer
+LANGUAGE sql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+    WITH fixed AS (
+        UPDATE pg_depend d SET deptype = 'a'
+          FROM pg_trigger t
+         WHERE d.classid = 'pg_trigger'::regclass AND d.objid = t.oid
+           AND d.refclassid = 'pg_proc'::regclass AND d.refobjid = t.tgfoid
+           AND d.deptype = 'n'
+           AND t.tgfoid IN (SELECT objid FROM pg_depend e
+                             WHERE e.classid = 'pg_proc'::regclass AND e.deptype = 'e'
+                               AND e.refclassid = 'pg_extension'::regclass
+                               AND e.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'personality_ext'))
+        RETURNING 1)
+    SELECT count(*)::int FROM fixed
+$$;
+COMMENT ON FUNCTION _personality_adopt_triggers() IS
+  'Internal: makes the dependency of host-table triggers on the extension''s trigger functions automatic, so DROP EXTENSION removes those triggers (and nothing else).';
+
 CREATE FUNCTION _personality_link_host_on_ddl() RETURNS event_trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog
@@ -151,6 +178,10 @@ BEGIN
     -- Nothing to do (the common case: one catalog probe), or we are the DDL ourselves.
     IF current_setting('personality.linking', true) = 'on' THEN
         RETURN;
+    END IF;
+    IF tg_tag = 'CREATE TRIGGER' THEN
+        -- e.g. pg_restore re-creating update_personality_from_swipes on the host's table
+        PERFORM @extschema@._personality_adopt_triggers();
     END IF;
     IF (SELECT count(*) FROM pg_constraint
          WHERE contype = 'f'
@@ -180,7 +211,8 @@ COMMENT ON FUNCTION _personality_link_host_on_ddl() IS
   'Internal event trigger function: adds the foreign keys to profiles(id) / products(id) once those host tables exist with a unique id (after a restore, when their primary keys are created).';
 
 CREATE EVENT TRIGGER personality_link_host_on_ddl ON ddl_command_end
-    WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE INDEX', 'CREATE TABLE AS', 'SELECT INTO')
+    WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE INDEX', 'CREATE TABLE AS', 'SELECT INTO',
+                 'CREATE TRIGGER')
     EXECUTE FUNCTION _personality_link_host_on_ddl();
 COMMENT ON EVENT TRIGGER personality_link_host_on_ddl IS
   'Adds the personality tables'' foreign keys to profiles(id) / products(id) when those host tables appear or get their primary key (e.g. during pg_restore).';

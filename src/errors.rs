@@ -22,11 +22,6 @@ impl SqlError {
         }
     }
 
-    pub fn detail(mut self, d: impl Into<String>) -> Self {
-        self.detail = Some(d.into());
-        self
-    }
-
     pub fn hint(mut self, h: impl Into<String>) -> Self {
         self.hint = Some(h.into());
         self
@@ -59,12 +54,4 @@ pub fn raise(e: SqlError) -> ! {
     r.report(PgLogLevel::ERROR);
     // report(ERROR) longjmps away; this line is never reached.
     unreachable!("ereport(ERROR) returned")
-}
-
-/// Unwraps a result, raising its error.
-pub fn or_raise<T>(r: Result<T, SqlError>) -> T {
-    match r {
-        Ok(v) => v,
-        Err(e) => raise(e),
-    }
 }

@@ -20,10 +20,11 @@ pub struct Container {
 pub enum Value<'a> {
     Null,
     Bool(bool),
-    Number(Numeric),
+    /// The number and its display scale (digits after the point as written).
+    Number(Numeric, u32),
     String(&'a str),
-    Array(Container),
-    Object(Container),
+    Array,
+    Object,
 }
 
 impl Value<'_> {
@@ -32,10 +33,10 @@ impl Value<'_> {
         match self {
             Value::Null => "null",
             Value::Bool(_) => "boolean",
-            Value::Number(_) => "number",
+            Value::Number(..) => "number",
             Value::String(_) => "string",
-            Value::Array(_) => "array",
-            Value::Object(_) => "object",
+            Value::Array => "array",
+            Value::Object => "object",
         }
     }
 }
@@ -62,11 +63,6 @@ impl Container {
 
     pub fn is_array(&self) -> bool {
         self.header() & JB_FARRAY != 0 && self.header() & JB_FSCALAR == 0
-    }
-
-    /// A jsonb scalar is stored as a one-element "raw scalar" array.
-    pub fn is_scalar(&self) -> bool {
-        self.header() & JB_FSCALAR != 0
     }
 
     /// Number of elements (array) or pairs (object).
@@ -127,7 +123,10 @@ unsafe fn convert<'a>(v: &pg_sys::JsonbValue) -> Value<'a> {
     match v.type_ {
         pg_sys::jbvType::jbvNull => Value::Null,
         pg_sys::jbvType::jbvBool => Value::Bool(v.val.boolean),
-        pg_sys::jbvType::jbvNumeric => Value::Number(decode_numeric(v.val.numeric)),
+        pg_sys::jbvType::jbvNumeric => {
+            let (n, dscale) = decode_numeric(v.val.numeric);
+            Value::Number(n, dscale)
+        }
         pg_sys::jbvType::jbvString => {
             let s = v.val.string;
             let bytes = std::slice::from_raw_parts(s.val as *const u8, s.len.max(0) as usize);
@@ -139,28 +138,27 @@ unsafe fn convert<'a>(v: &pg_sys::JsonbValue) -> Value<'a> {
                 ptr: v.val.binary.data,
             };
             if c.is_object() {
-                Value::Object(c)
+                Value::Object
             } else {
-                Value::Array(c)
+                Value::Array
             }
         }
-        pg_sys::jbvType::jbvArray => Value::Array(Container {
-            ptr: std::ptr::null_mut(),
-        }),
-        _ => Value::Object(Container {
-            ptr: std::ptr::null_mut(),
-        }),
+        pg_sys::jbvType::jbvArray => Value::Array,
+        _ => Value::Object,
     }
 }
 
 /// # Safety
 /// `n` must point to a valid numeric varlena.
-unsafe fn decode_numeric(n: pg_sys::Numeric) -> Numeric {
+unsafe fn decode_numeric(n: pg_sys::Numeric) -> (Numeric, u32) {
     let v = n as *const pg_sys::varlena;
     let size = pgrx::varsize_any(v);
-    let header = pgrx::varsize_any(v) - pgrx::varsize_any_exhdr(v);
+    let header = size - pgrx::varsize_any_exhdr(v);
     let bytes = std::slice::from_raw_parts((v as *const u8).add(header), size - header);
-    numeric::decode(bytes).unwrap_or(Numeric::NaN)
+    (
+        numeric::decode(bytes).unwrap_or(Numeric::NaN),
+        numeric::display_scale(bytes).unwrap_or(0),
+    )
 }
 
 /// A numeric datum for `units / 10000`, built directly in the short on-disk format.

@@ -26,6 +26,12 @@
     name = "gift_mappings",
     requires = ["schema"]
 );
+// calculate_personality_product_match, a raw C function reading jsonb in place.
+::pgrx::extension_sql_file!(
+    "../sql/scoring.sql",
+    name = "scoring",
+    requires = ["schema"]
+);
 // The quiz's question bank (default questions survive dump/restore like mappings).
 ::pgrx::extension_sql_file!(
     "../sql/quiz.sql",
@@ -38,12 +44,28 @@
     name = "assess",
     requires = ["security", "quiz"]
 );
+// Attaching the swipe trigger; the products adapter view.
+::pgrx::extension_sql_file!(
+    "../sql/behavior.sql",
+    name = "behavior",
+    requires = ["assess", behavior::update_personality_from_behavior]
+);
 // Link to the host tables now, or warn what is missing.
 ::pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
+mod behavior;
 mod errors;
+mod guc;
 mod jsonb;
 mod quiz;
+mod scoring;
+mod subxact;
+
+/// Called once when Postgres loads the library.
+#[pgrx::pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    guc::init();
+}
 
 #[cfg(any(test, feature = "pg_test"))]
 mod tests;

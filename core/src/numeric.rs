@@ -58,6 +58,19 @@ fn word(b: &[u8], i: usize) -> Option<u16> {
     Some(u16::from_ne_bytes([lo, hi]))
 }
 
+/// The display scale (digits after the point as written) of an encoded numeric; 0 for
+/// the special values. Postgres uses it to decide how precisely to divide.
+pub fn display_scale(payload: &[u8]) -> Option<u32> {
+    let header = word(payload, 0)?;
+    Some(if header & NUMERIC_SIGN_MASK == NUMERIC_SPECIAL {
+        0
+    } else if header & NUMERIC_SHORT != 0 {
+        ((header & SHORT_DSCALE_MASK) >> SHORT_DSCALE_SHIFT) as u32
+    } else {
+        (header & 0x3FFF) as u32
+    })
+}
+
 /// Decodes the bytes of a numeric that follow its varlena header.
 /// Returns None for a malformed value (never panics).
 pub fn decode(payload: &[u8]) -> Option<Numeric> {
@@ -75,7 +88,6 @@ pub fn decode(payload: &[u8]) -> Option<Numeric> {
         } else {
             raw as i32
         };
-        let _dscale = (header & SHORT_DSCALE_MASK) >> SHORT_DSCALE_SHIFT;
         (header & SHORT_SIGN_MASK != 0, weight, 2)
     } else {
         let w = word(payload, 2)? as i16;
@@ -198,6 +210,7 @@ mod tests {
         assert_eq!(decode(&short(false, 0, 0, &[85])), d("85"));
         assert_eq!(decode(&short(false, 0, 1, &[85, 5000])), d("85.5"));
         assert_eq!(decode(&short(true, -1, 6, &[12, 3456])), d("-0.00123456"));
+        assert_eq!(display_scale(&short(true, -1, 6, &[12, 3456])), Some(6));
         assert_eq!(decode(&short(false, 0, 0, &[])), d("0"));
         assert_eq!(decode(&short(false, 2, 0, &[1])), d("100000000"));
     }
@@ -205,7 +218,7 @@ mod tests {
     #[test]
     fn decodes_long_and_special_values() {
         // long format: sign/dscale word, then weight
-        let mut v = (0x0000u16 | 2).to_ne_bytes().to_vec();
+        let mut v = 2u16.to_ne_bytes().to_vec();
         v.extend_from_slice(&(0i16).to_ne_bytes());
         v.extend_from_slice(&(7u16).to_ne_bytes());
         v.extend_from_slice(&(2500u16).to_ne_bytes());
@@ -217,7 +230,7 @@ mod tests {
         assert_eq!(decode(&0xD000u16.to_ne_bytes()), Some(Numeric::Infinity));
         assert_eq!(decode(&0xF000u16.to_ne_bytes()), Some(Numeric::NegInfinity));
         // 1e300: weight 75, one digit 1
-        let mut big = (0x0000u16).to_ne_bytes().to_vec();
+        let mut big = 0u16.to_ne_bytes().to_vec();
         big.extend_from_slice(&(75i16).to_ne_bytes());
         big.extend_from_slice(&(1u16).to_ne_bytes());
         match decode(&big) {

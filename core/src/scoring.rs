@@ -28,10 +28,12 @@
 //!   The score is `0.75·F + 0.25·B + 0.2·alignment_score`, clamped to 0..1 and rounded to 4
 //!   decimals. The fit makes the score personal: for the same person, a product aimed at
 //!   their strongest trait beats one aimed at their weakest trait by `0.75 × (difference of
-//!   the two scores) / 100`. The base keeps a quarter of the original score, so among
-//!   equally fitting products the one the original formula preferred still ranks first.
-//!   Both parts only grow when a score grows, so raising a trait the product appeals to
-//!   never lowers its match.
+//!   the two scores) / 100`. The base is a quarter of the original score; it does not
+//!   depend on the product, so it never reorders one person's products, but it keeps the
+//!   scores on the original's scale and keeps the original weights in play when the same
+//!   product is compared across people. Both parts only grow when a score grows, so
+//!   raising a trait the product appeals to never lowers its match. This mode is computed
+//!   in floating point (the seed has no equivalent to be exact to).
 //!
 //! # Product affinities from gift mappings
 //!
@@ -45,6 +47,7 @@
 //! 0 when the category is one the mapping avoids. If several mappings target one trait, the
 //! highest affinity wins. Categories and tags are compared trimmed and case-insensitively.
 
+use crate::numeric::Numeric;
 use crate::traits::{Trait, Vector, ALL};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::fmt;
@@ -91,13 +94,16 @@ const QUOTE_LIMIT: usize = 60;
 // Input model
 // ---------------------------------------------------------------------------------------
 
-/// A jsonb value as the pgrx layer sees it; only scalars carry their text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A jsonb value as the pgrx layer sees it; only scalars carry their contents.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Raw<'a> {
     Null,
     /// A JSON number as printed by Postgres' `numeric_out` (e.g. `85`, `-0.5`, a 301-digit
     /// integer for 1e300; `NaN` and `Infinity` are possible in principle).
     Number(&'a str),
+    /// A JSON number already decoded (e.g. with [`Num::from_numeric`] from the binary
+    /// numeric, skipping the text round trip). Treated exactly like `Number`.
+    Decoded(Num),
     /// A JSON string; the seed casts it with `::DECIMAL`, so numeric text is accepted.
     String(&'a str),
     Bool(bool),
@@ -110,7 +116,7 @@ impl Raw<'_> {
     pub fn kind(&self) -> &'static str {
         match self {
             Raw::Null => "null",
-            Raw::Number(_) => "number",
+            Raw::Number(_) | Raw::Decoded(_) => "number",
             Raw::String(_) => "string",
             Raw::Bool(_) => "boolean",
             Raw::Array => "array",
@@ -119,83 +125,134 @@ impl Raw<'_> {
     }
 }
 
-/// A numeric input value.
+/// A numeric input value, as the seed's `::DECIMAL` cast would see it.
 ///
-/// `Decimal` holds every value below 10^15 in magnitude, exactly when it has at most 28
-/// significant digits (longer ones are rounded to 28), keeping up to two trailing zeros of
-/// the scale it was written with (the seed's division by 100 depends on that scale).
-/// `Float` holds larger values and the specials (`NaN`, infinities): the seed overflows on
-/// all of them, so only their approximate size matters.
+/// Values below 10^15 in magnitude are held as a [`Decimal`] (exactly when they have at
+/// most 28 significant digits; longer ones are rounded to 28) together with the display
+/// scale they were written with (`85.10` has display scale 2): Postgres picks the
+/// precision of the seed's `score / 100.0` from it, so it can change the seed's rounding.
+/// Larger values and the specials (`NaN`, infinities) are held as `f64`: the seed
+/// overflows on all of them, so only their approximate size matters.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Num {
-    Decimal(Decimal),
+pub struct Num(Repr);
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Repr {
+    /// `value` has no trailing zeros; `dscale` is the display scale (digits after the
+    /// point as written, e.g. 2 for `85.10` and for `8510e-2`).
+    Decimal {
+        value: Decimal,
+        dscale: u32,
+    },
     Float(f64),
 }
 
 impl Num {
     /// Zero (what a missing `alignment_score` counts as).
-    pub const ZERO: Num = Num::Decimal(Decimal::ZERO);
+    pub const ZERO: Num = Num(Repr::Decimal {
+        value: Decimal::ZERO,
+        dscale: 0,
+    });
 
     /// Parse Postgres numeric text (JSON number text or a numeric string); `None` when the
-    /// text is not a number. `NaN` parses (to a NaN `Float`); callers reject it.
+    /// text is not a number. `NaN` parses (to a NaN value); callers reject it.
     pub fn parse(text: &str) -> Option<Num> {
         numeric::parse(text)
     }
 
-    /// A `f64` as a `Num`: finite values below 10^15 become the `Decimal` of their
-    /// shortest round-trip text (0.1 becomes exactly 0.1), others stay `Float`.
+    /// A decimal value; its scale is taken as the display scale.
+    pub fn from_decimal(value: Decimal) -> Num {
+        Num(Repr::Decimal {
+            value,
+            dscale: value.scale(),
+        })
+    }
+
+    /// A number decoded from Postgres' binary numeric (`crate::numeric::decode`).
+    ///
+    /// Pass the numeric's display scale when known (the header's dscale): without it the
+    /// seed emulation is still exact for every score with at most 14 decimal places, but a
+    /// longer one written with extra trailing zeros may round differently in the last step.
+    pub fn from_numeric(n: Numeric, dscale: Option<u32>) -> Num {
+        match n {
+            Numeric::Exact(value) => Num(Repr::Decimal {
+                value,
+                dscale: dscale.unwrap_or(value.scale()).max(value.scale()),
+            }),
+            Numeric::Approx(x) => Num::from_f64(x),
+            Numeric::NaN => Num(Repr::Float(f64::NAN)),
+            Numeric::Infinity => Num(Repr::Float(f64::INFINITY)),
+            Numeric::NegInfinity => Num(Repr::Float(f64::NEG_INFINITY)),
+        }
+    }
+
+    /// A `f64` value: finite values below 10^15 are read from their shortest round-trip
+    /// text, as if that had been written in the JSON (so 0.1 is exactly 0.1).
     pub fn from_f64(x: f64) -> Num {
         if x.is_finite() && x.abs() < 1e15 {
-            if let Some(n @ Num::Decimal(_)) = numeric::parse(&x.to_string()) {
+            if let Some(n) = numeric::parse(&x.to_string()) {
                 return n;
             }
         }
-        Num::Float(x)
+        Num(Repr::Float(x))
+    }
+
+    /// The exact decimal value, when the value is held as one.
+    pub fn decimal(&self) -> Option<Decimal> {
+        match self.0 {
+            Repr::Decimal { value, .. } => Some(value),
+            Repr::Float(_) => None,
+        }
     }
 
     /// The value as `f64` (nearest; infinities and NaN as they are).
     pub fn to_f64(&self) -> f64 {
-        match self {
-            Num::Decimal(d) => decimal_to_f64(d),
-            Num::Float(f) => *f,
+        match self.0 {
+            Repr::Decimal { value, .. } => decimal_to_f64(&value),
+            Repr::Float(f) => f,
         }
     }
 
     /// True for NaN, which no score may be.
     pub fn is_nan(&self) -> bool {
-        matches!(self, Num::Float(f) if f.is_nan())
+        matches!(self.0, Repr::Float(f) if f.is_nan())
     }
+}
 
-    /// The decimal value the seed emulation works with: the `Decimal` itself, or a finite
-    /// moderate `Float` read as its shortest text (as if it had been written in the JSON).
-    fn to_decimal(self) -> Option<Decimal> {
-        let n = match self {
-            Num::Float(f) => Num::from_f64(f),
-            d => d,
-        };
-        match n {
-            Num::Decimal(d) => Some(d),
-            Num::Float(_) => None,
-        }
+impl From<Numeric> for Num {
+    /// See [`Num::from_numeric`] (without a display scale).
+    fn from(n: Numeric) -> Num {
+        Num::from_numeric(n, None)
     }
 }
 
 impl fmt::Display for Num {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Num::Decimal(d) => write!(f, "{d}"),
-            Num::Float(x) if x.is_nan() => f.write_str("NaN"),
-            Num::Float(x) if x.is_infinite() => {
-                f.write_str(if *x > 0.0 { "Infinity" } else { "-Infinity" })
+        match self.0 {
+            Repr::Decimal { value, .. } => write!(f, "{value}"),
+            Repr::Float(x) if x.is_nan() => f.write_str("NaN"),
+            Repr::Float(x) if x.is_infinite() => {
+                f.write_str(if x > 0.0 { "Infinity" } else { "-Infinity" })
             }
-            Num::Float(x) => write!(f, "{x:e}"),
+            Repr::Float(x) => write!(f, "{x:e}"),
         }
     }
 }
 
-/// `Decimal` to the nearest-enough `f64` via its text (exact for the 28 digits it holds up
-/// to the last bit or so, and free of any fallible conversion).
+/// `Decimal` to the nearest `f64` (correctly rounded, hence monotone, which the affinity
+/// formula's monotonicity relies on).
 fn decimal_to_f64(d: &Decimal) -> f64 {
+    let (m, s) = (d.mantissa(), d.scale());
+    // Fast path: mantissa and 10^s are exact f64s, so one division rounds correctly.
+    const EXACT_POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    if m.unsigned_abs() < (1u128 << 53) {
+        if let Some(p) = EXACT_POW10.get(s as usize) {
+            return m as f64 / p;
+        }
+    }
     d.to_string().parse::<f64>().unwrap_or(0.0)
 }
 
@@ -374,6 +431,8 @@ impl Subject {
                 Some(n) => Ok(Some(n)),
                 None => Err(self.not_numeric(text)),
             },
+            Raw::Decoded(n) if n.is_nan() => Err(self.nan()),
+            Raw::Decoded(n) => Ok(Some(n)),
             Raw::Bool(_) | Raw::Array | Raw::Object => Err(self.wrong_type(&raw)),
         }
     }
@@ -588,12 +647,12 @@ const SEED_ALIGNMENT_LIMIT: i64 = 1_000;
 fn seed_exact(scores: &Scores, alignment: Option<&Num>) -> Option<i128> {
     let mut ticks: i128 = 0;
     for (t, v) in scores.entries() {
-        let tv = seed_trait_value(v.to_decimal()?)?;
+        let tv = seed_trait_value(v)?;
         let term = tv.checked_mul(SEED_WEIGHTS_HUNDREDTHS[t.index()])?;
         ticks = seed_assign(ticks, term)?;
     }
     if let Some(a) = alignment {
-        let a = a.to_decimal()?;
+        let a = a.decimal()?;
         if a.abs() >= Decimal::from(SEED_ALIGNMENT_LIMIT) {
             return None;
         }
@@ -604,13 +663,17 @@ fn seed_exact(scores: &Scores, alignment: Option<&Num>) -> Option<i128> {
     Some(ticks)
 }
 
-/// `score / 100.0` as Postgres computes it, as a fixed-point value at scale `TV_SCALE`.
-fn seed_trait_value(v: Decimal) -> Option<i128> {
-    if v.abs() >= Decimal::from(SEED_SCORE_LIMIT) {
+/// `score / 100.0` as Postgres computes it, as a fixed-point value at scale `TV_SCALE`;
+/// `None` if the score is not a decimal or too large for the seed.
+fn seed_trait_value(v: &Num) -> Option<i128> {
+    let Repr::Decimal { value, dscale } = v.0 else {
+        return None;
+    };
+    if value.abs() >= Decimal::from(SEED_SCORE_LIMIT) {
         return None;
     }
-    let (m, s) = (v.mantissa(), v.scale());
-    let rscale = pg_div_scale(m.unsigned_abs(), s);
+    let (m, s) = (value.mantissa(), value.scale());
+    let rscale = pg_div_scale(m.unsigned_abs(), s, dscale);
     // The exact quotient is the same mantissa at scale s + 2; numeric_div rounds it to
     // rscale places (which is never fewer than s) half away from zero.
     let exact_scale = s + 2;
@@ -623,9 +686,9 @@ fn seed_trait_value(v: Decimal) -> Option<i128> {
 }
 
 /// The result scale Postgres' `select_div_scale` picks for `v / 100.0`, where `v` is
-/// `m × 10^-s`: enough for 16 significant digits, and at least the dividend's display
-/// scale (`s`) and the divisor's (1).
-fn pg_div_scale(m: u128, s: u32) -> u32 {
+/// `m × 10^-s` with display scale `dscale`: enough for 16 significant digits, and at
+/// least the dividend's display scale and the divisor's (1).
+fn pg_div_scale(m: u128, s: u32, dscale: u32) -> u32 {
     const MIN_SIG_DIGITS: i64 = 16; // NUMERIC_MIN_SIG_DIGITS
     const DEC_DIGITS: i64 = 4; // decimal digits per base-10000 digit
     const DIVISOR_FIRST_DIGIT: u128 = 100; // 100.0 is the single base-10000 digit 100
@@ -634,7 +697,9 @@ fn pg_div_scale(m: u128, s: u32) -> u32 {
         Some(lg) => {
             let e10 = i64::from(lg) - i64::from(s); // 10^e10 <= v < 10^(e10+1)
             let weight = e10.div_euclid(DEC_DIGITS);
-            let shift = i64::from(s) + DEC_DIGITS * weight; // 0..=3 below, <= lg above
+            // The leading base-10000 digit is floor(v / 10000^weight) = m / 10^shift; the
+            // shift is negative (down to -3) when that digit ends below m's last digit.
+            let shift = i64::from(s) + DEC_DIGITS * weight;
             let first = if shift >= 0 {
                 pow10u(shift as u32).map_or(0, |p| m / p)
             } else {
@@ -650,7 +715,7 @@ fn pg_div_scale(m: u128, s: u32) -> u32 {
         weight1
     };
     let rscale = (MIN_SIG_DIGITS - qweight * DEC_DIGITS)
-        .max(i64::from(s))
+        .max(i64::from(dscale))
         .max(1);
     rscale.min(1000) as u32 // NUMERIC_MAX_DISPLAY_SCALE
 }
@@ -663,8 +728,9 @@ fn seed_assign(ticks: i128, term: i128) -> Option<i128> {
     (rounded.abs() < OVERFLOW_TICKS).then_some(rounded)
 }
 
-/// Where the seed fails: the exact sum `Σ score/100 × weight + 0.2 × alignment`, clamped
-/// to 0..1 and rounded to 4 places. Exact in `Decimal` when the values fit, else in `f64`
+/// Where the seed fails: the sum `Σ score/100 × weight + 0.2 × alignment` without
+/// intermediate rounding, clamped to 0..1 and rounded to 4 places. Computed in `Decimal`
+/// (28 significant digits) when all values are decimals and the sum fits, else in `f64`
 /// (so +Infinity gives 1, -Infinity 0, and +Infinity plus -Infinity, which has no
 /// meaningful sum, gives 0).
 fn seed_fallback(scores: &Scores, alignment: Option<&Num>) -> Decimal {
@@ -674,11 +740,11 @@ fn seed_fallback(scores: &Scores, alignment: Option<&Num>) -> Decimal {
             // weight / 100, e.g. 0.003 for adventurous
             let w =
                 Decimal::try_from_i128_with_scale(SEED_WEIGHTS_HUNDREDTHS[t.index()], 4).ok()?;
-            sum = sum.checked_add(v.to_decimal()?.checked_mul(w)?)?;
+            sum = sum.checked_add(v.decimal()?.checked_mul(w)?)?;
         }
         if let Some(a) = alignment {
             let w = Decimal::try_from_i128_with_scale(2, 1).ok()?;
-            sum = sum.checked_add(a.to_decimal()?.checked_mul(w)?)?;
+            sum = sum.checked_add(a.decimal()?.checked_mul(w)?)?;
         }
         Some(sum)
     };

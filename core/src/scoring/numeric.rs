@@ -15,7 +15,7 @@
 //! format" (exponents beyond its range) are accepted here and become infinities or zero:
 //! the scorer treats them like any other value the seed cannot hold.
 
-use super::Num;
+use super::{Num, Repr};
 use rust_decimal::Decimal;
 
 /// Values with at least this many integer digits (|v| >= 10^15) are kept as `f64`: the
@@ -123,9 +123,9 @@ fn parse_special(t: &str) -> Option<Num> {
         return None;
     }
     match t.to_ascii_lowercase().as_str() {
-        "nan" => Some(Num::Float(f64::NAN)),
-        "infinity" | "+infinity" | "inf" | "+inf" => Some(Num::Float(f64::INFINITY)),
-        "-infinity" | "-inf" => Some(Num::Float(f64::NEG_INFINITY)),
+        "nan" => Some(Num(Repr::Float(f64::NAN))),
+        "infinity" | "+infinity" | "inf" | "+inf" => Some(Num(Repr::Float(f64::INFINITY))),
+        "-infinity" | "-inf" => Some(Num(Repr::Float(f64::NEG_INFINITY))),
         _ => None,
     }
 }
@@ -134,6 +134,7 @@ fn parse_special(t: &str) -> Option<Num> {
 fn build(negative: bool, mut digits: Vec<u8>, frac_len: i64, exponent: i64) -> Num {
     // Postgres' display scale: digits typed after the point, shifted by the exponent.
     let dscale = frac_len.saturating_sub(exponent).max(0);
+    let dscale_u32 = u32::try_from(dscale).unwrap_or(u32::MAX);
     let mut x = exponent.saturating_sub(frac_len);
     while digits.last() == Some(&0) {
         digits.pop();
@@ -141,24 +142,24 @@ fn build(negative: bool, mut digits: Vec<u8>, frac_len: i64, exponent: i64) -> N
     }
     if digits.is_empty() {
         let scale = dscale.min(MAX_DECIMAL_DIGITS) as u32;
-        return Num::Decimal(Decimal::try_from_i128_with_scale(0, scale).unwrap_or(Decimal::ZERO));
+        let value = Decimal::try_from_i128_with_scale(0, scale).unwrap_or(Decimal::ZERO);
+        return Num(Repr::Decimal {
+            value,
+            dscale: dscale_u32,
+        });
     }
     let n = digits.len() as i64;
     // Decimal exponent of the leading digit: 10^e10 <= |v| < 10^(e10+1).
     let e10 = (n - 1).saturating_add(x);
     if e10 >= MAX_DECIMAL_INT_DIGITS {
-        return Num::Float(to_f64(negative, &digits, x));
+        return Num(Repr::Float(to_f64(negative, &digits, x)));
     }
 
-    // Keep trailing zeros of the display scale, but at most two beyond the last
-    // significant digit: the seed's division by 100 is exact whenever its result scale
-    // reaches that far, so more of them cannot change anything.
+    // The value without trailing zeros (the display scale is kept separately), cut to
+    // 28 significant digits.
     let frac_digits = (-x).max(0);
     let int_digits = (e10 + 1).max(0);
-    let scale = dscale
-        .min(frac_digits.saturating_add(2))
-        .min(MAX_DECIMAL_DIGITS - int_digits)
-        .max(0);
+    let scale = frac_digits.min(MAX_DECIMAL_DIGITS - int_digits).max(0);
     // mantissa = digits × 10^(x + scale), rounded half away from zero when digits are cut.
     let shift = x.saturating_add(scale);
     let mut mantissa: u128 = 0;
@@ -185,8 +186,11 @@ fn build(negative: bool, mut digits: Vec<u8>, frac_len: i64, exponent: i64) -> N
         mantissa as i128
     };
     match Decimal::try_from_i128_with_scale(signed, scale as u32) {
-        Ok(d) => Num::Decimal(d),
-        Err(_) => Num::Float(to_f64(negative, &digits, x)),
+        Ok(value) => Num(Repr::Decimal {
+            value,
+            dscale: dscale_u32,
+        }),
+        Err(_) => Num(Repr::Float(to_f64(negative, &digits, x))),
     }
 }
 

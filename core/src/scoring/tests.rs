@@ -1,4 +1,5 @@
 use super::*;
+use crate::numeric::Numeric;
 use crate::traits::ranked;
 use proptest::prelude::*;
 use std::str::FromStr;
@@ -155,7 +156,22 @@ fn seed_table() {
             None,
             "0.4999",
         ),
+        // A running total of exactly 9.9999 is still fine, and per-step rounding shows:
+        // 0.00003 -> 0, 0.00003 -> 0, + 9.9999, - 9.999 = 0.0009 (the exact sum 0.00096
+        // would give 0.0010).
+        (
+            &[
+                ("social", n("0.03")),
+                ("creative", n("0.02")),
+                ("adventurous", n("3333.3")),
+                ("intellectual", n("-3999.6")),
+            ],
+            None,
+            "0.0009",
+        ),
     ];
+    // Every case above that the original can evaluate was confirmed against it in
+    // PostgreSQL 15; the others (unknown keys, nulls, overflow) are deliberate deviations.
     for (i, (entries, alignment, expected)) in cases.iter().enumerate() {
         assert_eq!(
             seed_ok(entries, *alignment),
@@ -169,7 +185,7 @@ fn seed_table() {
 fn seed_division_rounds_like_numeric() {
     // 1234.5678901234567891 / 100.0 is 12.3456789012345679 in Postgres (16 places), so
     // the product lands exactly on a half: 12.3456789012345679 × 0.15 = 1.851851835185185185.
-    let tv = seed_trait_value(dec("1234.5678901234567891"));
+    let tv = seed_trait_value(&Num::from_decimal(dec("1234.5678901234567891")));
     assert_eq!(tv, Some(123_456_789_012_345_679 * 10i128.pow(16)));
     // 0.0499999999999999999996 / 100.0 rounds to 0.0005000000000000000000, and so
     // × 0.3 = 0.00015 -> 0.0002 (exact arithmetic would give 0.0001).
@@ -261,7 +277,7 @@ fn numeric_syntax_follows_postgres() {
     ];
     for (text, expected) in ok {
         match Num::parse(text) {
-            Some(Num::Decimal(d)) => assert_eq!(d.to_string(), *expected, "{text:?}"),
+            Some(Num(Repr::Decimal { value, .. })) => assert_eq!(value, dec(expected), "{text:?}"),
             other => panic!("{text:?} parsed as {other:?}"),
         }
     }
@@ -301,34 +317,74 @@ fn numeric_syntax_follows_postgres() {
         ("1e400", f64::INFINITY),
         ("-1e99999999999999999999999", f64::NEG_INFINITY),
     ] {
-        assert_eq!(Num::parse(text), Some(Num::Float(inf)), "{text}");
+        assert_eq!(Num::parse(text), Some(Num(Repr::Float(inf))), "{text}");
     }
     let big = format!("1{}", "0".repeat(300));
-    assert_eq!(Num::parse(&big), Some(Num::Float(1e300)));
-    assert_eq!(Num::parse("1e15"), Some(Num::Float(1e15)));
-    assert_eq!(
-        Num::parse("999999999999999.9"),
-        Some(Num::Decimal(dec("999999999999999.9")))
-    );
+    assert_eq!(Num::parse(&big), Some(Num(Repr::Float(1e300))));
+    assert_eq!(Num::parse("1e15"), Some(Num(Repr::Float(1e15))));
+    let decimal = |t: &str| Num::parse(t).and_then(|n| n.decimal());
+    assert_eq!(decimal("999999999999999.9"), Some(dec("999999999999999.9")));
     // More than 28 significant digits are rounded to 28.
     assert_eq!(
-        Num::parse("1.23456789012345678901234567890123"),
-        Some(Num::Decimal(dec("1.234567890123456789012345679")))
+        decimal("1.23456789012345678901234567890123"),
+        Some(dec("1.234567890123456789012345679"))
     );
-    assert_eq!(
-        Num::parse("9.99999999999999999999999999999"),
-        Some(Num::Decimal(dec("10.000000000000000000000000000")))
-    );
+    assert_eq!(decimal("9.99999999999999999999999999999"), Some(dec("10")));
+    // The display scale is kept, even where the digits cannot be.
+    let dscale = |t: &str| match Num::parse(t) {
+        Some(Num(Repr::Decimal { dscale, .. })) => dscale,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(dscale("85.10"), 2);
+    assert_eq!(dscale("8510e-2"), 2);
+    assert_eq!(dscale("1.5e1"), 0);
+    assert_eq!(dscale("143.099999999999999999999995600"), 27);
+    assert_eq!(dscale("1e-40000"), 40000);
 }
 
 #[test]
 fn from_f64_reads_shortest_text() {
-    assert_eq!(Num::from_f64(0.1), Num::Decimal(dec("0.1")));
-    assert_eq!(Num::from_f64(85.0), Num::Decimal(dec("85")));
-    assert_eq!(Num::from_f64(1e20), Num::Float(1e20));
+    assert_eq!(Num::from_f64(0.1), Num::from_decimal(dec("0.1")));
+    assert_eq!(Num::from_f64(85.0), Num::from_decimal(dec("85")));
+    assert_eq!(Num::from_f64(1e20), Num(Repr::Float(1e20)));
     assert!(Num::from_f64(f64::NAN).is_nan());
-    assert_eq!(Num::from_f64(-0.0), Num::Decimal(Decimal::ZERO));
+    assert_eq!(Num::from_f64(-0.0), Num::ZERO);
     assert_eq!(Num::parse("12.5").map(|n| n.to_f64()), Some(12.5));
+}
+
+#[test]
+fn decoded_numbers_from_the_binary_numeric() {
+    let exact = Num::from_numeric(Numeric::Exact(dec("85.1")), Some(2));
+    assert_eq!(exact.decimal(), Some(dec("85.1")));
+    assert_eq!(exact, Num::parse("85.10").unwrap_or(Num::ZERO));
+    assert_eq!(
+        Num::from(Numeric::Exact(dec("85.1"))),
+        Num::from_decimal(dec("85.1"))
+    );
+    assert_eq!(Num::from(Numeric::Infinity).to_f64(), f64::INFINITY);
+    assert_eq!(Num::from(Numeric::NegInfinity).to_f64(), f64::NEG_INFINITY);
+    assert_eq!(Num::from(Numeric::Approx(1e300)).to_f64(), 1e300);
+    assert!(Num::from(Numeric::NaN).is_nan());
+    let s = parse_scores([("adventurous", Raw::Decoded(exact)), ("social", n("10"))]);
+    assert_eq!(
+        s.map(|s| match_score(&s, None, None).to_string()),
+        Ok("0.2653".to_string())
+    );
+    let e = parse_scores([("adventurous", Raw::Decoded(Num::from(Numeric::NaN)))]).err();
+    assert_eq!(e.map(|e| e.sqlstate), Some("22023"));
+    assert_eq!(Raw::Decoded(exact).kind(), "number");
+    // The display scale decides numeric_div's precision: 1234.56789012345678900 (dscale
+    // 17) divides exactly, 1234.567890123456789 (dscale 15) is rounded to 16 places.
+    let long = Numeric::Exact(dec("1234.567890123456789"));
+    let tv = |n: Num| seed_trait_value(&n);
+    assert_eq!(
+        tv(Num::from_numeric(long, Some(17))),
+        Some(1_234_567_890_123_456_789 * 10i128.pow(15))
+    );
+    assert_eq!(
+        tv(Num::from_numeric(long, None)),
+        Some(123_456_789_012_345_679 * 10i128.pow(16))
+    );
 }
 
 #[test]
@@ -344,8 +400,8 @@ fn parse_scores_keeps_order_and_ignores_unknowns() {
     assert_eq!(
         s.entries(),
         &[
-            (Trait::Social, Num::Decimal(dec("10"))),
-            (Trait::Adventurous, Num::Decimal(dec("85")))
+            (Trait::Social, Num::from_decimal(dec("10"))),
+            (Trait::Adventurous, Num::from_decimal(dec("85")))
         ]
     );
     assert_eq!(s.get(Trait::Creative), None);
@@ -419,11 +475,11 @@ fn alignment_parsing() {
     assert_eq!(parse_alignment(Some(Raw::Null)), Ok(Some(Num::ZERO)));
     assert_eq!(
         parse_alignment(Some(n("0.8"))),
-        Ok(Some(Num::Decimal(dec("0.8"))))
+        Ok(Some(Num::from_decimal(dec("0.8"))))
     );
     assert_eq!(
         parse_alignment(Some(st("0.8"))),
-        Ok(Some(Num::Decimal(dec("0.8"))))
+        Ok(Some(Num::from_decimal(dec("0.8"))))
     );
     let e = parse_alignment(Some(Raw::Array)).err();
     assert_eq!(
@@ -497,12 +553,18 @@ fn affinity_mode_formula() {
     assert_eq!(aimed([0.0, 0.0, 0.0, 1.0, 0.0], None), "0.3445");
     // F = (0.5·0.9 + 1·0.32) / 1.5 = 0.51333: 0.385 + 0.1045 + 0.2·0.5 = 0.5895
     assert_eq!(
-        aimed([0.5, 0.0, 0.0, 1.0, 0.0], Some(&Num::Decimal(dec("0.5")))),
+        aimed(
+            [0.5, 0.0, 0.0, 1.0, 0.0],
+            Some(&Num::from_decimal(dec("0.5")))
+        ),
         "0.5895"
     );
     // Clamped at 1.
     assert_eq!(
-        aimed([0.0, 0.0, 0.0, 0.0, 1.0], Some(&Num::Float(f64::INFINITY))),
+        aimed(
+            [0.0, 0.0, 0.0, 0.0, 1.0],
+            Some(&Num::from_f64(f64::INFINITY))
+        ),
         "1.0000"
     );
     // All-zero (or NaN) affinities mean "no affinities": seed mode.
@@ -709,6 +771,7 @@ enum RawOwned {
     Bool(bool),
     Array,
     Object,
+    Decoded(Num),
 }
 
 impl RawOwned {
@@ -720,6 +783,7 @@ impl RawOwned {
             RawOwned::Bool(b) => Raw::Bool(*b),
             RawOwned::Array => Raw::Array,
             RawOwned::Object => Raw::Object,
+            RawOwned::Decoded(n) => Raw::Decoded(*n),
         }
     }
 }
@@ -727,6 +791,7 @@ impl RawOwned {
 fn raw_value() -> impl Strategy<Value = RawOwned> {
     prop_oneof![
         1 => Just(RawOwned::Null),
+        2 => any_num().prop_map(RawOwned::Decoded),
         6 => numeric_text().prop_map(RawOwned::Number),
         3 => numeric_text().prop_map(RawOwned::Str),
         2 => any::<String>().prop_map(RawOwned::Str),
@@ -747,7 +812,7 @@ fn key() -> impl Strategy<Value = String> {
 fn any_num() -> impl Strategy<Value = Num> {
     prop_oneof![
         numeric_text().prop_filter_map("not numeric", |t| Num::parse(&t)),
-        any::<f64>().prop_map(Num::Float),
+        any::<f64>().prop_map(|x| Num(Repr::Float(x))),
         (-1e20f64..1e20).prop_map(Num::from_f64),
     ]
 }
@@ -800,11 +865,13 @@ proptest! {
         base in prop::array::uniform5(-50.0f64..200.0),
         affinities in prop::array::uniform5(prop_oneof![Just(0.0), 0.0f64..=1.0]),
         t in prop::sample::select(ALL.to_vec()),
+        own_affinity in prop_oneof![Just(1.0), 1e-6f64..=1.0],
         bump in 0.0f64..150.0,
         alignment in prop::option::of(-1.0f64..2.0),
     ) {
         let i = t.index();
-        prop_assume!(affinities[i] > 0.0);
+        let mut affinities = affinities;
+        affinities[i] = own_affinity;
         let alignment = alignment.map(Num::from_f64);
         let mut higher = base;
         higher[i] += bump;
@@ -860,9 +927,9 @@ proptest! {
     ) {
         let scores: Scores = values
             .iter()
-            .map(|&(t, m, s)| (t, Num::Decimal(Decimal::new(m, s))))
+            .map(|&(t, m, s)| (t, Num::from_decimal(Decimal::new(m, s))))
             .collect();
-        let al = alignment.map(|(m, s)| Num::Decimal(Decimal::new(m, s)));
+        let al = alignment.map(|(m, s)| Num::from_decimal(Decimal::new(m, s)));
         // Slow model: Decimal arithmetic (exact at these sizes) with rounding per step.
         let mut ms = Decimal::ZERO;
         let mut overflow = false;
@@ -871,13 +938,13 @@ proptest! {
         };
         let mut exact_sum = Decimal::ZERO;
         for (t, v) in scores.entries() {
-            let Num::Decimal(v) = v else { unreachable!() };
+            let Some(v) = v.decimal() else { unreachable!() };
             let w = Decimal::new(SEED_WEIGHTS_HUNDREDTHS[t.index()] as i64, 2);
-            ms = step(ms, *v / Decimal::ONE_HUNDRED * w);
-            exact_sum += *v / Decimal::ONE_HUNDRED * w;
+            ms = step(ms, v / Decimal::ONE_HUNDRED * w);
+            exact_sum += v / Decimal::ONE_HUNDRED * w;
             overflow |= ms.abs() >= Decimal::TEN;
         }
-        if let Some(Num::Decimal(a)) = al {
+        if let Some(a) = al.and_then(|a| a.decimal()) {
             ms = step(ms, a * Decimal::new(2, 1));
             exact_sum += a * Decimal::new(2, 1);
             overflow |= ms.abs() >= Decimal::TEN;
@@ -887,6 +954,13 @@ proptest! {
             .round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero);
         let got = match_score(&scores, None, al.as_ref());
         prop_assert_eq!(got, model);
+    }
+
+    /// The fast `Decimal` to `f64` conversion rounds like parsing the decimal's text.
+    #[test]
+    fn decimal_to_f64_is_correctly_rounded(m in any::<i64>(), s in 0u32..=28) {
+        let d = Decimal::new(m, s);
+        prop_assert_eq!(decimal_to_f64(&d), d.to_string().parse::<f64>().unwrap_or(f64::NAN));
     }
 
     /// Product affinities stay in 0..1 whatever the strings and weights.

@@ -1,0 +1,367 @@
+//! The swipe trigger: every swipe teaches the user's profile (maths in
+//! personality_core::learning, rules in README "Behaviour learning").
+//!
+//! Hot path: one product lookup, one read of the gift mappings, one locked read and
+//! one update of the profile, one update of a matching recommendation, all through
+//! plans prepared once per backend. The whole learning step runs in a subtransaction:
+//! whatever goes wrong (a product the catalog does not know, a user without a host
+//! profile, ...) is reported as a WARNING and the swipe itself is kept.
+use crate::subxact;
+use personality_core::learning::{self, Profile};
+use personality_core::scoring::{self, Mapping};
+use personality_core::traits::{Trait, Vector, ALL};
+use pgrx::prelude::*;
+use pgrx::spi::{OwnedPreparedStatement, SpiClient};
+use pgrx::{JsonB, PgBuiltInOids, PgOid, Uuid};
+use serde_json::{json, Map, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+struct Plans {
+    product: Option<OwnedPreparedStatement>,
+    mappings: OwnedPreparedStatement,
+    lock_profile: OwnedPreparedStatement,
+    insert_profile: OwnedPreparedStatement,
+    update_profile: OwnedPreparedStatement,
+    history: OwnedPreparedStatement,
+    mark_recommendation: OwnedPreparedStatement,
+}
+
+thread_local! {
+    static PLANS: RefCell<Option<Rc<Plans>>> = const { RefCell::new(None) };
+}
+
+fn oid(o: PgBuiltInOids) -> PgOid {
+    PgOid::BuiltIn(o)
+}
+
+fn prepare(
+    client: &SpiClient<'_>,
+    sql: &str,
+    args: &[PgOid],
+) -> Result<OwnedPreparedStatement, pgrx::spi::Error> {
+    Ok(client.prepare_mut(sql, args)?.keep())
+}
+
+fn build_plans(client: &SpiClient<'_>) -> Result<Plans, pgrx::spi::Error> {
+    let schema: String = client
+        .select(
+            "SELECT quote_ident(n.nspname) FROM pg_extension e \
+             JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'personality_ext'",
+            None,
+            &[],
+        )?
+        .first()
+        .get_one::<String>()?
+        .unwrap_or_else(|| "public".to_string());
+    use pgrx::pg_sys::BuiltinOid::*;
+    let has_view = client
+        .select(
+            &format!("SELECT to_regclass('{schema}.personality_product_features') IS NOT NULL"),
+            None,
+            &[],
+        )?
+        .first()
+        .get_one::<bool>()?
+        .unwrap_or(false);
+    let product = if has_view {
+        Some(prepare(
+            client,
+            &format!("SELECT category::text, tags::text[] FROM {schema}.personality_product_features WHERE product_id = $1"),
+            &[oid(UUIDOID)],
+        )?)
+    } else {
+        None
+    };
+    Ok(Plans {
+        product,
+        mappings: prepare(
+            client,
+            &format!(
+                "SELECT personality_type::text, recommended_categories, avoided_categories, \
+                 ARRAY(SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(product_tags) = 'array' \
+                       THEN product_tags ELSE '[]'::jsonb END)), recommendation_weight::float8 \
+                 FROM {schema}.personality_gift_mappings"
+            ),
+            &[],
+        )?,
+        lock_profile: prepare(
+            client,
+            &format!(
+                "SELECT id, personality_scores, confidence_level::float8, assessment_method::text, primary_type::text \
+                 FROM {schema}.personality_profiles WHERE user_id = $1 FOR UPDATE"
+            ),
+            &[oid(UUIDOID)],
+        )?,
+        insert_profile: prepare(
+            client,
+            &format!(
+                "INSERT INTO {schema}.personality_profiles (user_id, primary_type, personality_scores, \
+                   confidence_level, assessment_method, total_questions_answered, last_assessment_at) \
+                 VALUES ($1, $2, $3, $4, 'behavior', 0, NULL) ON CONFLICT (user_id) DO NOTHING"
+            ),
+            &[oid(UUIDOID), oid(TEXTOID), oid(JSONBOID), oid(FLOAT8OID)],
+        )?,
+        update_profile: prepare(
+            client,
+            &format!(
+                "UPDATE {schema}.personality_profiles SET personality_scores = personality_scores || $2, \
+                   confidence_level = round($3::numeric, 2), primary_type = $4, secondary_types = $5, \
+                   assessment_method = $6, updated_at = now() WHERE id = $1"
+            ),
+            &[oid(UUIDOID), oid(JSONBOID), oid(FLOAT8OID), oid(TEXTOID), oid(TEXTARRAYOID), oid(TEXTOID)],
+        )?,
+        history: prepare(
+            client,
+            &format!(
+                "INSERT INTO {schema}.personality_assessment_history (user_id, assessment_data, \
+                   personality_scores, primary_type, assessment_trigger, questions_answered, \
+                   user_swipes_count, behavioral_consistency) \
+                 VALUES ($1, $2, $3, $4, 'behavior_change', 0, $5, round($6::numeric, 2))"
+            ),
+            &[oid(UUIDOID), oid(JSONBOID), oid(JSONBOID), oid(TEXTOID), oid(INT4OID), oid(FLOAT8OID)],
+        )?,
+        mark_recommendation: prepare(
+            client,
+            &format!(
+                "UPDATE {schema}.personality_recommendations SET is_swiped = true, swipe_direction = $3, \
+                   interacted_at = now(), updated_at = now() WHERE user_id = $1 AND product_id = $2"
+            ),
+            &[oid(UUIDOID), oid(UUIDOID), oid(TEXTOID)],
+        )?,
+    })
+}
+
+fn plans(client: &SpiClient<'_>) -> Result<Rc<Plans>, pgrx::spi::Error> {
+    if let Some(p) = PLANS.with(|p| p.borrow().clone()) {
+        return Ok(p);
+    }
+    let p = Rc::new(build_plans(client)?);
+    PLANS.with(|cell| *cell.borrow_mut() = Some(p.clone()));
+    Ok(p)
+}
+
+/// Forget the prepared plans (after an error: the extension may have been re-created).
+pub fn reset_plans() {
+    PLANS.with(|cell| *cell.borrow_mut() = None);
+}
+
+fn f64_of(v: Option<&Value>) -> Option<f64> {
+    match v? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn profile_from(scores: &Value, confidence: Option<f64>) -> Profile {
+    let mut p = learning::new_from_behavior();
+    for t in ALL {
+        if let Some(x) = f64_of(scores.get(t.name())) {
+            p.scores[t.index()] = x;
+        }
+    }
+    p.evidence = f64_of(scores.get("behavior_evidence"))
+        .unwrap_or(0.0)
+        .max(0.0) as u64;
+    p.informative = f64_of(scores.get("behavior_informative"))
+        .unwrap_or(0.0)
+        .max(0.0) as u64;
+    if let Some(c) = f64_of(scores.get("behavioral_consistency")) {
+        p.consistency = c;
+    }
+    if let Some(c) = confidence {
+        p.confidence = c;
+    }
+    p
+}
+
+fn round(x: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    (x * f).round() / f
+}
+
+fn scores_json(p: &Profile) -> Value {
+    let mut m = Map::new();
+    for t in ALL {
+        m.insert(t.name().to_string(), json!(round(p.scores[t.index()], 2)));
+    }
+    m.insert(
+        "behavioral_consistency".into(),
+        json!(round(p.consistency, 4)),
+    );
+    m.insert("behavior_evidence".into(), json!(p.evidence));
+    m.insert("behavior_informative".into(), json!(p.informative));
+    Value::Object(m)
+}
+
+fn names(ts: &[Trait]) -> Vec<String> {
+    ts.iter().map(|t| t.name().to_string()).collect()
+}
+
+fn product_affinities(
+    client: &SpiClient<'_>,
+    plans: &Plans,
+    product: Option<Uuid>,
+) -> Result<Vector, pgrx::spi::Error> {
+    let (Some(product), Some(stmt)) = (product, plans.product.as_ref()) else {
+        return Ok([0.0; 5]);
+    };
+    let row = client.select(stmt, Some(1), &[product.into()])?;
+    if row.is_empty() {
+        return Ok([0.0; 5]);
+    }
+    let row = row.first();
+    let category: Option<String> = row.get(1)?;
+    let tags: Option<Vec<Option<String>>> = row.get(2)?;
+    let tags: Vec<String> = tags.unwrap_or_default().into_iter().flatten().collect();
+    let tag_refs: Vec<&str> = tags.iter().map(String::as_str).collect();
+    let mut mappings = Vec::new();
+    for m in client.select(&plans.mappings, None, &[])? {
+        let list = |v: Option<Vec<Option<String>>>| -> Vec<String> {
+            v.unwrap_or_default().into_iter().flatten().collect()
+        };
+        mappings.push(Mapping {
+            personality: m.get::<String>(1)?.as_deref().and_then(Trait::from_name),
+            recommended: list(m.get(2)?),
+            avoided: list(m.get(3)?),
+            tags: list(m.get(4)?),
+            weight: m.get::<f64>(5)?.unwrap_or(0.0),
+        });
+    }
+    Ok(scoring::product_affinities(
+        category.as_deref(),
+        &tag_refs,
+        &mappings,
+    ))
+}
+
+/// One learning step for (user, product, direction). Errors propagate to the caller,
+/// which runs this in a subtransaction.
+pub fn learn_from_swipe(
+    user: Uuid,
+    product: Option<Uuid>,
+    raw_direction: Option<&str>,
+) -> Result<(), pgrx::spi::Error> {
+    let direction = learning::parse_direction(raw_direction);
+    let rate = crate::guc::LEARNING_RATE.get();
+    Spi::connect_mut(|client| {
+        let plans = plans(client)?;
+        let affinities = product_affinities(client, &plans, product)?;
+
+        let mut locked = client.update(&plans.lock_profile, Some(1), &[user.into()])?;
+        if locked.is_empty() {
+            let fresh = learning::new_from_behavior();
+            let (primary, _) = personality_core::traits::primary_and_secondary(&fresh.scores);
+            client.update(
+                &plans.insert_profile,
+                None,
+                &[
+                    user.into(),
+                    primary.name().into(),
+                    JsonB(scores_json(&fresh)).into(),
+                    fresh.confidence.into(),
+                ],
+            )?;
+            locked = client.update(&plans.lock_profile, Some(1), &[user.into()])?;
+        }
+        if locked.is_empty() {
+            return Ok(());
+        }
+        let row = locked.first();
+        let profile_id: Option<Uuid> = row.get(1)?;
+        let scores: Option<JsonB> = row.get(2)?;
+        let confidence: Option<f64> = row.get(3)?;
+        let method: Option<String> = row.get(4)?;
+        let old_primary: Option<String> = row.get(5)?;
+        let Some(profile_id) = profile_id else {
+            return Ok(());
+        };
+        let scores = scores.map(|j| j.0).unwrap_or(Value::Null);
+        let before = profile_from(&scores, confidence);
+        let out = learning::learn(&before, &affinities, direction, rate);
+        let new_scores = scores_json(&out.profile);
+        let method = learning::method_after_swipe(method.as_deref());
+        client.update(
+            &plans.update_profile,
+            None,
+            &[
+                profile_id.into(),
+                JsonB(new_scores.clone()).into(),
+                out.profile.confidence.into(),
+                out.primary.name().into(),
+                names(&out.secondary).into(),
+                method.into(),
+            ],
+        )?;
+        if old_primary.as_deref() != Some(out.primary.name()) {
+            let data = json!({
+                "source": "behavior",
+                "previous_primary_type": old_primary,
+                "product_id": product.map(|p| p.to_string()),
+                "direction": direction.as_str(),
+                "learning_rate": learning::effective_rate(rate),
+            });
+            client.update(
+                &plans.history,
+                None,
+                &[
+                    user.into(),
+                    JsonB(data).into(),
+                    JsonB(new_scores).into(),
+                    out.primary.name().into(),
+                    (out.profile.evidence.min(i32::MAX as u64) as i32).into(),
+                    out.profile.consistency.into(),
+                ],
+            )?;
+        }
+        if let Some(product) = product {
+            let stored: Option<String> = direction.as_str().map(str::to_string);
+            client.update(
+                &plans.mark_recommendation,
+                None,
+                &[user.into(), product.into(), stored.into()],
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// The seed's trigger function, now learning for real. Attach it with
+/// `personality_attach_behavior('swipes')`; its first trigger argument names the
+/// direction column.
+#[pg_trigger]
+fn update_personality_from_behavior<'a>(
+    trigger: &'a pgrx::PgTrigger<'a>,
+) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, pgrx::PgTriggerError> {
+    let Some(new) = trigger.new() else {
+        return Ok(None);
+    };
+    let direction_column = trigger
+        .extra_args()
+        .ok()
+        .and_then(|a| a.into_iter().next())
+        .unwrap_or_else(|| "direction".to_string());
+    // A column of another type (or none) reads as NULL: the swipe is still kept.
+    let user: Option<Uuid> = new.get_by_name::<Uuid>("user_id").ok().flatten();
+    let product: Option<Uuid> = new.get_by_name::<Uuid>("product_id").ok().flatten();
+    let direction: Option<String> = new.get_by_name::<String>(&direction_column).ok().flatten();
+    if let Some(user) = user {
+        match subxact::run(move || learn_from_swipe(user, product, direction.as_deref())) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                reset_plans();
+                warning!("personality_ext: swipe kept, but not learned from: {e}");
+            }
+            Err(caught) => {
+                reset_plans();
+                if subxact::must_rethrow(&caught) {
+                    caught.rethrow();
+                }
+                let (code, msg) = subxact::describe(&caught);
+                warning!("personality_ext: swipe kept, but not learned from ({code}): {msg}");
+            }
+        }
+    }
+    Ok(Some(new))
+}

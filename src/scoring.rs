@@ -1,0 +1,228 @@
+//! SQL layer of match scoring (maths in personality_core::scoring):
+//! calculate_personality_product_match, the seed's function, native and reading the
+//! jsonb datums in place; and personality_product_traits.
+use crate::errors::{raise, SqlError};
+use crate::jsonb::{self, Container, Value};
+use personality_core::scoring::{self, Mapping, Num, Raw, ScoreError, Scores};
+use personality_core::traits::{Trait, Vector, ALL};
+use pgrx::prelude::*;
+use pgrx::JsonB;
+use rust_decimal::prelude::ToPrimitive;
+use serde_json::{json, Map};
+use std::cell::RefCell;
+
+/// The five trait keys in jsonb's storage order (shorter keys first): the order in
+/// which the seed's `jsonb_object_keys` loop visits them, which its per-step rounding
+/// depends on. Other keys are ignored, so looking these up is the whole loop.
+const JSONB_ORDER: [&str; 5] = [
+    "social",
+    "creative",
+    "practical",
+    "adventurous",
+    "intellectual",
+];
+
+fn raw<'a>(v: &Value<'a>) -> Raw<'a> {
+    match v {
+        Value::Null => Raw::Null,
+        Value::Bool(b) => Raw::Bool(*b),
+        Value::Number(n, dscale) => Raw::Decoded(Num::from_numeric(*n, Some(*dscale))),
+        Value::String(s) => Raw::String(s),
+        Value::Array => Raw::Array,
+        Value::Object => Raw::Object,
+    }
+}
+
+fn score_error(e: ScoreError) -> SqlError {
+    SqlError {
+        sqlstate: e.sqlstate,
+        message: e.message,
+        detail: e.detail,
+        hint: e.hint,
+    }
+}
+
+fn scores_of(c: &Container) -> Result<Scores, ScoreError> {
+    if !c.is_object() {
+        return Err(ScoreError::not_an_object(c.type_name()));
+    }
+    let values: Vec<(&str, Value)> = JSONB_ORDER
+        .iter()
+        .filter_map(|k| c.get(k).map(|v| (*k, v)))
+        .collect();
+    scoring::parse_scores(values.iter().map(|(k, v)| (*k, raw(v))))
+}
+
+fn affinities_of(c: &Container) -> Result<Option<Vector>, ScoreError> {
+    if c.is_object() {
+        let values: Vec<(&str, Value)> = ALL
+            .iter()
+            .filter_map(|t| c.get(t.name()).map(|v| (t.name(), v)))
+            .collect();
+        scoring::parse_affinities_object(values.iter().map(|(k, v)| (*k, raw(v))))
+    } else if c.is_array() {
+        let mut names = Vec::new();
+        for i in 0..c.len() {
+            if let Some(Value::String(s)) = c.element(i) {
+                names.push(s);
+            }
+        }
+        Ok(scoring::affinities_from_tag_names(names))
+    } else {
+        match c.element(0) {
+            Some(Value::Null) | None => Ok(None),
+            Some(v) => Err(ScoreError::bad_tags(v.type_name())),
+        }
+    }
+}
+
+fn alignment_of(c: &Container) -> Result<Option<Num>, ScoreError> {
+    let v = c.get("alignment_score");
+    scoring::parse_alignment(Some(v.as_ref().map(raw).unwrap_or(Raw::Null)))
+}
+
+/// Reads argument `i` as a jsonb container, or None when it is SQL NULL.
+unsafe fn arg(fcinfo: pg_sys::FunctionCallInfo, i: usize) -> Option<Container> {
+    if pgrx::pg_arg_is_null(fcinfo, i) {
+        None
+    } else {
+        Some(Container::from_datum(pgrx::pg_getarg_datum_raw(fcinfo, i)))
+    }
+}
+
+/// The computation behind calculate_personality_product_match, from raw arguments.
+fn compute(
+    scores: Option<Container>,
+    tags: Option<Container>,
+    mappings: Option<Container>,
+) -> Result<u32, ScoreError> {
+    let scores = match scores {
+        Some(c) => scores_of(&c)?,
+        None => Scores::new(),
+    };
+    let affinities = match tags {
+        Some(c) => affinities_of(&c)?,
+        None => None,
+    };
+    let alignment = match mappings {
+        Some(c) => alignment_of(&c)?,
+        None => None,
+    };
+    let d = scoring::match_score(&scores, affinities.as_ref(), alignment.as_ref());
+    Ok((d * rust_decimal::Decimal::from(10000))
+        .round()
+        .to_u32()
+        .unwrap_or(0)
+        .min(10000))
+}
+
+#[no_mangle]
+#[doc(hidden)]
+pub extern "C" fn pg_finfo_personality_match_v1() -> &'static pg_sys::Pg_finfo_record {
+    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+    &V1
+}
+
+/// `calculate_personality_product_match(p_personality_scores jsonb, p_product_tags jsonb,
+/// p_category_mappings jsonb) RETURNS numeric(5,4)`. A raw V1 function (SQL in
+/// sql/scoring.sql) so that the jsonb arguments are read in place: pgrx's `JsonB`
+/// argument type would print and re-parse every value.
+///
+/// ```sql
+/// SELECT calculate_personality_product_match('{"adventurous": 85}', '{"adventurous": 0.9}', NULL);
+/// ```
+///
+/// # Safety
+/// Called by Postgres with a valid `fcinfo` for the signature above.
+#[no_mangle]
+#[pg_guard]
+pub unsafe extern "C-unwind" fn personality_match_v1(
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> pg_sys::Datum {
+    match compute(arg(fcinfo, 0), arg(fcinfo, 1), arg(fcinfo, 2)) {
+        Ok(units) => jsonb::numeric_scale4(units),
+        Err(e) => raise(score_error(e)),
+    }
+}
+
+type CacheKey = (i64, i64, u32);
+
+thread_local! {
+    static MAPPINGS: RefCell<Option<(CacheKey, Vec<Mapping>)>> = const { RefCell::new(None) };
+}
+
+/// The gift mappings, read once per statement (the function is STABLE).
+fn mappings() -> Vec<Mapping> {
+    // SAFETY: plain reads of transaction state.
+    let key: CacheKey = unsafe {
+        (
+            pg_sys::GetCurrentTransactionStartTimestamp(),
+            pg_sys::GetCurrentStatementStartTimestamp(),
+            pg_sys::GetCurrentCommandId(false),
+        )
+    };
+    if let Some(m) = MAPPINGS.with(|c| {
+        c.borrow()
+            .as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, m)| m.clone())
+    }) {
+        return m;
+    }
+    let loaded = Spi::connect(|client| {
+        let mut out = Vec::new();
+        let rows = client.select(
+            "SELECT personality_type::text, recommended_categories, avoided_categories, \
+             ARRAY(SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(product_tags) = 'array' \
+                   THEN product_tags ELSE '[]'::jsonb END)), recommendation_weight::float8 \
+             FROM personality_gift_mappings",
+            None,
+            &[],
+        )?;
+        for m in rows {
+            let list = |v: Option<Vec<Option<String>>>| -> Vec<String> {
+                v.unwrap_or_default().into_iter().flatten().collect()
+            };
+            out.push(Mapping {
+                personality: m.get::<String>(1)?.as_deref().and_then(Trait::from_name),
+                recommended: list(m.get(2)?),
+                avoided: list(m.get(3)?),
+                tags: list(m.get(4)?),
+                weight: m.get::<f64>(5)?.unwrap_or(0.0),
+            });
+        }
+        Ok::<_, pgrx::spi::Error>(out)
+    });
+    let loaded = match loaded {
+        Ok(m) => m,
+        Err(e) => raise(SqlError::new(
+            "55000",
+            format!("cannot read personality_gift_mappings: {e}"),
+        )),
+    };
+    MAPPINGS.with(|c| *c.borrow_mut() = Some((key, loaded.clone())));
+    loaded
+}
+
+/// A product's trait affinities (0..1 per trait) from its category slug and tags,
+/// using personality_gift_mappings. Feed the result to
+/// calculate_personality_product_match as p_product_tags.
+///
+/// ```sql
+/// SELECT personality_product_traits('sports-outdoors', ARRAY['hiking', 'camping']);
+/// ```
+#[pg_extern(stable, parallel_safe)]
+#[search_path(@extschema@, pg_catalog)]
+fn personality_product_traits(
+    p_category: Option<&str>,
+    p_tags: Option<Vec<Option<String>>>,
+) -> JsonB {
+    let tags: Vec<String> = p_tags.unwrap_or_default().into_iter().flatten().collect();
+    let refs: Vec<&str> = tags.iter().map(String::as_str).collect();
+    let a = scoring::product_affinities(p_category, &refs, &mappings());
+    let mut m = Map::new();
+    for t in ALL {
+        m.insert(t.name().to_string(), json!(a[t.index()]));
+    }
+    JsonB(serde_json::Value::Object(m))
+}
