@@ -356,7 +356,7 @@ fn update_personality_from_behavior<'a>(
             Err(caught) => {
                 reset_plans();
                 if subxact::must_rethrow(&caught) {
-                    caught.rethrow();
+                    (*caught).rethrow();
                 }
                 let (code, msg) = subxact::describe(&caught);
                 warning!("personality_ext: swipe kept, but not learned from ({code}): {msg}");

@@ -7,7 +7,7 @@ use pgrx::PgTryBuilder;
 use std::panic::UnwindSafe;
 
 /// Runs `f` in a subtransaction: committed when it returns, rolled back when it raises.
-pub fn run<R>(f: impl FnOnce() -> R + UnwindSafe) -> Result<R, CaughtError> {
+pub fn run<R>(f: impl FnOnce() -> R + UnwindSafe) -> Result<R, Box<CaughtError>> {
     // SAFETY: the standard pattern of PL/pgSQL's exception blocks: remember the memory
     // context and resource owner, and restore them after commit or rollback.
     unsafe {
@@ -27,7 +27,7 @@ pub fn run<R>(f: impl FnOnce() -> R + UnwindSafe) -> Result<R, CaughtError> {
             pg_sys::RollbackAndReleaseCurrentSubTransaction();
             pg_sys::MemoryContextSwitchTo(ctx);
             pg_sys::CurrentResourceOwner = owner;
-            Err(e)
+            Err(Box::new(e))
         })
         .execute()
     }

@@ -1,7 +1,7 @@
 //! In-database tests (`cargo pgrx test`): run inside a real backend, each in a
 //! transaction that is rolled back.
 
-#[pg_schema]
+#[pgrx::pg_schema]
 mod tests {
     use pgrx::prelude::*;
 
