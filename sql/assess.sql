@@ -77,9 +77,11 @@ BEGIN
     END IF;
     PERFORM @extschema@._personality_authorize(p_user_id, 'assess');
 
-    -- Serialize with the swipe trigger and concurrent assessments of the same user.
+    -- Serialize concurrent assessments of the same user (the swipe trigger and this
+    -- function also meet on the profile row lock below).
     PERFORM pg_advisory_xact_lock(hashtextextended('personality_ext:' || p_user_id::text, 0));
-    SELECT * INTO v_prev FROM @extschema@.personality_profiles WHERE user_id = p_user_id;
+    -- FOR UPDATE: wait for a swipe that is learning for this user, then read its result.
+    SELECT * INTO v_prev FROM @extschema@.personality_profiles WHERE user_id = p_user_id FOR UPDATE;
 
     -- Validates answers and trigger (22023, nothing written) and computes every field.
     v_a := @extschema@._personality_assessment(
@@ -99,7 +101,11 @@ BEGIN
     ON CONFLICT (user_id) DO UPDATE SET
         primary_type = EXCLUDED.primary_type,
         secondary_types = EXCLUDED.secondary_types,
-        personality_scores = EXCLUDED.personality_scores,
+        -- a profile a concurrent swipe created meanwhile: keep what it learned
+        personality_scores = EXCLUDED.personality_scores || jsonb_strip_nulls(jsonb_build_object(
+            'behavior_evidence', p.personality_scores->'behavior_evidence',
+            'behavior_informative', p.personality_scores->'behavior_informative',
+            'behavioral_consistency', p.personality_scores->'behavioral_consistency')),
         confidence_level = EXCLUDED.confidence_level,
         quiz_responses = EXCLUDED.quiz_responses,
         assessment_method = EXCLUDED.assessment_method,

@@ -87,6 +87,7 @@ RETURNS text
 LANGUAGE plpgsql VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog
+SET client_min_messages = warning  -- no "trigger does not exist, skipping"
 AS $$
 DECLARE
     v_col name := p_direction_column;
@@ -107,7 +108,7 @@ BEGIN
         RAISE EXCEPTION 'table % has no column %', p_table, array_to_string(v_missing, ' or ')
             USING ERRCODE = 'undefined_column',
                   DETAIL = 'A swipe table needs user_id uuid, product_id uuid and a direction column.',
-                  HINT = 'Rename the columns, or attach a view of the right shape is not possible: triggers need a table.';
+                  HINT = 'Swipe tables need the columns user_id and product_id (uuid); rename them in your table.';
     END IF;
     IF v_col IS NULL THEN
         SELECT attname INTO v_col FROM pg_attribute

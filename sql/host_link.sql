@@ -8,6 +8,9 @@
 -- a primary key or unique index on id (during a restore, that is the moment pg_restore
 -- adds profiles_pkey / products_pkey, after all rows are loaded).
 
+-- While CREATE EXTENSION runs, the event trigger below stays quiet (finalize.sql links).
+SELECT pg_catalog.set_config('personality.installing', 'on', true);
+
 -- Where the host tables live: personality.host_schema when set, else the extension's
 -- own schema, else public. Not the session's search_path: CREATE EXTENSION and
 -- pg_restore both run with a search_path of their own.
@@ -176,8 +179,9 @@ DECLARE
     v_added name[];
 BEGIN
     -- Nothing to do (the common case: one catalog probe), or we are the DDL ourselves.
-    IF current_setting('personality.linking', true) = 'on' THEN
-        RETURN;
+    IF current_setting('personality.linking', true) = 'on'
+       OR current_setting('personality.installing', true) = 'on' THEN
+        RETURN;  -- our own DDL (CREATE EXTENSION links once, at its end)
     END IF;
     IF tg_tag = 'CREATE TRIGGER' THEN
         -- e.g. pg_restore re-creating update_personality_from_swipes on the host's table

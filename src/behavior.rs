@@ -105,7 +105,8 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, pgrx::spi::Error> {
         update_profile: prepare(
             client,
             &format!(
-                "UPDATE {schema}.personality_profiles SET personality_scores = personality_scores || $2, \
+                "UPDATE {schema}.personality_profiles SET personality_scores = \
+                   CASE WHEN jsonb_typeof(personality_scores) = 'object' THEN personality_scores || $2 ELSE $2 END, \
                    confidence_level = round($3::numeric, 2), primary_type = $4, secondary_types = $5, \
                    assessment_method = $6, updated_at = now() WHERE id = $1"
             ),
@@ -137,7 +138,11 @@ fn plans(client: &SpiClient<'_>) -> Result<Rc<Plans>, pgrx::spi::Error> {
         return Ok(p);
     }
     let p = Rc::new(build_plans(client)?);
-    PLANS.with(|cell| *cell.borrow_mut() = Some(p.clone()));
+    // Without the products view (no products table yet) look again next time: the
+    // view appears when the host's products table does.
+    if p.product.is_some() {
+        PLANS.with(|cell| *cell.borrow_mut() = Some(p.clone()));
+    }
     Ok(p)
 }
 
@@ -170,8 +175,14 @@ fn profile_from(scores: &Value, confidence: Option<f64>) -> Profile {
     if let Some(c) = f64_of(scores.get("behavioral_consistency")) {
         p.consistency = c;
     }
-    if let Some(c) = confidence {
-        p.confidence = c;
+    // confidence_level has two decimals; the unrounded value learning works on is kept
+    // in behavior_confidence while it still agrees with the column (an assessment
+    // sets the column and drops the key).
+    match (confidence, f64_of(scores.get("behavior_confidence"))) {
+        (Some(c), Some(exact)) if (exact - c).abs() < 0.006 => p.confidence = exact,
+        (Some(c), _) => p.confidence = c,
+        (None, Some(exact)) => p.confidence = exact,
+        (None, None) => {}
     }
     p
 }
@@ -192,6 +203,7 @@ fn scores_json(p: &Profile) -> Value {
     );
     m.insert("behavior_evidence".into(), json!(p.evidence));
     m.insert("behavior_informative".into(), json!(p.informative));
+    m.insert("behavior_confidence".into(), json!(round(p.confidence, 6)));
     Value::Object(m)
 }
 

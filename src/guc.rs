@@ -5,7 +5,40 @@ use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
 pub static LEARNING_RATE: GucSetting<f64> =
     GucSetting::<f64>::new(personality_core::learning::DEFAULT_RATE);
 
+/// Weights of the combined recommendation score (normalised to sum 1).
+pub static WEIGHT_MATCH: GucSetting<f64> = GucSetting::<f64>::new(0.6);
+pub static WEIGHT_CATEGORY: GucSetting<f64> = GucSetting::<f64>::new(0.25);
+pub static WEIGHT_BEHAVIOR: GucSetting<f64> = GucSetting::<f64>::new(0.15);
+
 pub fn init() {
+    for (name, short, setting) in [
+        (
+            c"personality.weight_match",
+            c"Weight of personality_match_score in personality_recommend's combined score.",
+            &WEIGHT_MATCH,
+        ),
+        (
+            c"personality.weight_category",
+            c"Weight of category_alignment_score in personality_recommend's combined score.",
+            &WEIGHT_CATEGORY,
+        ),
+        (
+            c"personality.weight_behavior",
+            c"Weight of behavioral_prediction in personality_recommend's combined score.",
+            &WEIGHT_BEHAVIOR,
+        ),
+    ] {
+        GucRegistry::define_float_guc(
+            name,
+            short,
+            c"The three weights are normalised to sum 1; defaults 0.6, 0.25, 0.15.",
+            setting,
+            0.0,
+            1.0,
+            GucContext::Userset,
+            GucFlags::default(),
+        );
+    }
     GucRegistry::define_float_guc(
         c"personality.learning_rate",
         c"How far one swipe moves a user's trait scores (0 = not at all, 1 = all the way).",

@@ -50,6 +50,18 @@
     name = "behavior",
     requires = ["assess", behavior::update_personality_from_behavior]
 );
+// Precomputed product vectors and their maintenance.
+::pgrx::extension_sql_file!(
+    "../sql/recommend.sql",
+    name = "recommend",
+    requires = ["behavior", "scoring"]
+);
+// personality_recommend(): checks, then the native top-k.
+::pgrx::extension_sql_file!(
+    "../sql/recommend_api.sql",
+    name = "recommend_api",
+    requires = ["recommend", recommend::_personality_recommend]
+);
 // Link to the host tables now, or warn what is missing.
 ::pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
@@ -58,6 +70,7 @@ mod errors;
 mod guc;
 mod jsonb;
 mod quiz;
+mod recommend;
 mod scoring;
 mod subxact;
 

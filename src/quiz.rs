@@ -123,11 +123,20 @@ fn _personality_assessment(
     p_trigger: Option<&str>,
     p_previous: Option<JsonB>,
 ) -> JsonB {
-    let trigger = quiz::validate_trigger(p_trigger.unwrap_or("")).unwrap_or_else(|e| quiz_error(e));
+    let Some(p_trigger) = p_trigger else {
+        raise(
+            SqlError::new("22023", "assessment trigger must not be NULL")
+                .hint("use one of: initial, periodic, behavior_change, retake, manual"),
+        )
+    };
+    let trigger = quiz::validate_trigger(p_trigger).unwrap_or_else(|e| quiz_error(e));
     if matches!(p_completion_time_seconds, Some(t) if t < 0) {
         raise(SqlError::new(
             "22023",
-            "completion time must not be negative",
+            format!(
+                "invalid quiz responses: completion time must not be negative (got {})",
+                p_completion_time_seconds.unwrap_or(0)
+            ),
         ));
     }
     let result = score(p_responses, p_completion_time_seconds);

@@ -26,7 +26,7 @@ fn raw<'a>(v: &Value<'a>) -> Raw<'a> {
     match v {
         Value::Null => Raw::Null,
         Value::Bool(b) => Raw::Bool(*b),
-        Value::Number(n, dscale) => Raw::Decoded(Num::from_numeric(*n, Some(*dscale))),
+        Value::Number(n, dscale) => Raw::Decoded(Num::from_numeric(n.clone(), Some(*dscale))),
         Value::String(s) => Raw::String(s),
         Value::Array => Raw::Array,
         Value::Object => Raw::Object,

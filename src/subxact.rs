@@ -33,28 +33,41 @@ pub fn run<R>(f: impl FnOnce() -> R + UnwindSafe) -> Result<R, Box<CaughtError>>
     }
 }
 
-/// The SQLSTATE and message of a caught error, for the WARNING.
-pub fn describe(e: &CaughtError) -> (String, String) {
+fn code_of(e: &CaughtError) -> pgrx::PgSqlErrorCode {
     match e {
-        CaughtError::PostgresError(r) | CaughtError::ErrorReport(r) => {
-            (format!("{:?}", r.sql_error_code()), r.message().to_string())
-        }
-        CaughtError::RustPanic { ereport, .. } => (
-            format!("{:?}", ereport.sql_error_code()),
-            ereport.message().to_string(),
-        ),
+        CaughtError::PostgresError(r) | CaughtError::ErrorReport(r) => r.sql_error_code(),
+        CaughtError::RustPanic { ereport, .. } => ereport.sql_error_code(),
     }
 }
 
-/// Errors that must not be swallowed: the user or the server asked to stop.
+/// The five-character SQLSTATE of an error code (Postgres packs it 6 bits a char).
+pub fn sqlstate(code: pgrx::PgSqlErrorCode) -> String {
+    let v = code as i32;
+    (0..5)
+        .map(|i| char::from(b'0' + ((v >> (6 * i)) & 0x3F) as u8))
+        .collect()
+}
+
+/// The SQLSTATE and message of a caught error, for the WARNING.
+pub fn describe(e: &CaughtError) -> (String, String) {
+    let message = match e {
+        CaughtError::PostgresError(r) | CaughtError::ErrorReport(r) => r.message().to_string(),
+        CaughtError::RustPanic { ereport, .. } => ereport.message().to_string(),
+    };
+    (sqlstate(code_of(e)), message)
+}
+
+/// Errors that must not be swallowed: the user or the server asked to stop, or the
+/// transaction must be retried as a whole (REPEATABLE READ / SERIALIZABLE conflicts,
+/// deadlocks): dropping the learning there would silently lose it.
 pub fn must_rethrow(e: &CaughtError) -> bool {
     use pgrx::PgSqlErrorCode::*;
-    let code = match e {
-        CaughtError::PostgresError(r) | CaughtError::ErrorReport(r) => r.sql_error_code(),
-        CaughtError::RustPanic { ereport, .. } => ereport.sql_error_code(),
-    };
     matches!(
-        code,
-        ERRCODE_QUERY_CANCELED | ERRCODE_ADMIN_SHUTDOWN | ERRCODE_CRASH_SHUTDOWN
+        code_of(e),
+        ERRCODE_QUERY_CANCELED
+            | ERRCODE_ADMIN_SHUTDOWN
+            | ERRCODE_CRASH_SHUTDOWN
+            | ERRCODE_T_R_SERIALIZATION_FAILURE
+            | ERRCODE_T_R_DEADLOCK_DETECTED
     )
 }

@@ -4,5 +4,6 @@
 pub mod learning;
 pub mod numeric;
 pub mod quiz;
+pub mod recommend;
 pub mod scoring;
 pub mod traits;

@@ -25,12 +25,13 @@ const SHORT_WEIGHT_SIGN_MASK: u16 = 0x0040;
 const SHORT_WEIGHT_MASK: u16 = 0x003F;
 
 /// A decoded numeric value.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Numeric {
     /// Exactly representable as a Decimal (at most 28 significant digits).
     Exact(Decimal),
-    /// Finite but too large or too precise for Decimal: an f64 approximation.
-    Approx(f64),
+    /// Finite but too large or too precise for Decimal: an f64 approximation and the
+    /// exact decimal text (so callers can round it as Postgres would).
+    Approx(f64, String),
     NaN,
     Infinity,
     NegInfinity,
@@ -38,13 +39,13 @@ pub enum Numeric {
 
 impl Numeric {
     /// The value as f64 (NaN for NaN).
-    pub fn to_f64(self) -> f64 {
+    pub fn to_f64(&self) -> f64 {
         match self {
             Numeric::Exact(d) => {
                 use rust_decimal::prelude::ToPrimitive;
                 d.to_f64().unwrap_or(f64::NAN)
             }
-            Numeric::Approx(f) => f,
+            Numeric::Approx(f, _) => *f,
             Numeric::NaN => f64::NAN,
             Numeric::Infinity => f64::INFINITY,
             Numeric::NegInfinity => f64::NEG_INFINITY,
@@ -144,7 +145,47 @@ pub fn decode(payload: &[u8]) -> Option<Numeric> {
             return Some(Numeric::Exact(d.normalize()));
         }
     }
-    Some(Numeric::Approx(if negative { -approx } else { approx }))
+    Some(Numeric::Approx(
+        if negative { -approx } else { approx },
+        text(negative, weight, digits, n),
+    ))
+}
+
+/// The exact decimal text of a finite numeric from its base-10000 digits.
+fn text(negative: bool, weight: i32, digits: &[u8], n: usize) -> String {
+    let mut s = String::new();
+    if negative {
+        s.push('-');
+    }
+    let digit = |i: i32| -> u16 {
+        if i < 0 || i as usize >= n {
+            0
+        } else {
+            word(digits, 2 * i as usize).unwrap_or(0)
+        }
+    };
+    // integer part: base-10000 positions weight..=0
+    if weight < 0 {
+        s.push('0');
+    } else {
+        for i in 0..=weight {
+            let d = digit(i);
+            if i == 0 {
+                s.push_str(&d.to_string());
+            } else {
+                s.push_str(&format!("{d:04}"));
+            }
+        }
+    }
+    // fraction: positions after the point
+    let frac_groups = n as i32 - 1 - weight;
+    if frac_groups > 0 {
+        s.push('.');
+        for g in 1..=frac_groups {
+            s.push_str(&format!("{:04}", digit(weight + g)));
+        }
+    }
+    s
 }
 
 /// Encodes `units / 10000` (0 <= units <= 99_999_999) as a numeric with display scale 4,
@@ -234,7 +275,22 @@ mod tests {
         big.extend_from_slice(&(75i16).to_ne_bytes());
         big.extend_from_slice(&(1u16).to_ne_bytes());
         match decode(&big) {
-            Some(Numeric::Approx(f)) => assert!((f / 1e300 - 1.0).abs() < 1e-9),
+            Some(Numeric::Approx(f, t)) => {
+                assert!((f / 1e300 - 1.0).abs() < 1e-9);
+                assert_eq!(t, format!("1{}", "0".repeat(300)));
+            }
+            other => panic!("{other:?}"),
+        }
+        // 0.1666...67 with 34 significant digits (9 base-10000 digits after the point)
+        let mut long = short(
+            false,
+            -1,
+            34,
+            &[1666, 6666, 6666, 6666, 6666, 6666, 6666, 6666, 6700],
+        );
+        long.truncate(long.len());
+        match decode(&long) {
+            Some(Numeric::Approx(_, t)) => assert_eq!(t, "0.166666666666666666666666666666666700"),
             other => panic!("{other:?}"),
         }
         assert_eq!(decode(&[1]), None);

@@ -179,7 +179,9 @@ impl Num {
                 value,
                 dscale: dscale.unwrap_or(value.scale()).max(value.scale()),
             }),
-            Numeric::Approx(x) => Num::from_f64(x),
+            // Too long for an exact Decimal: round the exact text as the string parser
+            // does (to 28 significant digits), like Postgres's own numeric would.
+            Numeric::Approx(x, text) => Num::parse(&text).unwrap_or_else(|| Num::from_f64(x)),
             Numeric::NaN => Num(Repr::Float(f64::NAN)),
             Numeric::Infinity => Num(Repr::Float(f64::INFINITY)),
             Numeric::NegInfinity => Num(Repr::Float(f64::NEG_INFINITY)),

@@ -363,7 +363,16 @@ fn decoded_numbers_from_the_binary_numeric() {
     );
     assert_eq!(Num::from(Numeric::Infinity).to_f64(), f64::INFINITY);
     assert_eq!(Num::from(Numeric::NegInfinity).to_f64(), f64::NEG_INFINITY);
-    assert_eq!(Num::from(Numeric::Approx(1e300)).to_f64(), 1e300);
+    assert_eq!(
+        Num::from(Numeric::Approx(1e300, format!("1{}", "0".repeat(300)))).to_f64(),
+        1e300
+    );
+    // a long exact value is rounded like the seed's ::DECIMAL text would be
+    let long = "0.1666666666666666666666666666666667";
+    assert_eq!(
+        Num::from(Numeric::Approx(0.16666666666666666, long.to_string())),
+        Num::parse(long).unwrap_or(Num::ZERO)
+    );
     assert!(Num::from(Numeric::NaN).is_nan());
     let s = parse_scores([("adventurous", Raw::Decoded(exact)), ("social", n("10"))]);
     assert_eq!(
@@ -378,7 +387,7 @@ fn decoded_numbers_from_the_binary_numeric() {
     let long = Numeric::Exact(dec("1234.567890123456789"));
     let tv = |n: Num| seed_trait_value(&n);
     assert_eq!(
-        tv(Num::from_numeric(long, Some(17))),
+        tv(Num::from_numeric(long.clone(), Some(17))),
         Some(1_234_567_890_123_456_789 * 10i128.pow(15))
     );
     assert_eq!(

@@ -1,0 +1,175 @@
+-- The recommendation engine's precomputed product vectors (README "Recommendations").
+--
+-- personality_product_vectors holds, per product of the host catalog, its trait
+-- affinities (from personality_product_traits) and their normalised shares, with one
+-- partial index per trait on the share: personality_recommend() reads the top of those
+-- five indexes (a threshold algorithm) instead of scoring every product.
+-- It is kept current by a trigger on the host's products table
+-- (personality_products_vectors, attached at install or by personality_attach_catalog())
+-- and by a statement trigger on personality_gift_mappings (any change rebuilds it).
+-- Its rows are dumped like the other tables, so a restore does not need a rebuild.
+
+CREATE TABLE personality_product_vectors (
+    product_id uuid PRIMARY KEY,
+    category text NOT NULL DEFAULT '',
+    price numeric,
+    -- 0 budget (< 25), 1 mid (25..100), 2 premium (> 100), 3 unknown: the mappings'
+    -- price_range_modifier is constant within a band
+    price_band smallint NOT NULL DEFAULT 3,
+    is_active boolean NOT NULL DEFAULT true,
+    affinities jsonb NOT NULL DEFAULT '{}',
+    adventurous real NOT NULL DEFAULT 0,
+    intellectual real NOT NULL DEFAULT 0,
+    practical real NOT NULL DEFAULT 0,
+    creative real NOT NULL DEFAULT 0,
+    social real NOT NULL DEFAULT 0,
+    refreshed_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE personality_product_vectors IS
+  'Derived: each host product''s trait affinities (jsonb, as personality_product_traits returns them) and their shares (the five real columns, summing to 1, or all 0), kept current by triggers; read by personality_recommend.';
+SELECT pg_catalog.pg_extension_config_dump('personality_product_vectors', '');
+ALTER TABLE personality_product_vectors ENABLE ROW LEVEL SECURITY;
+CREATE POLICY personality_product_vectors_select_all ON personality_product_vectors FOR SELECT USING (true);
+COMMENT ON POLICY personality_product_vectors_select_all ON personality_product_vectors IS
+  'Product vectors are derived from the public catalog; readable by everyone, written only by the extension.';
+
+-- Per category, price band and trait, products by share: the lists of the threshold
+-- algorithm (category alignment, behaviour and the price modifier are constant within
+-- a category and band, so the bound is tight there).
+CREATE INDEX personality_product_vectors_adventurous ON personality_product_vectors (category, price_band, adventurous DESC, product_id) WHERE is_active;
+CREATE INDEX personality_product_vectors_intellectual ON personality_product_vectors (category, price_band, intellectual DESC, product_id) WHERE is_active;
+CREATE INDEX personality_product_vectors_practical ON personality_product_vectors (category, price_band, practical DESC, product_id) WHERE is_active;
+CREATE INDEX personality_product_vectors_creative ON personality_product_vectors (category, price_band, creative DESC, product_id) WHERE is_active;
+CREATE INDEX personality_product_vectors_social ON personality_product_vectors (category, price_band, social DESC, product_id) WHERE is_active;
+
+-- (Re)computes the vectors of the given products (all when NULL) from the adapter view.
+CREATE FUNCTION personality_refresh_product_vectors(p_product_ids uuid[] DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    v_n bigint;
+BEGIN
+    IF to_regclass('@extschema@.personality_product_features') IS NULL THEN
+        RETURN 0;
+    END IF;
+    IF p_product_ids IS NULL THEN
+        DELETE FROM @extschema@.personality_product_vectors v
+         WHERE NOT EXISTS (SELECT 1 FROM @extschema@.personality_product_features f WHERE f.product_id = v.product_id);
+    ELSE
+        DELETE FROM @extschema@.personality_product_vectors v
+         WHERE v.product_id = ANY (p_product_ids)
+           AND NOT EXISTS (SELECT 1 FROM @extschema@.personality_product_features f WHERE f.product_id = v.product_id);
+    END IF;
+    INSERT INTO @extschema@.personality_product_vectors AS v
+        (product_id, category, price, price_band, is_active, affinities,
+         adventurous, intellectual, practical, creative, social, refreshed_at)
+    SELECT f.product_id, coalesce(lower(trim(f.category)), ''), f.price,
+           CASE WHEN f.price IS NULL THEN 3 WHEN f.price < 25 THEN 0 WHEN f.price <= 100 THEN 1 ELSE 2 END,
+           coalesce(f.is_active, true), a.j,
+           CASE WHEN a.total > 0 THEN (a.j->>'adventurous')::float8 / a.total ELSE 0 END,
+           CASE WHEN a.total > 0 THEN (a.j->>'intellectual')::float8 / a.total ELSE 0 END,
+           CASE WHEN a.total > 0 THEN (a.j->>'practical')::float8 / a.total ELSE 0 END,
+           CASE WHEN a.total > 0 THEN (a.j->>'creative')::float8 / a.total ELSE 0 END,
+           CASE WHEN a.total > 0 THEN (a.j->>'social')::float8 / a.total ELSE 0 END,
+           now()
+      FROM @extschema@.personality_product_features f
+      CROSS JOIN LATERAL (SELECT t.j,
+                                 (t.j->>'adventurous')::float8 + (t.j->>'intellectual')::float8
+                                 + (t.j->>'practical')::float8 + (t.j->>'creative')::float8
+                                 + (t.j->>'social')::float8 AS total
+                            -- OFFSET 0 keeps the planner from inlining the call once per ->> below
+                            FROM (SELECT @extschema@.personality_product_traits(f.category, f.tags) AS j OFFSET 0) t) a
+     WHERE p_product_ids IS NULL OR f.product_id = ANY (p_product_ids)
+    ON CONFLICT (product_id) DO UPDATE SET
+        category = EXCLUDED.category, price = EXCLUDED.price, price_band = EXCLUDED.price_band,
+        is_active = EXCLUDED.is_active,
+        affinities = EXCLUDED.affinities, adventurous = EXCLUDED.adventurous,
+        intellectual = EXCLUDED.intellectual, practical = EXCLUDED.practical,
+        creative = EXCLUDED.creative, social = EXCLUDED.social, refreshed_at = now();
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    RETURN v_n;
+END;
+$$;
+COMMENT ON FUNCTION personality_refresh_product_vectors(uuid[]) IS
+  'Recomputes the precomputed product vectors from personality_product_features and the gift mappings: for the given product ids, or the whole catalog when NULL. Returns the number of vectors written. Run it after replacing the adapter view or bulk-loading products with triggers disabled.';
+
+CREATE FUNCTION _personality_products_changed() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        DELETE FROM @extschema@.personality_product_vectors v
+         WHERE v.product_id IN (SELECT id FROM old_rows);
+    ELSE
+        PERFORM @extschema@.personality_refresh_product_vectors(ARRAY(SELECT id FROM new_rows));
+    END IF;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION _personality_products_changed() IS
+  'Internal trigger function: keeps personality_product_vectors current when the host''s products change (statement level, transition tables).';
+
+CREATE FUNCTION personality_attach_catalog(p_table regclass DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog
+SET client_min_messages = warning
+AS $$
+DECLARE
+    v_table regclass := coalesce(p_table, @extschema@._personality_host_table('products'));
+    v_n bigint;
+BEGIN
+    IF v_table IS NULL THEN
+        RAISE EXCEPTION 'no products table found' USING ERRCODE = 'undefined_table',
+            HINT = 'Create products(id uuid primary key, ...) or pass the table: SELECT personality_attach_catalog(''my_products'');';
+    END IF;
+    IF NOT @extschema@._personality_caller_is_trusted()
+       AND NOT pg_has_role(@extschema@._personality_calling_role(),
+                           (SELECT relowner FROM pg_class WHERE oid = v_table), 'USAGE') THEN
+        RAISE EXCEPTION 'permission denied to attach the catalog %', v_table USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    PERFORM @extschema@._personality_create_product_features();
+    FOREACH v_n IN ARRAY ARRAY[1, 2, 3] LOOP
+        EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s',
+                       (ARRAY['personality_products_vectors_ins', 'personality_products_vectors_upd', 'personality_products_vectors_del'])[v_n], v_table);
+    END LOOP;
+    EXECUTE format('CREATE TRIGGER personality_products_vectors_ins AFTER INSERT ON %s '
+                   'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._personality_products_changed()', v_table);
+    EXECUTE format('CREATE TRIGGER personality_products_vectors_upd AFTER UPDATE ON %s '
+                   'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._personality_products_changed()', v_table);
+    EXECUTE format('CREATE TRIGGER personality_products_vectors_del AFTER DELETE ON %s '
+                   'REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._personality_products_changed()', v_table);
+    EXECUTE format('COMMENT ON TRIGGER personality_products_vectors_ins ON %s IS %L', v_table, 'personality_ext: keeps personality_product_vectors current.');
+    EXECUTE format('COMMENT ON TRIGGER personality_products_vectors_upd ON %s IS %L', v_table, 'personality_ext: keeps personality_product_vectors current.');
+    EXECUTE format('COMMENT ON TRIGGER personality_products_vectors_del ON %s IS %L', v_table, 'personality_ext: keeps personality_product_vectors current.');
+    PERFORM @extschema@._personality_adopt_triggers();
+    v_n := @extschema@.personality_refresh_product_vectors(NULL);
+    RETURN format('attached to %s; %s product vectors computed', v_table, v_n);
+END;
+$$;
+COMMENT ON FUNCTION personality_attach_catalog(regclass) IS
+  'Keeps personality_product_vectors current for the host''s products table (statement triggers personality_products_vectors_ins/upd/del) and computes every vector now. Done at install when products exists; call it yourself when products was created after the extension.';
+
+CREATE FUNCTION _personality_mappings_changed() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    PERFORM @extschema@.personality_refresh_product_vectors(NULL);
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION _personality_mappings_changed() IS
+  'Internal trigger function: a change of the gift mappings changes every product''s affinities; rebuild the vectors.';
+
+CREATE TRIGGER personality_gift_mappings_vectors
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON personality_gift_mappings
+    FOR EACH STATEMENT EXECUTE FUNCTION _personality_mappings_changed();
+COMMENT ON TRIGGER personality_gift_mappings_vectors ON personality_gift_mappings IS
+  'Rebuilds personality_product_vectors when the gift mappings change.';

@@ -1,0 +1,67 @@
+-- personality_recommend(): the public entry point (README "Recommendations").
+CREATE FUNCTION personality_recommend(
+    p_user_id uuid,
+    p_limit int DEFAULT 20,
+    p_context text DEFAULT 'discover',
+    p_occasion text DEFAULT NULL,
+    p_max_price numeric DEFAULT NULL
+) RETURNS SETOF personality_recommendations
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    v_ids uuid[];
+BEGIN
+    IF p_user_id IS NULL THEN
+        RAISE EXCEPTION 'user id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM @extschema@._personality_authorize(p_user_id, 'get recommendations');
+    IF p_context IS NULL OR p_context NOT IN ('discover', 'gift_finder', 'similar') THEN
+        RAISE EXCEPTION 'invalid recommendation context: %', coalesce(quote_literal(p_context), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use one of: discover, gift_finder, similar.';
+    END IF;
+    IF p_limit IS NULL OR p_limit < 1 OR p_limit > 1000 THEN
+        RAISE EXCEPTION 'recommendation limit must be between 1 and 1000, got %', coalesce(p_limit::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_max_price IS NOT NULL AND p_max_price < 0 THEN
+        RAISE EXCEPTION 'maximum price must not be negative, got %', p_max_price
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.personality_profiles WHERE user_id = p_user_id) THEN
+        RAISE EXCEPTION 'user % has no personality profile', p_user_id
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'Take the quiz first: SELECT * FROM personality_assess(user_id, answers);';
+    END IF;
+    -- Products created after the extension: start maintaining their vectors now.
+    IF to_regclass('@extschema@.personality_product_features') IS NULL
+       OR NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'personality_products_vectors_ins') THEN
+        PERFORM @extschema@._personality_link_host(false);
+        IF @extschema@._personality_host_table('products') IS NOT NULL THEN
+            PERFORM @extschema@.personality_attach_catalog();
+        END IF;
+    END IF;
+    v_ids := @extschema@._personality_recommend(p_user_id, p_limit, p_context, p_occasion, p_max_price::float8);
+    RETURN QUERY
+        SELECT r.* FROM @extschema@.personality_recommendations r
+          JOIN @extschema@.personality_profiles p ON p.id = r.personality_profile_id
+         WHERE r.user_id = p_user_id AND r.product_id = ANY (v_ids)
+         ORDER BY array_position(v_ids, r.product_id);
+END;
+$$;
+
+COMMENT ON FUNCTION personality_recommend(uuid, int, text, text, numeric) IS
+  'Computes, stores (upsert per user, product and profile) and returns the user''s top p_limit products by combined_score: active, not yet swiped, not in a category their strong traits avoid, under p_max_price; with match, category alignment, behavioural prediction, reasons and per-trait factors. Context: discover, gift_finder or similar (22023 otherwise). Users get only their own (42501); a user without a profile gets P0002. Example: SELECT product_id, combined_score, recommendation_reasons FROM personality_recommend(auth.uid(), 10, ''gift_finder'', ''birthday'', 50);';
+
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
+        REVOKE EXECUTE ON FUNCTION personality_recommend(uuid, int, text, text, numeric) FROM PUBLIC;
+        GRANT EXECUTE ON FUNCTION personality_recommend(uuid, int, text, text, numeric) TO authenticated, service_role;
+    END IF;
+END;
+$$;
+-- Internal: not for application roles.
+REVOKE EXECUTE ON FUNCTION _personality_recommend(uuid, int, text, text, float8) FROM PUBLIC;

@@ -1,0 +1,463 @@
+//! SQL layer of the recommendation engine (maths in personality_core::recommend):
+//! reads the person, their swipes and the per-trait sorted product vectors, finds the
+//! top k with a threshold algorithm, and upserts them into personality_recommendations.
+use crate::errors::{raise, SqlError};
+use personality_core::learning;
+use personality_core::recommend::{self, Counts, Person, Product, TraitMapping, Weights};
+use personality_core::traits::{Trait, Vector, ALL};
+use pgrx::prelude::*;
+use pgrx::spi::SpiClient;
+use pgrx::{JsonB, Uuid};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+
+type Key = [u8; 16];
+
+fn spi<T>(r: Result<T, pgrx::spi::Error>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => raise(SqlError::new(
+            "55000",
+            format!("personality_recommend: {e}"),
+        )),
+    }
+}
+
+fn f64_of(v: Option<&Value>) -> Option<f64> {
+    match v? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn map_of(v: Option<JsonB>) -> HashMap<String, f64> {
+    let mut out = HashMap::new();
+    if let Some(JsonB(Value::Object(m))) = v {
+        for (k, v) in m {
+            if let Some(x) = f64_of(Some(&v)) {
+                out.insert(k.trim().to_lowercase(), x);
+            }
+        }
+    }
+    out
+}
+
+fn load_person(
+    client: &SpiClient<'_>,
+    user: Uuid,
+    occasion: Option<&str>,
+) -> Result<Option<(Uuid, Person)>, pgrx::spi::Error> {
+    let rows = client.select(
+        "SELECT id, personality_scores, confidence_level::float8 FROM personality_profiles WHERE user_id = $1",
+        Some(1),
+        &[user.into()],
+    )?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let row = rows.first();
+    let Some(profile_id) = row.get::<Uuid>(1)? else {
+        return Ok(None);
+    };
+    let scores = row.get::<JsonB>(2)?.map(|j| j.0).unwrap_or(Value::Null);
+    let mut v = [50.0; 5];
+    for t in ALL {
+        if let Some(x) = f64_of(scores.get(t.name())) {
+            v[t.index()] = x;
+        }
+    }
+    let mut mappings: [Option<TraitMapping>; 5] = Default::default();
+    let mut best_weight = [f64::NEG_INFINITY; 5];
+    for m in client.select(
+        "SELECT personality_type::text, recommended_categories, avoided_categories, occasion_relevance, \
+                price_range_modifier, recommendation_weight::float8 FROM personality_gift_mappings",
+        None,
+        &[],
+    )? {
+        let Some(t) = m.get::<String>(1)?.as_deref().and_then(Trait::from_name) else {
+            continue;
+        };
+        let weight = m.get::<f64>(6)?.unwrap_or(0.0);
+        if weight <= best_weight[t.index()] {
+            continue;
+        }
+        best_weight[t.index()] = weight;
+        let list = |x: Option<Vec<Option<String>>>| -> Vec<String> { x.unwrap_or_default().into_iter().flatten().collect() };
+        mappings[t.index()] = Some(TraitMapping {
+            recommended: list(m.get(2)?),
+            avoided: list(m.get(3)?),
+            occasions: map_of(m.get(4)?),
+            price_modifiers: map_of(m.get(5)?),
+        });
+    }
+    Ok(Some((
+        profile_id,
+        Person {
+            scores: v,
+            confidence: row.get::<f64>(3)?.unwrap_or(0.5),
+            mappings,
+            by_category: HashMap::new(),
+            overall: Counts::default(),
+            occasion: occasion
+                .map(|o| o.trim().to_lowercase())
+                .filter(|o| !o.is_empty()),
+        },
+    )))
+}
+
+/// The user's swipes in every attached swipe table: swiped products and like counts.
+fn load_swipes(
+    client: &SpiClient<'_>,
+    user: Uuid,
+    person: &mut Person,
+) -> Result<HashSet<Key>, pgrx::spi::Error> {
+    let mut swiped = HashSet::new();
+    let tables: Vec<(String, String)> = client
+        .select(
+            "SELECT swipe_table::text, quote_ident(direction_column) FROM personality_swipe_tables",
+            None,
+            &[],
+        )?
+        .map(|r| {
+            Ok((
+                r.get::<String>(1)?.unwrap_or_default(),
+                r.get::<String>(2)?.unwrap_or_default(),
+            ))
+        })
+        .collect::<Result<_, pgrx::spi::Error>>()?;
+    for (table, dir) in tables {
+        let sql = format!(
+            "SELECT s.product_id, v.category, s.{dir}::text FROM {table} s \
+             LEFT JOIN personality_product_vectors v ON v.product_id = s.product_id WHERE s.user_id = $1"
+        );
+        for r in client.select(&sql, None, &[user.into()])? {
+            if let Some(p) = r.get::<Uuid>(1)? {
+                swiped.insert(*p.as_bytes());
+            }
+            let outcome = learning::parse_direction(r.get::<String>(3)?.as_deref()).outcome();
+            let Some(y) = outcome else { continue };
+            let add = |c: &mut Counts| {
+                if y >= 0.5 {
+                    c.likes += 1.0;
+                } else {
+                    c.dislikes += 1.0;
+                }
+            };
+            add(&mut person.overall);
+            if let Some(cat) = r.get::<String>(2)? {
+                add(person
+                    .by_category
+                    .entry(cat.trim().to_lowercase())
+                    .or_default());
+            }
+        }
+    }
+    Ok(swiped)
+}
+
+thread_local! {
+    static CATEGORIES: std::cell::RefCell<Option<std::rc::Rc<pgrx::spi::OwnedPreparedStatement>>> = const { std::cell::RefCell::new(None) };
+    static LISTS: std::cell::RefCell<Option<std::rc::Rc<pgrx::spi::OwnedPreparedStatement>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The catalog's categories with active products (a skip scan of the category index).
+fn categories_stmt(client: &SpiClient<'_>) -> std::rc::Rc<pgrx::spi::OwnedPreparedStatement> {
+    kept(
+        &CATEGORIES,
+        client,
+        "WITH RECURSIVE c(cat, band) AS ( \
+           (SELECT category, price_band FROM personality_product_vectors WHERE is_active \
+             ORDER BY category, price_band LIMIT 1) \
+           UNION ALL \
+           SELECT x.category, x.price_band FROM c CROSS JOIN LATERAL \
+             (SELECT v.category, v.price_band FROM personality_product_vectors v \
+               WHERE v.is_active AND (v.category, v.price_band) > (c.cat, c.band) \
+               ORDER BY v.category, v.price_band LIMIT 1) x) \
+         SELECT cat, band::int FROM c",
+        &[],
+    )
+}
+
+/// For each given category, the first n products of each of the five per-trait lists.
+fn lists_stmt(client: &SpiClient<'_>) -> std::rc::Rc<pgrx::spi::OwnedPreparedStatement> {
+    let list = |i: usize, t: &str| {
+        format!(
+            "(SELECT c.ci, {i} AS li, v.product_id, v.price::float8, v.adventurous, v.intellectual, \
+                     v.practical, v.creative, v.social \
+                FROM personality_product_vectors v \
+               WHERE v.category = c.cat AND v.price_band = c.band AND v.is_active \
+                 AND ($4::float8 IS NULL OR v.price <= $4) \
+               ORDER BY v.{t} DESC, v.product_id LIMIT c.n)"
+        )
+    };
+    let lists: Vec<String> = ALL
+        .iter()
+        .enumerate()
+        .map(|(i, t)| list(i, t.name()))
+        .collect();
+    let sql = format!(
+        "SELECT x.* FROM unnest($1::text[], $2::int[], $3::int[]) WITH ORDINALITY AS c(cat, band, n, ci) \
+         CROSS JOIN LATERAL ({}) x",
+        lists.join(" UNION ALL ")
+    );
+    use pgrx::pg_sys::BuiltinOid::*;
+    kept(
+        &LISTS,
+        client,
+        &sql,
+        &[
+            pgrx::PgOid::BuiltIn(TEXTARRAYOID),
+            pgrx::PgOid::BuiltIn(INT4ARRAYOID),
+            pgrx::PgOid::BuiltIn(INT4ARRAYOID),
+            pgrx::PgOid::BuiltIn(FLOAT8OID),
+        ],
+    )
+}
+
+type KeptCell = std::cell::RefCell<Option<std::rc::Rc<pgrx::spi::OwnedPreparedStatement>>>;
+
+fn kept(
+    cell: &'static std::thread::LocalKey<KeptCell>,
+    client: &SpiClient<'_>,
+    sql: &str,
+    args: &[pgrx::PgOid],
+) -> std::rc::Rc<pgrx::spi::OwnedPreparedStatement> {
+    if let Some(s) = cell.with(|c| c.borrow().clone()) {
+        return s;
+    }
+    let stmt = std::rc::Rc::new(spi(client.prepare(sql, args)).keep());
+    cell.with(|c| *c.borrow_mut() = Some(stmt.clone()));
+    stmt
+}
+
+struct Found {
+    id: Uuid,
+    product: Product,
+    scored: recommend::Scored,
+}
+
+fn rank_cmp(a: &Found, b: &Found) -> std::cmp::Ordering {
+    b.scored
+        .combined
+        .partial_cmp(&a.scored.combined)
+        .unwrap_or(std::cmp::Ordering::Equal)
+        .then(a.id.as_bytes().cmp(b.id.as_bytes()))
+}
+
+/// Internal: computes and upserts the top `p_limit` recommendations; returns their
+/// product ids, best first. personality_recommend() (sql/recommend_api.sql) checks the
+/// caller and the arguments, then calls this.
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(@extschema@, pg_catalog)]
+fn _personality_recommend(
+    p_user_id: Uuid,
+    p_limit: i32,
+    p_context: &str,
+    p_occasion: Option<&str>,
+    p_max_price: Option<f64>,
+) -> Vec<Uuid> {
+    let k = p_limit.clamp(1, 1000) as usize;
+    let w = Weights::new(
+        crate::guc::WEIGHT_MATCH.get(),
+        crate::guc::WEIGHT_CATEGORY.get(),
+        crate::guc::WEIGHT_BEHAVIOR.get(),
+    );
+    Spi::connect_mut(|client| {
+        let Some((profile_id, mut person)) = spi(load_person(client, p_user_id, p_occasion)) else {
+            raise(
+                SqlError::new(
+                    "P0002",
+                    format!("user {p_user_id} has no personality profile"),
+                )
+                .hint("Take the quiz first: SELECT * FROM personality_assess(user_id, answers);"),
+            )
+        };
+        let swiped = spi(load_swipes(client, p_user_id, &mut person));
+        let avoided: Vec<Option<String>> =
+            person.avoided_categories().into_iter().map(Some).collect();
+
+        let w_ = w;
+        // Partitions: (category, price band) with active products, minus avoided categories.
+        let parts: Vec<(String, i32)> = spi(client.select(&*categories_stmt(client), None, &[]))
+            .map(|r| {
+                Ok((
+                    r.get::<String>(1)?.unwrap_or_default(),
+                    r.get::<i32>(2)?.unwrap_or(3),
+                ))
+            })
+            .collect::<Result<Vec<_>, pgrx::spi::Error>>()
+            .unwrap_or_else(|e| {
+                raise(SqlError::new(
+                    "55000",
+                    format!("personality_recommend: {e}"),
+                ))
+            })
+            .into_iter()
+            .filter(|(c, _)| !avoided.contains(&Some(c.clone())))
+            // bands wholly above the price cap would be scanned to the end for nothing
+            .filter(|(_, band)| match p_max_price {
+                None => true,
+                Some(cap) => match band {
+                    0 => true,
+                    1 => cap >= 25.0,
+                    2 => cap > 100.0,
+                    _ => false,
+                },
+            })
+            .collect();
+        let category_of = |i: usize| Some(parts[i].0.as_str()).filter(|c| !c.is_empty());
+        let mut depth: Vec<Vector> = vec![[1.0; 5]; parts.len()];
+        let mut n: Vec<i32> = vec![(k as i32).max(10); parts.len()];
+        let mut open: Vec<bool> = vec![true; parts.len()];
+        let mut bound: Vec<f64> = (0..parts.len())
+            .map(|i| recommend::category_bound(&person, &w_, &depth[i], category_of(i), parts[i].1))
+            .collect();
+        let mut seen: HashSet<Key> = HashSet::new();
+        let mut found: Vec<Found> = Vec::new();
+        let mut kth = f64::NEG_INFINITY;
+        let stmt = lists_stmt(client);
+        let (mut rounds, mut fetched) = (0u32, 0usize);
+        loop {
+            // The most promising open partitions first, a few per round trip.
+            let mut fetch: Vec<usize> = (0..parts.len())
+                .filter(|i| open[*i] && !recommend::reached(kth, bound[*i]))
+                .collect();
+            if fetch.is_empty() {
+                break;
+            }
+            fetch.sort_by(|a, b| {
+                bound[*b]
+                    .partial_cmp(&bound[*a])
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+            fetch.truncate(4);
+            let fetch_cats: Vec<String> = fetch.iter().map(|i| parts[*i].0.clone()).collect();
+            let fetch_bands: Vec<i32> = fetch.iter().map(|i| parts[*i].1).collect();
+            let fetch_n: Vec<i32> = fetch.iter().map(|i| n[*i]).collect();
+            rounds += 1;
+            let rows = spi(client.select(
+                &*stmt,
+                None,
+                &[
+                    fetch_cats.into(),
+                    fetch_bands.into(),
+                    fetch_n.into(),
+                    p_max_price.into(),
+                ],
+            ));
+            // per fetched partition and list: rows returned and the last share seen
+            let mut count = vec![[0i32; 5]; fetch.len()];
+            let mut last = vec![[0.0f64; 5]; fetch.len()];
+            fetched += rows.len();
+            for r in rows {
+                let ci = spi(r.get::<i64>(1)).unwrap_or(1).max(1) as usize - 1;
+                let li = spi(r.get::<i32>(2)).unwrap_or(0).clamp(0, 4) as usize;
+                let Some(id) = spi(r.get::<Uuid>(3)) else {
+                    continue;
+                };
+                let mut shares = [0.0; 5];
+                for (i, share) in shares.iter_mut().enumerate() {
+                    *share = spi(r.get::<f32>(5 + i)).unwrap_or(0.0) as f64;
+                }
+                if ci < fetch.len() {
+                    count[ci][li] += 1;
+                    last[ci][li] = shares[li];
+                }
+                let key = *id.as_bytes();
+                if !seen.insert(key) || swiped.contains(&key) || shares.iter().all(|x| *x <= 0.0) {
+                    continue;
+                }
+                let product = Product {
+                    category: fetch
+                        .get(ci)
+                        .and_then(|i| category_of(*i))
+                        .map(str::to_string),
+                    price: spi(r.get::<f64>(4)),
+                    shares,
+                };
+                let scored = recommend::score(&person, &product, &w_, p_max_price);
+                found.push(Found {
+                    id,
+                    product,
+                    scored,
+                });
+            }
+            found.sort_by(rank_cmp);
+            found.truncate(k);
+            if found.len() >= k {
+                kth = found[k - 1].scored.combined;
+            }
+            for (j, &i) in fetch.iter().enumerate() {
+                if (0..5).any(|t| count[j][t] < n[i]) {
+                    open[i] = false; // a list ran out: every product of the partition was seen
+                    continue;
+                }
+                depth[i] = last[j];
+                bound[i] =
+                    recommend::category_bound(&person, &w_, &depth[i], category_of(i), parts[i].1);
+                n[i] = n[i].saturating_mul(4);
+            }
+        }
+        found.truncate(k);
+        pgrx::debug1!(
+            "personality_recommend: {} partitions, {rounds} round trips, {fetched} rows read, {} scored",
+            parts.len(),
+            seen.len()
+        );
+
+        let ids: Vec<Uuid> = found.iter().map(|f| f.id).collect();
+        let col = |g: &dyn Fn(&Found) -> f64| -> Vec<f64> { found.iter().map(g).collect() };
+        let reasons: Vec<String> = found
+            .iter()
+            .map(|f| serde_json::to_string(&f.scored.reasons).unwrap_or_else(|_| "[]".into()))
+            .collect();
+        let factors: Vec<String> = found
+            .iter()
+            .map(|f| {
+                let mut m = serde_json::Map::new();
+                for t in ALL {
+                    let v = (f.scored.factors[t.index()] * 10000.0).round() / 10000.0;
+                    m.insert(t.name().to_string(), serde_json::json!(v));
+                }
+                let _ = &f.product;
+                Value::Object(m).to_string()
+            })
+            .collect();
+        spi(client.update(
+            "INSERT INTO personality_recommendations AS r (user_id, product_id, personality_profile_id, \
+                personality_match_score, category_alignment_score, behavioral_prediction, combined_score, \
+                recommendation_reasons, personality_factors, confidence_level, recommendation_context, \
+                generated_at, updated_at) \
+             SELECT $1, u.product_id, $2, round(u.m::numeric, 4), round(u.c::numeric, 4), round(u.b::numeric, 4), \
+                    round(u.s::numeric, 4), u.reasons::jsonb, u.factors::jsonb, round($3::numeric, 2), $4, now(), now() \
+               FROM unnest($5::uuid[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::text[], $11::text[]) \
+                    AS u(product_id, m, c, b, s, reasons, factors) \
+             ON CONFLICT ON CONSTRAINT unique_user_product_personality DO UPDATE SET \
+                personality_match_score = EXCLUDED.personality_match_score, \
+                category_alignment_score = EXCLUDED.category_alignment_score, \
+                behavioral_prediction = EXCLUDED.behavioral_prediction, \
+                combined_score = EXCLUDED.combined_score, \
+                recommendation_reasons = EXCLUDED.recommendation_reasons, \
+                personality_factors = EXCLUDED.personality_factors, \
+                confidence_level = EXCLUDED.confidence_level, \
+                recommendation_context = EXCLUDED.recommendation_context, \
+                generated_at = now(), updated_at = now()",
+            None,
+            &[
+                p_user_id.into(),
+                profile_id.into(),
+                person.confidence.clamp(0.0, 1.0).into(),
+                p_context.into(),
+                ids.clone().into(),
+                col(&|f| f.scored.personality_match).into(),
+                col(&|f| f.scored.category_alignment).into(),
+                col(&|f| f.scored.behavioral_prediction).into(),
+                col(&|f| f.scored.combined).into(),
+                reasons.into(),
+                factors.into(),
+            ],
+        ));
+        ids
+    })
+}
