@@ -62,6 +62,12 @@
     name = "recommend_api",
     requires = ["recommend", recommend::_personality_recommend]
 );
+// Monitoring views and personality_health().
+::pgrx::extension_sql_file!(
+    "../sql/monitoring.sql",
+    name = "monitoring",
+    requires = ["recommend_api"]
+);
 // Link to the host tables now, or warn what is missing.
 ::pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 

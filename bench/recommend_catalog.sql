@@ -1,0 +1,48 @@
+-- A deterministic synthetic catalog for bench/recommend.sh and bench/quality.sh
+-- (no random(): the same rows on every machine; variety from hashing).
+-- Usage: psql -v products=100000 -f bench/recommend_catalog.sql (after
+-- tests/fixtures/host_schema.sql, before CREATE EXTENSION).
+--
+-- * the ten categories of tests/fixtures/sample_data.sql, drawn by hash (not g % 10);
+-- * 1 to 4 tags per product (duplicates removed) from the 40 trait tags of the default
+--   gift mappings and 10 neutral tags, so products of one category have different
+--   trait shares;
+-- * prices 5..350 with a skew toward cheap items (about 35% under 25, 45% 25..100);
+-- * every product active (the benchmark's catalog sizes are active products);
+-- * ids md5-derived, so id order is unrelated to category or tags.
+
+-- h(g, salt): a deterministic pseudo-random number in [0, 1).
+CREATE OR REPLACE FUNCTION bench_h(g bigint, salt int) RETURNS float8
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT ((hashint8(g * 1000003 + salt)::bigint + 2147483648) / 4294967296.0)::float8 $$;
+
+INSERT INTO categories (id, slug, name)
+SELECT ('00000000-0000-4000-b000-' || lpad(i::text, 12, '0'))::uuid, slug, name
+FROM (VALUES
+    (1, 'electronics', 'Electronics'), (2, 'fashion', 'Fashion'),
+    (3, 'home-garden', 'Home & Garden'), (4, 'books-media', 'Books & Media'),
+    (5, 'health-beauty', 'Health & Beauty'), (6, 'sports-outdoors', 'Sports & Outdoors'),
+    (7, 'food-drink', 'Food & Drink'), (8, 'toys-games', 'Toys & Games'),
+    (9, 'art-crafts', 'Art & Crafts'), (10, 'experiences', 'Experiences')
+) AS c(i, slug, name)
+ON CONFLICT (slug) DO NOTHING;
+
+WITH tag_pool(tags) AS (
+    SELECT ARRAY['outdoor','travel','adventure','camping','hiking','extreme','gadget','active',
+                 'books','learning','puzzle','science','history','strategy','documentary','course',
+                 'practical','useful','tools','kitchen','organization','durable','everyday','smart-home',
+                 'art','craft','diy','music','design','handmade','photography','writing',
+                 'party','games','sharing','dining','wine','group','entertaining','friends',
+                 'gift','bestseller','eco','vintage','limited','classic','personalized','premium',
+                 'new','bundle']
+)
+INSERT INTO products (id, name, category_id, tags, price, is_active)
+SELECT md5('bench-product-' || g)::uuid,
+       'Bench product #' || g,
+       ('00000000-0000-4000-b000-' || lpad((1 + floor(bench_h(g, 1) * 10))::int::text, 12, '0'))::uuid,
+       ARRAY(SELECT DISTINCT tp.tags[1 + floor(bench_h(g, 10 + j) * 50)::int]
+               FROM generate_series(1, 1 + floor(bench_h(g, 2) * 4)::int) j),
+       round((5 + 345 * power(bench_h(g, 3), 1.8))::numeric, 2),
+       true
+FROM generate_series(1, :products) g
+CROSS JOIN tag_pool tp;

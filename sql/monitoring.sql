@@ -1,0 +1,111 @@
+-- Monitoring (README "Operations"): the seed's dashboard queries as views and
+-- functions of the extension, with its alert thresholds. None is granted to anon or
+-- authenticated (functions are revoked from PUBLIC; views have no grants).
+
+CREATE VIEW personality_table_stats AS
+SELECT s.schemaname::text AS schemaname,
+       s.relname::text AS tablename,
+       s.n_tup_ins AS inserts,
+       s.n_tup_upd AS updates,
+       s.n_tup_del AS deletes,
+       s.n_live_tup AS live_rows,
+       s.n_dead_tup AS dead_rows,
+       round(s.n_dead_tup::numeric / nullif(s.n_live_tup + s.n_dead_tup, 0), 4) AS dead_ratio,
+       s.last_autovacuum,
+       s.last_autoanalyze,
+       (c.relname LIKE 'personality\_%') AS is_extension_table
+  FROM pg_catalog.pg_stat_user_tables s
+  JOIN pg_catalog.pg_class c ON c.oid = s.relid
+ WHERE c.relname LIKE 'personality\_%'
+    OR c.oid IN (@extschema@._personality_host_table('profiles'),
+                 @extschema@._personality_host_table('products'),
+                 @extschema@._personality_host_table('categories'))
+    OR c.oid IN (SELECT swipe_table FROM @extschema@.personality_swipe_tables)
+ ORDER BY s.n_live_tup DESC, s.relname;
+COMMENT ON VIEW personality_table_stats IS
+  'The seed''s pg_stat_user_tables query for the extension''s tables and the host''s profiles, products, categories and swipe tables: inserts, updates, deletes, live and dead rows, dead-row ratio.';
+
+CREATE VIEW personality_connection_usage AS
+SELECT a.active_connections,
+       m.max_connections,
+       m.max_connections - a.active_connections AS available_connections,
+       round(100.0 * a.active_connections / m.max_connections, 1) AS usage_pct,
+       CASE WHEN 100.0 * a.active_connections / m.max_connections > 80 THEN 'critical'
+            WHEN 100.0 * a.active_connections / m.max_connections > 60 THEN 'warning'
+            ELSE 'ok' END AS alert_level
+  FROM (SELECT count(*)::int AS active_connections FROM pg_catalog.pg_stat_activity
+         WHERE backend_type = 'client backend') a,
+       (SELECT setting::int AS max_connections FROM pg_catalog.pg_settings WHERE name = 'max_connections') m;
+COMMENT ON VIEW personality_connection_usage IS
+  'Client connections against max_connections, with the seed''s alert levels: warning above 60 %, critical above 80 %.';
+
+CREATE FUNCTION personality_slow_queries(p_limit int DEFAULT 10)
+RETURNS TABLE(query text, calls bigint, total_exec_ms double precision, mean_exec_ms double precision, rows bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    v_view regclass;
+BEGIN
+    SELECT format('%I.pg_stat_statements', n.nspname)::regclass INTO v_view
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+     WHERE e.extname = 'pg_stat_statements';
+    IF v_view IS NULL THEN
+        RAISE NOTICE 'pg_stat_statements is not installed, so there is nothing to report'
+            USING HINT = 'Add pg_stat_statements to shared_preload_libraries, restart, then CREATE EXTENSION pg_stat_statements;';
+        RETURN;
+    END IF;
+    RETURN QUERY EXECUTE format(
+        'SELECT s.query, s.calls, s.total_exec_time, s.mean_exec_time, s.rows FROM %s s
+          WHERE s.query NOT LIKE ''%%pg_stat_statements%%''
+          ORDER BY s.total_exec_time DESC LIMIT $1', v_view)
+        USING greatest(p_limit, 0);
+END;
+$$;
+COMMENT ON FUNCTION personality_slow_queries(int) IS
+  'The seed''s slowest-queries report from pg_stat_statements (by total execution time); empty, with a NOTICE saying how to enable it, when pg_stat_statements is not installed.';
+
+CREATE FUNCTION personality_health()
+RETURNS TABLE(alert_level text, connection_usage_pct numeric, connection_alert text,
+              dead_row_ratio numeric, dead_row_alert text,
+              profiles bigint, assessments bigint, recommendations bigint, product_vectors bigint,
+              swipe_tables integer, host_links_missing integer,
+              last_assessment_at timestamptz, checked_at timestamptz)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    SELECT c.usage_pct, c.alert_level INTO connection_usage_pct, connection_alert
+      FROM @extschema@.personality_connection_usage c;
+    SELECT round(sum(t.dead_rows)::numeric / nullif(sum(t.live_rows + t.dead_rows), 0), 4)
+      INTO dead_row_ratio
+      FROM @extschema@.personality_table_stats t WHERE t.is_extension_table;
+    dead_row_alert := CASE WHEN coalesce(dead_row_ratio, 0) > 0.4 THEN 'critical'
+                           WHEN coalesce(dead_row_ratio, 0) > 0.2 THEN 'warning' ELSE 'ok' END;
+    SELECT count(*) INTO profiles FROM @extschema@.personality_profiles;
+    SELECT count(*), max(h.assessment_timestamp) INTO assessments, last_assessment_at
+      FROM @extschema@.personality_assessment_history h;
+    SELECT count(*) INTO recommendations FROM @extschema@.personality_recommendations;
+    SELECT count(*) INTO product_vectors FROM @extschema@.personality_product_vectors;
+    SELECT count(*) INTO swipe_tables FROM @extschema@.personality_swipe_tables;
+    SELECT count(*) INTO host_links_missing FROM @extschema@.personality_host_status() s WHERE s.status <> 'linked';
+    alert_level := CASE WHEN 'critical' IN (connection_alert, dead_row_alert) THEN 'critical'
+                        WHEN 'warning' IN (connection_alert, dead_row_alert) OR host_links_missing > 0 THEN 'warning'
+                        ELSE 'ok' END;
+    checked_at := now();
+    RETURN NEXT;
+END;
+$$;
+COMMENT ON FUNCTION personality_health() IS
+  'One row: the overall alert level (worst of connections > 60/80 %, dead-row ratio of the extension''s tables > 0.2/0.4, missing host links) and the metrics behind it: row counts, attached swipe tables, last assessment.';
+
+REVOKE ALL ON FUNCTION personality_slow_queries(int) FROM PUBLIC;
+REVOKE ALL ON FUNCTION personality_health() FROM PUBLIC;
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
+        GRANT SELECT ON personality_table_stats, personality_connection_usage TO service_role;
+        GRANT EXECUTE ON FUNCTION personality_slow_queries(int), personality_health() TO service_role;
+    END IF;
+END;
+$$;
