@@ -17,6 +17,11 @@ BEGIN
         RAISE EXCEPTION 'user id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     PERFORM @extschema@._personality_authorize(p_user_id, 'get recommendations');
+    IF pg_is_in_recovery() THEN
+        RAISE EXCEPTION 'personality_recommend cannot run on a read-only standby: it stores the recommendations it computes'
+            USING ERRCODE = 'read_only_sql_transaction',
+                  HINT = 'Call it on the primary, or read the stored rows here: SELECT * FROM personality_recommendations WHERE user_id = ... ORDER BY combined_score DESC;';
+    END IF;
     IF p_context IS NULL OR p_context NOT IN ('discover', 'gift_finder', 'similar') THEN
         RAISE EXCEPTION 'invalid recommendation context: %', coalesce(quote_literal(p_context), 'NULL')
             USING ERRCODE = 'invalid_parameter_value',
