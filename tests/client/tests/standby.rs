@@ -29,8 +29,22 @@ fn connect_at(dir: &str, port: u16, db: &str) -> Client {
 
 fn start(data: &str, dir: &str, port: u16) {
     let opts = format!("-p {port} -k {dir} -c listen_addresses=''");
-    let out = as_postgres(&[&format!("{PGBIN}/pg_ctl"), "-D", data, "-o", &opts, "-l", &format!("{data}.log"), "-w", "start"]);
-    assert!(out.status.success(), "pg_ctl start {data}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = as_postgres(&[
+        &format!("{PGBIN}/pg_ctl"),
+        "-D",
+        data,
+        "-o",
+        &opts,
+        "-l",
+        &format!("{data}.log"),
+        "-w",
+        "start",
+    ]);
+    assert!(
+        out.status.success(),
+        "pg_ctl start {data}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -38,10 +52,22 @@ fn standby_serves_reads() {
     let dir = format!("/tmp/personality_standby_{}", std::process::id());
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("mkdir");
-    assert!(Command::new("chown").args(["postgres", &dir]).status().expect("chown").success());
+    assert!(Command::new("chown")
+        .args(["postgres", &dir])
+        .status()
+        .expect("chown")
+        .success());
     let primary = format!("{dir}/primary");
     let standby = format!("{dir}/standby");
-    let out = as_postgres(&[&format!("{PGBIN}/initdb"), "-D", &primary, "-A", "trust", "-U", "postgres"]);
+    let out = as_postgres(&[
+        &format!("{PGBIN}/initdb"),
+        "-D",
+        &primary,
+        "-A",
+        "trust",
+        "-U",
+        "postgres",
+    ]);
     assert!(out.status.success(), "initdb");
     std::fs::write(
         format!("{primary}/pg_hba.conf"),
@@ -49,12 +75,19 @@ fn standby_serves_reads() {
     )
     .expect("hba");
     start(&primary, &dir, PRIMARY);
-    connect_at(&dir, PRIMARY, "postgres").batch_execute("CREATE DATABASE app").expect("db");
+    connect_at(&dir, PRIMARY, "postgres")
+        .batch_execute("CREATE DATABASE app")
+        .expect("db");
     let mut p = connect_at(&dir, PRIMARY, "app");
     p.batch_execute(&fixture("host_schema.sql")).expect("host");
-    p.batch_execute(&fixture("sample_data.sql").replace(":products", "300").replace(":users", "5"))
-        .expect("data");
-    p.batch_execute("CREATE EXTENSION personality_ext").expect("extension");
+    p.batch_execute(
+        &fixture("sample_data.sql")
+            .replace(":products", "300")
+            .replace(":users", "5"),
+    )
+    .expect("data");
+    p.batch_execute("CREATE EXTENSION personality_ext")
+        .expect("extension");
     // a profile from the quiz, a recommendation, some learning
     p.batch_execute(
         "SELECT * FROM personality_assess('00000000-0000-4000-d000-000000000001',
@@ -67,13 +100,32 @@ fn standby_serves_reads() {
 
     // standby from a base backup, streaming
     let out = as_postgres(&[
-        &format!("{PGBIN}/pg_basebackup"), "-h", &dir, "-p", &PRIMARY.to_string(), "-U", "postgres",
-        "-D", &standby, "-R", "-X", "stream", "-c", "fast",
+        &format!("{PGBIN}/pg_basebackup"),
+        "-h",
+        &dir,
+        "-p",
+        &PRIMARY.to_string(),
+        "-U",
+        "postgres",
+        "-D",
+        &standby,
+        "-R",
+        "-X",
+        "stream",
+        "-c",
+        "fast",
     ]);
-    assert!(out.status.success(), "pg_basebackup: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "pg_basebackup: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     start(&standby, &dir, STANDBY);
     let mut s = connect_at(&dir, STANDBY, "app");
-    let in_recovery: bool = s.query_one("SELECT pg_is_in_recovery()", &[]).expect("q").get(0);
+    let in_recovery: bool = s
+        .query_one("SELECT pg_is_in_recovery()", &[])
+        .expect("q")
+        .get(0);
     assert!(in_recovery);
 
     // later writes on the primary arrive
@@ -95,7 +147,10 @@ fn standby_serves_reads() {
         if got == want {
             break;
         }
-        assert!(Instant::now() < deadline, "standby did not catch up: {got} vs {want}");
+        assert!(
+            Instant::now() < deadline,
+            "standby did not catch up: {got} vs {want}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 
@@ -116,23 +171,47 @@ fn standby_serves_reads() {
         .get(0);
     assert_eq!(n, 5);
     let q: String = s
-        .query_one("SELECT personality_score_quiz('{\"q01\": \"new_trail\"}')->>'primary_type'", &[])
+        .query_one(
+            "SELECT personality_score_quiz('{\"q01\": \"new_trail\"}')->>'primary_type'",
+            &[],
+        )
         .expect("score a quiz on the standby")
         .get(0);
     assert_eq!(q, "adventurous");
-    let h: String = s.query_one("SELECT alert_level FROM personality_health()", &[]).expect("health").get(0);
+    let h: String = s
+        .query_one("SELECT alert_level FROM personality_health()", &[])
+        .expect("health")
+        .get(0);
     assert!(["ok", "warning", "critical"].contains(&h.as_str()));
 
     // writes fail clearly
-    let r = s.query("SELECT * FROM personality_recommend('00000000-0000-4000-d000-000000000001', 5)", &[]);
+    let r = s.query(
+        "SELECT * FROM personality_recommend('00000000-0000-4000-d000-000000000001', 5)",
+        &[],
+    );
     let e = r.expect_err("personality_recommend on a standby");
-    assert_eq!(e.code().map(|c| c.code()), Some("25006"), "{:?}", e.as_db_error());
-    let msg = e.as_db_error().map(|d| d.message().to_string()).unwrap_or_default();
+    assert_eq!(
+        e.code().map(|c| c.code()),
+        Some("25006"),
+        "{:?}",
+        e.as_db_error()
+    );
+    let msg = e
+        .as_db_error()
+        .map(|d| d.message().to_string())
+        .unwrap_or_default();
     assert!(msg.contains("read-only standby"), "{msg}");
 
     drop((p, s));
     for d in [&standby, &primary] {
-        let _ = as_postgres(&[&format!("{PGBIN}/pg_ctl"), "-D", d, "-m", "immediate", "stop"]);
+        let _ = as_postgres(&[
+            &format!("{PGBIN}/pg_ctl"),
+            "-D",
+            d,
+            "-m",
+            "immediate",
+            "stop",
+        ]);
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

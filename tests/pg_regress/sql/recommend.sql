@@ -224,9 +224,9 @@ SELECT count(*) AS rows_compared,
 SELECT count(*) FILTER (WHERE is_shown) AS shown, count(*) FILTER (WHERE shown_at = '2024-01-01 00:00:00+00') AS shown_at_kept
   FROM personality_recommendations WHERE user_id = :'u2';
 -- What the function returns is what it stored.
+CREATE TEMP TABLE returned AS SELECT * FROM personality_recommend(:'u2', 10, 'gift_finder');
 SELECT count(*) AS returned_rows_as_stored
-  FROM personality_recommend(:'u2', 10, 'gift_finder') r
-  JOIN personality_recommendations s ON s.id = r.id
+  FROM returned r JOIN personality_recommendations s ON s.id = r.id
  WHERE (s.*) IS NOT DISTINCT FROM (r.*);
 DELETE FROM personality_recommendations;
 
@@ -361,23 +361,26 @@ ROLLBACK;
 -- top 20 has the scores of the first 20 of the full ranking (p_limit 1000 covers the
 -- catalog), nothing left out scores higher, and they are the brute force's top 20.
 CREATE FUNCTION pg_temp.topk_check(p_user uuid, p_occasion text, p_max_price numeric,
-    OUT fast int, OUT full_ranking int, OUT candidates int, OUT same_scores boolean, OUT nothing_better_left_out boolean,
-    OUT brute_force_scores boolean)
+    OUT fast int, OUT full_ranking int, OUT candidates int, OUT same_scores boolean, OUT same_products boolean,
+    OUT nothing_better_left_out boolean, OUT brute_force_scores boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
     f numeric[];
     b numeric[];
+    fi uuid[];
+    bi uuid[];
     x float8[];
 BEGIN
-    SELECT array_agg(combined_score ORDER BY ordinality) INTO f
+    SELECT array_agg(combined_score ORDER BY ordinality), array_agg(product_id ORDER BY ordinality) INTO f, fi
       FROM personality_recommend(p_user, 20, 'discover', p_occasion, p_max_price) WITH ORDINALITY;
-    SELECT array_agg(combined_score ORDER BY ordinality) INTO b
+    SELECT array_agg(combined_score ORDER BY ordinality), array_agg(product_id ORDER BY ordinality) INTO b, bi
       FROM personality_recommend(p_user, 1000, 'discover', p_occasion, p_max_price) WITH ORDINALITY;
     SELECT array_agg(r.combined ORDER BY r.combined DESC) INTO x FROM pg_temp.rec_reference(p_user, p_occasion, p_max_price) r;
     fast := cardinality(f);
     full_ranking := cardinality(b);
     candidates := cardinality(x);
     same_scores := f = b[1:20];
+    same_products := fi = bi[1:20];
     nothing_better_left_out := f[20] >= coalesce((SELECT max(v) FROM unnest(b[21:]) v), 0);
     brute_force_scores := NOT EXISTS (SELECT 1 FROM generate_series(1, 20) i WHERE abs(f[i] - x[i]::numeric) > 0.0002);
 END;
@@ -394,6 +397,20 @@ SELECT n, a.occasion, a.max_price, c.*
        (VALUES (NULL, NULL), ('birthday', NULL), (NULL, 40), ('housewarming', 150)) a(occasion, max_price),
        LATERAL pg_temp.topk_check(('00000000-0000-4000-d000-' || lpad(n::text, 12, '0'))::uuid, a.occasion, a.max_price) c
  ORDER BY n, a.occasion NULLS FIRST, a.max_price NULLS FIRST;
+-- An operator edits the mappings: experiences becomes the adventurous mapping's first
+-- category, and premium gifts lose their bonus. The product vectors are rebuilt and
+-- the rankings follow.
+UPDATE personality_gift_mappings
+   SET recommended_categories = '{experiences,sports-outdoors,electronics}',
+       price_range_modifier = '{"budget": 1.0, "mid": 1.0, "premium": 1.0}'
+ WHERE personality_type = 'adventurous';
+SELECT count(*) AS vectors, count(*) FILTER (WHERE v.affinities <> personality_product_traits(f.category, f.tags)) AS stale
+  FROM personality_product_vectors v JOIN personality_product_features f USING (product_id);
+SELECT rank, category, price, alignment, combined FROM pg_temp.recs(:'u1', 3);
+SELECT n, c.*
+  FROM generate_series(1, 2) n,
+       LATERAL pg_temp.topk_check(('00000000-0000-4000-d000-' || lpad(n::text, 12, '0'))::uuid, NULL, NULL) c
+ ORDER BY n;
 ROLLBACK;
 
 -- 7. Errors: bad arguments are 22023, no profile P0002 (with a hint), NULL user 22004;
