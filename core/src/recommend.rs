@@ -317,11 +317,14 @@ fn reasons(
             .then(a.index().cmp(&b.index()))
     });
     for t in order.iter().take(2) {
-        if product.shares[t.index()] >= 0.2 && factors[t.index()] > 0.0 {
+        let score = person.scores[t.index()].clamp(0.0, 100.0);
+        // a side worth naming: the product leans to it and the person has it
+        if product.shares[t.index()] >= 0.2 && factors[t.index()] > 0.0 && score >= 40.0 {
+            // f64::round: half away from zero, like Postgres's round()
             out.push(format!(
-                "fits your {} side ({:.0}/100)",
+                "fits your {} side ({}/100)",
                 t.name(),
-                person.scores[t.index()].clamp(0.0, 100.0)
+                score.round()
             ));
         }
     }
