@@ -90,6 +90,10 @@ BEGIN
         intellectual = EXCLUDED.intellectual, practical = EXCLUDED.practical,
         creative = EXCLUDED.creative, social = EXCLUDED.social, refreshed_at = now();
     GET DIAGNOSTICS v_n = ROW_COUNT;
+    IF p_product_ids IS NULL THEN
+        -- fresh statistics, or the top-k queries start with bad plans
+        ANALYZE @extschema@.personality_product_vectors;
+    END IF;
     RETURN v_n;
 END;
 $$;
