@@ -18,6 +18,8 @@ CREATE TABLE personality_product_vectors (
     price_band smallint NOT NULL DEFAULT 3,
     is_active boolean NOT NULL DEFAULT true,
     affinities jsonb NOT NULL DEFAULT '{}',
+    -- sum of the affinities: affinity = share x strength (the swipe trigger reads these)
+    strength real NOT NULL DEFAULT 0,
     adventurous real NOT NULL DEFAULT 0,
     intellectual real NOT NULL DEFAULT 0,
     practical real NOT NULL DEFAULT 0,
@@ -26,7 +28,7 @@ CREATE TABLE personality_product_vectors (
     refreshed_at timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE personality_product_vectors IS
-  'Derived: each host product''s trait affinities (jsonb, as personality_product_traits returns them) and their shares (the five real columns, summing to 1, or all 0), kept current by triggers; read by personality_recommend.';
+  'Derived: each host product''s trait affinities (jsonb, as personality_product_traits returns them), their sum (strength) and shares (the five real columns, summing to 1, or all 0), kept current by triggers; read by personality_recommend and the swipe trigger.';
 SELECT pg_catalog.pg_extension_config_dump('personality_product_vectors', '');
 ALTER TABLE personality_product_vectors ENABLE ROW LEVEL SECURITY;
 CREATE POLICY personality_product_vectors_select_all ON personality_product_vectors FOR SELECT USING (true);
@@ -64,11 +66,11 @@ BEGIN
            AND NOT EXISTS (SELECT 1 FROM @extschema@.personality_product_features f WHERE f.product_id = v.product_id);
     END IF;
     INSERT INTO @extschema@.personality_product_vectors AS v
-        (product_id, category, price, price_band, is_active, affinities,
+        (product_id, category, price, price_band, is_active, affinities, strength,
          adventurous, intellectual, practical, creative, social, refreshed_at)
     SELECT f.product_id, coalesce(lower(trim(f.category)), ''), f.price,
            CASE WHEN f.price IS NULL THEN 3 WHEN f.price < 25 THEN 0 WHEN f.price <= 100 THEN 1 ELSE 2 END,
-           coalesce(f.is_active, true), a.j,
+           coalesce(f.is_active, true), a.j, a.total,
            CASE WHEN a.total > 0 THEN (a.j->>'adventurous')::float8 / a.total ELSE 0 END,
            CASE WHEN a.total > 0 THEN (a.j->>'intellectual')::float8 / a.total ELSE 0 END,
            CASE WHEN a.total > 0 THEN (a.j->>'practical')::float8 / a.total ELSE 0 END,
@@ -86,7 +88,7 @@ BEGIN
     ON CONFLICT (product_id) DO UPDATE SET
         category = EXCLUDED.category, price = EXCLUDED.price, price_band = EXCLUDED.price_band,
         is_active = EXCLUDED.is_active,
-        affinities = EXCLUDED.affinities, adventurous = EXCLUDED.adventurous,
+        affinities = EXCLUDED.affinities, strength = EXCLUDED.strength, adventurous = EXCLUDED.adventurous,
         intellectual = EXCLUDED.intellectual, practical = EXCLUDED.practical,
         creative = EXCLUDED.creative, social = EXCLUDED.social, refreshed_at = now();
     GET DIAGNOSTICS v_n = ROW_COUNT;

@@ -18,6 +18,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 struct Plans {
+    /// the product's precomputed affinities (shares x strength)
+    vector: OwnedPreparedStatement,
+    /// fallback when the product has no vector yet: the adapter view + mappings
     product: Option<OwnedPreparedStatement>,
     mappings: OwnedPreparedStatement,
     lock_profile: OwnedPreparedStatement,
@@ -73,7 +76,63 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, pgrx::spi::Error> {
     } else {
         None
     };
+    let trait_col = |t: &str| {
+        format!(
+            "CASE WHEN jsonb_typeof(personality_scores->'{t}') = 'number' \
+                  THEN (personality_scores->>'{t}')::float8 END"
+        )
+    };
+    let profile_cols: Vec<String> = [
+        "adventurous",
+        "intellectual",
+        "practical",
+        "creative",
+        "social",
+        "behavior_evidence",
+        "behavior_informative",
+        "behavioral_consistency",
+        "behavior_confidence",
+    ]
+    .iter()
+    .map(|t| trait_col(t))
+    .collect();
+    let scores_object =
+        "jsonb_build_object('adventurous', $2::float8, 'intellectual', $3::float8, \
+         'practical', $4::float8, 'creative', $5::float8, 'social', $6::float8, \
+         'behavioral_consistency', $7::float8, 'behavior_evidence', $8::bigint, \
+         'behavior_informative', $9::bigint, 'behavior_confidence', $10::float8)";
+    let scores_args = [
+        oid(FLOAT8OID),
+        oid(FLOAT8OID),
+        oid(FLOAT8OID),
+        oid(FLOAT8OID),
+        oid(FLOAT8OID),
+        oid(FLOAT8OID),
+        oid(INT8OID),
+        oid(INT8OID),
+        oid(FLOAT8OID),
+    ];
+    let mut insert_args = vec![oid(UUIDOID)];
+    insert_args.extend(scores_args);
+    insert_args.extend([oid(TEXTOID), oid(FLOAT8OID)]);
+    let mut update_args = vec![oid(UUIDOID)];
+    update_args.extend(scores_args);
+    update_args.extend([
+        oid(FLOAT8OID),
+        oid(TEXTOID),
+        oid(TEXTARRAYOID),
+        oid(TEXTOID),
+    ]);
     Ok(Plans {
+        vector: prepare(
+            client,
+            &format!(
+                "SELECT adventurous * strength, intellectual * strength, practical * strength, \
+                        creative * strength, social * strength \
+                   FROM {schema}.personality_product_vectors WHERE product_id = $1"
+            ),
+            &[oid(UUIDOID)],
+        )?,
         product,
         mappings: prepare(
             client,
@@ -85,11 +144,13 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, pgrx::spi::Error> {
             ),
             &[],
         )?,
+        // Read field by field (a jsonb through pgrx would be printed and re-parsed).
         lock_profile: prepare(
             client,
             &format!(
-                "SELECT id, personality_scores, confidence_level::float8, assessment_method::text, primary_type::text \
-                 FROM {schema}.personality_profiles WHERE user_id = $1 FOR UPDATE"
+                "SELECT id, {}, confidence_level::float8, assessment_method::text, primary_type::text \
+                 FROM {schema}.personality_profiles WHERE user_id = $1 FOR UPDATE",
+                profile_cols.join(", ")
             ),
             &[oid(UUIDOID)],
         )?,
@@ -98,19 +159,21 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, pgrx::spi::Error> {
             &format!(
                 "INSERT INTO {schema}.personality_profiles (user_id, primary_type, personality_scores, \
                    confidence_level, assessment_method, total_questions_answered, last_assessment_at) \
-                 VALUES ($1, $2, $3, $4, 'behavior', 0, NULL) ON CONFLICT (user_id) DO NOTHING"
+                 VALUES ($1, $11, {scores_object}, round($12::numeric, 2), 'behavior', 0, NULL) \
+                 ON CONFLICT (user_id) DO NOTHING"
             ),
-            &[oid(UUIDOID), oid(TEXTOID), oid(JSONBOID), oid(FLOAT8OID)],
+            &insert_args,
         )?,
         update_profile: prepare(
             client,
             &format!(
                 "UPDATE {schema}.personality_profiles SET personality_scores = \
-                   CASE WHEN jsonb_typeof(personality_scores) = 'object' THEN personality_scores || $2 ELSE $2 END, \
-                   confidence_level = round($3::numeric, 2), primary_type = $4, secondary_types = $5, \
-                   assessment_method = $6, updated_at = now() WHERE id = $1"
+                   CASE WHEN jsonb_typeof(personality_scores) = 'object' THEN personality_scores ELSE '{{}}'::jsonb END \
+                   || {scores_object}, \
+                   confidence_level = round($11::numeric, 2), primary_type = $12, secondary_types = $13, \
+                   assessment_method = $14, updated_at = now() WHERE id = $1"
             ),
-            &[oid(UUIDOID), oid(JSONBOID), oid(FLOAT8OID), oid(TEXTOID), oid(TEXTARRAYOID), oid(TEXTOID)],
+            &update_args,
         )?,
         history: prepare(
             client,
@@ -151,40 +214,42 @@ pub fn reset_plans() {
     PLANS.with(|cell| *cell.borrow_mut() = None);
 }
 
-fn f64_of(v: Option<&Value>) -> Option<f64> {
-    match v? {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-fn profile_from(scores: &Value, confidence: Option<f64>) -> Profile {
+/// The learning state from the locked profile row (columns 2..=13 of lock_profile).
+fn profile_from(fields: &[Option<f64>; 9], confidence: Option<f64>) -> Profile {
     let mut p = learning::new_from_behavior();
     for t in ALL {
-        if let Some(x) = f64_of(scores.get(t.name())) {
+        if let Some(x) = fields[t.index()] {
             p.scores[t.index()] = x;
         }
     }
-    p.evidence = f64_of(scores.get("behavior_evidence"))
-        .unwrap_or(0.0)
-        .max(0.0) as u64;
-    p.informative = f64_of(scores.get("behavior_informative"))
-        .unwrap_or(0.0)
-        .max(0.0) as u64;
-    if let Some(c) = f64_of(scores.get("behavioral_consistency")) {
+    p.evidence = fields[5].unwrap_or(0.0).max(0.0) as u64;
+    p.informative = fields[6].unwrap_or(0.0).max(0.0) as u64;
+    if let Some(c) = fields[7] {
         p.consistency = c;
     }
     // confidence_level has two decimals; the unrounded value learning works on is kept
     // in behavior_confidence while it still agrees with the column (an assessment
     // sets the column and drops the key).
-    match (confidence, f64_of(scores.get("behavior_confidence"))) {
+    match (confidence, fields[8]) {
         (Some(c), Some(exact)) if (exact - c).abs() < 0.006 => p.confidence = exact,
         (Some(c), _) => p.confidence = c,
         (None, Some(exact)) => p.confidence = exact,
         (None, None) => {}
     }
     p
+}
+
+/// The arguments $2..$10 of the profile statements: the learning state to store.
+fn state_args(p: &Profile) -> Vec<pgrx::datum::DatumWithOid<'static>> {
+    let mut v: Vec<pgrx::datum::DatumWithOid<'static>> = Vec::with_capacity(9);
+    for t in ALL {
+        v.push(round(p.scores[t.index()], 2).into());
+    }
+    v.push(round(p.consistency, 4).into());
+    v.push((p.evidence.min(i64::MAX as u64) as i64).into());
+    v.push((p.informative.min(i64::MAX as u64) as i64).into());
+    v.push(round(p.confidence, 6).into());
+    v
 }
 
 fn round(x: f64, places: i32) -> f64 {
@@ -216,7 +281,20 @@ fn product_affinities(
     plans: &Plans,
     product: Option<Uuid>,
 ) -> Result<Vector, pgrx::spi::Error> {
-    let (Some(product), Some(stmt)) = (product, plans.product.as_ref()) else {
+    let Some(product) = product else {
+        return Ok([0.0; 5]);
+    };
+    let vector = client.select(&plans.vector, Some(1), &[product.into()])?;
+    if !vector.is_empty() {
+        let row = vector.first();
+        let mut a = [0.0; 5];
+        for (i, x) in a.iter_mut().enumerate() {
+            *x = row.get::<f32>(i + 1)?.unwrap_or(0.0) as f64;
+        }
+        return Ok(a);
+    }
+    // Not in the precomputed vectors (yet): from the catalog and the mappings.
+    let Some(stmt) = plans.product.as_ref() else {
         return Ok([0.0; 5]);
     };
     let row = client.select(stmt, Some(1), &[product.into()])?;
@@ -265,47 +343,38 @@ pub fn learn_from_swipe(
         if locked.is_empty() {
             let fresh = learning::new_from_behavior();
             let (primary, _) = personality_core::traits::primary_and_secondary(&fresh.scores);
-            client.update(
-                &plans.insert_profile,
-                None,
-                &[
-                    user.into(),
-                    primary.name().into(),
-                    JsonB(scores_json(&fresh)).into(),
-                    fresh.confidence.into(),
-                ],
-            )?;
+            let mut args = vec![user.into()];
+            args.extend(state_args(&fresh));
+            args.push(primary.name().into());
+            args.push(fresh.confidence.into());
+            client.update(&plans.insert_profile, None, &args)?;
             locked = client.update(&plans.lock_profile, Some(1), &[user.into()])?;
         }
         if locked.is_empty() {
             return Ok(());
         }
         let row = locked.first();
-        let profile_id: Option<Uuid> = row.get(1)?;
-        let scores: Option<JsonB> = row.get(2)?;
-        let confidence: Option<f64> = row.get(3)?;
-        let method: Option<String> = row.get(4)?;
-        let old_primary: Option<String> = row.get(5)?;
-        let Some(profile_id) = profile_id else {
+        let Some(profile_id) = row.get::<Uuid>(1)? else {
             return Ok(());
         };
-        let scores = scores.map(|j| j.0).unwrap_or(Value::Null);
-        let before = profile_from(&scores, confidence);
+        let mut fields: [Option<f64>; 9] = [None; 9];
+        for (i, f) in fields.iter_mut().enumerate() {
+            *f = row.get::<f64>(2 + i)?;
+        }
+        let confidence: Option<f64> = row.get(11)?;
+        let method: Option<String> = row.get(12)?;
+        let old_primary: Option<String> = row.get(13)?;
+        let before = profile_from(&fields, confidence);
         let out = learning::learn(&before, &affinities, direction, rate);
-        let new_scores = scores_json(&out.profile);
         let method = learning::method_after_swipe(method.as_deref());
-        client.update(
-            &plans.update_profile,
-            None,
-            &[
-                profile_id.into(),
-                JsonB(new_scores.clone()).into(),
-                out.profile.confidence.into(),
-                out.primary.name().into(),
-                names(&out.secondary).into(),
-                method.into(),
-            ],
-        )?;
+        let mut args = vec![profile_id.into()];
+        args.extend(state_args(&out.profile));
+        args.push(out.profile.confidence.into());
+        args.push(out.primary.name().into());
+        args.push(names(&out.secondary).into());
+        args.push(method.into());
+        client.update(&plans.update_profile, None, &args)?;
+        let new_scores = scores_json(&out.profile);
         if old_primary.as_deref() != Some(out.primary.name()) {
             let data = json!({
                 "source": "behavior",

@@ -10,6 +10,7 @@ use pgrx::JsonB;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{json, Map};
 use std::cell::RefCell;
+use std::rc::Rc;
 
 /// The five trait keys in jsonb's storage order (shorter keys first): the order in
 /// which the seed's `jsonb_object_keys` loop visits them, which its per-step rounding
@@ -90,19 +91,57 @@ unsafe fn arg(fcinfo: pg_sys::FunctionCallInfo, i: usize) -> Option<Container> {
     }
 }
 
+/// The common case in integer arithmetic (scoring::seed_fast): no affinities, every
+/// value a plain number with at most 6 decimals. None means "take the general path"
+/// (which also produces the errors).
+fn seed_fast(scores: Option<&Container>, mappings: Option<&Container>) -> Option<u32> {
+    use personality_core::numeric::Numeric;
+    let mut vals = [(Trait::Social, 0i64); 5];
+    let mut n = 0;
+    if let Some(c) = scores {
+        if !c.is_object() {
+            return None;
+        }
+        for key in JSONB_ORDER {
+            match c.get(key) {
+                None | Some(Value::Null) => {}
+                Some(Value::Number(Numeric::Exact(d), _)) => {
+                    vals[n] = (Trait::from_name(key)?, scoring::micro_units(d)?);
+                    n += 1;
+                }
+                Some(_) => return None,
+            }
+        }
+    }
+    let alignment = match mappings {
+        None => None,
+        Some(c) => match c.get("alignment_score") {
+            None | Some(Value::Null) => Some(0),
+            Some(Value::Number(Numeric::Exact(d), _)) => Some(scoring::micro_units(d)?),
+            Some(_) => return None,
+        },
+    };
+    scoring::seed_fast(&vals[..n], alignment)
+}
+
 /// The computation behind calculate_personality_product_match, from raw arguments.
 fn compute(
     scores: Option<Container>,
     tags: Option<Container>,
     mappings: Option<Container>,
 ) -> Result<u32, ScoreError> {
-    let scores = match scores {
-        Some(c) => scores_of(&c)?,
-        None => Scores::new(),
-    };
     let affinities = match tags {
         Some(c) => affinities_of(&c)?,
         None => None,
+    };
+    if affinities.is_none() {
+        if let Some(units) = seed_fast(scores.as_ref(), mappings.as_ref()) {
+            return Ok(units);
+        }
+    }
+    let scores = match scores {
+        Some(c) => scores_of(&c)?,
+        None => Scores::new(),
     };
     let alignment = match mappings {
         Some(c) => alignment_of(&c)?,
@@ -148,11 +187,39 @@ pub unsafe extern "C-unwind" fn personality_match_v1(
 type CacheKey = (i64, i64, u32);
 
 thread_local! {
-    static MAPPINGS: RefCell<Option<(CacheKey, Vec<Mapping>)>> = const { RefCell::new(None) };
+    static MAPPINGS: RefCell<Option<(CacheKey, Rc<Vec<Mapping>>)>> = const { RefCell::new(None) };
+    static SCHEMA: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// The extension's schema, quoted (looked up once per backend). Queries name it
+/// instead of relying on the caller's search_path: a `SET search_path` clause on the
+/// function would cost a GUC save/restore and a re-plan on every call.
+fn schema() -> String {
+    if let Some(s) = SCHEMA.with(|c| c.borrow().clone()) {
+        return s;
+    }
+    // Spi::connect + select, not Spi::get_one: the latter assigns a transaction id,
+    // which fails on a hot standby.
+    let s = Spi::connect(|client| {
+        client
+            .select(
+                "SELECT quote_ident(n.nspname) FROM pg_extension e \
+                 JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'personality_ext'",
+                None,
+                &[],
+            )?
+            .first()
+            .get_one::<String>()
+    })
+    .ok()
+    .flatten()
+    .unwrap_or_else(|| "public".to_string());
+    SCHEMA.with(|c| *c.borrow_mut() = Some(s.clone()));
+    s
 }
 
 /// The gift mappings, read once per statement (the function is STABLE).
-fn mappings() -> Vec<Mapping> {
+fn mappings() -> Rc<Vec<Mapping>> {
     // SAFETY: plain reads of transaction state.
     let key: CacheKey = unsafe {
         (
@@ -165,20 +232,20 @@ fn mappings() -> Vec<Mapping> {
         c.borrow()
             .as_ref()
             .filter(|(k, _)| *k == key)
-            .map(|(_, m)| m.clone())
+            .map(|(_, m)| Rc::clone(m))
     }) {
         return m;
     }
+    let sql = format!(
+        "SELECT personality_type::text, recommended_categories, avoided_categories, \
+         ARRAY(SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(product_tags) = 'array' \
+               THEN product_tags ELSE '[]'::jsonb END)), recommendation_weight::float8 \
+         FROM {}.personality_gift_mappings",
+        schema()
+    );
     let loaded = Spi::connect(|client| {
         let mut out = Vec::new();
-        let rows = client.select(
-            "SELECT personality_type::text, recommended_categories, avoided_categories, \
-             ARRAY(SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(product_tags) = 'array' \
-                   THEN product_tags ELSE '[]'::jsonb END)), recommendation_weight::float8 \
-             FROM personality_gift_mappings",
-            None,
-            &[],
-        )?;
+        let rows = client.select(sql.as_str(), None, &[])?;
         for m in rows {
             let list = |v: Option<Vec<Option<String>>>| -> Vec<String> {
                 v.unwrap_or_default().into_iter().flatten().collect()
@@ -200,7 +267,8 @@ fn mappings() -> Vec<Mapping> {
             format!("cannot read personality_gift_mappings: {e}"),
         )),
     };
-    MAPPINGS.with(|c| *c.borrow_mut() = Some((key, loaded.clone())));
+    let loaded = Rc::new(loaded);
+    MAPPINGS.with(|c| *c.borrow_mut() = Some((key, Rc::clone(&loaded))));
     loaded
 }
 
@@ -212,7 +280,6 @@ fn mappings() -> Vec<Mapping> {
 /// SELECT personality_product_traits('sports-outdoors', ARRAY['hiking', 'camping']);
 /// ```
 #[pg_extern(stable, parallel_safe)]
-#[search_path(@extschema@, pg_catalog)]
 fn personality_product_traits(
     p_category: Option<&str>,
     p_tags: Option<Vec<Option<String>>>,

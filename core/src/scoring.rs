@@ -900,3 +900,113 @@ fn div_round_half_away(n: i128, d: i128) -> i128 {
         q
     }
 }
+
+/// Micro-units (value × 10^6) of a decimal with at most 6 decimals and magnitude below
+/// 10^6, the range where the fast seed path is exact; None otherwise.
+pub fn micro_units(d: Decimal) -> Option<i64> {
+    if d.scale() > 6 {
+        return None;
+    }
+    let m = d.mantissa();
+    let m = m.checked_mul(10i128.pow(6 - d.scale()))?;
+    (m.abs() < 1_000_000_000_000).then_some(m as i64)
+}
+
+/// The seed's score in integer arithmetic, for the common case: every trait value and
+/// the alignment given in micro-units (see [`micro_units`]), in jsonb key order.
+/// Returns the result in units of 0.0001 (0..=10000), or None when the seed would have
+/// overflowed on the way (the caller then takes the general path).
+///
+/// Each step adds `value/100 × weight` exactly (in units of 10^-10) and rounds the sum
+/// to 4 decimals half away from zero, as the seed's `DECIMAL(5,4)` assignment does.
+pub fn seed_fast(values: &[(Trait, i64)], alignment_micro: Option<i64>) -> Option<u32> {
+    // weights in hundredths: .30 .25 .20 .15 .10
+    const W: [i128; 5] = [30, 25, 20, 15, 10];
+    fn add(acc: i128, term_e10: i128) -> Option<i128> {
+        // acc in 10^-4 units; term in 10^-10 units
+        let total = acc * 1_000_000 + term_e10;
+        let q = total / 1_000_000;
+        let r = total % 1_000_000;
+        let rounded = if r.abs() * 2 >= 1_000_000 {
+            q + total.signum()
+        } else {
+            q
+        };
+        // DECIMAL(5,4) holds |x| < 10 (9.99995 and up round to 10.0000: overflow)
+        (rounded.abs() < 100_000).then_some(rounded)
+    }
+    let mut acc: i128 = 0;
+    for (t, v) in values {
+        // v/100 × w/100 = v_micro × w / 10^10
+        acc = add(acc, *v as i128 * W[t.index()])?;
+    }
+    if let Some(a) = alignment_micro {
+        // a × 0.2 = a_micro × 2 / 10^7 = a_micro × 2000 / 10^10
+        acc = add(acc, a as i128 * 2000)?;
+    }
+    Some(acc.clamp(0, 10_000) as u32)
+}
+
+#[cfg(test)]
+mod fast_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().unwrap_or(Decimal::ZERO)
+    }
+
+    #[test]
+    fn seed_examples() {
+        let v = [
+            (Trait::Social, 0),
+            (Trait::Practical, 45_000_000),
+            (Trait::Adventurous, 85_000_000),
+            (Trait::Intellectual, 70_000_000),
+        ];
+        assert_eq!(seed_fast(&v[1..], None), Some(5200));
+        assert_eq!(
+            seed_fast(&[(Trait::Adventurous, 5_000_000_000)], None),
+            None
+        );
+        assert_eq!(
+            seed_fast(&[(Trait::Adventurous, -85_000_000)], None),
+            Some(0)
+        );
+        assert_eq!(micro_units(dec("85.123456")), Some(85_123_456));
+        assert_eq!(micro_units(dec("0.1234567")), None);
+        assert_eq!(micro_units(dec("1000000")), None);
+    }
+
+    proptest! {
+        /// The fast path agrees with the general one wherever it answers.
+        #[test]
+        fn agrees_with_match_score(
+            vals in proptest::collection::vec((0usize..5, -200_000_000i64..200_000_000i64, 0u32..7), 0..5),
+            align in proptest::option::of((-2_000_000i64..2_000_000i64, 0u32..7)),
+        ) {
+            let mut seen = [false; 5];
+            let mut entries = Vec::new();
+            for (t, v, scale) in vals {
+                if seen[t] { continue; }
+                seen[t] = true;
+                // a value with `scale` decimals
+                let d = Decimal::new(v / 10i64.pow(6 - scale.min(6)), scale.min(6));
+                entries.push((crate::traits::ALL[t], d));
+            }
+            // jsonb order: by key length
+            entries.sort_by_key(|(t, _)| (t.name().len(), t.name()));
+            let micro: Option<Vec<(Trait, i64)>> =
+                entries.iter().map(|(t, d)| micro_units(*d).map(|m| (*t, m))).collect();
+            let a = align.map(|(v, s)| Decimal::new(v / 10i64.pow(6 - s.min(6)), s.min(6)));
+            let a_micro = a.map(micro_units);
+            if let (Some(micro), Some(am)) = (micro, a_micro.map_or(Some(None), |x| x.map(Some))) {
+                if let Some(units) = seed_fast(&micro, am) {
+                    let scores: Scores = entries.iter().map(|(t, d)| (*t, Num::from_decimal(*d))).collect();
+                    let slow = match_score(&scores, None, a.map(Num::from_decimal).as_ref());
+                    prop_assert_eq!(Decimal::new(units as i64, 4), slow);
+                }
+            }
+        }
+    }
+}
