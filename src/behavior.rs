@@ -18,16 +18,13 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 struct Plans {
-    /// the product's precomputed affinities (shares x strength)
-    vector: OwnedPreparedStatement,
     /// fallback when the product has no vector yet: the adapter view + mappings
     product: Option<OwnedPreparedStatement>,
     mappings: OwnedPreparedStatement,
     lock_profile: OwnedPreparedStatement,
     insert_profile: OwnedPreparedStatement,
-    update_profile: OwnedPreparedStatement,
+    update_and_mark: OwnedPreparedStatement,
     history: OwnedPreparedStatement,
-    mark_recommendation: OwnedPreparedStatement,
 }
 
 thread_local! {
@@ -124,15 +121,6 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, pgrx::spi::Error> {
         oid(TEXTOID),
     ]);
     Ok(Plans {
-        vector: prepare(
-            client,
-            &format!(
-                "SELECT adventurous * strength, intellectual * strength, practical * strength, \
-                        creative * strength, social * strength \
-                   FROM {schema}.personality_product_vectors WHERE product_id = $1"
-            ),
-            &[oid(UUIDOID)],
-        )?,
         product,
         mappings: prepare(
             client,
@@ -145,14 +133,19 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, pgrx::spi::Error> {
             &[],
         )?,
         // Read field by field (a jsonb through pgrx would be printed and re-parsed).
+        // ... and the product's precomputed affinities in the same statement.
         lock_profile: prepare(
             client,
             &format!(
-                "SELECT id, {}, confidence_level::float8, assessment_method::text, primary_type::text \
-                 FROM {schema}.personality_profiles WHERE user_id = $1 FOR UPDATE",
+                "SELECT p.id, {}, p.confidence_level::float8, p.assessment_method::text, p.primary_type::text, \
+                        v.adventurous * v.strength, v.intellectual * v.strength, v.practical * v.strength, \
+                        v.creative * v.strength, v.social * v.strength, v.product_id IS NOT NULL \
+                   FROM {schema}.personality_profiles p \
+                   LEFT JOIN {schema}.personality_product_vectors v ON v.product_id = $2 \
+                  WHERE p.user_id = $1 FOR UPDATE OF p",
                 profile_cols.join(", ")
             ),
-            &[oid(UUIDOID)],
+            &[oid(UUIDOID), oid(UUIDOID)],
         )?,
         insert_profile: prepare(
             client,
@@ -164,16 +157,25 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, pgrx::spi::Error> {
             ),
             &insert_args,
         )?,
-        update_profile: prepare(
+        // The profile update and the recommendation mark in one statement.
+        update_and_mark: prepare(
             client,
             &format!(
-                "UPDATE {schema}.personality_profiles SET personality_scores = \
-                   CASE WHEN jsonb_typeof(personality_scores) = 'object' THEN personality_scores ELSE '{{}}'::jsonb END \
-                   || {scores_object}, \
-                   confidence_level = round($11::numeric, 2), primary_type = $12, secondary_types = $13, \
-                   assessment_method = $14, updated_at = now() WHERE id = $1"
+                "WITH learned AS ( \
+                   UPDATE {schema}.personality_profiles SET personality_scores = \
+                     CASE WHEN jsonb_typeof(personality_scores) = 'object' THEN personality_scores ELSE '{{}}'::jsonb END \
+                     || {scores_object}, \
+                     confidence_level = round($11::numeric, 2), primary_type = $12, secondary_types = $13, \
+                     assessment_method = $14, updated_at = now() WHERE id = $1 RETURNING id) \
+                 UPDATE {schema}.personality_recommendations SET is_swiped = true, swipe_direction = $16, \
+                   interacted_at = now(), updated_at = now() \
+                  WHERE user_id = $15 AND product_id = $17 AND EXISTS (SELECT 1 FROM learned)"
             ),
-            &update_args,
+            &{
+                let mut a = update_args.clone();
+                a.extend([oid(UUIDOID), oid(TEXTOID), oid(UUIDOID)]);
+                a
+            },
         )?,
         history: prepare(
             client,
@@ -184,14 +186,6 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, pgrx::spi::Error> {
                  VALUES ($1, $2, $3, $4, 'behavior_change', 0, $5, round($6::numeric, 2))"
             ),
             &[oid(UUIDOID), oid(JSONBOID), oid(JSONBOID), oid(TEXTOID), oid(INT4OID), oid(FLOAT8OID)],
-        )?,
-        mark_recommendation: prepare(
-            client,
-            &format!(
-                "UPDATE {schema}.personality_recommendations SET is_swiped = true, swipe_direction = $3, \
-                   interacted_at = now(), updated_at = now() WHERE user_id = $1 AND product_id = $2"
-            ),
-            &[oid(UUIDOID), oid(UUIDOID), oid(TEXTOID)],
         )?,
     })
 }
@@ -281,20 +275,7 @@ fn product_affinities(
     plans: &Plans,
     product: Option<Uuid>,
 ) -> Result<Vector, pgrx::spi::Error> {
-    let Some(product) = product else {
-        return Ok([0.0; 5]);
-    };
-    let vector = client.select(&plans.vector, Some(1), &[product.into()])?;
-    if !vector.is_empty() {
-        let row = vector.first();
-        let mut a = [0.0; 5];
-        for (i, x) in a.iter_mut().enumerate() {
-            *x = row.get::<f32>(i + 1)?.unwrap_or(0.0) as f64;
-        }
-        return Ok(a);
-    }
-    // Not in the precomputed vectors (yet): from the catalog and the mappings.
-    let Some(stmt) = plans.product.as_ref() else {
+    let (Some(product), Some(stmt)) = (product, plans.product.as_ref()) else {
         return Ok([0.0; 5]);
     };
     let row = client.select(stmt, Some(1), &[product.into()])?;
@@ -337,9 +318,8 @@ pub fn learn_from_swipe(
     let rate = crate::guc::LEARNING_RATE.get();
     Spi::connect_mut(|client| {
         let plans = plans(client)?;
-        let affinities = product_affinities(client, &plans, product)?;
-
-        let mut locked = client.update(&plans.lock_profile, Some(1), &[user.into()])?;
+        let mut locked =
+            client.update(&plans.lock_profile, Some(1), &[user.into(), product.into()])?;
         if locked.is_empty() {
             let fresh = learning::new_from_behavior();
             let (primary, _) = personality_core::traits::primary_and_secondary(&fresh.scores);
@@ -348,7 +328,7 @@ pub fn learn_from_swipe(
             args.push(primary.name().into());
             args.push(fresh.confidence.into());
             client.update(&plans.insert_profile, None, &args)?;
-            locked = client.update(&plans.lock_profile, Some(1), &[user.into()])?;
+            locked = client.update(&plans.lock_profile, Some(1), &[user.into(), product.into()])?;
         }
         if locked.is_empty() {
             return Ok(());
@@ -364,6 +344,16 @@ pub fn learn_from_swipe(
         let confidence: Option<f64> = row.get(11)?;
         let method: Option<String> = row.get(12)?;
         let old_primary: Option<String> = row.get(13)?;
+        let affinities = if row.get::<bool>(19)?.unwrap_or(false) {
+            let mut a = [0.0; 5];
+            for (i, x) in a.iter_mut().enumerate() {
+                *x = row.get::<f32>(14 + i)?.unwrap_or(0.0) as f64;
+            }
+            a
+        } else {
+            // not in the precomputed vectors (yet): from the catalog and the mappings
+            product_affinities(client, &plans, product)?
+        };
         let before = profile_from(&fields, confidence);
         let out = learning::learn(&before, &affinities, direction, rate);
         let method = learning::method_after_swipe(method.as_deref());
@@ -373,7 +363,10 @@ pub fn learn_from_swipe(
         args.push(out.primary.name().into());
         args.push(names(&out.secondary).into());
         args.push(method.into());
-        client.update(&plans.update_profile, None, &args)?;
+        args.push(user.into());
+        args.push(direction.as_str().map(str::to_string).into());
+        args.push(product.into());
+        client.update(&plans.update_and_mark, None, &args)?;
         let new_scores = scores_json(&out.profile);
         if old_primary.as_deref() != Some(out.primary.name()) {
             let data = json!({
@@ -394,14 +387,6 @@ pub fn learn_from_swipe(
                     (out.profile.evidence.min(i32::MAX as u64) as i32).into(),
                     out.profile.consistency.into(),
                 ],
-            )?;
-        }
-        if let Some(product) = product {
-            let stored: Option<String> = direction.as_str().map(str::to_string);
-            client.update(
-                &plans.mark_recommendation,
-                None,
-                &[user.into(), product.into(), stored.into()],
             )?;
         }
         Ok(())
