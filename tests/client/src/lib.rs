@@ -143,3 +143,44 @@ pub fn user_id(n: u32) -> String {
 pub fn product_id(n: u32) -> String {
     format!("00000000-0000-4000-c000-{n:012}")
 }
+
+/// Runs a command as the postgres user (initdb refuses root).
+pub fn as_postgres(args: &[&str]) -> std::process::Output {
+    Command::new("sudo")
+        .args(["-u", "postgres", "-H"])
+        .args(args)
+        .output()
+        .expect("sudo")
+}
+
+/// A fresh directory under /tmp owned by postgres, for a test's own clusters.
+pub fn postgres_dir(name: &str) -> String {
+    let dir = format!("/tmp/personality_{name}_{}", std::process::id());
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let ok = Command::new("chown")
+        .args(["postgres", &dir])
+        .status()
+        .expect("chown")
+        .success();
+    assert!(ok, "chown {dir}");
+    dir
+}
+
+/// initdb of a throwaway cluster in `data` (trust authentication, superuser postgres).
+pub fn initdb(data: &str) {
+    let out = as_postgres(&[
+        &format!("{PGBIN}/initdb"),
+        "-D",
+        data,
+        "-A",
+        "trust",
+        "-U",
+        "postgres",
+    ]);
+    assert!(
+        out.status.success(),
+        "initdb {data}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -10,14 +10,6 @@ use std::time::Duration;
 
 const PORT: u16 = 5497;
 
-fn as_postgres(args: &[&str]) -> std::process::Output {
-    Command::new("sudo")
-        .args(["-u", "postgres", "-H"])
-        .args(args)
-        .output()
-        .expect("sudo")
-}
-
 fn connect_crash(dir: &str) -> Result<Client, postgres::Error> {
     postgres::Config::new()
         .host(dir)
@@ -29,29 +21,9 @@ fn connect_crash(dir: &str) -> Result<Client, postgres::Error> {
 
 #[test]
 fn learning_survives_a_crash() {
-    let dir = format!("/tmp/personality_crash_{}", std::process::id());
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    assert!(Command::new("chown")
-        .args(["postgres", &dir])
-        .status()
-        .expect("chown")
-        .success());
+    let dir = postgres_dir("crash");
     let data = format!("{dir}/data");
-    let out = as_postgres(&[
-        &format!("{PGBIN}/initdb"),
-        "-D",
-        &data,
-        "-A",
-        "trust",
-        "-U",
-        "postgres",
-    ]);
-    assert!(
-        out.status.success(),
-        "initdb: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    initdb(&data);
     let opts =
         format!("-p {PORT} -k {dir} -c listen_addresses='' -c fsync=on -c synchronous_commit=on");
     let start = || {

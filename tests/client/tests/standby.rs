@@ -3,19 +3,10 @@
 //! Runs its own primary and standby clusters, as the postgres user.
 use personality_it::*;
 use postgres::{Client, NoTls};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const PRIMARY: u16 = 5498;
 const STANDBY: u16 = 5499;
-
-fn as_postgres(args: &[&str]) -> std::process::Output {
-    Command::new("sudo")
-        .args(["-u", "postgres", "-H"])
-        .args(args)
-        .output()
-        .expect("sudo")
-}
 
 fn connect_at(dir: &str, port: u16, db: &str) -> Client {
     postgres::Config::new()
@@ -49,26 +40,10 @@ fn start(data: &str, dir: &str, port: u16) {
 
 #[test]
 fn standby_serves_reads() {
-    let dir = format!("/tmp/personality_standby_{}", std::process::id());
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    assert!(Command::new("chown")
-        .args(["postgres", &dir])
-        .status()
-        .expect("chown")
-        .success());
+    let dir = postgres_dir("standby");
     let primary = format!("{dir}/primary");
     let standby = format!("{dir}/standby");
-    let out = as_postgres(&[
-        &format!("{PGBIN}/initdb"),
-        "-D",
-        &primary,
-        "-A",
-        "trust",
-        "-U",
-        "postgres",
-    ]);
-    assert!(out.status.success(), "initdb");
+    initdb(&primary);
     std::fs::write(
         format!("{primary}/pg_hba.conf"),
         "local all all trust\nlocal replication all trust\n",
