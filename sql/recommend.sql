@@ -20,6 +20,9 @@ CREATE TABLE personality_product_vectors (
     affinities jsonb NOT NULL DEFAULT '{}',
     -- sum of the affinities: affinity = share x strength (the swipe trigger reads these)
     strength real NOT NULL DEFAULT 0,
+    -- products with the same category, price band and shares score the same for
+    -- everyone: personality_vector_groups counts them
+    group_id bigint NOT NULL DEFAULT 0,
     adventurous real NOT NULL DEFAULT 0,
     intellectual real NOT NULL DEFAULT 0,
     practical real NOT NULL DEFAULT 0,
@@ -34,6 +37,78 @@ ALTER TABLE personality_product_vectors ENABLE ROW LEVEL SECURITY;
 CREATE POLICY personality_product_vectors_select_all ON personality_product_vectors FOR SELECT USING (true);
 COMMENT ON POLICY personality_product_vectors_select_all ON personality_product_vectors IS
   'Product vectors are derived from the public catalog; readable by everyone, written only by the extension.';
+
+CREATE INDEX personality_product_vectors_group ON personality_product_vectors (group_id, product_id) WHERE is_active;
+
+-- The distinct (category, price band, shares) among active products, with how many
+-- products each has. Every product of a group has the same combined score for a given
+-- person, so personality_recommend ranks these groups (hundreds, usually, even for a
+-- million products) and then takes products from the best groups.
+CREATE TABLE personality_vector_groups (
+    group_id bigint PRIMARY KEY,
+    category text NOT NULL,
+    price_band smallint NOT NULL,
+    adventurous real NOT NULL,
+    intellectual real NOT NULL,
+    practical real NOT NULL,
+    creative real NOT NULL,
+    social real NOT NULL,
+    active_products bigint NOT NULL
+);
+COMMENT ON TABLE personality_vector_groups IS
+  'Derived: the distinct (category, price band, trait shares) of active products in personality_product_vectors and how many products each has; kept current by statement triggers on personality_product_vectors (so a restore rebuilds it); read by personality_recommend.';
+-- Not dumped: restoring personality_product_vectors rebuilds it through the triggers below.
+ALTER TABLE personality_vector_groups ENABLE ROW LEVEL SECURITY;
+CREATE POLICY personality_vector_groups_select_all ON personality_vector_groups FOR SELECT USING (true);
+COMMENT ON POLICY personality_vector_groups_select_all ON personality_vector_groups IS
+  'Derived from the public catalog; readable by everyone, written only by the extension.';
+
+CREATE FUNCTION _personality_vector_groups_sync() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO @extschema@.personality_vector_groups AS g
+        SELECT n.group_id, min(n.category), min(n.price_band), min(n.adventurous), min(n.intellectual),
+               min(n.practical), min(n.creative), min(n.social), count(*)
+          FROM new_rows n WHERE n.is_active GROUP BY n.group_id
+        ON CONFLICT (group_id) DO UPDATE SET active_products = g.active_products + EXCLUDED.active_products;
+    ELSIF TG_OP = 'UPDATE' THEN
+        INSERT INTO @extschema@.personality_vector_groups AS g
+        SELECT d.group_id, min(d.category), min(d.price_band), min(d.adventurous), min(d.intellectual),
+               min(d.practical), min(d.creative), min(d.social), sum(d.n)
+          FROM (SELECT n.group_id, n.category, n.price_band, n.adventurous, n.intellectual, n.practical,
+                       n.creative, n.social, 1 AS n FROM new_rows n WHERE n.is_active
+                UNION ALL
+                SELECT o.group_id, o.category, o.price_band, o.adventurous, o.intellectual, o.practical,
+                       o.creative, o.social, -1 FROM old_rows o WHERE o.is_active) d
+         GROUP BY d.group_id
+        ON CONFLICT (group_id) DO UPDATE SET active_products = g.active_products + EXCLUDED.active_products;
+        DELETE FROM @extschema@.personality_vector_groups g
+         WHERE g.active_products <= 0 AND g.group_id IN (SELECT o.group_id FROM old_rows o);
+    ELSE
+        UPDATE @extschema@.personality_vector_groups g SET active_products = g.active_products - d.n
+          FROM (SELECT o.group_id, count(*) AS n FROM old_rows o WHERE o.is_active GROUP BY o.group_id) d
+         WHERE g.group_id = d.group_id;
+        DELETE FROM @extschema@.personality_vector_groups g
+         WHERE g.active_products <= 0 AND g.group_id IN (SELECT o.group_id FROM old_rows o);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION _personality_vector_groups_sync() IS
+  'Internal trigger function: keeps personality_vector_groups counting the active products of each (category, price band, shares).';
+CREATE TRIGGER personality_product_vectors_groups_ins AFTER INSERT ON personality_product_vectors
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION _personality_vector_groups_sync();
+CREATE TRIGGER personality_product_vectors_groups_upd AFTER UPDATE ON personality_product_vectors
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION _personality_vector_groups_sync();
+CREATE TRIGGER personality_product_vectors_groups_del AFTER DELETE ON personality_product_vectors
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION _personality_vector_groups_sync();
+COMMENT ON TRIGGER personality_product_vectors_groups_ins ON personality_product_vectors IS 'Keeps personality_vector_groups current.';
+COMMENT ON TRIGGER personality_product_vectors_groups_upd ON personality_product_vectors IS 'Keeps personality_vector_groups current.';
+COMMENT ON TRIGGER personality_product_vectors_groups_del ON personality_product_vectors IS 'Keeps personality_vector_groups current.';
 
 -- Per category, price band and trait, products by share: the lists of the threshold
 -- algorithm (category alignment, behaviour and the price modifier are constant within
@@ -66,10 +141,11 @@ BEGIN
            AND NOT EXISTS (SELECT 1 FROM @extschema@.personality_product_features f WHERE f.product_id = v.product_id);
     END IF;
     INSERT INTO @extschema@.personality_product_vectors AS v
-        (product_id, category, price, price_band, is_active, affinities, strength,
+        (product_id, category, price, price_band, group_id, is_active, affinities, strength,
          adventurous, intellectual, practical, creative, social, refreshed_at)
     SELECT f.product_id, coalesce(lower(trim(f.category)), ''), f.price,
-           CASE WHEN f.price IS NULL THEN 3 WHEN f.price < 25 THEN 0 WHEN f.price <= 100 THEN 1 ELSE 2 END,
+           a.band,
+           hashtextextended(concat_ws('|', coalesce(lower(trim(f.category)), ''), a.band, a.j::text), 0),
            coalesce(f.is_active, true), a.j, a.total,
            CASE WHEN a.total > 0 THEN (a.j->>'adventurous')::float8 / a.total ELSE 0 END,
            CASE WHEN a.total > 0 THEN (a.j->>'intellectual')::float8 / a.total ELSE 0 END,
@@ -81,12 +157,15 @@ BEGIN
       CROSS JOIN LATERAL (SELECT t.j,
                                  (t.j->>'adventurous')::float8 + (t.j->>'intellectual')::float8
                                  + (t.j->>'practical')::float8 + (t.j->>'creative')::float8
-                                 + (t.j->>'social')::float8 AS total
+                                 + (t.j->>'social')::float8 AS total,
+                                 CASE WHEN f.price IS NULL THEN 3 WHEN f.price < 25 THEN 0
+                                      WHEN f.price <= 100 THEN 1 ELSE 2 END AS band
                             -- OFFSET 0 keeps the planner from inlining the call once per ->> below
                             FROM (SELECT @extschema@.personality_product_traits(f.category, f.tags) AS j OFFSET 0) t) a
      WHERE p_product_ids IS NULL OR f.product_id = ANY (p_product_ids)
     ON CONFLICT (product_id) DO UPDATE SET
         category = EXCLUDED.category, price = EXCLUDED.price, price_band = EXCLUDED.price_band,
+        group_id = EXCLUDED.group_id,
         is_active = EXCLUDED.is_active,
         affinities = EXCLUDED.affinities, strength = EXCLUDED.strength, adventurous = EXCLUDED.adventurous,
         intellectual = EXCLUDED.intellectual, practical = EXCLUDED.practical,
@@ -95,6 +174,7 @@ BEGIN
     IF p_product_ids IS NULL THEN
         -- fresh statistics, or the top-k queries start with bad plans
         ANALYZE @extschema@.personality_product_vectors;
+        ANALYZE @extschema@.personality_vector_groups;
     END IF;
     RETURN v_n;
 END;

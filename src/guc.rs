@@ -10,7 +10,21 @@ pub static WEIGHT_MATCH: GucSetting<f64> = GucSetting::<f64>::new(0.6);
 pub static WEIGHT_CATEGORY: GucSetting<f64> = GucSetting::<f64>::new(0.25);
 pub static WEIGHT_BEHAVIOR: GucSetting<f64> = GucSetting::<f64>::new(0.15);
 
+/// Up to this many (category, price band, shares) groups, personality_recommend ranks
+/// groups; above it (or at 0) it uses the threshold algorithm over per-trait indexes.
+pub static MAX_GROUPS: GucSetting<i32> = GucSetting::<i32>::new(50_000);
+
 pub fn init() {
+    GucRegistry::define_int_guc(
+        c"personality.max_groups",
+        c"Up to this many distinct product groups, personality_recommend ranks groups instead of running the threshold algorithm.",
+        c"0 always uses the threshold algorithm over the per-trait indexes. Default 50000.",
+        &MAX_GROUPS,
+        0,
+        i32::MAX,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
     for (name, short, setting) in [
         (
             c"personality.weight_match",

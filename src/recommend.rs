@@ -245,6 +245,173 @@ fn rank_cmp(a: &Found, b: &Found) -> std::cmp::Ordering {
         .then(a.id.as_bytes().cmp(b.id.as_bytes()))
 }
 
+thread_local! {
+    static GROUPS: std::cell::RefCell<Option<std::rc::Rc<pgrx::spi::OwnedPreparedStatement>>> = const { std::cell::RefCell::new(None) };
+    static GROUP_PRODUCTS: std::cell::RefCell<Option<std::rc::Rc<pgrx::spi::OwnedPreparedStatement>>> = const { std::cell::RefCell::new(None) };
+}
+
+fn band_allowed(band: i32, max_price: Option<f64>) -> bool {
+    match max_price {
+        None => true,
+        Some(cap) => match band {
+            0 => true,
+            1 => cap >= 25.0,
+            2 => cap > 100.0,
+            _ => false,
+        },
+    }
+}
+
+/// Every product of a (category, price band, shares) group has the same combined score
+/// for a person: rank the groups, then take products from the best ones (by product id
+/// within a group). Exact; None when there are too many groups for this to pay.
+#[allow(clippy::too_many_arguments)]
+fn grouped_top_k(
+    client: &SpiClient<'_>,
+    person: &Person,
+    w: &Weights,
+    k: usize,
+    swiped: &HashSet<Key>,
+    avoided: &[Option<String>],
+    max_price: Option<f64>,
+) -> Option<Vec<Found>> {
+    let groups_stmt = kept(
+        &GROUPS,
+        client,
+        "SELECT group_id, category, price_band::int, adventurous, intellectual, practical, creative, social, \
+                active_products FROM personality_vector_groups \
+          WHERE active_products > 0 \
+            AND (SELECT reltuples FROM pg_class WHERE oid = 'personality_vector_groups'::regclass) <= $1",
+        &[pgrx::PgOid::BuiltIn(pgrx::pg_sys::BuiltinOid::INT8OID)],
+    );
+    let limit = crate::guc::MAX_GROUPS.get() as i64;
+    if limit <= 0 {
+        return None;
+    }
+    let rows = spi(client.select(&*groups_stmt, None, &[limit.into()]));
+    if rows.is_empty() {
+        // too many groups, or none (no vectors yet: the threshold path finds nothing too)
+        return None;
+    }
+    let mut groups: Vec<(f64, i64, i64)> = Vec::with_capacity(rows.len());
+    for r in rows {
+        let gid = spi(r.get::<i64>(1)).unwrap_or(0);
+        let category = spi(r.get::<String>(2)).unwrap_or_default();
+        let band = spi(r.get::<i32>(3)).unwrap_or(3);
+        if !band_allowed(band, max_price) || avoided.contains(&Some(category.clone())) {
+            continue;
+        }
+        let mut shares = [0.0; 5];
+        for (i, share) in shares.iter_mut().enumerate() {
+            *share = spi(r.get::<f32>(4 + i)).unwrap_or(0.0) as f64;
+        }
+        if shares.iter().all(|x| *x <= 0.0) {
+            continue;
+        }
+        let product = Product {
+            category: Some(category).filter(|c| !c.is_empty()),
+            price: recommend::band_price(band),
+            shares,
+        };
+        let count = spi(r.get::<i64>(9)).unwrap_or(0);
+        groups.push((recommend::combined(person, &product, w), gid, count));
+    }
+    groups.sort_by(|a, b| {
+        b.0.partial_cmp(&a.0)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.1.cmp(&b.1))
+    });
+
+    use pgrx::pg_sys::BuiltinOid::*;
+    let products_stmt = kept(
+        &GROUP_PRODUCTS,
+        client,
+        "SELECT g.ord, v.product_id, v.category, v.price::float8, v.adventurous, v.intellectual, \
+                v.practical, v.creative, v.social \
+           FROM unnest($1::bigint[]) WITH ORDINALITY AS g(gid, ord) \
+           CROSS JOIN LATERAL ( \
+             SELECT * FROM personality_product_vectors v \
+              WHERE v.group_id = g.gid AND v.is_active AND ($3::float8 IS NULL OR v.price <= $3) \
+              ORDER BY v.product_id LIMIT $2) v \
+          ORDER BY g.ord, v.product_id",
+        &[
+            pgrx::PgOid::BuiltIn(INT8ARRAYOID),
+            pgrx::PgOid::BuiltIn(INT8OID),
+            pgrx::PgOid::BuiltIn(FLOAT8OID),
+        ],
+    );
+    let mut found: Vec<Found> = Vec::with_capacity(k);
+    let mut next = 0;
+    let mut ties_done = false;
+    let mut read = 0usize;
+    loop {
+        let mut batch: Vec<i64> = Vec::new();
+        let want;
+        if found.len() < k && next < groups.len() {
+            // enough groups to fill what is missing, counting products the user swiped
+            want = (k - found.len() + swiped.len()) as i64;
+            let mut covered = 0i64;
+            while next < groups.len() && covered < want && batch.len() < 64 {
+                batch.push(groups[next].1);
+                covered += groups[next].2;
+                next += 1;
+            }
+        } else if !ties_done && next > 0 && next < groups.len() {
+            // groups tied with the last one used compete by product id, as in a full ranking
+            ties_done = true;
+            want = (k + swiped.len()) as i64;
+            let boundary = groups[next - 1].0;
+            while next < groups.len() && (groups[next].0 - boundary).abs() < 1e-12 {
+                batch.push(groups[next].1);
+                next += 1;
+            }
+            if batch.is_empty() {
+                break;
+            }
+        } else {
+            break;
+        }
+        let rows = spi(client.select(
+            &*products_stmt,
+            None,
+            &[batch.into(), want.into(), max_price.into()],
+        ));
+        read += rows.len();
+        // all of the batch: a later group of the batch may tie with an earlier one
+        for r in rows {
+            let Some(id) = spi(r.get::<Uuid>(2)) else {
+                continue;
+            };
+            if swiped.contains(id.as_bytes()) {
+                continue;
+            }
+            let mut shares = [0.0; 5];
+            for (i, share) in shares.iter_mut().enumerate() {
+                *share = spi(r.get::<f32>(5 + i)).unwrap_or(0.0) as f64;
+            }
+            let product = Product {
+                category: spi(r.get::<String>(3)).filter(|c| !c.is_empty()),
+                price: spi(r.get::<f64>(4)),
+                shares,
+            };
+            let scored = recommend::score(person, &product, w, max_price);
+            found.push(Found {
+                id,
+                product,
+                scored,
+            });
+        }
+    }
+    let scored = found.len();
+    found.sort_by(rank_cmp);
+    found.truncate(k);
+    pgrx::debug1!(
+        "personality_recommend: {} groups ranked, {next} used, {read} rows read, {scored} scored",
+        groups.len()
+    );
+    Some(found)
+}
+
 /// Internal: computes and upserts the top `p_limit` recommendations; returns their
 /// product ids, best first. personality_recommend() (sql/recommend_api.sql) checks the
 /// caller and the arguments, then calls this.
@@ -277,134 +444,159 @@ fn _personality_recommend(
         let avoided: Vec<Option<String>> =
             person.avoided_categories().into_iter().map(Some).collect();
 
-        let w_ = w;
-        // Partitions: (category, price band) with active products, minus avoided categories.
-        let parts: Vec<(String, i32)> = spi(client.select(&*categories_stmt(client), None, &[]))
-            .map(|r| {
-                Ok((
-                    r.get::<String>(1)?.unwrap_or_default(),
-                    r.get::<i32>(2)?.unwrap_or(3),
-                ))
-            })
-            .collect::<Result<Vec<_>, pgrx::spi::Error>>()
-            .unwrap_or_else(|e| {
-                raise(SqlError::new(
-                    "55000",
-                    format!("personality_recommend: {e}"),
-                ))
-            })
-            .into_iter()
-            .filter(|(c, _)| !avoided.contains(&Some(c.clone())))
-            // bands wholly above the price cap would be scanned to the end for nothing
-            .filter(|(_, band)| match p_max_price {
-                None => true,
-                Some(cap) => match band {
-                    0 => true,
-                    1 => cap >= 25.0,
-                    2 => cap > 100.0,
-                    _ => false,
-                },
-            })
-            .collect();
-        let category_of = |i: usize| Some(parts[i].0.as_str()).filter(|c| !c.is_empty());
-        let mut depth: Vec<Vector> = vec![[1.0; 5]; parts.len()];
-        let mut n: Vec<i32> = vec![(k as i32).max(10); parts.len()];
-        let mut open: Vec<bool> = vec![true; parts.len()];
-        let mut bound: Vec<f64> = (0..parts.len())
-            .map(|i| recommend::category_bound(&person, &w_, &depth[i], category_of(i), parts[i].1))
-            .collect();
-        let mut seen: HashSet<Key> = HashSet::new();
-        let mut found: Vec<Found> = Vec::new();
-        let mut kth = f64::NEG_INFINITY;
-        let stmt = lists_stmt(client);
-        let (mut rounds, mut fetched) = (0u32, 0usize);
-        loop {
-            // The most promising open partitions first, a few per round trip.
-            let mut fetch: Vec<usize> = (0..parts.len())
-                .filter(|i| open[*i] && !recommend::reached(kth, bound[*i]))
-                .collect();
-            if fetch.is_empty() {
-                break;
-            }
-            fetch.sort_by(|a, b| {
-                bound[*b]
-                    .partial_cmp(&bound[*a])
-                    .unwrap_or(std::cmp::Ordering::Equal)
-            });
-            fetch.truncate(4);
-            let fetch_cats: Vec<String> = fetch.iter().map(|i| parts[*i].0.clone()).collect();
-            let fetch_bands: Vec<i32> = fetch.iter().map(|i| parts[*i].1).collect();
-            let fetch_n: Vec<i32> = fetch.iter().map(|i| n[*i]).collect();
-            rounds += 1;
-            let rows = spi(client.select(
-                &*stmt,
-                None,
-                &[
-                    fetch_cats.into(),
-                    fetch_bands.into(),
-                    fetch_n.into(),
-                    p_max_price.into(),
-                ],
-            ));
-            // per fetched partition and list: rows returned and the last share seen
-            let mut count = vec![[0i32; 5]; fetch.len()];
-            let mut last = vec![[0.0f64; 5]; fetch.len()];
-            fetched += rows.len();
-            for r in rows {
-                let ci = spi(r.get::<i64>(1)).unwrap_or(1).max(1) as usize - 1;
-                let li = spi(r.get::<i32>(2)).unwrap_or(0).clamp(0, 4) as usize;
-                let Some(id) = spi(r.get::<Uuid>(3)) else {
-                    continue;
-                };
-                let mut shares = [0.0; 5];
-                for (i, share) in shares.iter_mut().enumerate() {
-                    *share = spi(r.get::<f32>(5 + i)).unwrap_or(0.0) as f64;
+        let grouped = grouped_top_k(client, &person, &w, k, &swiped, &avoided, p_max_price);
+        let found: Vec<Found> = match grouped {
+            Some(found) => found,
+            None => {
+                let w_ = w;
+                // Partitions: (category, price band) with active products, minus avoided categories.
+                let parts: Vec<(String, i32)> =
+                    spi(client.select(&*categories_stmt(client), None, &[]))
+                        .map(|r| {
+                            Ok((
+                                r.get::<String>(1)?.unwrap_or_default(),
+                                r.get::<i32>(2)?.unwrap_or(3),
+                            ))
+                        })
+                        .collect::<Result<Vec<_>, pgrx::spi::Error>>()
+                        .unwrap_or_else(|e| {
+                            raise(SqlError::new(
+                                "55000",
+                                format!("personality_recommend: {e}"),
+                            ))
+                        })
+                        .into_iter()
+                        .filter(|(c, _)| !avoided.contains(&Some(c.clone())))
+                        // bands wholly above the price cap would be scanned to the end for nothing
+                        .filter(|(_, band)| match p_max_price {
+                            None => true,
+                            Some(cap) => match band {
+                                0 => true,
+                                1 => cap >= 25.0,
+                                2 => cap > 100.0,
+                                _ => false,
+                            },
+                        })
+                        .collect();
+                let category_of = |i: usize| Some(parts[i].0.as_str()).filter(|c| !c.is_empty());
+                let mut depth: Vec<Vector> = vec![[1.0; 5]; parts.len()];
+                let mut n: Vec<i32> = vec![(k as i32).max(10); parts.len()];
+                let mut open: Vec<bool> = vec![true; parts.len()];
+                let mut bound: Vec<f64> = (0..parts.len())
+                    .map(|i| {
+                        recommend::category_bound(
+                            &person,
+                            &w_,
+                            &depth[i],
+                            category_of(i),
+                            parts[i].1,
+                        )
+                    })
+                    .collect();
+                let mut seen: HashSet<Key> = HashSet::new();
+                let mut found: Vec<Found> = Vec::new();
+                let mut kth = f64::NEG_INFINITY;
+                let stmt = lists_stmt(client);
+                let (mut rounds, mut fetched) = (0u32, 0usize);
+                loop {
+                    // The most promising open partitions first, a few per round trip.
+                    let mut fetch: Vec<usize> = (0..parts.len())
+                        .filter(|i| open[*i] && !recommend::reached(kth, bound[*i]))
+                        .collect();
+                    if fetch.is_empty() {
+                        break;
+                    }
+                    fetch.sort_by(|a, b| {
+                        bound[*b]
+                            .partial_cmp(&bound[*a])
+                            .unwrap_or(std::cmp::Ordering::Equal)
+                    });
+                    fetch.truncate(4);
+                    let fetch_cats: Vec<String> =
+                        fetch.iter().map(|i| parts[*i].0.clone()).collect();
+                    let fetch_bands: Vec<i32> = fetch.iter().map(|i| parts[*i].1).collect();
+                    let fetch_n: Vec<i32> = fetch.iter().map(|i| n[*i]).collect();
+                    rounds += 1;
+                    let rows = spi(client.select(
+                        &*stmt,
+                        None,
+                        &[
+                            fetch_cats.into(),
+                            fetch_bands.into(),
+                            fetch_n.into(),
+                            p_max_price.into(),
+                        ],
+                    ));
+                    // per fetched partition and list: rows returned and the last share seen
+                    let mut count = vec![[0i32; 5]; fetch.len()];
+                    let mut last = vec![[0.0f64; 5]; fetch.len()];
+                    fetched += rows.len();
+                    for r in rows {
+                        let ci = spi(r.get::<i64>(1)).unwrap_or(1).max(1) as usize - 1;
+                        let li = spi(r.get::<i32>(2)).unwrap_or(0).clamp(0, 4) as usize;
+                        let Some(id) = spi(r.get::<Uuid>(3)) else {
+                            continue;
+                        };
+                        let mut shares = [0.0; 5];
+                        for (i, share) in shares.iter_mut().enumerate() {
+                            *share = spi(r.get::<f32>(5 + i)).unwrap_or(0.0) as f64;
+                        }
+                        if ci < fetch.len() {
+                            count[ci][li] += 1;
+                            last[ci][li] = shares[li];
+                        }
+                        let key = *id.as_bytes();
+                        if !seen.insert(key)
+                            || swiped.contains(&key)
+                            || shares.iter().all(|x| *x <= 0.0)
+                        {
+                            continue;
+                        }
+                        let product = Product {
+                            category: fetch
+                                .get(ci)
+                                .and_then(|i| category_of(*i))
+                                .map(str::to_string),
+                            price: spi(r.get::<f64>(4)),
+                            shares,
+                        };
+                        let scored = recommend::score(&person, &product, &w_, p_max_price);
+                        found.push(Found {
+                            id,
+                            product,
+                            scored,
+                        });
+                    }
+                    found.sort_by(rank_cmp);
+                    found.truncate(k);
+                    if found.len() >= k {
+                        kth = found[k - 1].scored.combined;
+                    }
+                    for (j, &i) in fetch.iter().enumerate() {
+                        if (0..5).any(|t| count[j][t] < n[i]) {
+                            open[i] = false; // a list ran out: every product of the partition was seen
+                            continue;
+                        }
+                        depth[i] = last[j];
+                        bound[i] = recommend::category_bound(
+                            &person,
+                            &w_,
+                            &depth[i],
+                            category_of(i),
+                            parts[i].1,
+                        );
+                        n[i] = n[i].saturating_mul(4);
+                    }
                 }
-                if ci < fetch.len() {
-                    count[ci][li] += 1;
-                    last[ci][li] = shares[li];
-                }
-                let key = *id.as_bytes();
-                if !seen.insert(key) || swiped.contains(&key) || shares.iter().all(|x| *x <= 0.0) {
-                    continue;
-                }
-                let product = Product {
-                    category: fetch
-                        .get(ci)
-                        .and_then(|i| category_of(*i))
-                        .map(str::to_string),
-                    price: spi(r.get::<f64>(4)),
-                    shares,
-                };
-                let scored = recommend::score(&person, &product, &w_, p_max_price);
-                found.push(Found {
-                    id,
-                    product,
-                    scored,
-                });
+                found.truncate(k);
+                pgrx::debug1!(
+                    "personality_recommend: {} partitions, {rounds} round trips, {fetched} rows read, {} scored",
+                    parts.len(),
+                    seen.len()
+                );
+                found
             }
-            found.sort_by(rank_cmp);
-            found.truncate(k);
-            if found.len() >= k {
-                kth = found[k - 1].scored.combined;
-            }
-            for (j, &i) in fetch.iter().enumerate() {
-                if (0..5).any(|t| count[j][t] < n[i]) {
-                    open[i] = false; // a list ran out: every product of the partition was seen
-                    continue;
-                }
-                depth[i] = last[j];
-                bound[i] =
-                    recommend::category_bound(&person, &w_, &depth[i], category_of(i), parts[i].1);
-                n[i] = n[i].saturating_mul(4);
-            }
-        }
-        found.truncate(k);
-        pgrx::debug1!(
-            "personality_recommend: {} partitions, {rounds} round trips, {fetched} rows read, {} scored",
-            parts.len(),
-            seen.len()
-        );
+        };
 
         let ids: Vec<Uuid> = found.iter().map(|f| f.id).collect();
         let col = |g: &dyn Fn(&Found) -> f64| -> Vec<f64> { found.iter().map(g).collect() };

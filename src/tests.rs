@@ -30,7 +30,7 @@ mod tests {
         let n = Spi::get_one::<i64>(
             "SELECT count(*) FROM pg_class WHERE relrowsecurity AND relname LIKE 'personality\\_%'",
         );
-        assert_eq!(n, Ok(Some(7)));
+        assert_eq!(n, Ok(Some(8)));
     }
 
     #[pg_test]

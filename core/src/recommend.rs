@@ -264,6 +264,37 @@ impl Person {
     }
 }
 
+/// The combined score alone (what ranking needs; [`score`] adds the parts and reasons).
+pub fn combined(person: &Person, product: &Product, w: &Weights) -> f64 {
+    use rust_decimal::prelude::ToPrimitive;
+    let has_traits = product.shares.iter().any(|x| *x > 0.0);
+    let affinities = has_traits.then_some(product.shares);
+    let scores = if person.occasion.is_some() {
+        person.scores_struct(&person.occasion_scores())
+    } else {
+        person.scores_struct(&person.scores)
+    };
+    let m = scoring::match_score(&scores, affinities.as_ref(), None)
+        .to_f64()
+        .unwrap_or(0.0);
+    unit(
+        (w.matching * m
+            + w.category * person.category_alignment(product.category.as_deref())
+            + w.behavior * person.behavioral_prediction(product.category.as_deref()))
+            * person.price_modifier(product.price),
+    )
+}
+
+/// A price in the middle of a price band, for scoring a whole band at once.
+pub fn band_price(band: i32) -> Option<f64> {
+    match band {
+        0 => Some(10.0),
+        1 => Some(50.0),
+        2 => Some(1000.0),
+        _ => None,
+    }
+}
+
 /// Scores one product for one person (exactly, including reasons).
 pub fn score(person: &Person, product: &Product, w: &Weights, max_price: Option<f64>) -> Scored {
     use rust_decimal::prelude::ToPrimitive;
@@ -557,6 +588,39 @@ mod tests {
         let s = [0.9, 0.1, 0.5, 0.0, 0.0];
         assert!((max_fit(&s, &[1.0; 5]) - 0.9).abs() < 1e-12);
         assert!((max_fit(&s, &[0.5, 1.0, 0.3, 1.0, 1.0]) - (0.45 + 0.15 + 0.02)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn combined_agrees_with_score() {
+        let mut p = person([70.0, 20.0, 55.0, 35.0, 80.0]);
+        let w = Weights::new(0.6, 0.25, 0.15);
+        for occasion in [None, Some("birthday".to_string())] {
+            p.occasion = occasion;
+            for (cat, price) in [
+                ("food-drink", 20.0),
+                ("books-media", 60.0),
+                ("home-garden", 300.0),
+            ] {
+                let prod = Product {
+                    category: Some(cat.into()),
+                    price: Some(price),
+                    shares: [0.2, 0.1, 0.3, 0.0, 0.4],
+                };
+                assert_eq!(combined(&p, &prod, &w), score(&p, &prod, &w, None).combined);
+                let band = if price < 25.0 {
+                    0
+                } else if price <= 100.0 {
+                    1
+                } else {
+                    2
+                };
+                let by_band = Product {
+                    price: band_price(band),
+                    ..prod.clone()
+                };
+                assert_eq!(combined(&p, &by_band, &w), combined(&p, &prod, &w));
+            }
+        }
     }
 
     #[test]

@@ -281,11 +281,24 @@ fn scored_of(notices: &[String]) -> Option<usize> {
     head.rsplit(", ").next()?.trim().parse().ok()
 }
 
+/// Ranking (distinct product groups) against the brute force.
+#[test]
+fn grouped_top_k_equals_brute_force() {
+    top_k_equals_brute_force("it_recommend_topk_groups", 50_000);
+}
+
+/// The threshold algorithm over the per-trait indexes (used for catalogs with more
+/// distinct product groups than personality.max_groups) against the brute force.
 #[test]
 fn threshold_top_k_equals_brute_force() {
-    let db = "it_recommend_topk";
+    top_k_equals_brute_force("it_recommend_topk", 0);
+}
+
+fn top_k_equals_brute_force(db: &str, max_groups: i32) {
     fresh_db(db, 0, 8, true);
     let (mut c, notices) = connect_with_notices(db, "postgres");
+    c.batch_execute(&format!("SET personality.max_groups = {max_groups}"))
+        .expect("max_groups");
     varied_catalog(&mut c, 1, 4000);
     c.batch_execute(REFERENCE).expect("reference function");
     let counts = c
