@@ -3,8 +3,8 @@
 #
 # For each catalog size: a fresh database with the host schema
 # (tests/fixtures/host_schema.sql) and a deterministic catalog of that many active
-# products (bench/recommend_catalog.sql: ten categories, 1-4 tags of 50 by hash, skewed
-# prices), then CREATE EXTENSION personality_ext (timed: it computes
+# products (bench/recommend_catalog.sql: ten categories, 1-4 tags of 50 by hash, prices
+# 5..350), then CREATE EXTENSION personality_ext (timed: it computes
 # personality_product_vectors for the whole catalog), then BENCH_REC_USERS users who take
 # the quiz with varied, noisy answers (bench/recommend_users.sql), every
 # BENCH_REC_SWIPE_EVERY-th of them also swiping BENCH_REC_SWIPES products
@@ -21,16 +21,17 @@
 #       seed_calculate_personality_product_match(<user's scores>, NULL, NULL) DESC LIMIT 20
 #       with the seed's PL/pgSQL copied line for line (bench/recommend_seed.sql), fewer
 #       calls, users without swipes only (the seed raises on the keys learning adds).
-# Also: (a) and (c) right after CREATE EXTENSION, before any ANALYZE (autovacuum has
-# not run yet); the work per call from personality_recommend's DEBUG1 line
+# Also: (a) and (c) right after CREATE EXTENSION (cold cache; the vectors' statistics
+# are whatever CREATE EXTENSION and autovacuum left); the work per call from personality_recommend's DEBUG1 line
 # (partitions, round trips, rows read, products scored) over a sample of users; and an
 # exactness check against an exhaustive SQL ranking (bench/recommend_exact.sql).
 #
 # Prints markdown tables and writes them to target/bench/recommend.md; raw pgbench logs
-# in target/bench/recommend-raw/. Cluster `benchrec` on port 5496 (target/pg/benchrec),
+# in target/bench/recommend-raw/. Each database loads a private copy of personality_ext.so
+# taken at CREATE EXTENSION (others may reinstall the extension during the run). Cluster `benchrec` on port 5496 (target/pg/benchrec),
 # stopped on exit.
 #
-# Environment (defaults: the full run, about 12 minutes on 2 cores):
+# Environment (defaults: the full run, about 8 minutes on 2 cores):
 #   BENCH_REC_SIZES="100000 1000000"  catalog sizes (active products)
 #   BENCH_REC_USERS=200               users with a quiz profile
 #   BENCH_REC_SWIPE_EVERY=5           every n-th user also swipes ...
@@ -39,7 +40,7 @@
 #   BENCH_REC_CLIENTS="1 4"           pgbench client counts (-j min(clients, nproc))
 #   BENCH_REC_SECONDS=20              length of one measured pgbench run
 #   BENCH_REC_WARMUP_SECONDS=5        unmeasured run before each measured one
-#   BENCH_REC_COLD_CALLS=5            calls of (a) and (c) before ANALYZE (0: skip)
+#   BENCH_REC_COLD_CALLS=5            calls of (a) and (c) right after CREATE EXTENSION (0: skip)
 #   BENCH_REC_NAIVE_CALLS=10          calls of (d) at 100,000 products; scaled down with
 #                                     the catalog (at least 3): it is a full scan
 #   BENCH_REC_STAT_USERS=20           users sampled for the DEBUG1 work statistics
@@ -103,6 +104,38 @@ log_checkpoints = off
 CONF
 as_pg "$PGBIN/pg_ctl" -D "$PGHOST/data" -l "$PGHOST/server.log" -w restart >/dev/null
 
+# create_extension_pinned DB PINDIR: CREATE EXTENSION personality_ext, then make this
+# database's C functions load a private copy of personality_ext.so taken with the SQL
+# script it was installed with (pg_proc.probin of the throwaway database only), so a
+# reinstall of the extension by someone else during the run cannot mix builds. Retries
+# (after DROP EXTENSION) when the files change during CREATE EXTENSION. Sets SO_ID.
+create_extension_pinned() {
+    local db=$1 dir=$2 so sqlfile attempt sql_id
+    so="$("$PG_CONFIG" --pkglibdir)/personality_ext.so"
+    sqlfile="$("$PG_CONFIG" --sharedir)/extension/personality_ext--$(psql -X -At -d "$db" -c "SELECT default_version FROM pg_available_extensions WHERE name = 'personality_ext'").sql"
+    mkdir -p "$dir"
+    chmod a+rx "$dir"
+    for attempt in 1 2 3 4 5; do
+        SO_ID=$(sha256sum "$so" | cut -c1-12)
+        sql_id=$(sha256sum "$sqlfile" | cut -c1-12)
+        cp "$so" "$dir/personality_ext.so"
+        chmod a+r "$dir/personality_ext.so"
+        psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c "CREATE EXTENSION personality_ext"
+        if [ "$(sha256sum "$dir/personality_ext.so" | cut -c1-12)" = "$SO_ID" ] \
+            && [ "$(sha256sum "$so" | cut -c1-12)" = "$SO_ID" ] \
+            && [ "$(sha256sum "$sqlfile" | cut -c1-12)" = "$sql_id" ]; then
+            psql -X -q -v ON_ERROR_STOP=1 -d "$db" \
+                -c "UPDATE pg_proc SET probin = '$dir/personality_ext' WHERE probin = '\$libdir/personality_ext'"
+            return 0
+        fi
+        say "the extension was reinstalled during CREATE EXTENSION; again in 20 s"
+        psql -X -q -d "$db" -c "DROP EXTENSION personality_ext CASCADE"
+        sleep 20
+    done
+    echo "could not pin personality_ext.so" >&2
+    return 1
+}
+
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 # pct P < numbers: nearest-rank percentile
@@ -124,7 +157,14 @@ run_pgbench() {
     (cd "$OUT" && pgbench -n -M prepared -f "$script" -c "$clients" -j "$threads" "$mode" "$amount" \
         -l --log-prefix="$name" "$db" >"$name.out" 2>"$name.err") \
         || { cat "$OUT/$name.err" >&2; return 1; }
-    sleep 0.2  # let the postmaster reap the backends
+    # the backends' CPU time reaches the postmaster's cutime once it has reaped them
+    local pm i
+    pm=$(head -1 "$PGHOST/data/postmaster.pid")
+    for i in $(seq 1 50); do
+        pgrep -P "$pm" -f "postgres: postgres $db " >/dev/null || break
+        sleep 0.1
+    done
+    sleep 0.1
     cpu1=$(children_cpu)
     cat "$OUT/$name".[0-9]* | awk '{print $3}' >"$OUT/$name.lat"
     rm -f "$OUT/$name".[0-9]*
@@ -136,7 +176,7 @@ run_pgbench() {
     echo "# personality_recommend benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo
     echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: *//'), $(free -g | awk '/^Mem:/ {print $2}') GB RAM"
-    echo "- PostgreSQL: $(psql -X -At -c 'SHOW server_version') (shared_buffers $BENCH_REC_SHARED_BUFFERS, jit off, fsync off); personality_ext.so $(sha256sum "$("$PG_CONFIG" --pkglibdir)/personality_ext.so" | cut -c1-12), git $(git describe --always --dirty 2>/dev/null || echo unknown)"
+    echo "- PostgreSQL: $(psql -X -At -c 'SHOW server_version') (shared_buffers $BENCH_REC_SHARED_BUFFERS, jit off, fsync off); git $(git describe --always --dirty 2>/dev/null || echo unknown)"
     echo "- $BENCH_REC_USERS users (quiz, answer noise $BENCH_REC_QUIZ_NOISE), every ${BENCH_REC_SWIPE_EVERY}th with $BENCH_REC_SWIPES swipes; pgbench -M prepared, ${BENCH_REC_SECONDS} s per measured run after ${BENCH_REC_WARMUP_SECONDS} s warm-up; a random user per call"
     echo
 } >"$REPORT.head"
@@ -158,7 +198,7 @@ for size in $BENCH_REC_SIZES; do
     "${PSQL[@]}" -v products="$size" -f bench/recommend_catalog.sql
     t1=$(now)
     say "CREATE EXTENSION personality_ext ($size products)"
-    "${PSQL[@]}" -c "CREATE EXTENSION personality_ext"
+    create_extension_pinned "$DB" "$OUT/lib_$size"
     t2=$(now)
     "${PSQL[@]}" -c "CREATE EXTENSION pg_prewarm"
     "${PSQL[@]}" -f bench/recommend_seed.sql
@@ -171,7 +211,7 @@ for size in $BENCH_REC_SIZES; do
     distinct=$(q "SELECT count(DISTINCT (category, adventurous, intellectual, practical, creative, social)) FROM personality_product_vectors")
     vsize=$(q "SELECT pg_size_pretty(pg_total_relation_size('personality_product_vectors'))")
     agree=$(q "SELECT round(avg(quiz_agreement)::numeric, 2) FROM bench_members")
-    SETUP_ROWS+=("| $size | $(secs "$t0" "$t1") | **$(secs "$t1" "$t2")** | $vectors | $distinct | $vsize | $agree |")
+    SETUP_ROWS+=("| $size | $SO_ID | $(secs "$t0" "$t1") | **$(secs "$t1" "$t2")** | $vectors | $distinct | $vsize | $agree |")
 
     # pgbench scripts
     uid="('00000000-0000-4000-d000-' || lpad(:uid::text, 12, '0'))::uuid"
@@ -188,7 +228,7 @@ for size in $BENCH_REC_SIZES; do
     if [ "$BENCH_REC_COLD_CALLS" -gt 0 ]; then
         analyzed=$(q "SELECT coalesce(greatest(last_analyze, last_autoanalyze)::text, 'never') FROM pg_stat_user_tables WHERE relname = 'personality_product_vectors'")
         for v in a c; do
-            say "$size: ($v) before ANALYZE, $BENCH_REC_COLD_CALLS calls"
+            say "$size: ($v) right after CREATE EXTENSION, $BENCH_REC_COLD_CALLS calls"
             run_pgbench "$DB" "cold_${v}_$size" "$OUT/$v.pgbench" 1 -t "$BENCH_REC_COLD_CALLS"
             lat="$OUT/cold_${v}_$size.lat"
             COLD_ROWS+=("| $size | ($v) | $BENCH_REC_COLD_CALLS | $(ms "$(pct 50 <"$lat")") | $(ms "$(pct 100 <"$lat")") | $analyzed |")
@@ -268,8 +308,8 @@ done
     cat "$REPORT.head"
     echo "## Install: CREATE EXTENSION computes the product vectors"
     echo
-    echo "| catalog | generate products (s) | CREATE EXTENSION (s) | vectors | distinct (category, shares) | vectors table + indexes | quiz answers = noiseless best |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| catalog | personality_ext.so (pinned) | generate products (s) | CREATE EXTENSION (s) | vectors | distinct (category, shares) | vectors table + indexes | quiz answers = noiseless best |"
+    echo "|---:|---|---:|---:|---:|---:|---:|---:|"
     printf '%s\n' "${SETUP_ROWS[@]}"
     echo
     echo "## Latency per call (warm cache)"
@@ -285,7 +325,7 @@ done
     printf '%s\n' "${LAT_ROWS[@]}"
     echo
     if [ ${#COLD_ROWS[@]} -gt 0 ]; then
-        echo "## Right after CREATE EXTENSION, before any ANALYZE (1 client)"
+        echo "## Right after CREATE EXTENSION and the users' setup: cold cache, no VACUUM ANALYZE by the benchmark yet (1 client)"
         echo
         echo "| catalog | query | calls | p50 ms | max ms | vectors last analyzed |"
         echo "|---:|---|---:|---:|---:|---|"

@@ -7,7 +7,8 @@
 -- * 1 to 4 tags per product (duplicates removed) from the 40 trait tags of the default
 --   gift mappings and 10 neutral tags, so products of one category have different
 --   trait shares;
--- * prices 5..350 with a skew toward cheap items (about 35% under 25, 45% 25..100);
+-- * prices 5..350, median about 100 (about 21% under 25, 28% 25..100, 51% above: the
+--   three price bands of personality_product_vectors);
 -- * every product active (the benchmark's catalog sizes are active products);
 -- * ids md5-derived, so id order is unrelated to category or tags.
 

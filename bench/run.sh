@@ -14,7 +14,7 @@
 # port 5495 under target/pg/bench, prints markdown tables and the machine, writes raw
 # results to target/bench/<UTC timestamp>/ (and target/bench/latest), stops the cluster.
 #
-# Environment (defaults are the full run of BENCHMARKS.md, about 20 minutes on 2 cores):
+# Environment (defaults are the full run of BENCHMARKS.md, about 20-25 minutes on 2 cores):
 #   BENCH_PROFILES=1000000       stored profiles for the match benchmark
 #   BENCH_PAIRS=100000           (profile, product) pairs for the pipeline benchmark
 #   BENCH_PRODUCTS=10000         host products (tests/fixtures/sample_data.sql)
@@ -23,6 +23,8 @@
 #   BENCH_PGBENCH_SECONDS=15     length of one pgbench run
 #   BENCH_WARMUP_SECONDS=3       unmeasured pgbench run per variant and workload
 #   BENCH_BULK_ROWS=100000       rows of the bulk INSERT ... SELECT
+#   BENCH_BULK_RUNS=3            measured runs of the bulk INSERT (the native trigger takes
+#                                ~90 s per run at 100,000 rows, see BENCHMARKS.md)
 #   BENCH_SHARED_BUFFERS=2GB     shared_buffers of the bench cluster
 #   BENCH_FSYNC=off              fsync of the bench cluster (lib.sh default: off)
 #   BENCH_SKIP=                  space-separated sections to skip: match swipes bulk
@@ -30,7 +32,7 @@
 #   BENCH_PIN_LIBRARY=1          load a private copy of personality_ext.so (for machines where
 #                                someone may reinstall the extension during the run)
 # Quick smoke run:
-#   BENCH_SKIP_INSTALL=1 BENCH_PROFILES=20000 BENCH_PAIRS=5000 BENCH_RUNS=1 \
+#   BENCH_SKIP_INSTALL=1 BENCH_PROFILES=20000 BENCH_PAIRS=5000 BENCH_RUNS=1 BENCH_BULK_RUNS=1 \
 #     BENCH_PGBENCH_SECONDS=2 BENCH_WARMUP_SECONDS=1 BENCH_BULK_ROWS=5000 bash bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +45,7 @@ BENCH_RUNS=${BENCH_RUNS:-5}
 BENCH_PGBENCH_SECONDS=${BENCH_PGBENCH_SECONDS:-15}
 BENCH_WARMUP_SECONDS=${BENCH_WARMUP_SECONDS:-3}
 BENCH_BULK_ROWS=${BENCH_BULK_ROWS:-100000}
+BENCH_BULK_RUNS=${BENCH_BULK_RUNS:-3}
 BENCH_SHARED_BUFFERS=${BENCH_SHARED_BUFFERS:-2GB}
 BENCH_FSYNC=${BENCH_FSYNC:-off}
 BENCH_SKIP=${BENCH_SKIP:-}
@@ -153,7 +156,7 @@ SETTINGS=$(q "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER
     echo "- PostgreSQL: $PGVERSION"
     echo "- personality_ext $EXTVERSION, working tree git $GITREV, installed personality_ext.so $SO_ID built $SO_DATE (pinned: $PINNED)"
     echo "- cluster settings: $SETTINGS"
-    echo "- sizes: BENCH_PROFILES=$BENCH_PROFILES BENCH_PAIRS=$BENCH_PAIRS BENCH_PRODUCTS=$BENCH_PRODUCTS BENCH_USERS=$BENCH_USERS BENCH_RUNS=$BENCH_RUNS BENCH_PGBENCH_SECONDS=$BENCH_PGBENCH_SECONDS BENCH_BULK_ROWS=$BENCH_BULK_ROWS"
+    echo "- sizes: BENCH_PROFILES=$BENCH_PROFILES BENCH_PAIRS=$BENCH_PAIRS BENCH_PRODUCTS=$BENCH_PRODUCTS BENCH_USERS=$BENCH_USERS BENCH_RUNS=$BENCH_RUNS BENCH_PGBENCH_SECONDS=$BENCH_PGBENCH_SECONDS BENCH_BULK_ROWS=$BENCH_BULK_ROWS BENCH_BULK_RUNS=$BENCH_BULK_RUNS"
     echo
 } >>"$SUMMARY"
 
@@ -395,7 +398,7 @@ run_bulk() {
                 ('00000000-0000-4000-c000-' || lpad((1 + (g * 7919) % $BENCH_PRODUCTS)::text, 12, '0'))::uuid,
                 (ARRAY['left', 'right', 'up', 'down'])[1 + g % 4]
            FROM generate_series(1::bigint, $BENCH_BULK_ROWS) g"
-    for run in $(seq 1 "$BENCH_RUNS"); do
+    for run in $(seq 1 "$BENCH_BULK_RUNS"); do
         for v in "${VARIANTS[@]}"; do
             reset_swipes
             set_variant "$v"
@@ -441,7 +444,7 @@ summarize_bulk() {
     local n s nt
     n=$(med bulk none); s=$(med bulk seed); nt=$(med bulk native)
     {
-        echo "### 2b. Bulk load: one INSERT INTO swipes ... SELECT of $BENCH_BULK_ROWS rows ($BENCH_USERS users), median of $BENCH_RUNS runs"
+        echo "### 2b. Bulk load: one INSERT INTO swipes ... SELECT of $BENCH_BULK_ROWS rows ($BENCH_USERS users), median of $BENCH_BULK_RUNS runs"
         echo
         echo "| variant | median ms | us/row | runs (ms) |"
         echo "|---|---:|---:|---|"
