@@ -307,35 +307,64 @@ fn product_affinities(
     ))
 }
 
-/// One learning step for (user, product, direction). Errors propagate to the caller,
-/// which runs this in a subtransaction.
+/// What a learning step found.
+pub enum Step {
+    Learned,
+    /// the user has no profile yet (create one, then learn)
+    NoProfile,
+    /// the product has no precomputed vector (look its traits up, then learn)
+    NoVector,
+}
+
+/// A profile for a user who has none (method 'behavior', low confidence). Run in a
+/// subtransaction by the caller: it fails when the host's profiles lacks the user.
+pub fn create_profile(user: Uuid) -> Result<(), pgrx::spi::Error> {
+    Spi::connect_mut(|client| {
+        let plans = plans(client)?;
+        let fresh = learning::new_from_behavior();
+        let (primary, _) = personality_core::traits::primary_and_secondary(&fresh.scores);
+        let mut args = vec![user.into()];
+        args.extend(state_args(&fresh));
+        args.push(primary.name().into());
+        args.push(fresh.confidence.into());
+        client.update(&plans.insert_profile, None, &args)?;
+        Ok(())
+    })
+}
+
+/// A product's affinities from the catalog view and the mappings, for products without
+/// a precomputed vector. Run in a subtransaction by the caller: an operator's view may fail.
+pub fn fallback_affinities(product: Option<Uuid>) -> Result<Vector, pgrx::spi::Error> {
+    Spi::connect(|client| {
+        let plans = plans(client)?;
+        product_affinities(client, &plans, product)
+    })
+}
+
+/// One learning step for (user, product, direction): lock the profile, learn, store,
+/// mark the recommendation. It runs in the swipe's own transaction, not in a
+/// subtransaction: locking and updating a row from one subtransaction per swipe makes
+/// Postgres create a MultiXact per swipe when one transaction records many swipes of a
+/// user (a bulk INSERT slowed down quadratically). The steps that can fail on valid
+/// input (creating a profile for a user the host lacks, an operator's catalog view)
+/// are done by the caller in subtransactions, before this.
 pub fn learn_from_swipe(
     user: Uuid,
     product: Option<Uuid>,
     raw_direction: Option<&str>,
-) -> Result<(), pgrx::spi::Error> {
+    known_affinities: Option<Vector>,
+) -> Result<Step, pgrx::spi::Error> {
     let direction = learning::parse_direction(raw_direction);
     let rate = crate::guc::LEARNING_RATE.get();
     Spi::connect_mut(|client| {
         let plans = plans(client)?;
-        let mut locked =
-            client.update(&plans.lock_profile, Some(1), &[user.into(), product.into()])?;
+        let locked = client.update(&plans.lock_profile, Some(1), &[user.into(), product.into()])?;
         if locked.is_empty() {
-            let fresh = learning::new_from_behavior();
-            let (primary, _) = personality_core::traits::primary_and_secondary(&fresh.scores);
-            let mut args = vec![user.into()];
-            args.extend(state_args(&fresh));
-            args.push(primary.name().into());
-            args.push(fresh.confidence.into());
-            client.update(&plans.insert_profile, None, &args)?;
-            locked = client.update(&plans.lock_profile, Some(1), &[user.into(), product.into()])?;
-        }
-        if locked.is_empty() {
-            return Ok(());
+            return Ok(Step::NoProfile);
         }
         let row = locked.first();
         let Some(profile_id) = row.get::<Uuid>(1)? else {
-            return Ok(());
+            return Ok(Step::Learned); // a profile row without an id: nothing to learn into
         };
         let mut fields: [Option<f64>; 9] = [None; 9];
         for (i, f) in fields.iter_mut().enumerate() {
@@ -350,9 +379,13 @@ pub fn learn_from_swipe(
                 *x = row.get::<f32>(14 + i)?.unwrap_or(0.0) as f64;
             }
             a
+        } else if let Some(a) = known_affinities {
+            a
+        } else if product.is_some() && plans.product.is_some() {
+            // not in the precomputed vectors (yet): the caller looks it up safely
+            return Ok(Step::NoVector);
         } else {
-            // not in the precomputed vectors (yet): from the catalog and the mappings
-            product_affinities(client, &plans, product)?
+            [0.0; 5]
         };
         let before = profile_from(&fields, confidence);
         let out = learning::learn(&before, &affinities, direction, rate);
@@ -389,7 +422,7 @@ pub fn learn_from_swipe(
                 ],
             )?;
         }
-        Ok(())
+        Ok(Step::Learned)
     })
 }
 
@@ -413,21 +446,62 @@ fn update_personality_from_behavior<'a>(
     let product: Option<Uuid> = new.get_by_name::<Uuid>("product_id").ok().flatten();
     let direction: Option<String> = new.get_by_name::<String>(&direction_column).ok().flatten();
     if let Some(user) = user {
-        match subxact::run(move || learn_from_swipe(user, product, direction.as_deref())) {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
+        learn_or_warn(user, product, direction.as_deref());
+    }
+    Ok(Some(new))
+}
+
+/// Runs a fallible step in a subtransaction; on failure, a WARNING and false.
+fn guarded<T>(
+    what: &str,
+    f: impl FnOnce() -> Result<T, pgrx::spi::Error> + std::panic::UnwindSafe,
+) -> Option<T> {
+    match subxact::run(f) {
+        Ok(Ok(v)) => Some(v),
+        Ok(Err(e)) => {
+            reset_plans();
+            warning!("personality_ext: swipe kept, but not learned from ({what}): {e}");
+            None
+        }
+        Err(caught) => {
+            reset_plans();
+            if subxact::must_rethrow(&caught) {
+                (*caught).rethrow();
+            }
+            let (code, msg) = subxact::describe(&caught);
+            warning!("personality_ext: swipe kept, but not learned from ({what}, {code}): {msg}");
+            None
+        }
+    }
+}
+
+fn learn_or_warn(user: Uuid, product: Option<Uuid>, direction: Option<&str>) {
+    let mut known: Option<Vector> = None;
+    // At most: create the profile, fetch the product's traits, learn.
+    for _ in 0..3 {
+        let step = match learn_from_swipe(user, product, direction, known) {
+            Ok(step) => step,
+            Err(e) => {
                 reset_plans();
                 warning!("personality_ext: swipe kept, but not learned from: {e}");
+                return;
             }
-            Err(caught) => {
-                reset_plans();
-                if subxact::must_rethrow(&caught) {
-                    (*caught).rethrow();
+        };
+        match step {
+            Step::Learned => return,
+            Step::NoProfile => {
+                if guarded("creating a profile", move || create_profile(user)).is_none() {
+                    return;
                 }
-                let (code, msg) = subxact::describe(&caught);
-                warning!("personality_ext: swipe kept, but not learned from ({code}): {msg}");
+            }
+            Step::NoVector => {
+                known = Some(
+                    guarded("reading the product's traits", move || {
+                        fallback_affinities(product)
+                    })
+                    .unwrap_or([0.0; 5]),
+                );
             }
         }
     }
-    Ok(Some(new))
 }
