@@ -17,6 +17,9 @@
 #   (a) SELECT count(*) FROM personality_recommend(user, 20)
 #   (b) ... personality_recommend(user, 20, 'gift_finder', 'birthday')
 #   (c) ... personality_recommend(user, 20, 'discover', NULL, 50)
+#   (e) (a) with SET personality.max_groups = 0: the threshold algorithm over the
+#       per-trait indexes, which builds with group ranking fall back to for catalogs with
+#       more distinct product groups than personality.max_groups (ignored by older builds)
 #   (d) the naive baseline: SELECT p.id FROM products p ORDER BY
 #       seed_calculate_personality_product_match(<user's scores>, NULL, NULL) DESC LIMIT 20
 #       with the seed's PL/pgSQL copied line for line (bench/recommend_seed.sql), fewer
@@ -31,13 +34,14 @@
 # taken at CREATE EXTENSION (others may reinstall the extension during the run). Cluster `benchrec` on port 5496 (target/pg/benchrec),
 # stopped on exit.
 #
-# Environment (defaults: the full run, about 8 minutes on 2 cores):
+# Environment (defaults: the full run, about 12 minutes on 2 cores):
 #   BENCH_REC_SIZES="100000 1000000"  catalog sizes (active products)
 #   BENCH_REC_USERS=200               users with a quiz profile
 #   BENCH_REC_SWIPE_EVERY=5           every n-th user also swipes ...
 #   BENCH_REC_SWIPES=20               ... this many products
 #   BENCH_REC_QUIZ_NOISE=0.4          answer noise (bench/recommend_users.sql)
 #   BENCH_REC_CLIENTS="1 4"           pgbench client counts (-j min(clients, nproc))
+#   BENCH_REC_VARIANTS="a b c e"      the pgbench-measured queries ((d) always runs)
 #   BENCH_REC_SECONDS=20              length of one measured pgbench run
 #   BENCH_REC_WARMUP_SECONDS=5        unmeasured run before each measured one
 #   BENCH_REC_COLD_CALLS=5            calls of (a) and (c) right after CREATE EXTENSION (0: skip)
@@ -60,6 +64,7 @@ BENCH_REC_SWIPE_EVERY=${BENCH_REC_SWIPE_EVERY:-5}
 BENCH_REC_SWIPES=${BENCH_REC_SWIPES:-20}
 BENCH_REC_QUIZ_NOISE=${BENCH_REC_QUIZ_NOISE:-0.4}
 BENCH_REC_CLIENTS=${BENCH_REC_CLIENTS:-1 4}
+BENCH_REC_VARIANTS=${BENCH_REC_VARIANTS:-a b c e}
 BENCH_REC_SECONDS=${BENCH_REC_SECONDS:-20}
 BENCH_REC_WARMUP_SECONDS=${BENCH_REC_WARMUP_SECONDS:-5}
 BENCH_REC_COLD_CALLS=${BENCH_REC_COLD_CALLS:-5}
@@ -154,7 +159,9 @@ run_pgbench() {
     local db=$1 name=$2 script=$3 clients=$4 mode=$5 amount=$6 threads cpu0 cpu1
     threads=$(( clients < $(nproc) ? clients : $(nproc) ))
     cpu0=$(children_cpu)
-    (cd "$OUT" && pgbench -n -M prepared -f "$script" -c "$clients" -j "$threads" "$mode" "$amount" \
+    local opts=$PGOPTIONS
+    case $name in e_*|warm_e_*) opts="$PGOPTIONS -c personality.max_groups=0" ;; esac
+    (cd "$OUT" && PGOPTIONS=$opts pgbench -n -M prepared -f "$script" -c "$clients" -j "$threads" "$mode" "$amount" \
         -l --log-prefix="$name" "$db" >"$name.out" 2>"$name.err") \
         || { cat "$OUT/$name.err" >&2; return 1; }
     # the backends' CPU time reaches the postmaster's cutime once it has reaped them
@@ -221,6 +228,7 @@ for size in $BENCH_REC_SIZES; do
         "$BENCH_REC_USERS" "$uid" >"$OUT/b.pgbench"
     printf '\\set uid random(1, %s)\nSELECT count(*) FROM personality_recommend(%s, 20, '"'"'discover'"'"', NULL, 50);\n' \
         "$BENCH_REC_USERS" "$uid" >"$OUT/c.pgbench"
+    cp "$OUT/a.pgbench" "$OUT/e.pgbench"
     printf '\\set r random(1, %s)\n\\set uid case when :r %% %s = 0 then :r - 1 else :r end\nSELECT p.id FROM products p ORDER BY seed_calculate_personality_product_match((SELECT personality_scores FROM personality_profiles WHERE user_id = %s), NULL, NULL) DESC LIMIT 20;\n' \
         "$BENCH_REC_USERS" "$BENCH_REC_SWIPE_EVERY" "$uid" >"$OUT/d.pgbench"
     chmod a+r "$OUT"/*.pgbench
@@ -240,7 +248,7 @@ for size in $BENCH_REC_SIZES; do
     q "SELECT sum(pg_prewarm(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i')" >/dev/null
 
-    for v in a b c; do
+    for v in $BENCH_REC_VARIANTS; do
         for c in $BENCH_REC_CLIENTS; do
             say "$size: ($v) -c $c, ${BENCH_REC_WARMUP_SECONDS} s warm-up + ${BENCH_REC_SECONDS} s"
             run_pgbench "$DB" "warm_${v}_${size}_c$c" "$OUT/$v.pgbench" "$c" -T "$BENCH_REC_WARMUP_SECONDS"
@@ -250,7 +258,7 @@ for size in $BENCH_REC_SIZES; do
             tps=$(awk -v n="$n" -v t="$BENCH_REC_SECONDS" 'BEGIN { printf "%.1f", n / t }')
             p95=$(ms "$(pct 95 <"$lat")")
             target=""
-            if [ "$v" = a ]; then
+            if [ "$v" = a ] || [ "$v" = e ]; then
                 limit=$(awk -v s="$size" 'BEGIN { print (s <= 100000) ? 10 : (s <= 1000000 ? 50 : "") }')
                 if [ -n "$limit" ]; then
                     target=$(awk -v x="$p95" -v l="$limit" 'BEGIN { if (x + 0 <= l + 0) print "<= " l " ms: met"; else print "<= " l " ms: **missed**" }')
@@ -267,26 +275,32 @@ for size in $BENCH_REC_SIZES; do
     LAT_ROWS+=("| $size | (d) naive | 1 | $naive | $(awk -v m="$(pct 50 <"$lat")" 'BEGIN { printf "%.2f", 1e6 / m }') | $(ms "$(pct 50 <"$lat")") | $(ms "$(pct 95 <"$lat")") | $(ms "$(pct 99 <"$lat")") | $(cat "$OUT/d_$size.cpu") | $(cut -d' ' -f1 /proc/loadavg) | |")
 
     say "$size: work per call (DEBUG1), $BENCH_REC_STAT_USERS users"
-    for v in a b c; do
+    for v in $BENCH_REC_VARIANTS; do
         case $v in
-            a) args="20" ;;
+            a|e) args="20" ;;
             b) args="20, 'gift_finder', 'birthday'" ;;
             c) args="20, 'discover', NULL, 50" ;;
         esac
         {
             echo "SET client_min_messages = debug1;"
+            [ "$v" != e ] || echo "SET personality.max_groups = 0;"
             for i in $(seq 1 "$BENCH_REC_STAT_USERS"); do
                 u=$(( (i * 37) % BENCH_REC_USERS + 1 ))
                 echo "SELECT count(*) FROM personality_recommend(('00000000-0000-4000-d000-' || lpad('$u', 12, '0'))::uuid, $args);"
             done
         } | PGOPTIONS="" psql -X -q -At -d "$DB" 2>&1 >/dev/null \
-          | grep -o '[0-9]* partitions, [0-9]* round trips, [0-9]* rows read, [0-9]* scored' >"$OUT/work_${v}_$size.txt" || true
-        WORK_ROWS+=("| $size | ($v) | $(awk '{p[NR]=$1; r[NR]=$3; w[NR]=$6; s[NR]=$9}
-            function med(a, n,   i, j, t, b) { for (i = 1; i <= n; i++) b[i] = a[i];
-                for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (b[j] < b[i]) { t = b[i]; b[i] = b[j]; b[j] = t }
-                return b[int((n + 1) / 2)] " / " b[n] }
-            END { if (NR == 0) { print "NA | NA | NA | NA"; exit }
-                  print med(p, NR) " | " med(r, NR) " | " med(w, NR) " | " med(s, NR) }' "$OUT/work_${v}_$size.txt") |")
+          | sed -n 's/.*personality_recommend: //p' >"$OUT/work_${v}_$size.txt" || true
+        # each line: "<n> <what>, <n> <what>, ..." (the format depends on the build): per
+        # item, the median and the largest over the users
+        WORK_ROWS+=("| $size | ($v) | $(awk -F', ' '
+            { for (i = 1; i <= NF; i++) { n = $i; sub(/ .*/, "", n); what = $i; sub(/^[^ ]* /, "", what)
+                  if (!(what in cnt)) order[++k] = what; v[what, ++cnt[what]] = n + 0 } }
+            END { if (k == 0) { print "NA"; exit }
+                  for (j = 1; j <= k; j++) { w = order[j]; m = cnt[w]
+                      for (a = 1; a <= m; a++) b[a] = v[w, a]
+                      for (a = 1; a <= m; a++) for (c = a + 1; c <= m; c++) if (b[c] < b[a]) { t = b[a]; b[a] = b[c]; b[c] = t }
+                      out = out (j > 1 ? "; " : "") w " " b[int((m + 1) / 2)] " / " b[m] }
+                  print out }' "$OUT/work_${v}_$size.txt") |")
     done
 
     if [ "$BENCH_REC_VERIFY_USERS" -gt 0 ] && [ "$size" -le "$BENCH_REC_VERIFY_MAX_SIZE" ]; then
@@ -314,13 +328,14 @@ done
     echo
     echo "## Latency per call (warm cache)"
     echo
-    echo "(a) \`personality_recommend(user, 20)\`, (b) with occasion \`'birthday'\`, (c) with \`p_max_price\` 50,"
+    echo "(a) \`personality_recommend(user, 20)\`, (b) with occasion \`'birthday'\`, (c) with \`p_max_price\` 50, (e) (a) with"
+    echo "\`personality.max_groups = 0\` (the threshold algorithm, the fallback for catalogs with more product groups),"
     echo "(d) naive: \`ORDER BY seed_calculate_personality_product_match(scores, NULL, NULL) DESC LIMIT 20\` over \`products\` (the seed's PL/pgSQL)."
     echo "Calls/s for (d) is 1/p50. Server CPU ms/call: CPU time of all backends during the run over the calls (not inflated by"
     echo "other processes competing for the CPUs, unlike the latencies); load avg: 1-minute load average at the end of the run"
     echo "(the machine has $(nproc) CPUs; anything above that means the latencies include waiting for a CPU)."
     echo
-    echo "| catalog | query | clients | calls | calls/s | p50 ms | p95 ms | p99 ms | server CPU ms/call | load avg | target (p95 of (a)) |"
+    echo "| catalog | query | clients | calls | calls/s | p50 ms | p95 ms | p99 ms | server CPU ms/call | load avg | target (p95 of (a), (e)) |"
     echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     printf '%s\n' "${LAT_ROWS[@]}"
     echo
@@ -334,12 +349,12 @@ done
     fi
     echo "## Work per call (DEBUG1 line of personality_recommend; median / max over $BENCH_REC_STAT_USERS users)"
     echo
-    echo "| catalog | query | partitions | round trips | rows read | products scored |"
-    echo "|---:|---|---|---|---|---|"
+    echo "| catalog | query | per item of the line: median / max |"
+    echo "|---:|---|---|"
     printf '%s\n' "${WORK_ROWS[@]}"
     echo
     if [ ${#CHECK_ROWS[@]} -gt 0 ]; then
-        echo "## Exactness: threshold top 20 against an exhaustive SQL ranking (bench/recommend_exact.sql)"
+        echo "## Exactness: personality_recommend's top 20 against an exhaustive SQL ranking (bench/recommend_exact.sql)"
         echo
         echo "| catalog | query | users whose 20 scores agree (<= 2e-4, rank by rank) | largest difference |"
         echo "|---:|---|---|---:|"
