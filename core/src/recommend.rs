@@ -418,7 +418,11 @@ pub fn category_bound(
 ) -> f64 {
     let os = person.occasion_scores();
     let s = os.map(|x| unit(x / 100.0));
-    let matching = unit(0.75 * max_fit(&s, depth) + 0.25 * person.seed_base(&os));
+    // Rounded to 4 decimals like the match the scores use (rounding is monotone, so
+    // this stays a bound; unrounded, a k-th score that rounded down could never reach it).
+    let matching = unit(
+        ((0.75 * max_fit(&s, depth) + 0.25 * person.seed_base(&os)) * 10_000.0).round() / 10_000.0,
+    );
     unit(
         (w.matching * matching
             + w.category * person.category_alignment(category)
