@@ -1,17 +1,23 @@
 # Demo step: swipes teach the profile.
-section "Behaviour learning: user 1 likes 15 art-crafts products and dislikes 15 sports-outdoors ones"
+section "Behaviour learning: user 1 likes art-crafts products and dislikes sports-outdoors ones"
 "${PSQL[@]}" -c "SELECT 'before' AS at, personality_scores->>'adventurous' AS adventurous,
        personality_scores->>'creative' AS creative, primary_type, assessment_method
   FROM personality_profiles WHERE user_id = '00000000-0000-4000-d000-000000000001'"
 "${PSQL[@]}" -c "INSERT INTO swipes (user_id, product_id, direction)
-SELECT '00000000-0000-4000-d000-000000000001', p.id, CASE c.slug WHEN 'art-crafts' THEN 'right' ELSE 'left' END
+SELECT '00000000-0000-4000-d000-000000000001', x.id, x.direction FROM (
+  (SELECT p.id, 'right' AS direction FROM products p JOIN categories c ON c.id = p.category_id
+    WHERE c.slug = 'art-crafts' ORDER BY p.id LIMIT 15)
+  UNION ALL
+  (SELECT p.id, 'left' FROM products p JOIN categories c ON c.id = p.category_id
+    WHERE c.slug = 'sports-outdoors' ORDER BY p.id LIMIT 15)) x" >/dev/null
+"${PSQL[@]}" -c "SELECT 'after 30 swipes' AS at, personality_scores->>'adventurous' AS adventurous,
+       personality_scores->>'creative' AS creative, primary_type, assessment_method
+  FROM personality_profiles WHERE user_id = '00000000-0000-4000-d000-000000000001'"
+"${PSQL[@]}" -c "INSERT INTO swipes (user_id, product_id, direction)
+SELECT '00000000-0000-4000-d000-000000000001', p.id, CASE WHEN c.slug = 'art-crafts' THEN 'right' ELSE 'left' END
   FROM products p JOIN categories c ON c.id = p.category_id
  WHERE c.slug IN ('art-crafts', 'sports-outdoors')
- ORDER BY c.slug, p.id LIMIT 30" >/dev/null
-"${PSQL[@]}" -c "INSERT INTO swipes (user_id, product_id, direction)
-SELECT '00000000-0000-4000-d000-000000000001', p.id, 'right'
-  FROM products p JOIN categories c ON c.id = p.category_id
- WHERE c.slug = 'art-crafts' ORDER BY p.id OFFSET 30 LIMIT 60" >/dev/null
+ ORDER BY p.id OFFSET 30 LIMIT 60" >/dev/null
 "${PSQL[@]}" -c "SELECT 'after 90 swipes' AS at, personality_scores->>'adventurous' AS adventurous,
        personality_scores->>'creative' AS creative, primary_type, assessment_method,
        personality_scores->>'behavioral_consistency' AS behavioral_consistency
