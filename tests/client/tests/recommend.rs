@@ -34,66 +34,10 @@ SELECT ('00000000-0000-4000-e000-' || lpad(g::text, 12, '0'))::uuid, 'Varied gif
 /// a trait scored 60 or more, price <= the cap, some trait affinity) scored by the
 /// documented formula (core/src/recommend.rs), from the adapter view, the mappings, the
 /// swipes and the weight settings. Same as in tests/pg_regress/sql/recommend.sql.
-const REFERENCE: &str = r#"
-CREATE FUNCTION rec_reference(p_user uuid, p_occasion text, p_max_price numeric)
-RETURNS TABLE (product_id uuid, category text, price numeric, match numeric, match_for_occasion numeric,
-               alignment float8, behavior float8, modifier float8, combined float8)
-LANGUAGE sql STABLE AS $$
-WITH traits(t, ord) AS (
-    VALUES ('adventurous', 1), ('intellectual', 2), ('practical', 3), ('creative', 4), ('social', 5)),
-prof AS (SELECT personality_scores AS j FROM personality_profiles WHERE user_id = p_user),
-s AS (
-    SELECT t.t, t.ord, coalesce((prof.j->>t.t)::float8, 50) AS v,
-           least(greatest(coalesce((prof.j->>t.t)::float8, 50) / 100, 0), 1) AS u, m.*
-      FROM traits t CROSS JOIN prof
-      LEFT JOIN LATERAL (SELECT g.recommended_categories AS rec, coalesce(g.avoided_categories, '{}') AS avoid,
-                                g.occasion_relevance AS occ, g.price_range_modifier AS prices
-                           FROM personality_gift_mappings g WHERE g.personality_type::text = t.t
-                          ORDER BY g.recommendation_weight DESC LIMIT 1) m ON true),
-w AS (
-    SELECT wm / (wm + wc + wb) AS wm, wc / (wm + wc + wb) AS wc, wb / (wm + wc + wb) AS wb
-      FROM (SELECT coalesce(current_setting('personality.weight_match', true)::float8, 0.6) AS wm,
-                   coalesce(current_setting('personality.weight_category', true)::float8, 0.25) AS wc,
-                   coalesce(current_setting('personality.weight_behavior', true)::float8, 0.15) AS wb) x),
-occ_scores AS (
-    SELECT jsonb_object_agg(s.t, CASE WHEN p_occasion IS NULL THEN s.v
-                                      ELSE least(greatest(s.v * coalesce((s.occ->>lower(trim(p_occasion)))::float8, 0.7), 0), 100) END) AS j
-      FROM s),
-primary_trait AS (SELECT * FROM s ORDER BY v DESC, ord LIMIT 1),
-avoided AS (SELECT DISTINCT unnest(s.avoid) AS c FROM s WHERE s.v >= 60),
-sw AS (
-    SELECT lower(trim(f.category)) AS c, sw.direction IN ('right', 'up') AS liked
-      FROM swipes sw LEFT JOIN personality_product_features f ON f.product_id = sw.product_id
-     WHERE sw.user_id = p_user AND sw.direction IN ('right', 'up', 'left')),
-prior AS (SELECT (count(*) FILTER (WHERE liked) + 1.0) / (count(*) + 2.0) AS p FROM sw),
-cand AS (
-    SELECT f.product_id, lower(trim(f.category)) AS c, f.price,
-           personality_product_traits(f.category, f.tags) AS aff
-      FROM personality_product_features f
-     WHERE f.is_active
-       AND NOT EXISTS (SELECT 1 FROM swipes x WHERE x.user_id = p_user AND x.product_id = f.product_id)
-       AND (lower(trim(f.category)) IS NULL OR lower(trim(f.category)) NOT IN (SELECT c FROM avoided))
-       AND (p_max_price IS NULL OR f.price <= p_max_price)),
-scored AS (
-    SELECT cand.product_id, cand.c, cand.price,
-           calculate_personality_product_match((SELECT j FROM prof), cand.aff, NULL) AS m,
-           calculate_personality_product_match((SELECT j FROM occ_scores), cand.aff, NULL) AS mo,
-           coalesce((SELECT sum(s.u * greatest(1 - 0.15 * (array_position(s.rec, cand.c) - 1), 0.5))
-                              FILTER (WHERE cand.c = ANY (s.rec) AND NOT cand.c = ANY (s.avoid))
-                       FROM s) / nullif((SELECT sum(u) FROM s), 0), 0) AS a,
-           ((SELECT count(*) FILTER (WHERE liked) FROM sw WHERE sw.c = cand.c) + 5 * (SELECT p FROM prior))
-             / ((SELECT count(*) FROM sw WHERE sw.c = cand.c) + 5) AS b,
-           coalesce(CASE WHEN cand.price IS NULL THEN 1
-                         ELSE ((SELECT prices FROM primary_trait)
-                               ->> CASE WHEN cand.price < 25 THEN 'budget' WHEN cand.price <= 100 THEN 'mid' ELSE 'premium' END)::float8 END,
-                    1) AS pm
-      FROM cand
-     WHERE (SELECT sum(value::float8) FROM jsonb_each_text(cand.aff)) > 0)
-SELECT scored.product_id, scored.c, scored.price, scored.m, scored.mo, scored.a, scored.b::float8, scored.pm,
-       least(greatest((w.wm * scored.mo + w.wc * scored.a + w.wb * scored.b) * scored.pm, 0), 1)
-  FROM scored, w
-$$;
-"#;
+/// The brute force, shared with the pg_regress test (a temporary function).
+fn reference() -> String {
+    fixture("recommend_reference.sql")
+}
 
 /// Each user takes the quiz choosing, in question i (by sort_order), the option that
 /// weighs traits[i % len] most.
@@ -153,7 +97,7 @@ fn brute_force(
     max_price: Option<f64>,
 ) -> Vec<(String, f64)> {
     c.query(
-        "SELECT product_id::text, combined FROM rec_reference($1::text::uuid, $2, $3::float8::numeric)
+        "SELECT product_id::text, combined FROM pg_temp.rec_reference($1::text::uuid, $2, $3::float8::numeric)
           ORDER BY combined DESC, product_id",
         &[&user_id(user), &occasion, &max_price],
     )
@@ -300,7 +244,7 @@ fn top_k_equals_brute_force(db: &str, max_groups: i32) {
     c.batch_execute(&format!("SET personality.max_groups = {max_groups}"))
         .expect("max_groups");
     varied_catalog(&mut c, 1, 4000);
-    c.batch_execute(REFERENCE).expect("reference function");
+    c.batch_execute(&reference()).expect("reference function");
     let counts = c
         .query_one(
             "SELECT count(*), count(*) FILTER (WHERE is_active), count(DISTINCT (category, price_band))
@@ -522,7 +466,7 @@ fn timing_of_50_calls_at_20k_products() {
         "20,000 products with their vectors in {:.2}s",
         t0.elapsed().as_secs_f64()
     );
-    c.batch_execute(REFERENCE).expect("reference function");
+    c.batch_execute(&reference()).expect("reference function");
     for (user, traits) in USERS {
         assess(&mut c, user, traits);
     }
