@@ -818,7 +818,8 @@ pub fn product_affinities(category: Option<&str>, tags: &[&str], mappings: &[Map
 
 /// One mapping's affinity; `tags` are normalized and distinct.
 fn mapping_affinity(t: Trait, m: &Mapping, category: Option<&str>, tags: &[String]) -> f64 {
-    let same = |a: &String, b: &str| normalize(a) == b;
+    // compare without allocating: this runs for every tag of every product
+    let same = |a: &String, b: &str| a.trim().chars().flat_map(char::to_lowercase).eq(b.chars());
     let category_part = match category {
         Some(c) if m.avoided.iter().any(|x| same(x, c)) => return 0.0,
         Some(c) => m
