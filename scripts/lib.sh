@@ -24,7 +24,7 @@ cluster_start() {
     cluster_stop "$name"
     rm -rf "$dir"
     as_pg mkdir -p "$dir"
-    as_pg "$PGBIN/initdb" -D "$dir/data" -A trust -U postgres --no-sync >"$dir.initdb.log" 2>&1 \
+    as_pg "$PGBIN/initdb" -D "$dir/data" -A trust -U postgres --no-sync --locale=C.UTF-8 --encoding=UTF8 >"$dir.initdb.log" 2>&1 \
         || { cat "$dir.initdb.log"; return 1; }
     cat >>"$dir/data/postgresql.conf" <<CONF
 port = $port
