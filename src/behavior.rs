@@ -1,11 +1,11 @@
 //! The swipe trigger: every swipe teaches the user's profile (maths in
 //! personality_core::learning, rules in README "Behaviour learning").
 //!
-//! Hot path: one product lookup, one read of the gift mappings, one locked read and
-//! one update of the profile, one update of a matching recommendation, all through
-//! plans prepared once per backend. The whole learning step runs in a subtransaction:
-//! whatever goes wrong (a product the catalog does not know, a user without a host
-//! profile, ...) is reported as a WARNING and the swipe itself is kept.
+//! Hot path: two statements through plans prepared once per backend: the profile locked
+//! together with the product's precomputed vector, then the profile update together
+//! with the recommendation mark. The steps that can fail on valid input (creating a
+//! profile for a user the host lacks, reading the catalog view for a product without a
+//! vector) run in subtransactions and become WARNINGs; the swipe itself is kept.
 use crate::subxact;
 use personality_core::learning::{self, Profile};
 use personality_core::scoring::{self, Mapping};
@@ -18,9 +18,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 struct Plans {
-    /// fallback when the product has no vector yet: the adapter view + mappings
+    /// fallback when the product has no vector yet: the adapter view
     product: Option<OwnedPreparedStatement>,
-    mappings: OwnedPreparedStatement,
     lock_profile: OwnedPreparedStatement,
     insert_profile: OwnedPreparedStatement,
     update_and_mark: OwnedPreparedStatement,
@@ -122,16 +121,6 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, pgrx::spi::Error> {
     ]);
     Ok(Plans {
         product,
-        mappings: prepare(
-            client,
-            &format!(
-                "SELECT personality_type::text, recommended_categories, avoided_categories, \
-                 ARRAY(SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(product_tags) = 'array' \
-                       THEN product_tags ELSE '[]'::jsonb END)), recommendation_weight::float8 \
-                 FROM {schema}.personality_gift_mappings"
-            ),
-            &[],
-        )?,
         // Read field by field (a jsonb through pgrx would be printed and re-parsed).
         // ... and the product's precomputed affinities in the same statement.
         lock_profile: prepare(
@@ -274,6 +263,7 @@ fn product_affinities(
     client: &SpiClient<'_>,
     plans: &Plans,
     product: Option<Uuid>,
+    mappings: &[Mapping],
 ) -> Result<Vector, pgrx::spi::Error> {
     let (Some(product), Some(stmt)) = (product, plans.product.as_ref()) else {
         return Ok([0.0; 5]);
@@ -287,23 +277,10 @@ fn product_affinities(
     let tags: Option<Vec<Option<String>>> = row.get(2)?;
     let tags: Vec<String> = tags.unwrap_or_default().into_iter().flatten().collect();
     let tag_refs: Vec<&str> = tags.iter().map(String::as_str).collect();
-    let mut mappings = Vec::new();
-    for m in client.select(&plans.mappings, None, &[])? {
-        let list = |v: Option<Vec<Option<String>>>| -> Vec<String> {
-            v.unwrap_or_default().into_iter().flatten().collect()
-        };
-        mappings.push(Mapping {
-            personality: m.get::<String>(1)?.as_deref().and_then(Trait::from_name),
-            recommended: list(m.get(2)?),
-            avoided: list(m.get(3)?),
-            tags: list(m.get(4)?),
-            weight: m.get::<f64>(5)?.unwrap_or(0.0),
-        });
-    }
     Ok(scoring::product_affinities(
         category.as_deref(),
         &tag_refs,
-        &mappings,
+        mappings,
     ))
 }
 
@@ -335,9 +312,11 @@ pub fn create_profile(user: Uuid) -> Result<(), pgrx::spi::Error> {
 /// A product's affinities from the catalog view and the mappings, for products without
 /// a precomputed vector. Run in a subtransaction by the caller: an operator's view may fail.
 pub fn fallback_affinities(product: Option<Uuid>) -> Result<Vector, pgrx::spi::Error> {
+    // the loader personality_product_traits uses (cached per statement)
+    let mappings = crate::scoring::mappings();
     Spi::connect(|client| {
         let plans = plans(client)?;
-        product_affinities(client, &plans, product)
+        product_affinities(client, &plans, product, &mappings)
     })
 }
 

@@ -219,7 +219,7 @@ fn schema() -> String {
 }
 
 /// The gift mappings, read once per statement (the function is STABLE).
-fn mappings() -> Rc<Vec<Mapping>> {
+pub(crate) fn mappings() -> Rc<Vec<Mapping>> {
     // SAFETY: plain reads of transaction state.
     let key: CacheKey = unsafe {
         (
