@@ -22,7 +22,7 @@
 #       more distinct product groups than personality.max_groups (ignored by older builds)
 #   (d) the naive baseline: SELECT p.id FROM products p ORDER BY
 #       seed_calculate_personality_product_match(<user's scores>, NULL, NULL) DESC LIMIT 20
-#       with the seed's PL/pgSQL copied line for line (bench/seed.sql), fewer
+#       with the seed's PL/pgSQL copied line for line (tests/fixtures/seed_functions.sql), fewer
 #       calls, users without swipes only (the seed raises on the keys learning adds).
 # Also: (a) and (c) right after CREATE EXTENSION (cold cache; the vectors' statistics
 # are whatever CREATE EXTENSION and autovacuum left); the work per call from personality_recommend's DEBUG1 line
@@ -208,7 +208,7 @@ for size in $BENCH_REC_SIZES; do
     create_extension_pinned "$DB" "$OUT/lib_$size"
     t2=$(now)
     "${PSQL[@]}" -c "CREATE EXTENSION pg_prewarm"
-    "${PSQL[@]}" -f bench/seed.sql
+    "${PSQL[@]}" -f tests/fixtures/seed_functions.sql
     "${PSQL[@]}" -f bench/recommend_exact.sql
     say "$BENCH_REC_USERS users take the quiz; swipes"
     "${PSQL[@]}" -v users="$BENCH_REC_USERS" -v quiz_noise="$BENCH_REC_QUIZ_NOISE" -f bench/recommend_users.sql >/dev/null

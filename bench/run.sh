@@ -2,7 +2,7 @@
 # personality_ext benchmarks (`make bench`; results in BENCHMARKS.md).
 #
 #   1. Match function (issue 3): the seed's PL/pgSQL calculate_personality_product_match
-#      (bench/seed.sql, copied line for line) against the native one on the same stored
+#      (tests/fixtures/seed_functions.sql, copied line for line) against the native one on the same stored
 #      profiles, a floor query that only reads one key, the native function with
 #      product affinities, and the recommendation pipeline (products ->
 #      personality_product_traits -> match) on (profile, product) pairs.
@@ -132,7 +132,7 @@ else
     "${PSQL[@]}" -c "CREATE EXTENSION personality_ext"
 fi
 "${PSQL[@]}" -c "CREATE EXTENSION pg_prewarm"
-"${PSQL[@]}" -f bench/seed.sql
+"${PSQL[@]}" -f tests/fixtures/seed_functions.sql
 # Without pinning, flag a reinstall during the run in the summary.
 so_check() {
     if [ "$PINNED" = no ] && [ "$(sha "$SOFILE")" != "$SO_ID" ] && ! grep -qs 'reinstalled' "$OUT/problems.md"; then

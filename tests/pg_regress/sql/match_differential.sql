@@ -1,6 +1,6 @@
 -- Differential test of calculate_personality_product_match against the seed (issue 3).
--- seed_match below is the seed's PL/pgSQL function line for line
--- (shared/seed/personality_audit.md); 12,000 deterministic inputs (generate_series and
+-- seed_calculate_personality_product_match (tests/fixtures/seed_functions.sql) is the
+-- seed's PL/pgSQL function line for line (shared/seed/personality_audit.md); 12,000 deterministic inputs (generate_series and
 -- hashint8, no random()) with integers, decimals up to 6 places, numeric strings,
 -- missing traits, out-of-range and near-overflow values, and alignment present, absent,
 -- null or not an object, are fed to both. Wherever the seed returns a value the native
@@ -18,53 +18,16 @@ BEGIN;
 \set ECHO all
 CREATE EXTENSION personality_ext;
 
--- The seed's function, verbatim but for its name.
-CREATE OR REPLACE FUNCTION seed_match(
-    p_personality_scores JSONB,
-    p_product_tags JSONB,
-    p_category_mappings JSONB
-) RETURNS DECIMAL(5,4) AS $$
-DECLARE
-    match_score DECIMAL(5,4) := 0.0;
-    trait_key TEXT;
-    trait_value DECIMAL;
-    category_bonus DECIMAL := 0.0;
-BEGIN
-    -- Calculate base personality-product alignment
-    FOR trait_key IN SELECT jsonb_object_keys(p_personality_scores) LOOP
-        trait_value := (p_personality_scores->>trait_key)::DECIMAL / 100.0;
-        
-        -- Apply trait-specific product matching logic
-        CASE trait_key
-            WHEN 'adventurous' THEN
-                match_score := match_score + (trait_value * 0.3);
-            WHEN 'intellectual' THEN
-                match_score := match_score + (trait_value * 0.25);
-            WHEN 'practical' THEN
-                match_score := match_score + (trait_value * 0.2);
-            WHEN 'creative' THEN
-                match_score := match_score + (trait_value * 0.15);
-            WHEN 'social' THEN
-                match_score := match_score + (trait_value * 0.1);
-        END CASE;
-    END LOOP;
-    
-    -- Apply category alignment bonus
-    IF p_category_mappings IS NOT NULL THEN
-        category_bonus := COALESCE((p_category_mappings->>'alignment_score')::DECIMAL, 0.0);
-        match_score := match_score + (category_bonus * 0.2);
-    END IF;
-    
-    -- Ensure score is within valid range
-    RETURN GREATEST(0.0, LEAST(1.0, match_score));
-END;
-$$ LANGUAGE plpgsql;
+-- The seed's functions, verbatim but for their names (shared with the benchmarks).
+\set ECHO none
+\ir ../fixtures/seed_functions.sql
+\set ECHO all
 
 -- NULL where the seed raises; the SQLSTATE of that error, for diagnosis.
 CREATE FUNCTION seed_match_or_null(s jsonb, t jsonb, m jsonb) RETURNS numeric
 LANGUAGE plpgsql AS $$
 BEGIN
-    RETURN seed_match(s, t, m);
+    RETURN seed_calculate_personality_product_match(s, t, m);
 EXCEPTION WHEN OTHERS THEN
     RETURN NULL;
 END;
@@ -72,7 +35,7 @@ $$;
 CREATE FUNCTION seed_sqlstate(s jsonb, t jsonb, m jsonb) RETURNS text
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM seed_match(s, t, m);
+    PERFORM seed_calculate_personality_product_match(s, t, m);
     RETURN NULL;
 EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE;
