@@ -2,7 +2,8 @@
 -- no swipes, no learned history, and one personality profile per user (all variants
 -- start from the same profiles; the seed's trigger only updates existing profiles).
 -- Usage: psql -f reset_swipes.sql (then VACUUM ANALYZE, run separately).
-TRUNCATE swipes, personality_recommendations, personality_assessment_history, personality_profiles;
+TRUNCATE swipes, personality_recommendations, personality_assessment_history, personality_learning_state,
+         personality_profiles;
 
 -- Five traits per user, deterministic: the primary trait (80) rotates with the user
 -- number, the others are 30..69 from a hash, so primary_type matches the scores.

@@ -346,7 +346,7 @@ check_learned() {
     local swipes learned
     swipes=$(q "SELECT count(*) FROM swipes")
     case $1 in
-    native) learned=$(q "SELECT coalesce(sum((personality_scores->>'behavior_evidence')::bigint), 0) FROM personality_profiles") ;;
+    native) learned=$(q "SELECT coalesce(sum(swipes), 0) FROM personality_learning") ;;
     seed) learned=$(q "SELECT count(*) FROM personality_profiles WHERE personality_scores ? 'behavioral_consistency'") ;;
     none) learned=0 ;;
     esac

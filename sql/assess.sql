@@ -80,7 +80,10 @@ BEGIN
     -- Serialize concurrent assessments of the same user (the swipe trigger and this
     -- function also meet on the profile row lock below).
     PERFORM pg_advisory_xact_lock(hashtextextended('personality_ext:' || p_user_id::text, 0));
-    -- FOR UPDATE: wait for a swipe that is learning for this user, then read its result.
+    -- What swipes taught goes into the profile row first (this waits for a swipe that
+    -- is learning for this user); the learning state is rebuilt from the new profile
+    -- row by the next swipe (it takes the same advisory lock to do so).
+    PERFORM @extschema@._personality_sync_profiles(p_user_id);
     SELECT * INTO v_prev FROM @extschema@.personality_profiles WHERE user_id = p_user_id FOR UPDATE;
 
     -- Validates answers and trigger (22023, nothing written) and computes every field.
@@ -130,6 +133,8 @@ BEGIN
         (v_a->>'assessment_quality_score')::numeric,
         coalesce((v_a->>'user_swipes_count')::int, 0),
         (v_a->>'behavioral_consistency')::numeric);
+
+    DELETE FROM @extschema@.personality_learning_state WHERE user_id = p_user_id;
 
     RETURN v_profile;
 END;

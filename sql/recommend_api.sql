@@ -40,6 +40,8 @@ BEGIN
             USING ERRCODE = 'no_data_found',
                   HINT = 'Take the quiz first: SELECT * FROM personality_assess(user_id, answers);';
     END IF;
+    -- Rank with everything the user's swipes taught so far.
+    PERFORM @extschema@._personality_sync_profiles(p_user_id);
     -- Products created after the extension: start maintaining their vectors now.
     IF to_regclass('@extschema@.personality_product_features') IS NULL
        OR NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'personality_products_vectors_ins') THEN

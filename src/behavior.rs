@@ -1,15 +1,23 @@
 //! The swipe trigger: every swipe teaches the user's profile (maths in
-//! personality_core::learning, rules in README "Behaviour learning").
+//! personality_core::learning and ::learning_state, rules in README "Behaviour learning").
 //!
-//! Hot path: two statements through plans prepared once per backend: the profile locked
-//! together with the product's precomputed vector, then the profile update together
-//! with the recommendation mark. The steps that can fail on valid input (creating a
-//! profile for a user the host lacks, reading the catalog view for a product without a
-//! vector) run in subtransactions and become WARNINGs; the swipe itself is kept.
+//! Hot path: one statement through a plan prepared once per backend. It updates the
+//! user's narrow row of personality_learning_state (HOT: its only index is the key)
+//! with `_personality_learn_step`, which also gets the product's precomputed vector,
+//! and marks the matching recommendation. The wide personality_profiles row (the
+//! seed's eight indexes) is written only when the step says it is due: the profile
+//! changed materially, or enough swipes are pending.
+//!
+//! Rare paths: a user without a learning state gets one from their profile row (under
+//! the per-user advisory lock personality_assess takes); a user without a profile gets
+//! one (in a subtransaction: the host may lack the user); a product without a vector is
+//! looked up in the catalog view (in a subtransaction: an operator's view may fail).
+//! Those failures become WARNINGs; the swipe itself is kept.
 use crate::subxact;
 use personality_core::learning::{self, Profile};
+use personality_core::learning_state::{self as state, State, StepOutcome, SyncPolicy};
 use personality_core::scoring::{self, Mapping};
-use personality_core::traits::{Trait, Vector, ALL};
+use personality_core::traits::{primary_and_secondary, Trait, Vector, ALL};
 use pgrx::prelude::*;
 use pgrx::spi::{OwnedPreparedStatement, SpiClient};
 use pgrx::{JsonB, PgBuiltInOids, PgOid, Uuid};
@@ -17,13 +25,45 @@ use serde_json::{json, Map, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 
+/// Why a learning step could not run.
+#[derive(Debug)]
+pub enum LearnError {
+    Spi(pgrx::spi::Error),
+    /// the library was upgraded, the extension's SQL objects not yet
+    SqlOlderThanLibrary,
+}
+
+impl From<pgrx::spi::Error> for LearnError {
+    fn from(e: pgrx::spi::Error) -> Self {
+        LearnError::Spi(e)
+    }
+}
+
+impl std::fmt::Display for LearnError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LearnError::Spi(e) => e.fmt(f),
+            LearnError::SqlOlderThanLibrary => f.write_str(
+                "the extension's SQL objects are older than its library (no personality_learning_state); \
+                 run ALTER EXTENSION personality_ext UPDATE",
+            ),
+        }
+    }
+}
+
 struct Plans {
     /// fallback when the product has no vector yet: the adapter view
     product: Option<OwnedPreparedStatement>,
-    lock_profile: OwnedPreparedStatement,
+    /// the hot path: learn into the state row, mark the recommendation
+    learn: OwnedPreparedStatement,
+    lock_user: OwnedPreparedStatement,
+    read_profile: OwnedPreparedStatement,
+    insert_state: OwnedPreparedStatement,
     insert_profile: OwnedPreparedStatement,
-    update_and_mark: OwnedPreparedStatement,
+    write_profile: OwnedPreparedStatement,
     history: OwnedPreparedStatement,
+    pending: OwnedPreparedStatement,
+    store_state: OwnedPreparedStatement,
 }
 
 thread_local! {
@@ -42,7 +82,34 @@ fn prepare(
     Ok(client.prepare_mut(sql, args)?.keep())
 }
 
-fn build_plans(client: &SpiClient<'_>) -> Result<Plans, pgrx::spi::Error> {
+/// The profile's fields the learning state starts from: the five traits and the
+/// behaviour keys of personality_scores (read field by field: a jsonb through pgrx
+/// would be printed and re-parsed), then confidence_level.
+fn profile_fields_sql() -> String {
+    let mut cols: Vec<String> = [
+        "adventurous",
+        "intellectual",
+        "practical",
+        "creative",
+        "social",
+        "behavior_evidence",
+        "behavior_informative",
+        "behavioral_consistency",
+        "behavior_confidence",
+    ]
+    .iter()
+    .map(|t| {
+        format!(
+            "CASE WHEN jsonb_typeof(personality_scores->'{t}') = 'number' \
+                  THEN (personality_scores->>'{t}')::float8 END"
+        )
+    })
+    .collect();
+    cols.push("confidence_level::float8".into());
+    cols.join(", ")
+}
+
+fn build_plans(client: &SpiClient<'_>) -> Result<Plans, LearnError> {
     let schema: String = client
         .select(
             "SELECT quote_ident(n.nspname) FROM pg_extension e \
@@ -63,6 +130,20 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, pgrx::spi::Error> {
         .first()
         .get_one::<bool>()?
         .unwrap_or(false);
+    // A new library with the SQL objects of 0.1.0 (between installing the new version
+    // and ALTER EXTENSION ... UPDATE): keep the swipes, say what to do.
+    let current = client
+        .select(
+            &format!("SELECT to_regclass('{schema}.personality_learning_state') IS NOT NULL"),
+            None,
+            &[],
+        )?
+        .first()
+        .get_one::<bool>()?
+        .unwrap_or(false);
+    if !current {
+        return Err(LearnError::SqlOlderThanLibrary);
+    }
     let product = if has_view {
         Some(prepare(
             client,
@@ -72,26 +153,6 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, pgrx::spi::Error> {
     } else {
         None
     };
-    let trait_col = |t: &str| {
-        format!(
-            "CASE WHEN jsonb_typeof(personality_scores->'{t}') = 'number' \
-                  THEN (personality_scores->>'{t}')::float8 END"
-        )
-    };
-    let profile_cols: Vec<String> = [
-        "adventurous",
-        "intellectual",
-        "practical",
-        "creative",
-        "social",
-        "behavior_evidence",
-        "behavior_informative",
-        "behavioral_consistency",
-        "behavior_confidence",
-    ]
-    .iter()
-    .map(|t| trait_col(t))
-    .collect();
     let scores_object =
         "jsonb_build_object('adventurous', $2::float8, 'intellectual', $3::float8, \
          'practical', $4::float8, 'creative', $5::float8, 'social', $6::float8, \
@@ -111,30 +172,65 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, pgrx::spi::Error> {
     let mut insert_args = vec![oid(UUIDOID)];
     insert_args.extend(scores_args);
     insert_args.extend([oid(TEXTOID), oid(FLOAT8OID)]);
-    let mut update_args = vec![oid(UUIDOID)];
-    update_args.extend(scores_args);
-    update_args.extend([
-        oid(FLOAT8OID),
-        oid(TEXTOID),
-        oid(TEXTARRAYOID),
-        oid(TEXTOID),
-    ]);
+    let mut write_args = vec![oid(UUIDOID)];
+    write_args.extend(scores_args);
+    write_args.extend([oid(FLOAT8OID), oid(TEXTOID), oid(TEXTARRAYOID)]);
     Ok(Plans {
         product,
-        // Read field by field (a jsonb through pgrx would be printed and re-parsed).
-        // ... and the product's precomputed affinities in the same statement.
-        lock_profile: prepare(
+        learn: prepare(
             client,
             &format!(
-                "SELECT p.id, {}, p.confidence_level::float8, p.assessment_method::text, p.primary_type::text, \
-                        v.adventurous * v.strength, v.intellectual * v.strength, v.practical * v.strength, \
-                        v.creative * v.strength, v.social * v.strength, v.product_id IS NOT NULL \
-                   FROM {schema}.personality_profiles p \
-                   LEFT JOIN {schema}.personality_product_vectors v ON v.product_id = $2 \
-                  WHERE p.user_id = $1 FOR UPDATE OF p",
-                profile_cols.join(", ")
+                "WITH s AS ( \
+                   UPDATE {schema}.personality_learning_state SET \
+                     state = {schema}._personality_learn_step(state, \
+                       coalesce($3::float8[], (SELECT ARRAY[v.adventurous * v.strength, \
+                         v.intellectual * v.strength, v.practical * v.strength, \
+                         v.creative * v.strength, v.social * v.strength]::float8[] \
+                         FROM {schema}.personality_product_vectors v WHERE v.product_id = $2)), \
+                       $4, $5, $6, $7, $8), \
+                     learned_at = now() \
+                   WHERE user_id = $1 RETURNING state), \
+                 m AS ( \
+                   UPDATE {schema}.personality_recommendations SET is_swiped = true, \
+                     swipe_direction = $9, interacted_at = now(), updated_at = now() \
+                   WHERE user_id = $1 AND product_id = $2 \
+                     AND EXISTS (SELECT 1 FROM s WHERE s.state[19] IS DISTINCT FROM 2)) \
+                 SELECT state FROM s"
             ),
-            &[oid(UUIDOID), oid(UUIDOID)],
+            &[
+                oid(UUIDOID),
+                oid(UUIDOID),
+                oid(FLOAT8ARRAYOID),
+                oid(BOOLOID),
+                oid(TEXTOID),
+                oid(FLOAT8OID),
+                oid(FLOAT8OID),
+                oid(INT8OID),
+                oid(TEXTOID),
+            ],
+        )?,
+        // The key personality_assess locks: a state is (re)built from the profile
+        // row only when no assessment of the user is running.
+        lock_user: prepare(
+            client,
+            "SELECT pg_advisory_xact_lock(hashtextextended('personality_ext:' || $1::text, 0))",
+            &[oid(UUIDOID)],
+        )?,
+        read_profile: prepare(
+            client,
+            &format!(
+                "SELECT {} FROM {schema}.personality_profiles WHERE user_id = $1",
+                profile_fields_sql()
+            ),
+            &[oid(UUIDOID)],
+        )?,
+        insert_state: prepare(
+            client,
+            &format!(
+                "INSERT INTO {schema}.personality_learning_state (user_id, state) VALUES ($1, $2) \
+                 ON CONFLICT (user_id) DO NOTHING"
+            ),
+            &[oid(UUIDOID), oid(FLOAT8ARRAYOID)],
         )?,
         insert_profile: prepare(
             client,
@@ -146,25 +242,20 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, pgrx::spi::Error> {
             ),
             &insert_args,
         )?,
-        // The profile update and the recommendation mark in one statement.
-        update_and_mark: prepare(
+        // The method rule is learning::method_after_swipe's.
+        write_profile: prepare(
             client,
             &format!(
-                "WITH learned AS ( \
-                   UPDATE {schema}.personality_profiles SET personality_scores = \
-                     CASE WHEN jsonb_typeof(personality_scores) = 'object' THEN personality_scores ELSE '{{}}'::jsonb END \
-                     || {scores_object}, \
-                     confidence_level = round($11::numeric, 2), primary_type = $12, secondary_types = $13, \
-                     assessment_method = $14, updated_at = now() WHERE id = $1 RETURNING id) \
-                 UPDATE {schema}.personality_recommendations SET is_swiped = true, swipe_direction = $16, \
-                   interacted_at = now(), updated_at = now() \
-                  WHERE user_id = $15 AND product_id = $17 AND EXISTS (SELECT 1 FROM learned)"
+                "UPDATE {schema}.personality_profiles SET personality_scores = \
+                   CASE WHEN jsonb_typeof(personality_scores) = 'object' THEN personality_scores ELSE '{{}}'::jsonb END \
+                   || {scores_object}, \
+                   confidence_level = round($11::numeric, 2), primary_type = $12, secondary_types = $13, \
+                   assessment_method = CASE WHEN assessment_method IS NULL \
+                     OR lower(btrim(assessment_method)) IN ('', 'behavior', 'behaviour') \
+                     THEN 'behavior' ELSE 'hybrid' END, \
+                   updated_at = now() WHERE user_id = $1"
             ),
-            &{
-                let mut a = update_args.clone();
-                a.extend([oid(UUIDOID), oid(TEXTOID), oid(UUIDOID)]);
-                a
-            },
+            &write_args,
         )?,
         history: prepare(
             client,
@@ -176,10 +267,26 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, pgrx::spi::Error> {
             ),
             &[oid(UUIDOID), oid(JSONBOID), oid(JSONBOID), oid(TEXTOID), oid(INT4OID), oid(FLOAT8OID)],
         )?,
+        pending: prepare(
+            client,
+            &format!(
+                "SELECT user_id, state FROM {schema}.personality_learning_state \
+                  WHERE ($1::uuid IS NULL OR user_id = $1) AND state[6] IS DISTINCT FROM state[16] \
+                  ORDER BY user_id FOR UPDATE"
+            ),
+            &[oid(UUIDOID)],
+        )?,
+        store_state: prepare(
+            client,
+            &format!(
+                "UPDATE {schema}.personality_learning_state SET state = $2 WHERE user_id = $1"
+            ),
+            &[oid(UUIDOID), oid(FLOAT8ARRAYOID)],
+        )?,
     })
 }
 
-fn plans(client: &SpiClient<'_>) -> Result<Rc<Plans>, pgrx::spi::Error> {
+fn plans(client: &SpiClient<'_>) -> Result<Rc<Plans>, LearnError> {
     if let Some(p) = PLANS.with(|p| p.borrow().clone()) {
         return Ok(p);
     }
@@ -195,31 +302,6 @@ fn plans(client: &SpiClient<'_>) -> Result<Rc<Plans>, pgrx::spi::Error> {
 /// Forget the prepared plans (after an error: the extension may have been re-created).
 pub fn reset_plans() {
     PLANS.with(|cell| *cell.borrow_mut() = None);
-}
-
-/// The learning state from the locked profile row (columns 2..=13 of lock_profile).
-fn profile_from(fields: &[Option<f64>; 9], confidence: Option<f64>) -> Profile {
-    let mut p = learning::new_from_behavior();
-    for t in ALL {
-        if let Some(x) = fields[t.index()] {
-            p.scores[t.index()] = x;
-        }
-    }
-    p.evidence = fields[5].unwrap_or(0.0).max(0.0) as u64;
-    p.informative = fields[6].unwrap_or(0.0).max(0.0) as u64;
-    if let Some(c) = fields[7] {
-        p.consistency = c;
-    }
-    // confidence_level has two decimals; the unrounded value learning works on is kept
-    // in behavior_confidence while it still agrees with the column (an assessment
-    // sets the column and drops the key).
-    match (confidence, fields[8]) {
-        (Some(c), Some(exact)) if (exact - c).abs() < 0.006 => p.confidence = exact,
-        (Some(c), _) => p.confidence = c,
-        (None, Some(exact)) => p.confidence = exact,
-        (None, None) => {}
-    }
-    p
 }
 
 /// The arguments $2..$10 of the profile statements: the learning state to store.
@@ -284,22 +366,64 @@ fn product_affinities(
     ))
 }
 
+/// The settings of when the profile row is written.
+fn sync_policy() -> SyncPolicy {
+    SyncPolicy {
+        points: crate::guc::PROFILE_SYNC_POINTS.get(),
+        swipes: i64::from(crate::guc::PROFILE_SYNC_SWIPES.get()),
+    }
+}
+
+/// One learning step of the swipe trigger (`UPDATE ... SET state =
+/// _personality_learn_step(state, ...)`): learn from the swipe and say whether the
+/// profile row is due. Rules: README "Behaviour learning"; layout of the array:
+/// personality_core::learning_state.
+#[pg_extern(immutable, parallel_safe)]
+fn _personality_learn_step(
+    state: Option<Vec<Option<f64>>>,
+    affinities: Option<Vec<Option<f64>>>,
+    lookup_missing: Option<bool>,
+    direction: Option<&str>,
+    rate: Option<f64>,
+    sync_points: Option<f64>,
+    sync_swipes: Option<i64>,
+) -> Vec<f64> {
+    let affinities: Option<Vector> = affinities.map(|a| {
+        let mut v = [0.0; 5];
+        for (x, y) in v.iter_mut().zip(a) {
+            *x = y.unwrap_or(0.0);
+        }
+        v
+    });
+    state::step(
+        &state.unwrap_or_default(),
+        affinities.as_ref(),
+        lookup_missing.unwrap_or(false),
+        learning::parse_direction(direction),
+        rate.unwrap_or(f64::NAN),
+        SyncPolicy {
+            points: sync_points.unwrap_or(f64::NAN),
+            swipes: sync_swipes.unwrap_or(state::DEFAULT_SYNC_SWIPES),
+        },
+    )
+}
+
 /// What a learning step found.
 pub enum Step {
     Learned,
-    /// the user has no profile yet (create one, then learn)
-    NoProfile,
+    /// the user has no learning state yet (build it from the profile, then learn)
+    NoState,
     /// the product has no precomputed vector (look its traits up, then learn)
     NoVector,
 }
 
 /// A profile for a user who has none (method 'behavior', low confidence). Run in a
 /// subtransaction by the caller: it fails when the host's profiles lacks the user.
-pub fn create_profile(user: Uuid) -> Result<(), pgrx::spi::Error> {
+pub fn create_profile(user: Uuid) -> Result<(), LearnError> {
     Spi::connect_mut(|client| {
         let plans = plans(client)?;
         let fresh = learning::new_from_behavior();
-        let (primary, _) = personality_core::traits::primary_and_secondary(&fresh.scores);
+        let (primary, _) = primary_and_secondary(&fresh.scores);
         let mut args = vec![user.into()];
         args.extend(state_args(&fresh));
         args.push(primary.name().into());
@@ -309,99 +433,177 @@ pub fn create_profile(user: Uuid) -> Result<(), pgrx::spi::Error> {
     })
 }
 
+/// Builds the user's learning state from their profile row, under the lock
+/// personality_assess takes. False when the user has no profile.
+fn init_state(
+    client: &mut SpiClient<'_>,
+    plans: &Plans,
+    user: Uuid,
+) -> Result<bool, pgrx::spi::Error> {
+    client.update(&plans.lock_user, None, &[user.into()])?;
+    // a new statement: it sees an assessment that committed while we waited
+    let row = client.select(&plans.read_profile, Some(1), &[user.into()])?;
+    if row.is_empty() {
+        return Ok(false);
+    }
+    let row = row.first();
+    let mut fields: Vec<Option<f64>> = Vec::with_capacity(10);
+    for i in 1..=10 {
+        fields.push(row.get::<f64>(i)?);
+    }
+    let st = state::from_profile_fields(&fields);
+    let encoded = st.encode(StepOutcome::Learned, st.synced_primary);
+    client.update(&plans.insert_state, None, &[user.into(), encoded.into()])?;
+    Ok(true)
+}
+
 /// A product's affinities from the catalog view and the mappings, for products without
 /// a precomputed vector. Run in a subtransaction by the caller: an operator's view may fail.
-pub fn fallback_affinities(product: Option<Uuid>) -> Result<Vector, pgrx::spi::Error> {
+pub fn fallback_affinities(product: Option<Uuid>) -> Result<Vector, LearnError> {
     // the loader personality_product_traits uses (cached per statement)
     let mappings = crate::scoring::mappings();
     Spi::connect(|client| {
         let plans = plans(client)?;
-        product_affinities(client, &plans, product, &mappings)
+        Ok(product_affinities(client, &plans, product, &mappings)?)
     })
 }
 
-/// One learning step for (user, product, direction): lock the profile, learn, store,
-/// mark the recommendation. It runs in the swipe's own transaction, not in a
-/// subtransaction: locking and updating a row from one subtransaction per swipe makes
-/// Postgres create a MultiXact per swipe when one transaction records many swipes of a
-/// user (a bulk INSERT slowed down quadratically). The steps that can fail on valid
-/// input (creating a profile for a user the host lacks, an operator's catalog view)
-/// are done by the caller in subtransactions, before this.
+/// Writes a state's profile into the user's personality_profiles row, with a
+/// 'behavior_change' history row when the primary type changed.
+fn write_profile(
+    client: &mut SpiClient<'_>,
+    plans: &Plans,
+    user: Uuid,
+    st: &State,
+    previous_primary: Option<Trait>,
+    swipe: Option<(Option<Uuid>, learning::Direction)>,
+) -> Result<(), pgrx::spi::Error> {
+    let p = &st.profile;
+    let (primary, secondary) = primary_and_secondary(&p.scores);
+    let mut args = vec![user.into()];
+    args.extend(state_args(p));
+    args.push(p.confidence.into());
+    args.push(primary.name().into());
+    args.push(names(&secondary).into());
+    client.update(&plans.write_profile, None, &args)?;
+    if previous_primary.is_some_and(|old| old != primary) {
+        let mut data = json!({
+            "source": "behavior",
+            "previous_primary_type": previous_primary.map(|t| t.name()),
+            "learning_rate": learning::effective_rate(crate::guc::LEARNING_RATE.get()),
+        });
+        if let Some((product, direction)) = swipe {
+            data["product_id"] = json!(product.map(|p| p.to_string()));
+            data["direction"] = json!(direction.as_str());
+        }
+        client.update(
+            &plans.history,
+            None,
+            &[
+                user.into(),
+                JsonB(data).into(),
+                JsonB(scores_json(p)).into(),
+                primary.name().into(),
+                (p.evidence.min(i32::MAX as u64) as i32).into(),
+                p.consistency.into(),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// One learning step for (user, product, direction): learn into the state row, mark the
+/// recommendation, write the profile row when due. It runs in the swipe's own
+/// transaction, not in a subtransaction: updating a row from one subtransaction per
+/// swipe makes Postgres create MultiXacts when one transaction records many swipes of
+/// a user. The steps that can fail on valid input (creating a profile for a user the
+/// host lacks, an operator's catalog view) are done by the caller in subtransactions.
 pub fn learn_from_swipe(
     user: Uuid,
     product: Option<Uuid>,
     raw_direction: Option<&str>,
     known_affinities: Option<Vector>,
-) -> Result<Step, pgrx::spi::Error> {
+    may_init: bool,
+) -> Result<Step, LearnError> {
     let direction = learning::parse_direction(raw_direction);
     let rate = crate::guc::LEARNING_RATE.get();
+    let policy = sync_policy();
     Spi::connect_mut(|client| {
         let plans = plans(client)?;
-        let locked = client.update(&plans.lock_profile, Some(1), &[user.into(), product.into()])?;
-        if locked.is_empty() {
-            return Ok(Step::NoProfile);
-        }
-        let row = locked.first();
-        let Some(profile_id) = row.get::<Uuid>(1)? else {
-            return Ok(Step::Learned); // a profile row without an id: nothing to learn into
+        let lookup_missing =
+            known_affinities.is_none() && product.is_some() && plans.product.is_some();
+        let args = || {
+            vec![
+                user.into(),
+                product.into(),
+                known_affinities.map(|a| a.to_vec()).into(),
+                lookup_missing.into(),
+                raw_direction.map(str::to_string).into(),
+                rate.into(),
+                policy.points.into(),
+                policy.swipes.into(),
+                direction.as_str().map(str::to_string).into(),
+            ]
         };
-        let mut fields: [Option<f64>; 9] = [None; 9];
-        for (i, f) in fields.iter_mut().enumerate() {
-            *f = row.get::<f64>(2 + i)?;
-        }
-        let confidence: Option<f64> = row.get(11)?;
-        let method: Option<String> = row.get(12)?;
-        let old_primary: Option<String> = row.get(13)?;
-        let affinities = if row.get::<bool>(19)?.unwrap_or(false) {
-            let mut a = [0.0; 5];
-            for (i, x) in a.iter_mut().enumerate() {
-                *x = row.get::<f32>(14 + i)?.unwrap_or(0.0) as f64;
+        let mut learned = client.update(&plans.learn, Some(1), &args())?;
+        if learned.is_empty() {
+            if !may_init || !init_state(client, &plans, user)? {
+                return Ok(Step::NoState);
             }
-            a
-        } else if let Some(a) = known_affinities {
-            a
-        } else if product.is_some() && plans.product.is_some() {
-            // not in the precomputed vectors (yet): the caller looks it up safely
-            return Ok(Step::NoVector);
-        } else {
-            [0.0; 5]
-        };
-        let before = profile_from(&fields, confidence);
-        let out = learning::learn(&before, &affinities, direction, rate);
-        let method = learning::method_after_swipe(method.as_deref());
-        let mut args = vec![profile_id.into()];
-        args.extend(state_args(&out.profile));
-        args.push(out.profile.confidence.into());
-        args.push(out.primary.name().into());
-        args.push(names(&out.secondary).into());
-        args.push(method.into());
-        args.push(user.into());
-        args.push(direction.as_str().map(str::to_string).into());
-        args.push(product.into());
-        client.update(&plans.update_and_mark, None, &args)?;
-        let new_scores = scores_json(&out.profile);
-        if old_primary.as_deref() != Some(out.primary.name()) {
-            let data = json!({
-                "source": "behavior",
-                "previous_primary_type": old_primary,
-                "product_id": product.map(|p| p.to_string()),
-                "direction": direction.as_str(),
-                "learning_rate": learning::effective_rate(rate),
-            });
-            client.update(
-                &plans.history,
-                None,
-                &[
-                    user.into(),
-                    JsonB(data).into(),
-                    JsonB(new_scores).into(),
-                    out.primary.name().into(),
-                    (out.profile.evidence.min(i32::MAX as u64) as i32).into(),
-                    out.profile.consistency.into(),
-                ],
-            )?;
+            learned = client.update(&plans.learn, Some(1), &args())?;
+            if learned.is_empty() {
+                return Ok(Step::NoState);
+            }
         }
-        Ok(Step::Learned)
+        let Some(encoded) = learned.first().get::<Vec<f64>>(1)? else {
+            return Ok(Step::Learned);
+        };
+        match state::outcome_of(&encoded) {
+            StepOutcome::Learned => Ok(Step::Learned),
+            StepOutcome::NeedAffinities => Ok(Step::NoVector),
+            StepOutcome::WriteProfile => {
+                let stored: Vec<Option<f64>> = encoded.iter().copied().map(Some).collect();
+                let st = State::decode(&stored);
+                let previous = state::previous_primary_of(&encoded);
+                write_profile(
+                    client,
+                    &plans,
+                    user,
+                    &st,
+                    previous,
+                    Some((product, direction)),
+                )?;
+                Ok(Step::Learned)
+            }
+        }
+    })
+}
+
+/// Writes pending learning into personality_profiles: for one user, or for every user
+/// when NULL. Returns the number of profiles written. Called by
+/// personality_sync_profile (which checks the caller), personality_assess and
+/// personality_recommend.
+#[pg_extern(volatile, parallel_unsafe)]
+fn _personality_sync_profiles(p_user_id: Option<Uuid>) -> Result<i64, LearnError> {
+    Spi::connect_mut(|client| {
+        let plans = plans(client)?;
+        let rows = client.update(&plans.pending, None, &[p_user_id.into()])?;
+        let mut pending: Vec<(Uuid, Vec<Option<f64>>)> = Vec::new();
+        for row in rows {
+            if let (Some(u), Some(s)) = (row.get::<Uuid>(1)?, row.get::<Vec<Option<f64>>>(2)?) {
+                pending.push((u, s));
+            }
+        }
+        let mut written = 0i64;
+        for (user, stored) in pending {
+            let st = State::decode(&stored);
+            let synced = st.mark_synced();
+            let encoded = synced.encode(StepOutcome::Learned, synced.synced_primary);
+            client.update(&plans.store_state, None, &[user.into(), encoded.into()])?;
+            write_profile(client, &plans, user, &synced, Some(st.synced_primary), None)?;
+            written += 1;
+        }
+        Ok(written)
     })
 }
 
@@ -430,10 +632,10 @@ fn update_personality_from_behavior<'a>(
     Ok(Some(new))
 }
 
-/// Runs a fallible step in a subtransaction; on failure, a WARNING and false.
+/// Runs a fallible step in a subtransaction; on failure, a WARNING and None.
 fn guarded<T>(
     what: &str,
-    f: impl FnOnce() -> Result<T, pgrx::spi::Error> + std::panic::UnwindSafe,
+    f: impl FnOnce() -> Result<T, LearnError> + std::panic::UnwindSafe,
 ) -> Option<T> {
     match subxact::run(f) {
         Ok(Ok(v)) => Some(v),
@@ -456,9 +658,10 @@ fn guarded<T>(
 
 fn learn_or_warn(user: Uuid, product: Option<Uuid>, direction: Option<&str>) {
     let mut known: Option<Vector> = None;
+    let mut profile_created = false;
     // At most: create the profile, fetch the product's traits, learn.
-    for _ in 0..3 {
-        let step = match learn_from_swipe(user, product, direction, known) {
+    for _ in 0..4 {
+        let step = match learn_from_swipe(user, product, direction, known, true) {
             Ok(step) => step,
             Err(e) => {
                 reset_plans();
@@ -468,10 +671,13 @@ fn learn_or_warn(user: Uuid, product: Option<Uuid>, direction: Option<&str>) {
         };
         match step {
             Step::Learned => return,
-            Step::NoProfile => {
-                if guarded("creating a profile", move || create_profile(user)).is_none() {
+            Step::NoState => {
+                if profile_created
+                    || guarded("creating a profile", move || create_profile(user)).is_none()
+                {
                     return;
                 }
+                profile_created = true;
             }
             Step::NoVector => {
                 known = Some(

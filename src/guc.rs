@@ -5,6 +5,16 @@ use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
 pub static LEARNING_RATE: GucSetting<f64> =
     GucSetting::<f64>::new(personality_core::learning::DEFAULT_RATE);
 
+/// `personality.profile_sync_points`: a trait move since the profile row was last
+/// written that makes the swipe trigger write it again (0 = on every swipe).
+pub static PROFILE_SYNC_POINTS: GucSetting<f64> =
+    GucSetting::<f64>::new(personality_core::learning_state::DEFAULT_SYNC_POINTS);
+
+/// `personality.profile_sync_swipes`: at most this many swipes between two writes of
+/// the profile row.
+pub static PROFILE_SYNC_SWIPES: GucSetting<i32> =
+    GucSetting::<i32>::new(personality_core::learning_state::DEFAULT_SYNC_SWIPES as i32);
+
 /// Weights of the combined recommendation score (normalised to sum 1).
 pub static WEIGHT_MATCH: GucSetting<f64> = GucSetting::<f64>::new(0.6);
 pub static WEIGHT_CATEGORY: GucSetting<f64> = GucSetting::<f64>::new(0.25);
@@ -53,6 +63,26 @@ pub fn init() {
             GucFlags::default(),
         );
     }
+    GucRegistry::define_float_guc(
+        c"personality.profile_sync_points",
+        c"A trait score move (points) that makes the swipe trigger rewrite personality_profiles.",
+        c"Swipes learn into personality_learning_state; the profile row is rewritten when a trait moved this much since its last write, the primary or secondary types or the confidence (by 0.05) changed, or personality.profile_sync_swipes swipes are pending. 0 rewrites it on every swipe. Default 5.",
+        &PROFILE_SYNC_POINTS,
+        0.0,
+        100.0,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"personality.profile_sync_swipes",
+        c"At most this many swipes are learnt before the swipe trigger rewrites personality_profiles.",
+        c"1 rewrites the profile row on every swipe. Default 20.",
+        &PROFILE_SYNC_SWIPES,
+        1,
+        1_000_000,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
     GucRegistry::define_float_guc(
         c"personality.learning_rate",
         c"How far one swipe moves a user's trait scores (0 = not at all, 1 = all the way).",

@@ -38,11 +38,21 @@
     name = "quiz",
     requires = ["gift_mappings"]
 );
+// What swipes taught, per user; personality_sync_profile().
+::pgrx::extension_sql_file!(
+    "../sql/learning.sql",
+    name = "learning",
+    requires = [
+        "security",
+        behavior::_personality_learn_step,
+        behavior::_personality_sync_profiles
+    ]
+);
 // personality_assess(): scoring, profile upsert and history in one call.
 ::pgrx::extension_sql_file!(
     "../sql/assess.sql",
     name = "assess",
-    requires = ["security", "quiz"]
+    requires = ["learning", "quiz"]
 );
 // Attaching the swipe trigger; the products adapter view.
 ::pgrx::extension_sql_file!(

@@ -2,6 +2,7 @@
 //! `cargo test -p personality_core`, property tests and fuzzers reach all of it.
 
 pub mod learning;
+pub mod learning_state;
 pub mod numeric;
 pub mod quiz;
 pub mod recommend;

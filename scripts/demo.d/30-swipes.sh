@@ -10,6 +10,11 @@ SELECT '00000000-0000-4000-d000-000000000001', x.id, x.direction FROM (
   UNION ALL
   (SELECT p.id, 'left' FROM products p JOIN categories c ON c.id = p.category_id
     WHERE c.slug = 'sports-outdoors' ORDER BY p.id LIMIT 15)) x" >/dev/null
+# Every swipe learnt into personality_learning; the profile row follows when it changes
+# materially (personality.profile_sync_points), or when asked:
+"${PSQL[@]}" -c "SELECT swipes, swipes_not_in_profile, adventurous, creative, confidence
+  FROM personality_learning WHERE user_id = '00000000-0000-4000-d000-000000000001'"
+"${PSQL[@]}" -c "SELECT personality_sync_profile('00000000-0000-4000-d000-000000000001') AS profile_rows_written" >/dev/null
 "${PSQL[@]}" -c "SELECT 'after 30 swipes' AS at, personality_scores->>'adventurous' AS adventurous,
        personality_scores->>'creative' AS creative, primary_type, assessment_method
   FROM personality_profiles WHERE user_id = '00000000-0000-4000-d000-000000000001'"
@@ -18,6 +23,7 @@ SELECT '00000000-0000-4000-d000-000000000001', p.id, CASE WHEN c.slug = 'art-cra
   FROM products p JOIN categories c ON c.id = p.category_id
  WHERE c.slug IN ('art-crafts', 'sports-outdoors')
  ORDER BY p.id OFFSET 30 LIMIT 60" >/dev/null
+"${PSQL[@]}" -c "SELECT personality_sync_profile('00000000-0000-4000-d000-000000000001') AS profile_rows_written" >/dev/null
 "${PSQL[@]}" -c "SELECT 'after 90 swipes' AS at, personality_scores->>'adventurous' AS adventurous,
        personality_scores->>'creative' AS creative, primary_type, assessment_method,
        personality_scores->>'behavioral_consistency' AS behavioral_consistency

@@ -4,9 +4,10 @@
 use personality_it::*;
 use postgres::Client;
 
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 7] = [
     "personality_quiz_questions",
     "personality_profiles",
+    "personality_learning_state",
     "personality_gift_mappings",
     "personality_assessment_history",
     "personality_recommendations",
@@ -54,6 +55,10 @@ fn fill(c: &mut Client) {
               behavioral_prediction, combined_score, confidence_level, recommendation_reasons)
          SELECT pp.user_id, p.id, pp.id, 0.7, 0.6, 0.5, 0.65, 0.8, '[\"fits your adventurous side (80/100)\"]'
            FROM personality_profiles pp CROSS JOIN (SELECT id FROM products ORDER BY id LIMIT 5) p;
+         -- swipes: every user gets a learning state
+         INSERT INTO swipes (user_id, product_id, direction)
+         SELECT pp.user_id, p.id, 'right'
+           FROM personality_profiles pp CROSS JOIN (SELECT id FROM products ORDER BY id OFFSET 5 LIMIT 3) p;
          -- operator edits to the defaults: one changed, one deleted, one added
          UPDATE personality_gift_mappings SET recommendation_weight = 0.42,
                 recommended_categories = recommended_categories || '{books-media}'
@@ -125,7 +130,7 @@ fn assert_same(src: &str, dst: &str) {
         assert_eq!(ca, cb, "{what} differ after restore");
     }
     let fks = catalog(&mut b, FKS);
-    assert_eq!(fks.len(), 5, "expected 5 foreign keys, got {fks:?}");
+    assert_eq!(fks.len(), 6, "expected 6 foreign keys, got {fks:?}");
     assert!(fks.iter().all(|f| f.ends_with("valid=true")), "{fks:?}");
     // The edits survived: weight 0.42 for social, practical gone, thrifty there.
     let m = catalog(

@@ -15,25 +15,29 @@ const TRAITS: [&str; 5] = [
 ];
 const DIRECTIONS: [&str; 4] = ["right", "left", "up", "down"];
 
-/// behavior_evidence of a user's profile; None when the user has no profile (or no key).
+/// Swipes learnt for a user (personality_learning, else the profile row's
+/// behavior_evidence); None when the user has no profile (or no key).
 fn evidence(c: &mut Client, user: &str) -> Option<i64> {
     c.query_opt(
-        "SELECT (personality_scores->>'behavior_evidence')::bigint
-           FROM personality_profiles WHERE user_id = $1::text::uuid",
+        "SELECT coalesce((SELECT l.swipes FROM personality_learning l WHERE l.user_id = p.user_id),
+                    (personality_scores->>'behavior_evidence')::bigint)
+           FROM personality_profiles p WHERE user_id = $1::text::uuid",
         &[&user],
     )
     .expect("reading evidence")
     .and_then(|r| r.get::<_, Option<i64>>(0))
 }
 
-/// The five trait scores of a user's profile (panics when one is missing).
+/// The five learnt trait scores of a user (panics when one is missing).
 fn trait_scores(c: &mut Client, user: &str) -> Vec<(String, f64)> {
     TRAITS
         .iter()
         .map(|t| {
             let v: Option<String> = c
                 .query_one(
-                    "SELECT personality_scores->>$2 FROM personality_profiles WHERE user_id = $1::text::uuid",
+                    "SELECT coalesce(to_jsonb(l) ->> $2, p.personality_scores->>$2)
+                       FROM personality_profiles p LEFT JOIN personality_learning l USING (user_id)
+                      WHERE p.user_id = $1::text::uuid",
                     &[&user, t],
                 )
                 .expect("reading scores")
@@ -181,7 +185,7 @@ fn concurrent_swipes_of_one_user_all_count() {
     // were counted too (every informative swipe, none lost).
     let informative: Option<i64> = c
         .query_one(
-            "SELECT (personality_scores->>'behavior_informative')::bigint FROM personality_profiles
+            "SELECT coalesce((SELECT l.informative_swipes FROM personality_learning l WHERE l.user_id = p.user_id),          (personality_scores->>'behavior_informative')::bigint) FROM personality_profiles p
               WHERE user_id = $1::text::uuid",
             &[&user_id(1)],
         )
@@ -298,7 +302,7 @@ fn attach_and_detach_another_swipe_table() {
     // A right swipe is a like: informative, read from swipe_direction (not NULL).
     let informative: Option<i64> = c
         .query_one(
-            "SELECT (personality_scores->>'behavior_informative')::bigint FROM personality_profiles
+            "SELECT coalesce((SELECT l.informative_swipes FROM personality_learning l WHERE l.user_id = p.user_id),          (personality_scores->>'behavior_informative')::bigint) FROM personality_profiles p
               WHERE user_id = $1::text::uuid",
             &[&user],
         )
@@ -431,7 +435,7 @@ fn authenticated_user_swiping_through_postgrest_learns() {
         .expect("claims");
         let v = tx
             .query_opt(
-                "SELECT (personality_scores->>'behavior_evidence')::bigint FROM personality_profiles",
+                "SELECT coalesce((SELECT l.swipes FROM personality_learning l WHERE l.user_id = p.user_id),          (personality_scores->>'behavior_evidence')::bigint) FROM personality_profiles p",
                 &[],
             )
             .expect("read own profile")
@@ -564,7 +568,7 @@ fn open_connections_pick_up_a_products_view_created_later() {
     let informative = |c: &mut Client| -> i64 {
         count(
             c,
-            "SELECT (personality_scores->>'behavior_informative')::bigint FROM personality_profiles",
+            "SELECT coalesce((SELECT l.informative_swipes FROM personality_learning l WHERE l.user_id = p.user_id),          (personality_scores->>'behavior_informative')::bigint) FROM personality_profiles p",
         )
     };
     // Nothing is known about the product yet: not informative.

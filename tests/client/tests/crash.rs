@@ -128,7 +128,7 @@ fn learning_survives_a_crash() {
         let row = c
             .query_one(
                 "SELECT (SELECT count(*) FROM swipes WHERE user_id = $1::text::uuid),
-                        (SELECT (personality_scores->>'behavior_evidence')::bigint FROM personality_profiles
+                        (SELECT coalesce((SELECT l.swipes FROM personality_learning l WHERE l.user_id = p.user_id), (personality_scores->>'behavior_evidence')::bigint) FROM personality_profiles p
                           WHERE user_id = $1::text::uuid)",
                 &[&user_id(w)],
             )

@@ -40,7 +40,9 @@ SELECT f.category, f.tags, personality_product_traits(f.category, f.tags) AS aff
  GROUP BY 1, 2, 3 ORDER BY 1 NULLS LAST;
 CREATE TABLE swipe_interactions (id serial, user_id uuid, product_id uuid, swipe_direction text);
 
--- How a profile is shown here: the five scores, then the learning bookkeeping.
+-- How a profile is shown here: the five scores, then the learning bookkeeping. Swipes
+-- learn into personality_learning_state and the profile row follows when it changes
+-- materially (section 2b); personality_sync_profile() writes the rest before a look.
 CREATE VIEW profile_view AS
 SELECT user_id, primary_type, secondary_types,
        (SELECT jsonb_object_agg(k, personality_scores->k)
@@ -56,6 +58,7 @@ BEGIN;
 -- A user without a profile gets a behaviour-only one: all 50, then one like.
 INSERT INTO swipes (user_id, product_id, direction)
 VALUES ('00000000-0000-4000-d000-000000000001', '00000000-0000-4000-e000-000000000001', 'right');
+SELECT personality_sync_profile() AS profiles_written;
 SELECT * FROM profile_view WHERE user_id = '00000000-0000-4000-d000-000000000001';
 SELECT confidence_level, total_questions_answered, quiz_responses, last_assessment_at IS NULL AS never_assessed
   FROM personality_profiles WHERE user_id = '00000000-0000-4000-d000-000000000001';
@@ -92,6 +95,7 @@ SELECT u.id, ('00000000-0000-4000-e000-' || lpad((100 + g)::text, 12, '0'))::uui
   FROM (VALUES ('00000000-0000-4000-d000-000000000002'::uuid), ('00000000-0000-4000-d000-000000000003')) u(id),
        generate_series(1, 10) g
  ORDER BY u.id, g;
+SELECT personality_sync_profile() AS profiles_written;
 SELECT * FROM profile_view
  WHERE user_id IN ('00000000-0000-4000-d000-000000000002', '00000000-0000-4000-d000-000000000003')
  ORDER BY user_id;
@@ -123,6 +127,7 @@ SET LOCAL personality.learning_rate = 0.5;
 INSERT INTO swipes (user_id, product_id, direction)
 SELECT '00000000-0000-4000-d000-000000000003', ('00000000-0000-4000-e000-' || lpad(g::text, 12, '0'))::uuid, 'up'
   FROM generate_series(1, 3) g ORDER BY g;
+SELECT personality_sync_profile() AS profiles_written;
 SELECT * FROM profile_view WHERE user_id = '00000000-0000-4000-d000-000000000003';
 SELECT user_id, primary_type, assessment_trigger, questions_answered, user_swipes_count,
        behavioral_consistency, assessment_data,
@@ -177,6 +182,7 @@ SET LOCAL personality.learning_rate = 0;
 INSERT INTO swipes (user_id, product_id, direction)
 SELECT '00000000-0000-4000-d000-000000000005', ('00000000-0000-4000-e000-' || lpad(g::text, 12, '0'))::uuid, 'right'
   FROM generate_series(1, 5) g ORDER BY g;
+SELECT personality_sync_profile() AS profiles_written;
 SELECT user_id, primary_type, scores, evidence FROM profile_view WHERE user_id = '00000000-0000-4000-d000-000000000005';
 -- Out of range: SET refuses it (22023) and the setting keeps its value.
 SET personality.learning_rate = 1.5;
@@ -186,6 +192,68 @@ SET personality.learning_rate = -0.1;
 SHOW personality.learning_rate;
 ROLLBACK;
 SHOW personality.learning_rate;
+
+-- 2b. The profile row and the learning state (rolled back). Every swipe learns into
+-- personality_learning_state (shown by personality_learning); personality_profiles is
+-- rewritten at a user's first swipe, when a trait moved 5 points
+-- (personality.profile_sync_points), the primary/secondary types or the confidence
+-- (0.05) changed, after 20 swipes (personality.profile_sync_swipes), and by
+-- personality_sync_profile(), personality_assess() and personality_recommend().
+BEGIN;
+INSERT INTO personality_profiles (user_id, primary_type, personality_scores, confidence_level, assessment_method)
+VALUES ('00000000-0000-4000-d000-000000000006', 'adventurous',
+        '{"adventurous": 90, "intellectual": 20, "practical": 20, "creative": 20, "social": 20}', 0.80, 'quiz');
+-- The first swipe writes the profile row: it shows behaviour now (method hybrid).
+INSERT INTO swipes (user_id, product_id, direction)
+VALUES ('00000000-0000-4000-d000-000000000006', '00000000-0000-4000-e000-000000000001', 'right');
+SELECT evidence, scores->'adventurous' AS adventurous, assessment_method FROM profile_view
+ WHERE user_id = '00000000-0000-4000-d000-000000000006';
+-- Four more adventurous likes move adventurous by less than 5 points: the row waits,
+-- personality_learning has every swipe.
+INSERT INTO swipes (user_id, product_id, direction)
+SELECT '00000000-0000-4000-d000-000000000006', ('00000000-0000-4000-e000-' || lpad(g::text, 12, '0'))::uuid, 'right'
+  FROM generate_series(2, 5) g ORDER BY g;
+SELECT swipes, informative_swipes, swipes_not_in_profile, adventurous, confidence FROM personality_learning
+ WHERE user_id = '00000000-0000-4000-d000-000000000006';
+SELECT evidence, scores->'adventurous' AS adventurous FROM profile_view
+ WHERE user_id = '00000000-0000-4000-d000-000000000006';
+SELECT personality_sync_profile('00000000-0000-4000-d000-000000000006') AS written,
+       personality_sync_profile('00000000-0000-4000-d000-000000000006') AS written_again;
+SELECT v.evidence, (v.scores->>'adventurous')::numeric = l.adventurous AS same_adventurous,
+       p.confidence_level = round(l.confidence, 2) AS same_confidence, l.swipes_not_in_profile
+  FROM profile_view v JOIN personality_learning l USING (user_id) JOIN personality_profiles p USING (user_id)
+ WHERE user_id = '00000000-0000-4000-d000-000000000006';
+-- personality.profile_sync_points = 0 writes the profile row on every swipe.
+SET LOCAL personality.profile_sync_points = 0;
+INSERT INTO swipes (user_id, product_id, direction)
+VALUES ('00000000-0000-4000-d000-000000000006', '00000000-0000-4000-e000-000000000006', 'right');
+SELECT l.swipes, l.swipes_not_in_profile, v.evidence FROM personality_learning l JOIN profile_view v USING (user_id)
+ WHERE user_id = '00000000-0000-4000-d000-000000000006';
+RESET personality.profile_sync_points;
+-- A deleted learning state loses nothing the profile row shows: the next swipe rebuilds it.
+DELETE FROM personality_learning_state WHERE user_id = '00000000-0000-4000-d000-000000000006';
+INSERT INTO swipes (user_id, product_id, direction)
+VALUES ('00000000-0000-4000-d000-000000000006', '00000000-0000-4000-e000-000000000007', 'right');
+SELECT swipes, swipes_not_in_profile FROM personality_learning WHERE user_id = '00000000-0000-4000-d000-000000000006';
+-- personality_assess writes pending learning into the profile first (its blend counts
+-- every swipe), then hands the user back to the profile row.
+SELECT (p.personality_scores->>'behavior_evidence')::int AS evidence_seen_by_the_quiz
+  FROM personality_assess('00000000-0000-4000-d000-000000000006',
+           (SELECT jsonb_object_agg(q.question_id,
+                       (SELECT o->>'value' FROM jsonb_array_elements(q.options) e(o)
+                         WHERE (o->'traits'->>'social')::numeric = 1))
+              FROM personality_quiz_questions q WHERE q.is_active), 240, 'retake') p;
+SELECT count(*) AS learning_rows FROM personality_learning_state WHERE user_id = '00000000-0000-4000-d000-000000000006';
+-- ... and personality_recommend ranks with the pending learning written.
+INSERT INTO swipes (user_id, product_id, direction)
+VALUES ('00000000-0000-4000-d000-000000000006', '00000000-0000-4000-e000-000000000008', 'right');
+SELECT swipes_not_in_profile FROM personality_learning WHERE user_id = '00000000-0000-4000-d000-000000000006';
+SELECT count(*) > 0 AS recommended FROM personality_recommend('00000000-0000-4000-d000-000000000006', 5);
+SELECT swipes_not_in_profile FROM personality_learning WHERE user_id = '00000000-0000-4000-d000-000000000006';
+-- Deleting the profile deletes its learning state.
+DELETE FROM personality_profiles WHERE user_id = '00000000-0000-4000-d000-000000000006';
+SELECT count(*) AS learning_rows FROM personality_learning_state WHERE user_id = '00000000-0000-4000-d000-000000000006';
+ROLLBACK;
 
 -- 3. Attaching and detaching (rolled back).
 BEGIN;
@@ -236,6 +304,7 @@ COMMIT;
 SELECT user_id, product_id, swipe_direction FROM swipe_interactions ORDER BY id;
 SELECT user_id, product_id, direction FROM swipes ORDER BY user_id, product_id;
 -- User 4 learnt nothing from them, but every swipe with a user counts as evidence.
+SELECT personality_sync_profile() AS profiles_written;
 SELECT * FROM profile_view ORDER BY user_id;
 
 -- 5. In a new session the library is not loaded yet, so SET cannot check the value;
@@ -246,6 +315,7 @@ SET personality.learning_rate = 1.5;
 INSERT INTO swipe_interactions (user_id, product_id, swipe_direction)
 VALUES ('00000000-0000-4000-d000-000000000004', '00000000-0000-4000-e000-000000000005', 'right');
 SHOW personality.learning_rate;
+SELECT personality_sync_profile() AS profiles_written;
 SELECT scores->'adventurous' AS adventurous FROM profile_view WHERE user_id = '00000000-0000-4000-d000-000000000004';
 
 -- 6. DROP EXTENSION without CASCADE while triggers are attached: it removes them and

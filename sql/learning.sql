@@ -1,0 +1,83 @@
+-- What swipes taught, kept per user in a narrow table the swipe trigger updates in
+-- place (README "Behaviour learning"). personality_profiles is rewritten from it when
+-- the profile changes materially (personality.profile_sync_points / _swipes), and
+-- by personality_sync_profile(), personality_assess() and personality_recommend().
+
+CREATE TABLE personality_learning_state (
+    user_id uuid PRIMARY KEY REFERENCES personality_profiles(user_id) ON DELETE CASCADE,
+    state float8[] NOT NULL,
+    learned_at timestamptz NOT NULL DEFAULT now()
+) WITH (fillfactor = 50);
+COMMENT ON TABLE personality_learning_state IS
+  'Behaviour learning per user, updated by every swipe (one row per user, no index but the key, so updates are HOT). state: [1..5] trait scores, [6] swipes, [7] informative swipes, [8] behavioral_consistency, [9] confidence, [10..14] scores, [15] confidence, [16] swipes, [17] primary (0..4) and [18] secondary types (bit mask) as last written to personality_profiles, [19] outcome of the last swipe (0 learnt, 1 profile written, 2 product traits looked up), [20] primary before that write. Read it through personality_learning. Deleting a row loses nothing written to the profile; the next swipe rebuilds it from personality_profiles.';
+COMMENT ON COLUMN personality_learning_state.state IS
+  'Learning state (layout in the table comment; personality_core::learning_state).';
+COMMENT ON COLUMN personality_learning_state.learned_at IS
+  'When the last swipe was learnt.';
+SELECT pg_catalog.pg_extension_config_dump('personality_learning_state', '');
+
+ALTER TABLE personality_learning_state ENABLE ROW LEVEL SECURITY;
+CREATE POLICY personality_learning_state_select_own ON personality_learning_state
+    FOR SELECT USING (user_id = (SELECT _personality_current_user_id()));
+COMMENT ON POLICY personality_learning_state_select_own ON personality_learning_state IS
+  'A user reads only their own learning state. Only the swipe trigger and the extension''s functions (as the owner) write it.';
+
+CREATE VIEW personality_learning WITH (security_invoker = true) AS
+SELECT user_id,
+       round(state[1]::numeric, 2) AS adventurous,
+       round(state[2]::numeric, 2) AS intellectual,
+       round(state[3]::numeric, 2) AS practical,
+       round(state[4]::numeric, 2) AS creative,
+       round(state[5]::numeric, 2) AS social,
+       state[6]::bigint AS swipes,
+       state[7]::bigint AS informative_swipes,
+       round(state[8]::numeric, 4) AS behavioral_consistency,
+       round(state[9]::numeric, 4) AS confidence,
+       (state[6] - coalesce(nullif(state[16], 'NaN'), 0))::bigint AS swipes_not_in_profile,
+       learned_at
+  FROM personality_learning_state;
+COMMENT ON VIEW personality_learning IS
+  'What swipes taught each user, up to the last committed swipe: trait scores, swipe counts, consistency, confidence, and how many swipes personality_profiles does not show yet (SELECT personality_sync_profile(user_id) writes them). Row-level security of personality_learning_state applies (security_invoker).';
+
+CREATE FUNCTION personality_sync_profile(p_user_id uuid DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    IF p_user_id IS NULL THEN
+        IF NOT @extschema@._personality_caller_is_trusted() THEN
+            RAISE EXCEPTION 'permission denied to sync every user''s profile'
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'Pass your own user id, or call it as service_role.';
+        END IF;
+    ELSE
+        PERFORM @extschema@._personality_authorize(p_user_id, 'sync the profile of');
+    END IF;
+    RETURN @extschema@._personality_sync_profiles(p_user_id);
+END;
+$$;
+COMMENT ON FUNCTION personality_sync_profile(uuid) IS
+  'Writes what swipes taught and personality_profiles does not show yet into personality_profiles (one user, or every user when NULL: service_role only). Returns the number of profiles written. The swipe trigger writes a profile itself when it changes materially (personality.profile_sync_points, personality.profile_sync_swipes); personality_assess and personality_recommend sync first.';
+
+REVOKE EXECUTE ON FUNCTION _personality_sync_profiles(uuid) FROM PUBLIC;
+COMMENT ON FUNCTION _personality_sync_profiles(uuid) IS
+  'Internal: writes pending learning state into personality_profiles (NULL = every user). Use personality_sync_profile().';
+COMMENT ON FUNCTION _personality_learn_step(float8[], float8[], boolean, text, float8, float8, bigint) IS
+  'Internal: one swipe''s learning step on a personality_learning_state array (state, product affinities, look up missing affinities, direction, learning rate, sync points, sync swipes). Pure.';
+
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
+        GRANT SELECT ON personality_learning_state, personality_learning TO authenticated;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
+        GRANT SELECT, DELETE ON personality_learning_state TO service_role;
+        GRANT SELECT ON personality_learning TO service_role;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
+        REVOKE EXECUTE ON FUNCTION personality_sync_profile(uuid) FROM PUBLIC;
+        GRANT EXECUTE ON FUNCTION personality_sync_profile(uuid) TO authenticated, service_role;
+    END IF;
+END;
+$$;
