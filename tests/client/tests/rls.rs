@@ -1,6 +1,7 @@
 //! Row-level security matrix: anon, user A, user B and service_role, connected the way
 //! PostgREST connects (login role `authenticator`, SET ROLE, request.jwt.claims), on the
-//! four seed tables, for SELECT / INSERT / UPDATE / DELETE. Every cell is asserted.
+//! four seed tables and the learning state, for SELECT / INSERT / UPDATE / DELETE, and
+//! who may call personality_sync_profile. Every cell is asserted.
 use personality_it::*;
 use postgres::Client;
 
@@ -37,6 +38,9 @@ fn load(c: &mut Client) {
               category_alignment_score, behavioral_prediction, combined_score, confidence_level)
          SELECT pp.user_id, p.id, pp.id, 0.5, 0.5, 0.5, 0.5, 0.5
            FROM personality_profiles pp CROSS JOIN (SELECT id FROM products ORDER BY id LIMIT 3) p;
+         -- a neutral swipe each: a learning state row per user, nothing else changes
+         INSERT INTO swipes (user_id, product_id, direction)
+         SELECT user_id, (SELECT id FROM products ORDER BY id LIMIT 1), 'down' FROM personality_profiles;
          INSERT INTO profiles (id, email) VALUES ('00000000-0000-4000-d000-000000000004', 'four@example.com');",
     )
     .expect("loading rows");
@@ -346,6 +350,74 @@ fn rls_matrix() {
         Rows(5),
     );
 
+    // The learning state: users read their own row (table and view), nobody but the
+    // extension writes it; service_role reads and deletes.
+    let t = "personality_learning_state";
+    let ins_state = format!("INSERT INTO {t} (user_id, state) VALUES ('{a}', '{{1}}')");
+    for (actor, own) in [
+        (Actor::Anon, None),
+        (Actor::User(A), Some(1)),
+        (Actor::User(B), Some(1)),
+        (Actor::Service, Some(3)),
+    ] {
+        let read = own.map_or(Denied, Rows);
+        cell(
+            actor,
+            "learning state select",
+            format!("SELECT * FROM {t}"),
+            read,
+        );
+        cell(
+            actor,
+            "learning view select",
+            "SELECT * FROM personality_learning".to_string(),
+            read,
+        );
+        cell(actor, "learning state insert", ins_state.clone(), Denied);
+        cell(
+            actor,
+            "learning state update",
+            format!("UPDATE {t} SET state = '{{1}}'"),
+            Denied,
+        );
+        let delete = if matches!(actor, Actor::Service) {
+            Rows(3)
+        } else {
+            Denied
+        };
+        cell(
+            actor,
+            "learning state delete",
+            format!("DELETE FROM {t}"),
+            delete,
+        );
+    }
+    // personality_sync_profile: users for themselves, service_role for anyone / everyone.
+    for (actor, own, other, all) in [
+        (Actor::Anon, Denied, Denied, Denied),
+        (Actor::User(A), Rows(1), Denied, Denied),
+        (Actor::Service, Rows(1), Rows(1), Rows(1)),
+    ] {
+        cell(
+            actor,
+            "sync own profile",
+            format!("SELECT personality_sync_profile('{a}')"),
+            own,
+        );
+        cell(
+            actor,
+            "sync another user's profile",
+            format!("SELECT personality_sync_profile('{b}')"),
+            other,
+        );
+        cell(
+            actor,
+            "sync every profile",
+            "SELECT personality_sync_profile()".to_string(),
+            all,
+        );
+    }
+
     let n = cells.len();
     let failures: Vec<String> = cells
         .into_iter()
@@ -357,7 +429,7 @@ fn rls_matrix() {
         failures.len(),
         failures.join("\n")
     );
-    assert!(n > 80, "matrix too small: {n}");
+    assert!(n > 100, "matrix too small: {n}");
     drop(app);
     drop(c);
     drop_db("it_rls");
