@@ -24,9 +24,10 @@
 #   BENCH_WARMUP_SECONDS=3       unmeasured pgbench run per variant and workload
 #   BENCH_BULK_ROWS=100000       rows of the bulk INSERT ... SELECT
 #   BENCH_BULK_RUNS=3            measured runs of the bulk INSERT (the native trigger takes
-#                                ~90 s per run at 100,000 rows, see BENCHMARKS.md)
+#                                ~8 s per run at 100,000 rows since 0.2.0; 0.1.0 took ~90 s)
 #   BENCH_SHARED_BUFFERS=2GB     shared_buffers of the bench cluster
-#   BENCH_FSYNC=off              fsync of the bench cluster (lib.sh default: off)
+#   BENCH_FSYNC=on               fsync of the bench cluster: on = production durability, as the
+#                                spec's baselines; off = CPU-bound (every µs of a trigger shows)
 #   BENCH_SKIP=                  space-separated sections to skip: match swipes bulk
 #   BENCH_SKIP_INSTALL=1         do not build/install the extension (use what is installed)
 #   BENCH_PIN_LIBRARY=1          load a private copy of personality_ext.so (for machines where
@@ -47,7 +48,7 @@ BENCH_WARMUP_SECONDS=${BENCH_WARMUP_SECONDS:-3}
 BENCH_BULK_ROWS=${BENCH_BULK_ROWS:-100000}
 BENCH_BULK_RUNS=${BENCH_BULK_RUNS:-3}
 BENCH_SHARED_BUFFERS=${BENCH_SHARED_BUFFERS:-2GB}
-BENCH_FSYNC=${BENCH_FSYNC:-off}
+BENCH_FSYNC=${BENCH_FSYNC:-on}
 BENCH_SKIP=${BENCH_SKIP:-}
 if [ "$BENCH_PAIRS" -gt "$BENCH_PROFILES" ]; then BENCH_PAIRS=$BENCH_PROFILES; fi
 
