@@ -27,10 +27,16 @@ mod tests {
 
     #[pg_test]
     fn rls_is_enabled_on_every_table() {
-        let n = Spi::get_one::<i64>(
-            "SELECT count(*) FROM pg_class WHERE relrowsecurity AND relname LIKE 'personality\\_%'",
+        let without = Spi::get_one::<i64>(
+            "SELECT count(*) FROM pg_class WHERE relkind = 'r' AND NOT relrowsecurity \
+             AND relname LIKE 'personality\\_%'",
         );
-        assert_eq!(n, Ok(Some(8)));
+        assert_eq!(without, Ok(Some(0)));
+        let with = Spi::get_one::<i64>(
+            "SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relrowsecurity \
+             AND relname LIKE 'personality\\_%'",
+        );
+        assert_eq!(with, Ok(Some(9)));
     }
 
     #[pg_test]
