@@ -62,7 +62,8 @@ struct Plans {
     insert_profile: OwnedPreparedStatement,
     write_profile: OwnedPreparedStatement,
     history: OwnedPreparedStatement,
-    pending: OwnedPreparedStatement,
+    pending_one: OwnedPreparedStatement,
+    pending_all: OwnedPreparedStatement,
     store_state: OwnedPreparedStatement,
 }
 
@@ -267,14 +268,23 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, LearnError> {
             ),
             &[oid(UUIDOID), oid(JSONBOID), oid(JSONBOID), oid(TEXTOID), oid(INT4OID), oid(FLOAT8OID)],
         )?,
-        pending: prepare(
+        // One user (by the key) or everyone: two plans, so that the one-user plan
+        // never becomes a scan of the whole table.
+        pending_one: prepare(
             client,
             &format!(
                 "SELECT user_id, state FROM {schema}.personality_learning_state \
-                  WHERE ($1::uuid IS NULL OR user_id = $1) AND state[6] IS DISTINCT FROM state[16] \
-                  ORDER BY user_id FOR UPDATE"
+                  WHERE user_id = $1 AND state[6] IS DISTINCT FROM state[16] FOR UPDATE"
             ),
             &[oid(UUIDOID)],
+        )?,
+        pending_all: prepare(
+            client,
+            &format!(
+                "SELECT user_id, state FROM {schema}.personality_learning_state \
+                  WHERE state[6] IS DISTINCT FROM state[16] ORDER BY user_id FOR UPDATE"
+            ),
+            &[],
         )?,
         store_state: prepare(
             client,
@@ -587,7 +597,10 @@ pub fn learn_from_swipe(
 fn _personality_sync_profiles(p_user_id: Option<Uuid>) -> Result<i64, LearnError> {
     Spi::connect_mut(|client| {
         let plans = plans(client)?;
-        let rows = client.update(&plans.pending, None, &[p_user_id.into()])?;
+        let rows = match p_user_id {
+            Some(user) => client.update(&plans.pending_one, None, &[user.into()])?,
+            None => client.update(&plans.pending_all, None, &[])?,
+        };
         let mut pending: Vec<(Uuid, Vec<Option<f64>>)> = Vec::new();
         for row in rows {
             if let (Some(u), Some(s)) = (row.get::<Uuid>(1)?, row.get::<Vec<Option<f64>>>(2)?) {
