@@ -8,7 +8,7 @@
 #      personality_product_traits -> match) on (profile, product) pairs.
 #   2. Swipe inserts (issue 5): pgbench INSERTs into the host's swipes table with no
 #      trigger, the seed's PL/pgSQL trigger, and the native trigger; plus one bulk
-#      INSERT ... SELECT per variant.
+#      INSERT ... SELECT per variant and with the native trigger attached per statement.
 #
 # Builds and installs the extension (release), starts a throwaway cluster `bench` on
 # port 5495 under target/pg/bench, prints markdown tables and the machine, writes raw
@@ -314,8 +314,12 @@ run_match() {
 # 2. Swipe inserts
 # ---------------------------------------------------------------------------------
 VARIANTS=(none seed native)
-declare -A VARIANT_NAME=([none]="no trigger" [seed]="seed PL/pgSQL trigger" [native]="native trigger")
-declare -A VARIANT_FN=([none]=none [seed]=seed_update_personality_from_behavior [native]=update_personality_from_behavior)
+# The bulk load also measures the statement-level trigger (native_stmt).
+BULK_VARIANTS=(none seed native native_stmt)
+declare -A VARIANT_NAME=([none]="no trigger" [seed]="seed PL/pgSQL trigger" [native]="native trigger"
+                         [native_stmt]="native trigger, per statement")
+declare -A VARIANT_FN=([none]=none [seed]=seed_update_personality_from_behavior [native]=update_personality_from_behavior
+                       [native_stmt]=update_personality_from_behavior_bulk)
 
 set_variant() {
     q "DROP TRIGGER IF EXISTS update_personality_from_swipes ON swipes" >/dev/null
@@ -324,6 +328,7 @@ set_variant() {
     seed) q "CREATE TRIGGER update_personality_from_swipes AFTER INSERT ON swipes
              FOR EACH ROW EXECUTE FUNCTION seed_update_personality_from_behavior()" >/dev/null ;;
     native) q "SELECT personality_attach_behavior('swipes')" >/dev/null ;;
+    native_stmt) q "SELECT personality_attach_behavior('swipes', 'direction', 'statement')" >/dev/null ;;
     esac
     local got
     got=$(q "SELECT coalesce(string_agg(tgfoid::regproc::text, ','), 'none') FROM pg_trigger
@@ -347,12 +352,12 @@ check_learned() {
     local swipes learned
     swipes=$(q "SELECT count(*) FROM swipes")
     case $1 in
-    native) learned=$(q "SELECT coalesce(sum(swipes), 0) FROM personality_learning") ;;
+    native | native_stmt) learned=$(q "SELECT coalesce(sum(swipes), 0) FROM personality_learning") ;;
     seed) learned=$(q "SELECT count(*) FROM personality_profiles WHERE personality_scores ? 'behavioral_consistency'") ;;
     none) learned=0 ;;
     esac
     printf 'check_%s\t%s\t%s\t%s swipes, %s learned\tinfo\n' "$2" "$1" "$3" "$swipes" "$learned" >>"$RESULTS"
-    if [ "$1" = native ] && [ "$swipes" != "$learned" ]; then
+    if [[ $1 == native* ]] && [ "$swipes" != "$learned" ]; then
         say "WARNING: native trigger learned from $learned of $swipes swipes ($2 run $3)"
         echo "- WARNING: native trigger learned from $learned of $swipes swipes ($2 run $3)" >>"$OUT/problems.md"
     fi
@@ -408,7 +413,7 @@ run_bulk() {
                 (ARRAY['left', 'right', 'up', 'down'])[1 + g % 4]
            FROM generate_series(1::bigint, $BENCH_BULK_ROWS) g"
     for run in $(seq 1 "$BENCH_BULK_RUNS"); do
-        for v in "${VARIANTS[@]}"; do
+        for v in "${BULK_VARIANTS[@]}"; do
             reset_swipes
             set_variant "$v"
             ms=$(printf '\\timing on\n%s;\n' "$sql" | psql -X -q -v ON_ERROR_STOP=1 -d "$DB" 2>"$OUT/bulk_${v}_$run.err" |
@@ -461,13 +466,13 @@ summarize_bulk() {
         echo
         echo "| variant | median ms | us/row | runs (ms) |"
         echo "|---|---:|---:|---|"
-        for v in "${VARIANTS[@]}"; do
+        for v in "${BULK_VARIANTS[@]}"; do
             local m
             m=$(med bulk "$v")
             echo "| ${VARIANT_NAME[$v]} | $(fmt "$m") | $(awk -v ms="$m" -v n="$BENCH_BULK_ROWS" 'BEGIN { if (ms == "NA") print "NA"; else printf "%.1f", ms * 1000 / n }') | $(runs_of bulk "$v") |"
         done
         echo
-        echo "Bulk time ratios: seed / native $(ratio "$s" "$nt") (>= 1 means native is faster), no trigger / native $(ratio "$n" "$nt")."
+        echo "Bulk time ratios: seed / native $(ratio "$s" "$nt") (>= 1 means native is faster), no trigger / native $(ratio "$n" "$nt"), native / native per statement $(ratio "$nt" "$(med bulk native_stmt)")."
         echo
     } >>"$SUMMARY"
 }

@@ -259,3 +259,112 @@ BEGIN
          ORDER BY array_position(v_ids, r.product_id);
 END;
 $$;
+
+-- Statement-level learning for bulk loads (sql/behavior.sql of 0.2.0): the trigger
+-- function (Rust; as pgrx declares it), attaching per statement, the level in
+-- personality_swipe_tables.
+CREATE FUNCTION "update_personality_from_behavior_bulk"()
+	RETURNS TRIGGER
+	LANGUAGE c
+	AS 'MODULE_PATHNAME', 'update_personality_from_behavior_bulk_wrapper';
+REVOKE EXECUTE ON FUNCTION update_personality_from_behavior_bulk() FROM PUBLIC;
+ALTER FUNCTION update_personality_from_behavior_bulk() SECURITY DEFINER;
+COMMENT ON FUNCTION update_personality_from_behavior_bulk() IS
+  'Statement-level trigger function: the learning of update_personality_from_behavior() for every row of an INSERT (transition table personality_new_swipes), computed with a few set-based statements: the same learning states, profiles, history rows and recommendation marks as row by row. Faster for bulk loads. Attach with personality_attach_behavior(table, column, ''statement'').';
+
+CREATE FUNCTION personality_attach_behavior(p_table regclass, p_direction_column name, p_for_each text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog
+SET client_min_messages = warning  -- no "trigger does not exist, skipping"
+AS $$
+DECLARE
+    v_col name := p_direction_column;
+    v_missing text[];
+BEGIN
+    IF NOT @extschema@._personality_caller_is_trusted()
+       AND NOT pg_has_role(@extschema@._personality_calling_role(),
+                           (SELECT relowner FROM pg_class WHERE oid = p_table), 'USAGE') THEN
+        RAISE EXCEPTION 'permission denied to attach personality learning to %', p_table
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Only the owner of the table (or a superuser) can attach it.';
+    END IF;
+    SELECT array_agg(c ORDER BY c) INTO v_missing
+      FROM unnest(ARRAY['user_id', 'product_id']) c
+     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute
+                        WHERE attrelid = p_table AND attname = c AND NOT attisdropped AND attnum > 0);
+    IF v_missing IS NOT NULL THEN
+        RAISE EXCEPTION 'table % has no column %', p_table, array_to_string(v_missing, ' or ')
+            USING ERRCODE = 'undefined_column',
+                  DETAIL = 'A swipe table needs user_id uuid, product_id uuid and a direction column.',
+                  HINT = 'Swipe tables need the columns user_id and product_id (uuid); rename them in your table.';
+    END IF;
+    IF v_col IS NULL THEN
+        SELECT attname INTO v_col FROM pg_attribute
+         WHERE attrelid = p_table AND attname IN ('direction', 'swipe_direction') AND NOT attisdropped
+         ORDER BY attname = 'direction' DESC LIMIT 1;
+        IF v_col IS NULL THEN
+            RAISE EXCEPTION 'table % has no column direction or swipe_direction', p_table
+                USING ERRCODE = 'undefined_column',
+                      HINT = 'Name the direction column: SELECT personality_attach_behavior(''my_swipes'', ''my_column'');';
+        END IF;
+    ELSIF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = p_table AND attname = v_col AND NOT attisdropped AND attnum > 0) THEN
+        RAISE EXCEPTION 'table % has no column %', p_table, v_col USING ERRCODE = 'undefined_column';
+    END IF;
+    IF p_for_each IS NULL OR p_for_each NOT IN ('row', 'statement') THEN
+        RAISE EXCEPTION 'invalid trigger level: %', coalesce(quote_literal(p_for_each), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use ''row'' (every swipe on its own: the default) or ''statement'' (set-based, for bulk loads).';
+    END IF;
+    IF p_for_each = 'statement' AND EXISTS (
+            SELECT 1 FROM pg_attribute WHERE attrelid = p_table AND attname IN ('user_id', 'product_id')
+               AND NOT attisdropped AND atttypid <> 'uuid'::regtype) THEN
+        RAISE EXCEPTION 'table %: user_id and product_id must be uuid for statement-level learning', p_table
+            USING ERRCODE = 'datatype_mismatch';
+    END IF;
+    EXECUTE format('DROP TRIGGER IF EXISTS update_personality_from_swipes ON %s', p_table);
+    IF p_for_each = 'row' THEN
+        EXECUTE format('CREATE TRIGGER update_personality_from_swipes AFTER INSERT ON %s '
+                       'FOR EACH ROW EXECUTE FUNCTION @extschema@.update_personality_from_behavior(%L)',
+                       p_table, v_col);
+    ELSE
+        EXECUTE format('CREATE TRIGGER update_personality_from_swipes AFTER INSERT ON %s '
+                       'REFERENCING NEW TABLE AS personality_new_swipes '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.update_personality_from_behavior_bulk(%L)',
+                       p_table, v_col);
+    END IF;
+    EXECUTE format('COMMENT ON TRIGGER update_personality_from_swipes ON %s IS %L', p_table,
+                   'personality_ext: every inserted swipe teaches the user''s personality profile (direction column '
+                   || v_col || CASE WHEN p_for_each = 'statement' THEN ', learnt per statement' ELSE '' END || ').');
+    -- The trigger belongs to the host's table but dies with the extension.
+    PERFORM @extschema@._personality_adopt_triggers();
+    RETURN format('attached to %s (direction column %s%s)', p_table, v_col,
+                  CASE WHEN p_for_each = 'statement' THEN ', per statement' ELSE '' END);
+END;
+$$;
+COMMENT ON FUNCTION personality_attach_behavior(regclass, name, text) IS
+  'Attaches behaviour learning to a swipe table as trigger update_personality_from_swipes AFTER INSERT, FOR EACH ROW (p_for_each ''row'') or FOR EACH STATEMENT with a transition table (''statement'': the same learning, set-based, faster for bulk loads, slower for single-row inserts). 42703 names a missing column; 22023 for another level; 42804 when user_id/product_id are not uuid (statement level). Example: SELECT personality_attach_behavior(''swipes'', ''direction'', ''statement'');';
+
+CREATE OR REPLACE FUNCTION personality_attach_behavior(p_table regclass, p_direction_column name DEFAULT NULL)
+RETURNS text
+LANGUAGE sql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+    SELECT @extschema@.personality_attach_behavior(p_table, p_direction_column, 'row')
+$$;
+COMMENT ON FUNCTION personality_attach_behavior(regclass, name) IS
+  'Attaches behaviour learning (trigger update_personality_from_swipes AFTER INSERT FOR EACH ROW) to a swipe table with user_id, product_id and a direction column (direction or swipe_direction unless named). 42703 names a missing column. Example: SELECT personality_attach_behavior(''swipe_interactions''); For bulk loads see personality_attach_behavior(table, column, ''statement'').';
+
+CREATE OR REPLACE VIEW personality_swipe_tables AS
+SELECT t.tgrelid::regclass AS swipe_table,
+       convert_from(substring(t.tgargs from 1 for greatest(length(t.tgargs) - 1, 0)), 'UTF8')::name AS direction_column,
+       t.tgenabled <> 'D' AS enabled,
+       CASE WHEN t.tgtype & 1 = 1 THEN 'row' ELSE 'statement' END AS for_each
+  FROM pg_trigger t
+ WHERE t.tgname = 'update_personality_from_swipes'
+   AND t.tgfoid IN ('update_personality_from_behavior()'::regprocedure,
+                    'update_personality_from_behavior_bulk()'::regprocedure);
+COMMENT ON VIEW personality_swipe_tables IS
+  'The swipe tables behaviour learning is attached to, with their direction column and trigger level (row, or statement for bulk loads).';

@@ -51,9 +51,11 @@ impl std::fmt::Display for LearnError {
     }
 }
 
-struct Plans {
+pub(crate) struct Plans {
+    /// the extension's schema, quoted
+    pub(crate) schema: String,
     /// fallback when the product has no vector yet: the adapter view
-    product: Option<OwnedPreparedStatement>,
+    pub(crate) product: Option<OwnedPreparedStatement>,
     /// the hot path: learn into the state row, mark the recommendation
     learn: OwnedPreparedStatement,
     lock_user: OwnedPreparedStatement,
@@ -177,6 +179,7 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, LearnError> {
     write_args.extend(scores_args);
     write_args.extend([oid(FLOAT8OID), oid(TEXTOID), oid(TEXTARRAYOID)]);
     Ok(Plans {
+        schema: schema.clone(),
         product,
         learn: prepare(
             client,
@@ -296,7 +299,7 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, LearnError> {
     })
 }
 
-fn plans(client: &SpiClient<'_>) -> Result<Rc<Plans>, LearnError> {
+pub(crate) fn plans(client: &SpiClient<'_>) -> Result<Rc<Plans>, LearnError> {
     if let Some(p) = PLANS.with(|p| p.borrow().clone()) {
         return Ok(p);
     }
@@ -377,7 +380,7 @@ fn product_affinities(
 }
 
 /// The settings of when the profile row is written.
-fn sync_policy() -> SyncPolicy {
+pub(crate) fn sync_policy() -> SyncPolicy {
     SyncPolicy {
         points: crate::guc::PROFILE_SYNC_POINTS.get(),
         swipes: i64::from(crate::guc::PROFILE_SYNC_SWIPES.get()),
@@ -429,7 +432,7 @@ pub enum Step {
 
 /// A profile for a user who has none (method 'behavior', low confidence). Run in a
 /// subtransaction by the caller: it fails when the host's profiles lacks the user.
-pub fn create_profile(user: Uuid) -> Result<(), LearnError> {
+pub(crate) fn create_profile(user: Uuid) -> Result<(), LearnError> {
     Spi::connect_mut(|client| {
         let plans = plans(client)?;
         let fresh = learning::new_from_behavior();
@@ -445,7 +448,7 @@ pub fn create_profile(user: Uuid) -> Result<(), LearnError> {
 
 /// Builds the user's learning state from their profile row, under the lock
 /// personality_assess takes. False when the user has no profile.
-fn init_state(
+pub(crate) fn init_state(
     client: &mut SpiClient<'_>,
     plans: &Plans,
     user: Uuid,
@@ -488,6 +491,17 @@ fn write_profile(
     previous_primary: Option<Trait>,
     swipe: Option<(Option<Uuid>, learning::Direction)>,
 ) -> Result<(), pgrx::spi::Error> {
+    write_profile_row(client, plans, user, st)?;
+    insert_history(client, plans, user, st, previous_primary, swipe)
+}
+
+/// The personality_profiles row of a state's profile.
+pub(crate) fn write_profile_row(
+    client: &mut SpiClient<'_>,
+    plans: &Plans,
+    user: Uuid,
+    st: &State,
+) -> Result<(), pgrx::spi::Error> {
     let p = &st.profile;
     let (primary, secondary) = primary_and_secondary(&p.scores);
     let mut args = vec![user.into()];
@@ -496,6 +510,21 @@ fn write_profile(
     args.push(primary.name().into());
     args.push(names(&secondary).into());
     client.update(&plans.write_profile, None, &args)?;
+    Ok(())
+}
+
+/// A 'behavior_change' history row when the state's primary type differs from
+/// `previous_primary`.
+pub(crate) fn insert_history(
+    client: &mut SpiClient<'_>,
+    plans: &Plans,
+    user: Uuid,
+    st: &State,
+    previous_primary: Option<Trait>,
+    swipe: Option<(Option<Uuid>, learning::Direction)>,
+) -> Result<(), pgrx::spi::Error> {
+    let p = &st.profile;
+    let (primary, _) = primary_and_secondary(&p.scores);
     if previous_primary.is_some_and(|old| old != primary) {
         let mut data = json!({
             "source": "behavior",
@@ -646,7 +675,7 @@ fn update_personality_from_behavior<'a>(
 }
 
 /// Runs a fallible step in a subtransaction; on failure, a WARNING and None.
-fn guarded<T>(
+pub(crate) fn guarded<T>(
     what: &str,
     f: impl FnOnce() -> Result<T, LearnError> + std::panic::UnwindSafe,
 ) -> Option<T> {

@@ -58,7 +58,11 @@
 ::pgrx::extension_sql_file!(
     "../sql/behavior.sql",
     name = "behavior",
-    requires = ["assess", behavior::update_personality_from_behavior]
+    requires = [
+        "assess",
+        behavior::update_personality_from_behavior,
+        behavior_bulk::update_personality_from_behavior_bulk
+    ]
 );
 // Precomputed product vectors and their maintenance.
 ::pgrx::extension_sql_file!(
@@ -82,6 +86,7 @@
 ::pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
 mod behavior;
+mod behavior_bulk;
 mod errors;
 mod guc;
 mod jsonb;

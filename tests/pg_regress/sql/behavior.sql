@@ -278,6 +278,70 @@ SELECT personality_detach_behavior('swipe_interactions') AS detached_again;
 SELECT * FROM personality_swipe_tables ORDER BY swipe_table::text;
 ROLLBACK;
 
+-- 3b. Statement-level learning for bulk loads (rolled back): the same learning as row
+-- by row. Users 1-5 swipe on swipes (row level), users 6-10 the very same sequence on
+-- swipe_interactions attached per statement; both groups start from the same profiles
+-- and recommendations (users 1 and 6 without a profile).
+BEGIN;
+SELECT personality_attach_behavior('swipe_interactions', 'swipe_direction', 'statement');
+SELECT * FROM personality_swipe_tables ORDER BY swipe_table::text;
+SELECT personality_attach_behavior('swipe_interactions', 'swipe_direction', 'sometimes');
+\echo :LAST_ERROR_SQLSTATE
+CREATE TABLE text_swipes (user_id text, product_id text, direction text);
+SELECT personality_attach_behavior('text_swipes', NULL, 'statement');
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO personality_profiles (user_id, primary_type, personality_scores, confidence_level, assessment_method)
+SELECT ('00000000-0000-4000-d000-' || lpad((k + g)::text, 12, '0'))::uuid, 'adventurous',
+       jsonb_build_object('adventurous', 40 + 10 * k, 'intellectual', 60 - 5 * k, 'practical', 50,
+                          'creative', 30 + 7 * k, 'social', 45), 0.5, 'quiz'
+  FROM generate_series(2, 5) k, (VALUES (0), (5)) grp(g)
+ON CONFLICT (user_id) DO NOTHING;
+INSERT INTO personality_recommendations (user_id, product_id, personality_profile_id, personality_match_score,
+    category_alignment_score, behavioral_prediction, combined_score, confidence_level)
+SELECT p.user_id, ('00000000-0000-4000-c000-' || lpad(r::text, 12, '0'))::uuid, p.id, 0.5, 0.5, 0.5, 0.5, 0.5
+  FROM personality_profiles p, generate_series(1, 40) r
+ WHERE right(p.user_id::text, 2)::int BETWEEN 2 AND 10 AND right(p.user_id::text, 2)::int <> 6
+ON CONFLICT DO NOTHING;
+CREATE TEMP TABLE bulk_swipes AS
+SELECT g, 1 + g % 5 AS k,
+       ('00000000-0000-4000-' || CASE WHEN g % 7 = 0 THEN 'e' ELSE 'c' END || '000-'
+        || lpad((1 + (g * 37) % CASE WHEN g % 7 = 0 THEN 10 ELSE 150 END)::text, 12, '0'))::uuid AS product_id,
+       (ARRAY['right', 'left', 'up', 'down', 'right', 'right'])[1 + (g * 13) % 6] AS direction
+  FROM generate_series(1, 1500) g;
+INSERT INTO swipes (user_id, product_id, direction)
+SELECT ('00000000-0000-4000-d000-' || lpad(k::text, 12, '0'))::uuid, product_id, direction FROM bulk_swipes ORDER BY g;
+-- One statement: every swipe, plus a NULL user and a user the host does not know.
+INSERT INTO swipe_interactions (user_id, product_id, swipe_direction)
+SELECT u, product_id, direction FROM (
+    SELECT g, ('00000000-0000-4000-d000-' || lpad((k + 5)::text, 12, '0'))::uuid AS u, product_id, direction FROM bulk_swipes
+    UNION ALL SELECT 0, NULL, '00000000-0000-4000-e000-000000000001', 'right'
+    UNION ALL SELECT 1501, '00000000-0000-4000-9999-000000000005', '00000000-0000-4000-e000-000000000001', 'right') x
+ ORDER BY g;
+SELECT count(*) AS inserted FROM swipe_interactions;
+CREATE TEMP VIEW learnt AS
+SELECT right(s.user_id::text, 2)::int AS n, 'state' AS what, s.state::text AS v FROM personality_learning_state s
+UNION ALL
+SELECT right(user_id::text, 2)::int, 'profile',
+       concat_ws(' ', primary_type, secondary_types::text, personality_scores::text, confidence_level, assessment_method)
+  FROM personality_profiles
+UNION ALL
+SELECT right(user_id::text, 2)::int, 'history ' || user_swipes_count,
+       concat_ws(' ', primary_type, behavioral_consistency, personality_scores::text, assessment_data::text)
+  FROM personality_assessment_history WHERE assessment_trigger = 'behavior_change'
+UNION ALL
+SELECT right(user_id::text, 2)::int, 'mark ' || product_id, concat_ws(' ', is_swiped, swipe_direction, interacted_at IS NOT NULL)
+  FROM personality_recommendations;
+-- What was learnt (row level, users 1-5) ...
+SELECT split_part(what, ' ', 1) AS what, count(*) FROM learnt WHERE n BETWEEN 1 AND 5 GROUP BY 1 ORDER BY 1;
+SELECT sum(swipes) AS swipes_learnt_row, (SELECT sum(swipes) FROM personality_learning WHERE right(user_id::text, 2)::int BETWEEN 6 AND 10) AS swipes_learnt_statement
+  FROM personality_learning WHERE right(user_id::text, 2)::int BETWEEN 1 AND 5;
+-- ... and every difference between the two groups: none.
+SELECT coalesce(r.n, s.n - 5) AS user_number, coalesce(r.what, s.what) AS what, r.v AS row_level, s.v AS statement_level
+  FROM (SELECT * FROM learnt WHERE n BETWEEN 1 AND 5) r
+  FULL JOIN (SELECT * FROM learnt WHERE n BETWEEN 6 AND 10) s ON s.n = r.n + 5 AND s.what = r.what
+ WHERE r.v IS DISTINCT FROM s.v;
+ROLLBACK;
+
 -- 4. Swipes the trigger cannot learn from are still inserted and committed.
 SELECT personality_attach_behavior('swipe_interactions');
 BEGIN;
