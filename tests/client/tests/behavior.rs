@@ -185,7 +185,7 @@ fn concurrent_swipes_of_one_user_all_count() {
     // were counted too (every informative swipe, none lost).
     let informative: Option<i64> = c
         .query_one(
-            "SELECT coalesce((SELECT l.informative_swipes FROM personality_learning l WHERE l.user_id = p.user_id),          (personality_scores->>'behavior_informative')::bigint) FROM personality_profiles p
+            "SELECT coalesce((SELECT l.informative_swipes FROM personality_learning l WHERE l.user_id = p.user_id), (personality_scores->>'behavior_informative')::bigint) FROM personality_profiles p
               WHERE user_id = $1::text::uuid",
             &[&user_id(1)],
         )
@@ -247,6 +247,72 @@ fn concurrent_swipes_of_many_users_all_count() {
     drop_db(db);
 }
 
+/// The statement-level trigger under concurrent bulk INSERTs whose users overlap:
+/// states are locked in user-id order, so no deadlock; every swipe counts.
+#[test]
+fn concurrent_bulk_statements_all_count() {
+    let db = "it_behavior_bulk";
+    let mut c = fresh_db(db, PRODUCTS as i32, 16, true);
+    c.batch_execute("SELECT personality_attach_behavior('swipes', 'direction', 'statement')")
+        .expect("attach per statement");
+    let threads = 8u32;
+    let statements = 5u32;
+    let rows = 200u32;
+    let barrier = Arc::new(Barrier::new(threads as usize));
+    let mut handles = Vec::new();
+    for t in 0..threads {
+        let (db, barrier) = (db.to_string(), barrier.clone());
+        handles.push(std::thread::spawn(move || {
+            let (mut c, notices) = connect_with_notices(&db, "postgres");
+            barrier.wait();
+            let mut errors = Vec::new();
+            for s in 0..statements {
+                // users in a different order in every statement
+                let sql = format!(
+                    "INSERT INTO swipes (user_id, product_id, direction)
+                     SELECT ('00000000-0000-4000-d000-' || lpad((1 + (g * {m} + {t}) % 16)::text, 12, '0'))::uuid,
+                            ('00000000-0000-4000-c000-' || lpad((1 + (g * 7 + {s}) % {PRODUCTS})::text, 12, '0'))::uuid,
+                            (ARRAY['right', 'left', 'up', 'down'])[1 + (g + {t}) % 4]
+                       FROM generate_series(1, {rows}) g",
+                    m = 2 * t + 3
+                );
+                if let Err(e) = c.batch_execute(&sql) {
+                    errors.push(format!("thread {t} statement {s}: {e:?}"));
+                }
+            }
+            let seen = notices.lock().unwrap().clone();
+            (errors, learning_warnings(&seen))
+        }));
+    }
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    for h in handles {
+        let (e, w) = h.join().expect("bulk thread panicked");
+        errors.extend(e);
+        warnings.extend(w);
+    }
+    assert!(errors.is_empty(), "bulk inserts failed: {errors:#?}");
+    assert!(
+        warnings.is_empty(),
+        "warnings while learning: {warnings:#?}"
+    );
+    let total = i64::from(threads * statements * rows);
+    assert_eq!(count(&mut c, "SELECT count(*) FROM swipes"), total);
+    for u in 1..=16 {
+        let swiped: i64 = c
+            .query_one(
+                "SELECT count(*) FROM swipes WHERE user_id = $1::text::uuid",
+                &[&user_id(u)],
+            )
+            .expect("count")
+            .get(0);
+        assert_eq!(evidence(&mut c, &user_id(u)), Some(swiped), "user {u}");
+        assert_scores_in_range(&mut c, &user_id(u));
+    }
+    drop(c);
+    drop_db(db);
+}
+
 #[test]
 fn attach_and_detach_another_swipe_table() {
     let db = "it_behavior_attach";
@@ -302,7 +368,7 @@ fn attach_and_detach_another_swipe_table() {
     // A right swipe is a like: informative, read from swipe_direction (not NULL).
     let informative: Option<i64> = c
         .query_one(
-            "SELECT coalesce((SELECT l.informative_swipes FROM personality_learning l WHERE l.user_id = p.user_id),          (personality_scores->>'behavior_informative')::bigint) FROM personality_profiles p
+            "SELECT coalesce((SELECT l.informative_swipes FROM personality_learning l WHERE l.user_id = p.user_id), (personality_scores->>'behavior_informative')::bigint) FROM personality_profiles p
               WHERE user_id = $1::text::uuid",
             &[&user],
         )
@@ -435,7 +501,7 @@ fn authenticated_user_swiping_through_postgrest_learns() {
         .expect("claims");
         let v = tx
             .query_opt(
-                "SELECT coalesce((SELECT l.swipes FROM personality_learning l WHERE l.user_id = p.user_id),          (personality_scores->>'behavior_evidence')::bigint) FROM personality_profiles p",
+                "SELECT coalesce((SELECT l.swipes FROM personality_learning l WHERE l.user_id = p.user_id), (personality_scores->>'behavior_evidence')::bigint) FROM personality_profiles p",
                 &[],
             )
             .expect("read own profile")
@@ -568,7 +634,7 @@ fn open_connections_pick_up_a_products_view_created_later() {
     let informative = |c: &mut Client| -> i64 {
         count(
             c,
-            "SELECT coalesce((SELECT l.informative_swipes FROM personality_learning l WHERE l.user_id = p.user_id),          (personality_scores->>'behavior_informative')::bigint) FROM personality_profiles p",
+            "SELECT coalesce((SELECT l.informative_swipes FROM personality_learning l WHERE l.user_id = p.user_id), (personality_scores->>'behavior_informative')::bigint) FROM personality_profiles p",
         )
     };
     // Nothing is known about the product yet: not informative.
