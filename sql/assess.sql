@@ -8,25 +8,30 @@
 
 -- The role that called us: inside a SECURITY DEFINER function current_user is the
 -- owner, but the 'role' setting still says what SET ROLE chose (PostgREST sets it).
+-- (PL/pgSQL rather than SQL in these two: a SQL function with SET is planned again on
+-- every call, PL/pgSQL keeps its plans for the session.)
 CREATE FUNCTION _personality_calling_role() RETURNS name
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog
 AS $$
-    SELECT CASE WHEN current_setting('role') IN ('none', '') THEN session_user
-                ELSE current_setting('role')::name END
+BEGIN
+    RETURN CASE WHEN current_setting('role') IN ('none', '') THEN session_user
+                ELSE current_setting('role')::name END;
+END;
 $$;
 COMMENT ON FUNCTION _personality_calling_role() IS
   'Internal: the role that called a SECURITY DEFINER function of the extension (the SET ROLE role, else the session user).';
 
 CREATE FUNCTION _personality_caller_is_trusted() RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog
 AS $$
-    SELECT coalesce(r.rolsuper OR r.rolbypassrls
-                    OR pg_has_role(r.oid, c.relowner, 'USAGE'), false)
-      FROM pg_roles r, pg_class c
-     WHERE r.rolname = @extschema@._personality_calling_role()
-       AND c.oid = '@extschema@.personality_profiles'::regclass
+BEGIN
+    RETURN coalesce((SELECT r.rolsuper OR r.rolbypassrls OR pg_has_role(r.oid, c.relowner, 'USAGE')
+                       FROM pg_roles r, pg_class c
+                      WHERE r.rolname = @extschema@._personality_calling_role()
+                        AND c.oid = '@extschema@.personality_profiles'::regclass), false);
+END;
 $$;
 COMMENT ON FUNCTION _personality_caller_is_trusted() IS
   'Internal: true when the calling role may act for any user (superuser, BYPASSRLS such as service_role, or a member of the owner of the personality tables).';

@@ -368,3 +368,26 @@ SELECT t.tgrelid::regclass AS swipe_table,
                     'update_personality_from_behavior_bulk()'::regprocedure);
 COMMENT ON VIEW personality_swipe_tables IS
   'The swipe tables behaviour learning is attached to, with their direction column and trigger level (row, or statement for bulk loads).';
+
+-- Two helpers of the permission checks become PL/pgSQL (plans kept for the session; a
+-- SQL function with SET is planned on every call): sql/assess.sql of 0.2.0.
+CREATE OR REPLACE FUNCTION _personality_calling_role() RETURNS name
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    RETURN CASE WHEN current_setting('role') IN ('none', '') THEN session_user
+                ELSE current_setting('role')::name END;
+END;
+$$;
+CREATE OR REPLACE FUNCTION _personality_caller_is_trusted() RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    RETURN coalesce((SELECT r.rolsuper OR r.rolbypassrls OR pg_has_role(r.oid, c.relowner, 'USAGE')
+                       FROM pg_roles r, pg_class c
+                      WHERE r.rolname = @extschema@._personality_calling_role()
+                        AND c.oid = '@extschema@.personality_profiles'::regclass), false);
+END;
+$$;

@@ -48,11 +48,13 @@ fn load_person(
     user: Uuid,
     occasion: Option<&str>,
 ) -> Result<Option<(Uuid, Person)>, pgrx::spi::Error> {
-    let rows = client.select(
+    let profile_stmt = kept(
+        &PROFILE,
+        client,
         "SELECT id, personality_scores, confidence_level::float8 FROM personality_profiles WHERE user_id = $1",
-        Some(1),
-        &[user.into()],
-    )?;
+        &[pgrx::PgOid::BuiltIn(pgrx::pg_sys::BuiltinOid::UUIDOID)],
+    );
+    let rows = client.select(&*profile_stmt, Some(1), &[user.into()])?;
     if rows.is_empty() {
         return Ok(None);
     }
@@ -69,12 +71,14 @@ fn load_person(
     }
     let mut mappings: [Option<TraitMapping>; 5] = Default::default();
     let mut best_weight = [f64::NEG_INFINITY; 5];
-    for m in client.select(
+    let mappings_stmt = kept(
+        &MAPPINGS,
+        client,
         "SELECT personality_type::text, recommended_categories, avoided_categories, occasion_relevance, \
                 price_range_modifier, recommendation_weight::float8 FROM personality_gift_mappings",
-        None,
         &[],
-    )? {
+    );
+    for m in client.select(&*mappings_stmt, None, &[])? {
         let Some(t) = m.get::<String>(1)?.as_deref().and_then(Trait::from_name) else {
             continue;
         };
@@ -83,7 +87,9 @@ fn load_person(
             continue;
         }
         best_weight[t.index()] = weight;
-        let list = |x: Option<Vec<Option<String>>>| -> Vec<String> { x.unwrap_or_default().into_iter().flatten().collect() };
+        let list = |x: Option<Vec<Option<String>>>| -> Vec<String> {
+            x.unwrap_or_default().into_iter().flatten().collect()
+        };
         mappings[t.index()] = Some(TraitMapping {
             recommended: list(m.get(2)?),
             avoided: list(m.get(3)?),
@@ -113,12 +119,14 @@ fn load_swipes(
     person: &mut Person,
 ) -> Result<HashSet<Key>, pgrx::spi::Error> {
     let mut swiped = HashSet::new();
+    let tables_stmt = kept(
+        &SWIPE_TABLES,
+        client,
+        "SELECT swipe_table::text, quote_ident(direction_column) FROM personality_swipe_tables",
+        &[],
+    );
     let tables: Vec<(String, String)> = client
-        .select(
-            "SELECT swipe_table::text, quote_ident(direction_column) FROM personality_swipe_tables",
-            None,
-            &[],
-        )?
+        .select(&*tables_stmt, None, &[])?
         .map(|r| {
             Ok((
                 r.get::<String>(1)?.unwrap_or_default(),
@@ -246,6 +254,10 @@ fn rank_cmp(a: &Found, b: &Found) -> std::cmp::Ordering {
 }
 
 thread_local! {
+    static PROFILE: KeptCell = const { std::cell::RefCell::new(None) };
+    static MAPPINGS: KeptCell = const { std::cell::RefCell::new(None) };
+    static SWIPE_TABLES: KeptCell = const { std::cell::RefCell::new(None) };
+    static UPSERT: KeptCell = const { std::cell::RefCell::new(None) };
     static GROUPS: std::cell::RefCell<Option<std::rc::Rc<pgrx::spi::OwnedPreparedStatement>>> = const { std::cell::RefCell::new(None) };
     static GROUP_PRODUCTS: std::cell::RefCell<Option<std::rc::Rc<pgrx::spi::OwnedPreparedStatement>>> = const { std::cell::RefCell::new(None) };
 }
@@ -616,7 +628,11 @@ fn _personality_recommend(
                 Value::Object(m).to_string()
             })
             .collect();
-        spi(client.update(
+        use pgrx::pg_sys::BuiltinOid::*;
+        let o = pgrx::PgOid::BuiltIn;
+        let upsert = kept(
+            &UPSERT,
+            client,
             "INSERT INTO personality_recommendations AS r (user_id, product_id, personality_profile_id, \
                 personality_match_score, category_alignment_score, behavioral_prediction, combined_score, \
                 recommendation_reasons, personality_factors, confidence_level, recommendation_context, \
@@ -635,6 +651,22 @@ fn _personality_recommend(
                 confidence_level = EXCLUDED.confidence_level, \
                 recommendation_context = EXCLUDED.recommendation_context, \
                 generated_at = now(), updated_at = now()",
+            &[
+                o(UUIDOID),
+                o(UUIDOID),
+                o(FLOAT8OID),
+                o(TEXTOID),
+                o(UUIDARRAYOID),
+                o(FLOAT8ARRAYOID),
+                o(FLOAT8ARRAYOID),
+                o(FLOAT8ARRAYOID),
+                o(FLOAT8ARRAYOID),
+                o(TEXTARRAYOID),
+                o(TEXTARRAYOID),
+            ],
+        );
+        spi(client.update(
+            &*upsert,
             None,
             &[
                 p_user_id.into(),
