@@ -562,7 +562,6 @@ pub fn learn_from_swipe(
     product: Option<Uuid>,
     raw_direction: Option<&str>,
     known_affinities: Option<Vector>,
-    may_init: bool,
 ) -> Result<Step, LearnError> {
     let direction = learning::parse_direction(raw_direction);
     let rate = crate::guc::LEARNING_RATE.get();
@@ -586,7 +585,7 @@ pub fn learn_from_swipe(
         };
         let mut learned = client.update(&plans.learn, Some(1), &args())?;
         if learned.is_empty() {
-            if !may_init || !init_state(client, &plans, user)? {
+            if !init_state(client, &plans, user)? {
                 return Ok(Step::NoState);
             }
             learned = client.update(&plans.learn, Some(1), &args())?;
@@ -703,7 +702,7 @@ fn learn_or_warn(user: Uuid, product: Option<Uuid>, direction: Option<&str>) {
     let mut profile_created = false;
     // At most: create the profile, fetch the product's traits, learn.
     for _ in 0..4 {
-        let step = match learn_from_swipe(user, product, direction, known, true) {
+        let step = match learn_from_swipe(user, product, direction, known) {
             Ok(step) => step,
             Err(e) => {
                 reset_plans();
