@@ -306,6 +306,7 @@ fn grouped_top_k(
         return None;
     }
     let mut groups: Vec<(f64, i64, i64)> = Vec::with_capacity(rows.len());
+    let mut ranker = recommend::Ranker::new(person, w);
     for r in rows {
         let gid = spi(r.get::<i64>(1)).unwrap_or(0);
         let category = spi(r.get::<String>(2)).unwrap_or_default();
@@ -326,7 +327,7 @@ fn grouped_top_k(
             shares,
         };
         let count = spi(r.get::<i64>(9)).unwrap_or(0);
-        groups.push((recommend::combined(person, &product, w), gid, count));
+        groups.push((ranker.combined(&product), gid, count));
     }
     groups.sort_by(|a, b| {
         b.0.partial_cmp(&a.0)

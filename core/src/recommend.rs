@@ -190,6 +190,11 @@ impl Person {
 
     /// The price multiplier for a product of this price.
     pub fn price_modifier(&self, price: Option<f64>) -> f64 {
+        self.price_modifier_for(self.primary(), price)
+    }
+
+    /// [`Person::price_modifier`] with the primary type already known.
+    fn price_modifier_for(&self, primary: Trait, price: Option<f64>) -> f64 {
         let Some(p) = price.filter(|p| p.is_finite()) else {
             return 1.0;
         };
@@ -200,7 +205,7 @@ impl Person {
         } else {
             "premium"
         };
-        self.mappings[self.primary().index()]
+        self.mappings[primary.index()]
             .as_ref()
             .and_then(|m| m.price_modifiers.get(band).copied())
             .filter(|x| x.is_finite())
@@ -266,23 +271,64 @@ impl Person {
 
 /// The combined score alone (what ranking needs; [`score`] adds the parts and reasons).
 pub fn combined(person: &Person, product: &Product, w: &Weights) -> f64 {
-    use rust_decimal::prelude::ToPrimitive;
-    let has_traits = product.shares.iter().any(|x| *x > 0.0);
-    let affinities = has_traits.then_some(product.shares);
-    let scores = if person.occasion.is_some() {
-        person.scores_struct(&person.occasion_scores())
-    } else {
-        person.scores_struct(&person.scores)
-    };
-    let m = scoring::match_score(&scores, affinities.as_ref(), None)
-        .to_f64()
-        .unwrap_or(0.0);
-    unit(
-        (w.matching * m
-            + w.category * person.category_alignment(product.category.as_deref())
-            + w.behavior * person.behavioral_prediction(product.category.as_deref()))
-            * person.price_modifier(product.price),
-    )
+    Ranker::new(person, w).combined(product)
+}
+
+/// A person prepared for computing [`combined`] for many products: what does not depend
+/// on the product (the match function's inputs, the primary type, each category's
+/// alignment and behavioural prediction) is computed once. Same results as [`combined`].
+pub struct Ranker<'a> {
+    person: &'a Person,
+    w: Weights,
+    scores: Scores,
+    primary: Trait,
+    /// category as given -> (category alignment, behavioural prediction)
+    by_category: HashMap<Option<String>, (f64, f64)>,
+}
+
+impl<'a> Ranker<'a> {
+    pub fn new(person: &'a Person, w: &Weights) -> Ranker<'a> {
+        let scores = if person.occasion.is_some() {
+            person.scores_struct(&person.occasion_scores())
+        } else {
+            person.scores_struct(&person.scores)
+        };
+        Ranker {
+            person,
+            w: *w,
+            scores,
+            primary: person.primary(),
+            by_category: HashMap::new(),
+        }
+    }
+
+    /// [`combined`] for one product.
+    pub fn combined(&mut self, product: &Product) -> f64 {
+        use rust_decimal::prelude::ToPrimitive;
+        let has_traits = product.shares.iter().any(|x| *x > 0.0);
+        let affinities = has_traits.then_some(product.shares);
+        let m = scoring::match_score(&self.scores, affinities.as_ref(), None)
+            .to_f64()
+            .unwrap_or(0.0);
+        let person = self.person;
+        let (alignment, behavior) = match self.by_category.get(&product.category) {
+            Some(parts) => *parts,
+            None => {
+                let category = product.category.as_deref();
+                let parts = (
+                    person.category_alignment(category),
+                    person.behavioral_prediction(category),
+                );
+                self.by_category.insert(product.category.clone(), parts);
+                parts
+            }
+        };
+        let w = self.w;
+        unit(
+            (w.matching * m + w.category * alignment + w.behavior * behavior)
+                * person.price_modifier_for(self.primary, product.price),
+        )
+    }
 }
 
 /// A price in the middle of a price band, for scoring a whole band at once.
@@ -592,6 +638,44 @@ mod tests {
         let s = [0.9, 0.1, 0.5, 0.0, 0.0];
         assert!((max_fit(&s, &[1.0; 5]) - 0.9).abs() < 1e-12);
         assert!((max_fit(&s, &[0.5, 1.0, 0.3, 1.0, 1.0]) - (0.45 + 0.15 + 0.02)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn one_ranker_for_many_products_agrees_with_score() {
+        let mut p = person([70.0, 20.0, 55.0, 35.0, 80.0]);
+        p.by_category.insert(
+            "books-media".into(),
+            Counts {
+                likes: 3.0,
+                dislikes: 1.0,
+            },
+        );
+        let w = Weights::new(0.5, 0.3, 0.2);
+        for occasion in [None, Some("birthday".to_string())] {
+            p.occasion = occasion;
+            let mut ranker = Ranker::new(&p, &w);
+            // categories repeat (the ranker's cache), in varied case and with none
+            for i in 0..60 {
+                let cat = [
+                    "food-drink",
+                    "Books-Media",
+                    "books-media",
+                    "home-garden",
+                    "",
+                ][i % 5];
+                let x = i as f64 / 60.0;
+                let prod = Product {
+                    category: Some(cat.to_string()).filter(|c| !c.is_empty()),
+                    price: [Some(10.0), Some(50.0), Some(1000.0), None][i % 4],
+                    shares: [x * 0.5, 0.2, (1.0 - x) * 0.3, 0.0, 0.1],
+                };
+                assert_eq!(
+                    ranker.combined(&prod),
+                    score(&p, &prod, &w, None).combined,
+                    "{prod:?}"
+                );
+            }
+        }
     }
 
     #[test]
