@@ -2,10 +2,13 @@
 # Backups for a database using personality_ext (docs/runbook.md): the seed's daily and
 # weekly pg_dump plan, made real.
 #
-#   scripts/backup.sh backup  [--weekly] DBNAME   compressed custom-format dump, dated name
-#   scripts/backup.sh verify  DUMPFILE DBNAME     restore into a scratch database and compare
-#                                                 per-table row counts and checksums of the
-#                                                 extension's tables with DBNAME
+#   scripts/backup.sh backup  [--weekly] DBNAME   compressed custom-format dump, dated name,
+#                                                 and its SHA-256 in DUMPFILE.sha256
+#   scripts/backup.sh verify  DUMPFILE DBNAME     check the SHA-256 (when DUMPFILE.sha256
+#                                                 exists), restore into a scratch database
+#                                                 and compare per-table row counts and
+#                                                 checksums of the extension's tables (every
+#                                                 table it has pg_dump dump) with DBNAME
 #   scripts/backup.sh prune                       apply retention
 #
 # Connection: the usual libpq variables (PGHOST, PGPORT, PGUSER, PGPASSWORD) or a
@@ -26,8 +29,13 @@ KEEP_WEEKLY=${BACKUP_KEEP_WEEKLY_DAYS:-90}
 die() { echo "backup.sh: $*" >&2; exit 1; }
 say() { echo "backup.sh: $*"; }
 
-TABLES="personality_profiles personality_gift_mappings personality_assessment_history
-personality_recommendations personality_quiz_questions personality_seed_deletions"
+# The extension's tables whose rows pg_dump dumps (pg_extension_config_dump), so new
+# tables of later versions are compared too.
+tables_of() {
+    "$PGBIN/psql" -X -A -t -q -v ON_ERROR_STOP=1 -d "$1" -c \
+        "SELECT c.relname FROM pg_extension e, unnest(e.extconfig) AS t(oid) JOIN pg_class c ON c.oid = t.oid
+          WHERE e.extname = 'personality_ext' ORDER BY 1"
+}
 
 # Per table: row count and an order-independent checksum of the rows' text.
 fingerprint() {
@@ -50,13 +58,24 @@ backup)
     file="$BACKUP_DIR/${db}_${kind}_$(date -u +%Y%m%dT%H%M%SZ).dump"
     "$PGBIN/pg_dump" -Fc -Z 6 -d "$db" -f "$file.partial" || die "pg_dump of $db failed"
     mv "$file.partial" "$file"
-    say "wrote $file ($(du -h "$file" | cut -f1))"
+    sha256sum "$file" | cut -d' ' -f1 >"$file.sha256"
+    say "wrote $file ($(du -h "$file" | cut -f1)) and $file.sha256"
     ;;
 verify)
     shift
     file=${1:?usage: backup.sh verify DUMPFILE DBNAME}
     db=${2:?usage: backup.sh verify DUMPFILE DBNAME}
     [ -s "$file" ] || die "$file is missing or empty"
+    # A bit flipped anywhere in the file (on disk, in a copy) is caught here; without
+    # the checksum file only what the restore and the comparison notice is.
+    if [ -f "$file.sha256" ]; then
+        [ "$(sha256sum "$file" | cut -d' ' -f1)" = "$(cut -d' ' -f1 "$file.sha256")" ] \
+            || die "verification FAILED: $file does not match its checksum $file.sha256 (corrupted)"
+    else
+        say "no $file.sha256: checking by restore only"
+    fi
+    TABLES=$(tables_of "$db") || die "cannot read the extension's tables of $db"
+    [ -n "$TABLES" ] || die "$db has no personality_ext tables"
     scratch="verify_$(date -u +%s)_$$"
     cleanup() { "$PGBIN/dropdb" --if-exists "$scratch" >/dev/null 2>&1 || true; }
     trap cleanup EXIT
@@ -80,8 +99,10 @@ verify)
     ;;
 prune)
     [ -d "$BACKUP_DIR" ] || exit 0
-    find "$BACKUP_DIR" -maxdepth 1 -name '*_daily_*.dump' -mtime +"$KEEP_DAILY" -print -delete
-    find "$BACKUP_DIR" -maxdepth 1 -name '*_weekly_*.dump' -mtime +"$KEEP_WEEKLY" -print -delete
+    for kind_days in "daily:$KEEP_DAILY" "weekly:$KEEP_WEEKLY"; do
+        find "$BACKUP_DIR" -maxdepth 1 -name "*_${kind_days%%:*}_*.dump" -mtime +"${kind_days#*:}" -print |
+            while read -r old; do rm -f "$old" "$old.sha256"; echo "$old"; done
+    done
     ;;
 *)
     sed -n '2,20p' "$0"

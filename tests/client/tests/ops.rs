@@ -44,6 +44,7 @@ fn backup_verify_and_corruption() {
     let dumps: Vec<_> = std::fs::read_dir(&dir)
         .expect("backup dir")
         .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "dump"))
         .collect();
     assert_eq!(dumps.len(), 1, "{dumps:?}");
     let dump = dumps[0].to_string_lossy().to_string();
@@ -85,7 +86,12 @@ fn backup_verify_and_corruption() {
         text(&out)
     );
 
-    // A corrupted dump (bytes overwritten in the middle) is caught.
+    // A corrupted dump (bytes overwritten in the middle, the checksum file of the
+    // original next to it) is caught, wherever the bytes land.
+    assert!(
+        std::path::Path::new(&format!("{dump}.sha256")).exists(),
+        "backup wrote no checksum file"
+    );
     let mut bytes = std::fs::read(&dump).expect("read dump");
     let mid = bytes.len() / 2;
     for b in bytes.iter_mut().skip(mid).take(64) {
@@ -93,10 +99,32 @@ fn backup_verify_and_corruption() {
     }
     let bad = format!("{dump}.corrupt");
     std::fs::write(&bad, &bytes).expect("write corrupt dump");
+    std::fs::copy(format!("{dump}.sha256"), format!("{bad}.sha256")).expect("copy checksum");
     let out = backup_sh(&["verify", &bad, db], &dir);
     assert!(
         !out.status.success(),
         "a corrupted dump verified: {}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("does not match its checksum"),
+        "{}",
+        text(&out)
+    );
+    // Without a checksum file, a dump cut short (a copy that stopped half way) fails the
+    // restore.
+    let original = std::fs::read(&dump).expect("read dump");
+    let cut = format!("{dump}.cut");
+    std::fs::write(&cut, &original[..original.len() / 2]).expect("write cut dump");
+    let out = backup_sh(&["verify", &cut, db], &dir);
+    assert!(
+        !out.status.success(),
+        "a truncated dump verified: {}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("no ") && text(&out).contains(".sha256"),
+        "{}",
         text(&out)
     );
 
@@ -109,6 +137,8 @@ fn backup_verify_and_corruption() {
     // Retention: an old daily dump goes, a fresh one stays.
     let old = dir.join(format!("{db}_daily_20000101T000000Z.dump"));
     std::fs::copy(&dump, &old).expect("copy");
+    let old_sum = format!("{}.sha256", old.display());
+    std::fs::copy(format!("{dump}.sha256"), &old_sum).expect("copy checksum");
     let touched = Command::new("touch")
         .args(["-d", "2000-01-01"])
         .arg(&old)
@@ -118,6 +148,10 @@ fn backup_verify_and_corruption() {
     let out = backup_sh(&["prune"], &dir);
     assert!(out.status.success(), "{}", text(&out));
     assert!(!old.exists(), "old daily dump kept");
+    assert!(
+        !std::path::Path::new(&old_sum).exists(),
+        "old checksum file kept"
+    );
     assert!(std::path::Path::new(&dump).exists(), "fresh dump deleted");
 
     let _ = std::fs::remove_dir_all(&dir);
