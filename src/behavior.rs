@@ -73,6 +73,11 @@ thread_local! {
     static PLANS: RefCell<Option<Rc<Plans>>> = const { RefCell::new(None) };
 }
 
+/// A product's five trait affinities from its row `v` of personality_product_vectors.
+pub(crate) const VECTOR_AFFINITIES: &str =
+    "v.adventurous * v.strength, v.intellectual * v.strength, \
+     v.practical * v.strength, v.creative * v.strength, v.social * v.strength";
+
 fn oid(o: PgBuiltInOids) -> PgOid {
     PgOid::BuiltIn(o)
 }
@@ -187,9 +192,7 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, LearnError> {
                 "WITH s AS ( \
                    UPDATE {schema}.personality_learning_state SET \
                      state = {schema}._personality_learn_step(state, \
-                       coalesce($3::float8[], (SELECT ARRAY[v.adventurous * v.strength, \
-                         v.intellectual * v.strength, v.practical * v.strength, \
-                         v.creative * v.strength, v.social * v.strength]::float8[] \
+                       coalesce($3::float8[], (SELECT ARRAY[{VECTOR_AFFINITIES}]::float8[] \
                          FROM {schema}.personality_product_vectors v WHERE v.product_id = $2)), \
                        $4, $5, $6, $7, $8), \
                      learned_at = now() \
@@ -600,8 +603,7 @@ pub fn learn_from_swipe(
             StepOutcome::Learned => Ok(Step::Learned),
             StepOutcome::NeedAffinities => Ok(Step::NoVector),
             StepOutcome::WriteProfile => {
-                let stored: Vec<Option<f64>> = encoded.iter().copied().map(Some).collect();
-                let st = State::decode(&stored);
+                let st = State::decode(&state::stored(&encoded));
                 let previous = state::previous_primary_of(&encoded);
                 write_profile(
                     client,

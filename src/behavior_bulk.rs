@@ -30,10 +30,6 @@ fn quote_ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-fn opts(v: &[f64]) -> Vec<Option<f64>> {
-    v.iter().copied().map(Some).collect()
-}
-
 /// Learns from every row of the transition table `table`. Returns the swipes learnt.
 fn learn_statement(
     tdata: *mut pg_sys::TriggerData,
@@ -52,9 +48,7 @@ fn learn_statement(
         let schema = &plans.schema;
         let rows = client.select(
             &format!(
-                "SELECT n.user_id, n.product_id, n.d::text, v.adventurous * v.strength, \
-                        v.intellectual * v.strength, v.practical * v.strength, \
-                        v.creative * v.strength, v.social * v.strength, v.product_id IS NOT NULL \
+                "SELECT n.user_id, n.product_id, n.d::text, {affinities}, v.product_id IS NOT NULL \
                    FROM (SELECT row_number() OVER () AS ord, user_id, product_id, {dir} AS d \
                            FROM {table}) n \
                    LEFT JOIN {schema}.personality_product_vectors v ON v.product_id = n.product_id \
@@ -62,6 +56,7 @@ fn learn_statement(
                   ORDER BY n.ord",
                 dir = quote_ident(direction_column),
                 table = quote_ident(table),
+                affinities = behavior::VECTOR_AFFINITIES,
             ),
             None,
             &[],
@@ -171,7 +166,7 @@ fn learn_statement(
                     .unwrap_or([0.0; 5]);
                 let out = state::step(&current, Some(&affinities), false, direction, rate, policy);
                 if state::outcome_of(&out) == StepOutcome::WriteProfile {
-                    let st = State::decode(&opts(&out));
+                    let st = State::decode(&state::stored(&out));
                     behavior::insert_history(
                         client,
                         &plans,
@@ -182,7 +177,7 @@ fn learn_statement(
                     )?;
                     last_written = Some(st);
                 }
-                current = opts(&out);
+                current = state::stored(&out);
                 m_users.push(*user);
                 m_products.push(s.product);
                 m_dirs.push(direction.as_str().map(str::to_string));

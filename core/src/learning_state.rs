@@ -134,6 +134,34 @@ fn count(x: Option<f64>) -> u64 {
     }
 }
 
+/// Element `i`, absent when missing, NULL or NaN.
+fn value_at(a: &[Option<f64>], i: usize) -> Option<f64> {
+    a.get(i).copied().flatten().filter(|x| !x.is_nan())
+}
+
+/// The scores (0..5), evidence (5), informative swipes (6) and consistency (7) of a
+/// stored state or of the profile fields (same positions), over a new behaviour-only
+/// profile; the confidence is left at that profile's.
+fn learnt_part(a: &[Option<f64>]) -> Profile {
+    let mut p = learning::new_from_behavior();
+    for t in ALL {
+        if let Some(s) = value_at(a, t.index()) {
+            p.scores[t.index()] = s.clamp(0.0, 100.0);
+        }
+    }
+    p.evidence = count(value_at(a, EVIDENCE));
+    p.informative = count(value_at(a, INFORMATIVE));
+    if let Some(c) = value_at(a, CONSISTENCY) {
+        p.consistency = c.clamp(0.0, 1.0);
+    }
+    p
+}
+
+/// An encoded state (what [`step`] returns) as a stored one (what it takes).
+pub fn stored(encoded: &[f64]) -> Vec<Option<f64>> {
+    encoded.iter().copied().map(Some).collect()
+}
+
 fn trait_at(x: Option<f64>) -> Option<Trait> {
     match x {
         Some(v) if (0.0..5.0).contains(&v) => ALL.get(v as usize).copied(),
@@ -158,18 +186,8 @@ impl State {
     /// Decode a stored array. Missing, NULL or NaN elements take the values of a new
     /// behaviour-only profile (the synced part then reads as "never written").
     pub fn decode(a: &[Option<f64>]) -> State {
-        let at = |i: usize| a.get(i).copied().flatten().filter(|x| !x.is_nan());
-        let mut p = learning::new_from_behavior();
-        for t in ALL {
-            if let Some(s) = at(t.index()) {
-                p.scores[t.index()] = s.clamp(0.0, 100.0);
-            }
-        }
-        p.evidence = count(at(EVIDENCE));
-        p.informative = count(at(INFORMATIVE));
-        if let Some(c) = at(CONSISTENCY) {
-            p.consistency = c.clamp(0.0, 1.0);
-        }
+        let at = |i: usize| value_at(a, i);
+        let mut p = learnt_part(a);
         if let Some(c) = at(CONFIDENCE) {
             p.confidence = c.clamp(0.0, 1.0);
         }
@@ -259,18 +277,9 @@ impl State {
 /// absent or not a number). The unrounded behavior_confidence is used while it agrees
 /// with the two-decimal column (an assessment sets the column and drops the key).
 pub fn from_profile_fields(fields: &[Option<f64>]) -> State {
-    let at = |i: usize| fields.get(i).copied().flatten().filter(|x| !x.is_nan());
-    let mut p = learning::new_from_behavior();
-    for t in ALL {
-        if let Some(x) = at(t.index()) {
-            p.scores[t.index()] = x.clamp(0.0, 100.0);
-        }
-    }
-    p.evidence = count(at(5));
-    p.informative = count(at(6));
-    if let Some(c) = at(7) {
-        p.consistency = c.clamp(0.0, 1.0);
-    }
+    let at = |i: usize| value_at(fields, i);
+    // the fields up to behavioral_consistency are laid out as the state's
+    let mut p = learnt_part(fields);
     match (at(9), at(8)) {
         (Some(c), Some(exact)) if (exact - c).abs() < 0.006 => p.confidence = exact,
         (Some(c), _) => p.confidence = c,
@@ -335,7 +344,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn some(v: &[f64]) -> Vec<Option<f64>> {
-        v.iter().copied().map(Some).collect()
+        stored(v)
     }
 
     fn quiz_profile(scores: Vector) -> Vec<Option<f64>> {
