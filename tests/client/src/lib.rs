@@ -184,3 +184,13 @@ pub fn initdb(data: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A user's learnt swipes as a SQL expression over `personality_profiles p`: the live
+/// learning state (personality_learning), else the profile row's behavior_evidence.
+pub const LEARNT_SWIPES: &str =
+    "coalesce((SELECT l.swipes FROM personality_learning l WHERE l.user_id = p.user_id), \
+     (p.personality_scores->>'behavior_evidence')::bigint)";
+
+/// [`LEARNT_SWIPES`] for the informative swipes (behavior_informative).
+pub const LEARNT_INFORMATIVE: &str = "coalesce((SELECT l.informative_swipes FROM personality_learning l WHERE l.user_id = p.user_id), \
+     (p.personality_scores->>'behavior_informative')::bigint)";

@@ -19,9 +19,10 @@ const DIRECTIONS: [&str; 4] = ["right", "left", "up", "down"];
 /// behavior_evidence); None when the user has no profile (or no key).
 fn evidence(c: &mut Client, user: &str) -> Option<i64> {
     c.query_opt(
-        "SELECT coalesce((SELECT l.swipes FROM personality_learning l WHERE l.user_id = p.user_id),
-                    (personality_scores->>'behavior_evidence')::bigint)
-           FROM personality_profiles p WHERE user_id = $1::text::uuid",
+        &format!(
+            "SELECT {LEARNT_SWIPES}
+           FROM personality_profiles p WHERE user_id = $1::text::uuid"
+        ),
         &[&user],
     )
     .expect("reading evidence")
@@ -185,8 +186,10 @@ fn concurrent_swipes_of_one_user_all_count() {
     // were counted too (every informative swipe, none lost).
     let informative: Option<i64> = c
         .query_one(
-            "SELECT coalesce((SELECT l.informative_swipes FROM personality_learning l WHERE l.user_id = p.user_id), (personality_scores->>'behavior_informative')::bigint) FROM personality_profiles p
-              WHERE user_id = $1::text::uuid",
+            &format!(
+                "SELECT {LEARNT_INFORMATIVE} FROM personality_profiles p
+              WHERE user_id = $1::text::uuid"
+            ),
             &[&user_id(1)],
         )
         .expect("informative")
@@ -368,8 +371,10 @@ fn attach_and_detach_another_swipe_table() {
     // A right swipe is a like: informative, read from swipe_direction (not NULL).
     let informative: Option<i64> = c
         .query_one(
-            "SELECT coalesce((SELECT l.informative_swipes FROM personality_learning l WHERE l.user_id = p.user_id), (personality_scores->>'behavior_informative')::bigint) FROM personality_profiles p
-              WHERE user_id = $1::text::uuid",
+            &format!(
+                "SELECT {LEARNT_INFORMATIVE} FROM personality_profiles p
+              WHERE user_id = $1::text::uuid"
+            ),
             &[&user],
         )
         .expect("informative")
@@ -501,7 +506,7 @@ fn authenticated_user_swiping_through_postgrest_learns() {
         .expect("claims");
         let v = tx
             .query_opt(
-                "SELECT coalesce((SELECT l.swipes FROM personality_learning l WHERE l.user_id = p.user_id), (personality_scores->>'behavior_evidence')::bigint) FROM personality_profiles p",
+                &format!("SELECT {LEARNT_SWIPES} FROM personality_profiles p"),
                 &[],
             )
             .expect("read own profile")
@@ -634,7 +639,7 @@ fn open_connections_pick_up_a_products_view_created_later() {
     let informative = |c: &mut Client| -> i64 {
         count(
             c,
-            "SELECT coalesce((SELECT l.informative_swipes FROM personality_learning l WHERE l.user_id = p.user_id), (personality_scores->>'behavior_informative')::bigint) FROM personality_profiles p",
+            &format!("SELECT {LEARNT_INFORMATIVE} FROM personality_profiles p"),
         )
     };
     // Nothing is known about the product yet: not informative.

@@ -127,9 +127,11 @@ fn learning_survives_a_crash() {
     for w in 1..=8u32 {
         let row = c
             .query_one(
-                "SELECT (SELECT count(*) FROM swipes WHERE user_id = $1::text::uuid),
-                        (SELECT coalesce((SELECT l.swipes FROM personality_learning l WHERE l.user_id = p.user_id), (personality_scores->>'behavior_evidence')::bigint) FROM personality_profiles p
-                          WHERE user_id = $1::text::uuid)",
+                &format!(
+                    "SELECT (SELECT count(*) FROM swipes WHERE user_id = $1::text::uuid),
+                        (SELECT {LEARNT_SWIPES} FROM personality_profiles p
+                          WHERE user_id = $1::text::uuid)"
+                ),
                 &[&user_id(w)],
             )
             .expect("counts");

@@ -235,8 +235,10 @@ fn swipe_committed_during_an_assessment_is_kept() {
         .expect("first swipe");
     let evidence = |c: &mut Client| -> Option<i64> {
         c.query_one(
-            "SELECT coalesce((SELECT l.swipes FROM personality_learning l WHERE l.user_id = p.user_id), (personality_scores->>'behavior_evidence')::bigint) FROM personality_profiles p
-              WHERE user_id = $1::text::uuid",
+            &format!(
+                "SELECT {LEARNT_SWIPES} FROM personality_profiles p
+              WHERE user_id = $1::text::uuid"
+            ),
             &[&user],
         )
         .expect("evidence")
