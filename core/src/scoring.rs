@@ -50,6 +50,7 @@
 use crate::numeric::Numeric;
 use crate::traits::{Trait, Vector, ALL};
 use rust_decimal::{Decimal, RoundingStrategy};
+use std::collections::HashSet;
 use std::fmt;
 
 mod numeric;
@@ -798,11 +799,31 @@ pub struct Mapping {
 /// compared trimmed and case-insensitively; empty tags are ignored. Each affinity is
 /// rounded to 4 decimals.
 pub fn product_affinities(category: Option<&str>, tags: &[&str], mappings: &[Mapping]) -> Vector {
+    product_affinities_with(category, tags, mappings, &mut || {})
+}
+
+/// How often [`product_affinities_with`] calls its `tick` (every this many tags).
+pub const TICK_EVERY: usize = 4096;
+
+/// [`product_affinities`], calling `tick` every [`TICK_EVERY`] tags so that a caller
+/// can check for a cancel request. Linear in the number of tags and mapping tags
+/// (hash sets, not pairwise comparisons): any input size finishes or is cancelled
+/// promptly.
+pub fn product_affinities_with(
+    category: Option<&str>,
+    tags: &[&str],
+    mappings: &[Mapping],
+    tick: &mut dyn FnMut(),
+) -> Vector {
     let category = category.map(normalize).filter(|c| !c.is_empty());
-    let mut product_tags: Vec<String> = Vec::new();
-    for tag in tags.iter().map(|t| normalize(t)) {
-        if !tag.is_empty() && !product_tags.contains(&tag) {
-            product_tags.push(tag);
+    let mut product_tags: HashSet<String> = HashSet::new();
+    for (i, tag) in tags.iter().enumerate() {
+        if i % TICK_EVERY == TICK_EVERY - 1 {
+            tick();
+        }
+        let tag = normalize(tag);
+        if !tag.is_empty() {
+            product_tags.insert(tag);
         }
     }
     let mut out: Vector = [0.0; 5];
@@ -810,15 +831,21 @@ pub fn product_affinities(category: Option<&str>, tags: &[&str], mappings: &[Map
         let Some(t) = m.personality else {
             continue;
         };
-        let a = mapping_affinity(t, m, category.as_deref(), &product_tags);
+        let a = mapping_affinity(t, m, category.as_deref(), &product_tags, tick);
         out[t.index()] = out[t.index()].max(a);
     }
     out.map(|x| (x * 10_000.0).round() / 10_000.0)
 }
 
 /// One mapping's affinity; `tags` are normalized and distinct.
-fn mapping_affinity(t: Trait, m: &Mapping, category: Option<&str>, tags: &[String]) -> f64 {
-    // compare without allocating: this runs for every tag of every product
+fn mapping_affinity(
+    t: Trait,
+    m: &Mapping,
+    category: Option<&str>,
+    tags: &HashSet<String>,
+    tick: &mut dyn FnMut(),
+) -> f64 {
+    // compare without allocating: the category lists are short
     let same = |a: &String, b: &str| a.trim().chars().flat_map(char::to_lowercase).eq(b.chars());
     let category_part = match category {
         Some(c) if m.avoided.iter().any(|x| same(x, c)) => return 0.0,
@@ -834,11 +861,21 @@ fn mapping_affinity(t: Trait, m: &Mapping, category: Option<&str>, tags: &[Strin
     let tag_part = if tags.is_empty() {
         0.0
     } else {
-        let matching = tags
-            .iter()
-            .filter(|tag| tag.as_str() == t.name() || m.tags.iter().any(|x| same(x, tag)))
-            .count();
-        (matching as f64 / tags.len().min(TAGS_FOR_FULL_MATCH) as f64).min(1.0)
+        // distinct product tags that are the trait's name or one of the mapping's tags
+        let mut matching: HashSet<&str> = HashSet::new();
+        if tags.contains(t.name()) {
+            matching.insert(t.name());
+        }
+        for (i, x) in m.tags.iter().enumerate() {
+            if i % TICK_EVERY == TICK_EVERY - 1 {
+                tick();
+            }
+            let x = normalize(x);
+            if let Some(tag) = tags.get(&x) {
+                matching.insert(tag.as_str());
+            }
+        }
+        (matching.len() as f64 / tags.len().min(TAGS_FOR_FULL_MATCH) as f64).min(1.0)
     };
     clamp_unit(m.weight * (CATEGORY_SHARE * category_part + TAG_SHARE * tag_part))
 }
