@@ -6,13 +6,23 @@
 -- or the owner of the personality tables) may assess anyone; anyone else only the user
 -- id of their own token (auth.uid() / request.jwt.claims), else SQLSTATE 42501.
 
+-- personality_score_quiz(): the answers go to Rust as text, which parses them with a
+-- nesting limit (22023 past it) instead of pgrx's JsonB conversion (XX000).
+CREATE FUNCTION personality_score_quiz(p_responses jsonb, p_completion_time_seconds integer DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT @extschema@._personality_score_quiz(p_responses::pg_catalog.text, p_completion_time_seconds)
+$$;
+
 -- The role that called us: inside a SECURITY DEFINER function current_user is the
 -- owner, but the 'role' setting still says what SET ROLE chose (PostgREST sets it).
 -- (PL/pgSQL rather than SQL in these two: a SQL function with SET is planned again on
 -- every call, PL/pgSQL keeps its plans for the session.)
 CREATE FUNCTION _personality_calling_role() RETURNS name
 LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     RETURN CASE WHEN current_setting('role') IN ('none', '') THEN session_user
@@ -24,7 +34,7 @@ COMMENT ON FUNCTION _personality_calling_role() IS
 
 CREATE FUNCTION _personality_caller_is_trusted() RETURNS boolean
 LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     RETURN coalesce((SELECT r.rolsuper OR r.rolbypassrls OR pg_has_role(r.oid, c.relowner, 'USAGE')
@@ -33,13 +43,30 @@ BEGIN
                         AND c.oid = '@extschema@.personality_profiles'::regclass), false);
 END;
 $$;
+-- Raises 42501 unless the caller is trusted: maintenance functions (refreshing,
+-- attaching, linking) are for service_role, the owner and superusers.
+CREATE FUNCTION _personality_require_trusted(p_action text) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT @extschema@._personality_caller_is_trusted() THEN
+        RAISE EXCEPTION 'permission denied to %', p_action
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Only service_role, the owner of the personality tables and superusers may do this.';
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION _personality_require_trusted(text) IS
+  'Internal: raises 42501 unless the calling role is trusted (superuser, BYPASSRLS such as service_role, or a member of the owner of the personality tables).';
+
 COMMENT ON FUNCTION _personality_caller_is_trusted() IS
   'Internal: true when the calling role may act for any user (superuser, BYPASSRLS such as service_role, or a member of the owner of the personality tables).';
 
 -- Raises 42501 unless the caller may act for p_user_id.
 CREATE FUNCTION _personality_authorize(p_user_id uuid, p_action text) RETURNS void
 LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_uid uuid;
@@ -70,7 +97,7 @@ CREATE FUNCTION personality_assess(
 ) RETURNS personality_profiles
 LANGUAGE plpgsql VOLATILE
 SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_prev @extschema@.personality_profiles;
@@ -82,19 +109,24 @@ BEGIN
     END IF;
     PERFORM @extschema@._personality_authorize(p_user_id, 'assess');
 
-    -- Serialize concurrent assessments of the same user (the swipe trigger and this
-    -- function also meet on the profile row lock below).
-    PERFORM pg_advisory_xact_lock(hashtextextended('personality_ext:' || p_user_id::text, 0));
-    -- What swipes taught goes into the profile row first (this waits for a swipe that
-    -- is learning for this user); the learning state is rebuilt from the new profile
-    -- row by the next swipe (it takes the same advisory lock to do so).
+    -- Locks in the one order every writer of a user's learning uses: the learning
+    -- state row, then the profile row (SECURITY.md "Locks"). No advisory lock: any
+    -- role can take those, and so block someone else's quiz.
+    -- A state row (a placeholder when the user has none) makes a concurrent first
+    -- swipe wait for this assessment instead of building its state from the old profile.
+    IF EXISTS (SELECT 1 FROM @extschema@.personality_profiles WHERE user_id = p_user_id) THEN
+        INSERT INTO @extschema@.personality_learning_state (user_id, state)
+        VALUES (p_user_id, '{}') ON CONFLICT (user_id) DO NOTHING;
+    END IF;
+    PERFORM 1 FROM @extschema@.personality_learning_state WHERE user_id = p_user_id FOR NO KEY UPDATE;
+    -- What swipes taught (queued swipes included) goes into the profile row first.
     PERFORM @extschema@._personality_sync_profiles(p_user_id);
-    SELECT * INTO v_prev FROM @extschema@.personality_profiles WHERE user_id = p_user_id FOR UPDATE;
+    SELECT * INTO v_prev FROM @extschema@.personality_profiles WHERE user_id = p_user_id FOR NO KEY UPDATE;
 
     -- Validates answers and trigger (22023, nothing written) and computes every field.
     v_a := @extschema@._personality_assessment(
-        p_responses, p_completion_time_seconds, p_trigger,
-        CASE WHEN v_prev.id IS NULL THEN NULL ELSE to_jsonb(v_prev) END);
+        p_responses::text, p_completion_time_seconds, p_trigger,
+        CASE WHEN v_prev.id IS NULL THEN NULL ELSE to_jsonb(v_prev)::text END);
 
     INSERT INTO @extschema@.personality_profiles AS p (
         user_id, primary_type, secondary_types, personality_scores, confidence_level,
@@ -139,6 +171,7 @@ BEGIN
         coalesce((v_a->>'user_swipes_count')::int, 0),
         (v_a->>'behavioral_consistency')::numeric);
 
+    -- The next swipe builds the state again from the new profile row.
     DELETE FROM @extschema@.personality_learning_state WHERE user_id = p_user_id;
 
     RETURN v_profile;
@@ -146,12 +179,3 @@ END;
 $$;
 COMMENT ON FUNCTION personality_assess(uuid, jsonb, int, text) IS
   'Scores a quiz ({question_id: option value}) for a user and, in one transaction, upserts their personality profile and appends an assessment history row. A retaken quiz is blended with what swipes taught (weight n/(n+20), n = informative swipes). Users may assess only themselves (42501 otherwise); service_role anyone. Triggers: initial, periodic, behavior_change, retake, manual. Example: SELECT * FROM personality_assess(auth.uid(), ''{"q01": "..."}'', 240);';
-
-DO $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
-        REVOKE EXECUTE ON FUNCTION personality_assess(uuid, jsonb, int, text) FROM PUBLIC;
-        GRANT EXECUTE ON FUNCTION personality_assess(uuid, jsonb, int, text) TO authenticated, service_role;
-    END IF;
-END;
-$$;

@@ -1,12 +1,61 @@
 -- Comments on the functions pgrx generates from Rust (\df+ shows them).
 COMMENT ON FUNCTION personality_score_quiz(jsonb, integer) IS
   'Scores quiz answers {question_id: option value} against the active questions without writing anything: trait scores 0..100, primary_type, secondary_types (within 15 points of the top, at most 2), confidence, quality (straight-lining, answers under 3 s), questions_answered. Errors list every problem at once (22023).';
-COMMENT ON FUNCTION _personality_assessment(jsonb, integer, text, jsonb) IS
+COMMENT ON FUNCTION _personality_setting(text) IS
+  'Internal: the value of a superuser-only setting of the extension (personality.host_schema, personality.trusted_roles), read through the library so that it is always defined.';
+COMMENT ON FUNCTION _personality_trusted_owner(oid) IS
+  'Internal: true when objects owned by this role may run inside the extension''s privileged code (a superuser, or a role in personality.trusted_roles).';
+COMMENT ON FUNCTION _personality_score_quiz(text, integer) IS
+  'Internal: personality_score_quiz on the answers'' text.';
+COMMENT ON FUNCTION _personality_assessment(text, integer, text, text) IS
   'Internal: the fields personality_assess writes, computed from the answers and the previous profile row.';
 COMMENT ON FUNCTION personality_product_traits(text, text[]) IS
   'A product''s trait affinities (0..1 per trait) from its category slug and tags, using personality_gift_mappings: weight x (0.65 x category part + 0.35 x tag part), 0 for an avoided category. Feed it to calculate_personality_product_match as p_product_tags.';
 COMMENT ON FUNCTION _personality_recommend(uuid, integer, text, text, double precision) IS
   'Internal: the native top-k of personality_recommend (threshold algorithm over personality_product_vectors); upserts and returns the product ids, best first.';
+
+-- Who may run what (SECURITY.md). Every function of the extension is revoked from
+-- PUBLIC, then granted back only where it is safe or needed:
+--   * readers anyone may call (pure maths, the host status, what RLS policies call);
+--   * the API a signed-in user calls for themselves (each checks the caller itself);
+--   * maintenance, for service_role (each also checks the caller itself).
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN
+        SELECT p.oid::regprocedure AS f, p.proname::text AS name
+          FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_proc p ON p.oid = d.objid
+         WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.deptype = 'e'
+           AND d.refclassid = 'pg_catalog.pg_extension'::regclass
+           AND d.refobjid = (SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname = 'personality_ext')
+    LOOP
+        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', r.f);
+        IF r.name IN ('calculate_personality_product_match', 'personality_product_traits',
+                      'personality_score_quiz', '_personality_score_quiz', 'personality_host_status',
+                      '_personality_host_table',
+                      '_personality_current_user_id', '_personality_setting', '_personality_trusted_owner') THEN
+            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO PUBLIC', r.f);
+        ELSIF r.name IN ('personality_assess', 'personality_recommend', 'personality_sync_profile') THEN
+            IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'authenticated') THEN
+                EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO authenticated', r.f);
+            END IF;
+            IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'anon') THEN
+                -- plain Postgres: the app's own roles call it (it checks the caller)
+                EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO PUBLIC', r.f);
+            END IF;
+            IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'service_role') THEN
+                EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO service_role', r.f);
+            END IF;
+        ELSIF r.name IN ('personality_refresh_product_vectors', 'personality_attach_catalog',
+                         'personality_attach_behavior', 'personality_detach_behavior',
+                         'personality_link_host', 'personality_health', 'personality_slow_queries')
+              AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'service_role') THEN
+            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO service_role', r.f);
+        END IF;
+    END LOOP;
+END;
+$$;
 
 -- Last step of CREATE EXTENSION: link to the host tables now if they are there, and
 -- say clearly what is missing if they are not (README "Installing").
@@ -19,12 +68,12 @@ BEGIN
     SELECT string_agg(DISTINCT format('%s (%s)', host_table, status), ', ')
       INTO v_missing
       FROM @extschema@.personality_host_status()
-     WHERE status <> 'linked';
+     WHERE status <> 'linked' AND host_table NOT LIKE 'personality\_%';
     -- The seed's trigger on swipes, when the host has a swipes table.
     IF @extschema@._personality_host_table('swipes') IS NOT NULL THEN
         BEGIN
-            PERFORM @extschema@.personality_attach_behavior(@extschema@._personality_host_table('swipes'));
-        EXCEPTION WHEN undefined_column THEN
+            PERFORM @extschema@._personality_attach(@extschema@._personality_host_table('swipes'), NULL, 'row');
+        EXCEPTION WHEN undefined_column OR datatype_mismatch OR wrong_object_type THEN
             RAISE WARNING 'personality_ext: not learning from table swipes: %', SQLERRM
                 USING HINT = 'SELECT personality_attach_behavior(''swipes'', ''<direction column>'');';
         END;
@@ -32,7 +81,7 @@ BEGIN
     -- Precomputed product vectors for the recommender, when the host has products.
     IF @extschema@._personality_host_table('products') IS NOT NULL THEN
         BEGIN
-            PERFORM @extschema@.personality_attach_catalog();
+            PERFORM @extschema@._personality_attach_catalog(NULL);
         EXCEPTION WHEN OTHERS THEN
             RAISE WARNING 'personality_ext: product vectors not maintained yet: %', SQLERRM
                 USING HINT = 'Fix the products adapter (personality_product_features), then SELECT personality_attach_catalog();';

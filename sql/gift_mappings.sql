@@ -22,6 +22,7 @@ COMMENT ON TABLE personality_seed_deletions IS
 
 CREATE FUNCTION _personality_is_seed_mapping(p_id uuid) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$ SELECT p_id::text LIKE '00000000-0000-4000-a000-0000000000__' $$;
 COMMENT ON FUNCTION _personality_is_seed_mapping(uuid) IS
   'Internal: true for the ids of the default gift mappings shipped with the extension.';
@@ -29,9 +30,13 @@ COMMENT ON FUNCTION _personality_is_seed_mapping(uuid) IS
 CREATE FUNCTION _personality_gift_mappings_restore() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER  -- writers of mappings (service_role) need not write the bookkeeping table
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF TG_RELID <> '@extschema@.personality_gift_mappings'::regclass THEN
+        RAISE EXCEPTION 'personality_ext: % fires only on personality_gift_mappings', TG_NAME
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
     IF NEW.id IS NULL OR NOT @extschema@._personality_is_seed_mapping(NEW.id) THEN
         RETURN NEW;
     END IF;
@@ -70,9 +75,13 @@ COMMENT ON TRIGGER personality_gift_mappings_restore ON personality_gift_mapping
 CREATE FUNCTION _personality_gift_mappings_forget() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER  -- writers of mappings (service_role) need not write the bookkeeping table
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF TG_RELID <> '@extschema@.personality_gift_mappings'::regclass THEN
+        RAISE EXCEPTION 'personality_ext: % fires only on personality_gift_mappings', TG_NAME
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
     IF @extschema@._personality_is_seed_mapping(OLD.id) THEN
         INSERT INTO @extschema@.personality_seed_deletions (table_name, row_id)
         VALUES ('personality_gift_mappings', OLD.id::text)
@@ -92,9 +101,13 @@ COMMENT ON TRIGGER personality_gift_mappings_forget ON personality_gift_mappings
 
 CREATE FUNCTION _personality_seed_deletions_apply() RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF TG_RELID <> '@extschema@.personality_seed_deletions'::regclass THEN
+        RAISE EXCEPTION 'personality_ext: % fires only on personality_seed_deletions', TG_NAME
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
     IF NEW.table_name = 'personality_gift_mappings' THEN
         DELETE FROM @extschema@.personality_gift_mappings WHERE id::text = NEW.row_id;
     END IF;

@@ -4,7 +4,9 @@
 -- by personality_sync_profile(), personality_assess() and personality_recommend().
 
 CREATE TABLE personality_learning_state (
-    user_id uuid PRIMARY KEY REFERENCES personality_profiles(user_id) ON DELETE CASCADE,
+    -- references personality_profiles(user_id) ON DELETE CASCADE, added with the
+    -- host links (host_link.sql) so that pg_restore -j may load rows in any order
+    user_id uuid PRIMARY KEY,
     state float8[] NOT NULL,
     learned_at timestamptz NOT NULL DEFAULT now()
 ) WITH (fillfactor = 50);
@@ -22,6 +24,28 @@ CREATE POLICY personality_learning_state_select_own ON personality_learning_stat
 COMMENT ON POLICY personality_learning_state_select_own ON personality_learning_state IS
   'A user reads only their own learning state. Only the swipe trigger and the extension''s functions (as the owner) write it.';
 
+-- Swipes the trigger could not learn from at once: the user's learning state was
+-- locked by another transaction (the trigger never waits for it: waiting is how two
+-- transactions that swipe for the same users in opposite orders deadlock), or
+-- learning failed. Insert-only for the trigger; applied, in order, by the next
+-- swipe of the user, personality_sync_profile(), personality_recommend() and
+-- personality_assess(). Nothing is dropped.
+CREATE TABLE personality_learning_queue (
+    user_id uuid NOT NULL,
+    product_id uuid,
+    direction text,
+    queued_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE INDEX personality_learning_queue_user ON personality_learning_queue (user_id, queued_at);
+COMMENT ON TABLE personality_learning_queue IS
+  'Swipes not learnt yet because the user''s learning state was locked by another transaction (or learning failed); applied in order by the user''s next swipe, personality_sync_profile(), personality_recommend() and personality_assess().';
+SELECT pg_catalog.pg_extension_config_dump('personality_learning_queue', '');
+ALTER TABLE personality_learning_queue ENABLE ROW LEVEL SECURITY;
+CREATE POLICY personality_learning_queue_select_own ON personality_learning_queue
+    FOR SELECT USING (user_id = (SELECT _personality_current_user_id()));
+COMMENT ON POLICY personality_learning_queue_select_own ON personality_learning_queue IS
+  'A user sees only their own queued swipes. Only the extension writes the queue.';
+
 CREATE VIEW personality_learning WITH (security_invoker = true) AS
 SELECT user_id,
        round(state[1]::numeric, 2) AS adventurous,
@@ -34,15 +58,16 @@ SELECT user_id,
        round(state[8]::numeric, 4) AS behavioral_consistency,
        round(state[9]::numeric, 4) AS confidence,
        (state[6] - coalesce(nullif(state[16], 'NaN'), 0))::bigint AS swipes_not_in_profile,
-       learned_at
-  FROM personality_learning_state;
+       learned_at,
+       (SELECT count(*) FROM personality_learning_queue q WHERE q.user_id = s.user_id) AS queued_swipes
+  FROM personality_learning_state s;
 COMMENT ON VIEW personality_learning IS
-  'What swipes taught each user, up to the last committed swipe: trait scores, swipe counts, consistency, confidence, and how many swipes personality_profiles does not show yet (SELECT personality_sync_profile(user_id) writes them). Row-level security of personality_learning_state applies (security_invoker).';
+  'What swipes taught each user, up to the last committed swipe: trait scores, swipe counts, consistency, confidence, and how many swipes personality_profiles does not show yet (SELECT personality_sync_profile(user_id) writes them), and queued_swipes: swipes not learnt yet (applied at the next swipe or sync). Row-level security of personality_learning_state applies (security_invoker).';
 
 CREATE FUNCTION personality_sync_profile(p_user_id uuid DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF p_user_id IS NULL THEN
@@ -60,24 +85,20 @@ $$;
 COMMENT ON FUNCTION personality_sync_profile(uuid) IS
   'Writes what swipes taught and personality_profiles does not show yet into personality_profiles (one user, or every user when NULL: service_role only). Returns the number of profiles written. The swipe trigger writes a profile itself when it changes materially (personality.profile_sync_points, personality.profile_sync_swipes); personality_assess and personality_recommend sync first.';
 
-REVOKE EXECUTE ON FUNCTION _personality_sync_profiles(uuid) FROM PUBLIC;
 COMMENT ON FUNCTION _personality_sync_profiles(uuid) IS
-  'Internal: writes pending learning state into personality_profiles (NULL = every user). Use personality_sync_profile().';
+  'Internal: applies queued swipes and writes pending learning state into personality_profiles (NULL = every user). Use personality_sync_profile().';
 COMMENT ON FUNCTION _personality_learn_step(float8[], float8[], boolean, text, float8, float8, bigint) IS
   'Internal: one swipe''s learning step on a personality_learning_state array (state, product affinities, look up missing affinities, direction, learning rate, sync points, sync swipes). Pure.';
 
 DO $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
-        GRANT SELECT ON personality_learning_state, personality_learning TO authenticated;
+        GRANT SELECT ON personality_learning_state, personality_learning_queue, personality_learning TO authenticated;
     END IF;
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
         GRANT SELECT, DELETE ON personality_learning_state TO service_role;
+        GRANT SELECT ON personality_learning_queue TO service_role;
         GRANT SELECT ON personality_learning TO service_role;
-    END IF;
-    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
-        REVOKE EXECUTE ON FUNCTION personality_sync_profile(uuid) FROM PUBLIC;
-        GRANT EXECUTE ON FUNCTION personality_sync_profile(uuid) TO authenticated, service_role;
     END IF;
 END;
 $$;

@@ -42,7 +42,7 @@ COMMENT ON VIEW personality_connection_usage IS
 CREATE FUNCTION personality_slow_queries(p_limit int DEFAULT 10)
 RETURNS TABLE(query text, calls bigint, total_exec_ms double precision, mean_exec_ms double precision, rows bigint)
 LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_view regclass;
@@ -72,9 +72,11 @@ RETURNS TABLE(alert_level text, connection_usage_pct numeric, connection_alert t
               swipe_tables integer, host_links_missing integer,
               last_assessment_at timestamptz, checked_at timestamptz)
 LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog
+SECURITY DEFINER  -- counts rows of every personality table, whatever the caller may read
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    PERFORM @extschema@._personality_require_trusted('read the health report');
     SELECT c.usage_pct, c.alert_level INTO connection_usage_pct, connection_alert
       FROM @extschema@.personality_connection_usage c;
     SELECT round(sum(t.dead_rows)::numeric / nullif(sum(t.live_rows + t.dead_rows), 0), 4)
@@ -97,15 +99,12 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION personality_health() IS
-  'One row: the overall alert level (worst of connections > 60/80 %, dead-row ratio of the extension''s tables > 0.2/0.4, missing host links) and the metrics behind it: row counts, attached swipe tables, last assessment.';
+  'For service_role, the owner and superusers (42501 otherwise). One row: the overall alert level (worst of connections > 60/80 %, dead-row ratio of the extension''s tables > 0.2/0.4, missing host links) and the metrics behind it: row counts, attached swipe tables, last assessment.';
 
-REVOKE ALL ON FUNCTION personality_slow_queries(int) FROM PUBLIC;
-REVOKE ALL ON FUNCTION personality_health() FROM PUBLIC;
 DO $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
         GRANT SELECT ON personality_table_stats, personality_connection_usage TO service_role;
-        GRANT EXECUTE ON FUNCTION personality_slow_queries(int), personality_health() TO service_role;
     END IF;
 END;
 $$;

@@ -41,7 +41,7 @@ COMMENT ON TABLE personality_quiz_questions IS
 
 CREATE FUNCTION _personality_is_seed_question(p_question_id text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$ SELECT p_question_id ~ '^q(0[1-9]|1[0-9]|2[0-4])$' $$;
 COMMENT ON FUNCTION _personality_is_seed_question(text) IS
   'Internal: true for the ids of the default quiz questions shipped with the extension (q01..q24).';
@@ -49,9 +49,13 @@ COMMENT ON FUNCTION _personality_is_seed_question(text) IS
 CREATE FUNCTION _personality_quiz_questions_restore() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF TG_RELID <> '@extschema@.personality_quiz_questions'::regclass THEN
+        RAISE EXCEPTION 'personality_ext: % fires only on personality_quiz_questions', TG_NAME
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
     IF NEW.question_id IS NULL OR NOT @extschema@._personality_is_seed_question(NEW.question_id) THEN
         RETURN NEW;
     END IF;
@@ -81,9 +85,13 @@ COMMENT ON TRIGGER personality_quiz_questions_restore ON personality_quiz_questi
 CREATE FUNCTION _personality_quiz_questions_forget() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF TG_RELID <> '@extschema@.personality_quiz_questions'::regclass THEN
+        RAISE EXCEPTION 'personality_ext: % fires only on personality_quiz_questions', TG_NAME
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
     IF @extschema@._personality_is_seed_question(OLD.question_id) THEN
         INSERT INTO @extschema@.personality_seed_deletions (table_name, row_id)
         VALUES ('personality_quiz_questions', OLD.question_id)
@@ -103,9 +111,13 @@ COMMENT ON TRIGGER personality_quiz_questions_forget ON personality_quiz_questio
 
 CREATE FUNCTION _personality_seed_deletions_apply_quiz() RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF TG_RELID <> '@extschema@.personality_seed_deletions'::regclass THEN
+        RAISE EXCEPTION 'personality_ext: % fires only on personality_seed_deletions', TG_NAME
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
     IF NEW.table_name = 'personality_quiz_questions'
        AND @extschema@._personality_is_seed_question(NEW.row_id) THEN
         DELETE FROM @extschema@.personality_quiz_questions WHERE question_id = NEW.row_id;

@@ -7,7 +7,7 @@
 -- It is kept current by a trigger on the host's products table
 -- (personality_products_vectors, attached at install or by personality_attach_catalog())
 -- and by a statement trigger on personality_gift_mappings (any change rebuilds it).
--- Its rows are dumped like the other tables, so a restore does not need a rebuild.
+-- Its rows are not dumped: a restore computes them again once the products are back.
 
 CREATE TABLE personality_product_vectors (
     product_id uuid PRIMARY KEY,
@@ -31,8 +31,9 @@ CREATE TABLE personality_product_vectors (
     refreshed_at timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE personality_product_vectors IS
-  'Derived: each host product''s trait affinities (jsonb, as personality_product_traits returns them), their sum (strength) and shares (the five real columns, summing to 1, or all 0), kept current by triggers; read by personality_recommend and the swipe trigger.';
-SELECT pg_catalog.pg_extension_config_dump('personality_product_vectors', '');
+  'Derived: each host product''s trait affinities (jsonb, as personality_product_traits returns them), their sum (strength) and shares (the five real columns, summing to 1, or all 0), kept current by triggers; read by personality_recommend and the swipe trigger. Not dumped: computed again after a restore.';
+-- Not dumped: the vectors are derived from the host's products and the mappings, and
+-- are computed again when a restore links the products table (_personality_link_host).
 ALTER TABLE personality_product_vectors ENABLE ROW LEVEL SECURITY;
 CREATE POLICY personality_product_vectors_select_all ON personality_product_vectors FOR SELECT USING (true);
 COMMENT ON POLICY personality_product_vectors_select_all ON personality_product_vectors IS
@@ -66,9 +67,13 @@ COMMENT ON POLICY personality_vector_groups_select_all ON personality_vector_gro
 CREATE FUNCTION _personality_vector_groups_sync() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF TG_RELID <> '@extschema@.personality_product_vectors'::regclass THEN
+        RAISE EXCEPTION 'personality_ext: % fires only on personality_product_vectors', TG_NAME
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
     IF TG_OP = 'INSERT' THEN
         INSERT INTO @extschema@.personality_vector_groups AS g
         SELECT n.group_id, min(n.category), min(n.price_band), min(n.adventurous), min(n.intellectual),
@@ -120,16 +125,15 @@ CREATE INDEX personality_product_vectors_creative ON personality_product_vectors
 CREATE INDEX personality_product_vectors_social ON personality_product_vectors (category, price_band, social DESC, product_id) WHERE is_active;
 
 -- (Re)computes the vectors of the given products (all when NULL) from the adapter view.
-CREATE FUNCTION personality_refresh_product_vectors(p_product_ids uuid[] DEFAULT NULL)
+CREATE FUNCTION _personality_refresh_vectors(p_product_ids uuid[])
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_n bigint;
 BEGIN
-    IF to_regclass('@extschema@.personality_product_features') IS NULL THEN
+    IF @extschema@._personality_features_view() IS NULL THEN
         RETURN 0;
     END IF;
     IF p_product_ids IS NULL THEN
@@ -179,20 +183,40 @@ BEGIN
     RETURN v_n;
 END;
 $$;
+COMMENT ON FUNCTION _personality_refresh_vectors(uuid[]) IS
+  'Internal: personality_refresh_product_vectors without the caller check (for the extension''s triggers).';
+
+CREATE FUNCTION personality_refresh_product_vectors(p_product_ids uuid[] DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@._personality_require_trusted('refresh the product vectors');
+    RETURN @extschema@._personality_refresh_vectors(p_product_ids);
+END;
+$$;
 COMMENT ON FUNCTION personality_refresh_product_vectors(uuid[]) IS
-  'Recomputes the precomputed product vectors from personality_product_features and the gift mappings: for the given product ids, or the whole catalog when NULL. Returns the number of vectors written. Run it after replacing the adapter view or bulk-loading products with triggers disabled.';
+  'Recomputes the precomputed product vectors from personality_product_features and the gift mappings: for the given product ids, or the whole catalog when NULL. Returns the number of vectors written. Run it after replacing the adapter view or bulk-loading products with triggers disabled. For service_role, the owner and superusers (42501 otherwise).';
 
 CREATE FUNCTION _personality_products_changed() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    -- Whatever table fires it, it only brings vectors in line with the catalog view:
+    -- a deleted product's vector goes only when the product is gone from the view.
     IF TG_OP = 'DELETE' THEN
-        DELETE FROM @extschema@.personality_product_vectors v
-         WHERE v.product_id IN (SELECT id FROM old_rows);
+        IF @extschema@._personality_features_view() IS NOT NULL THEN
+            DELETE FROM @extschema@.personality_product_vectors v
+             WHERE v.product_id IN (SELECT o.id FROM old_rows o)
+               AND NOT EXISTS (SELECT 1 FROM @extschema@.personality_product_features f
+                                WHERE f.product_id = v.product_id);
+        END IF;
     ELSE
-        PERFORM @extschema@.personality_refresh_product_vectors(ARRAY(SELECT id FROM new_rows));
+        PERFORM @extschema@._personality_refresh_vectors(ARRAY(SELECT n.id FROM new_rows n));
     END IF;
     RETURN NULL;
 END;
@@ -200,10 +224,9 @@ $$;
 COMMENT ON FUNCTION _personality_products_changed() IS
   'Internal trigger function: keeps personality_product_vectors current when the host''s products change (statement level, transition tables).';
 
-CREATE FUNCTION personality_attach_catalog(p_table regclass DEFAULT NULL) RETURNS text
+CREATE FUNCTION _personality_attach_catalog(p_table regclass) RETURNS text
 LANGUAGE plpgsql VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 SET client_min_messages = warning
 AS $$
 DECLARE
@@ -214,10 +237,10 @@ BEGIN
         RAISE EXCEPTION 'no products table found' USING ERRCODE = 'undefined_table',
             HINT = 'Create products(id uuid primary key, ...) or pass the table: SELECT personality_attach_catalog(''my_products'');';
     END IF;
-    IF NOT @extschema@._personality_caller_is_trusted()
-       AND NOT pg_has_role(@extschema@._personality_calling_role(),
-                           (SELECT relowner FROM pg_class WHERE oid = v_table), 'USAGE') THEN
-        RAISE EXCEPTION 'permission denied to attach the catalog %', v_table USING ERRCODE = 'insufficient_privilege';
+    IF (SELECT c.relkind NOT IN ('r', 'p') OR c.relpersistence = 't' FROM pg_class c WHERE c.oid = v_table)
+       OR @extschema@._personality_column_type(v_table, 'id') IS DISTINCT FROM 'uuid' THEN
+        RAISE EXCEPTION 'cannot attach the catalog %: not a permanent table with id uuid', v_table
+            USING ERRCODE = 'wrong_object_type';
     END IF;
     PERFORM @extschema@._personality_create_product_features();
     FOREACH v_n IN ARRAY ARRAY[1, 2, 3] LOOP
@@ -234,20 +257,41 @@ BEGIN
     EXECUTE format('COMMENT ON TRIGGER personality_products_vectors_upd ON %s IS %L', v_table, 'personality_ext: keeps personality_product_vectors current.');
     EXECUTE format('COMMENT ON TRIGGER personality_products_vectors_del ON %s IS %L', v_table, 'personality_ext: keeps personality_product_vectors current.');
     PERFORM @extschema@._personality_adopt_triggers();
-    v_n := @extschema@.personality_refresh_product_vectors(NULL);
+    v_n := @extschema@._personality_refresh_vectors(NULL);
     RETURN format('attached to %s; %s product vectors computed', v_table, v_n);
 END;
 $$;
+COMMENT ON FUNCTION _personality_attach_catalog(regclass) IS
+  'Internal: personality_attach_catalog without the caller check.';
+
+CREATE FUNCTION personality_attach_catalog(p_table regclass DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT @extschema@._personality_may_attach(coalesce(p_table, @extschema@._personality_host_table('products'))) THEN
+        RAISE EXCEPTION 'permission denied to attach the catalog %', coalesce(p_table::text, 'products')
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'The owner of the table attaches it, and only when it is also trusted (superuser, service_role, the owner of the personality tables).';
+    END IF;
+    RETURN @extschema@._personality_attach_catalog(p_table);
+END;
+$$;
 COMMENT ON FUNCTION personality_attach_catalog(regclass) IS
-  'Keeps personality_product_vectors current for the host''s products table (statement triggers personality_products_vectors_ins/upd/del) and computes every vector now. Done at install when products exists; call it yourself when products was created after the extension.';
+  'Keeps personality_product_vectors current for the host''s products table (statement triggers personality_products_vectors_ins/upd/del) and computes every vector now. Done at install when products exists; call it yourself when products was created after the extension. For trusted roles that own the table (42501 otherwise).';
 
 CREATE FUNCTION _personality_mappings_changed() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM @extschema@.personality_refresh_product_vectors(NULL);
+    IF TG_RELID <> '@extschema@.personality_gift_mappings'::regclass THEN
+        RAISE EXCEPTION 'personality_ext: % fires only on personality_gift_mappings', TG_NAME
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    PERFORM @extschema@._personality_refresh_vectors(NULL);
     RETURN NULL;
 END;
 $$;

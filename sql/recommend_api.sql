@@ -8,7 +8,7 @@ CREATE FUNCTION personality_recommend(
 ) RETURNS SETOF personality_recommendations
 LANGUAGE plpgsql VOLATILE
 SECURITY DEFINER
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_ids uuid[];
@@ -31,6 +31,11 @@ BEGIN
         RAISE EXCEPTION 'recommendation limit must be between 1 and 1000, got %', coalesce(p_limit::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF p_max_price IS NOT NULL AND (p_max_price = 'NaN' OR p_max_price IN ('Infinity', '-Infinity')) THEN
+        RAISE EXCEPTION 'maximum price must be a finite number, got %', p_max_price
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass NULL for no price limit.';
+    END IF;
     IF p_max_price IS NOT NULL AND p_max_price < 0 THEN
         RAISE EXCEPTION 'maximum price must not be negative, got %', p_max_price
             USING ERRCODE = 'invalid_parameter_value';
@@ -43,12 +48,18 @@ BEGIN
     -- Rank with everything the user's swipes taught so far.
     PERFORM @extschema@._personality_sync_profiles(p_user_id);
     -- Products created after the extension: start maintaining their vectors now.
-    IF to_regclass('@extschema@.personality_product_features') IS NULL
+    IF @extschema@._personality_features_view() IS NULL
        OR NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'personality_products_vectors_ins') THEN
         PERFORM @extschema@._personality_link_host(false);
         IF @extschema@._personality_host_table('products') IS NOT NULL THEN
-            PERFORM @extschema@.personality_attach_catalog();
+            PERFORM @extschema@._personality_attach_catalog(NULL);
         END IF;
+    ELSIF NOT EXISTS (SELECT 1 FROM @extschema@.personality_product_vectors)
+          AND EXISTS (SELECT 1 FROM @extschema@.personality_product_features) THEN
+        -- no vectors for a catalog with products (e.g. restored by an older tool):
+        -- compute them rather than recommend nothing
+        RAISE NOTICE 'personality_ext: computing product vectors (none were present)';
+        PERFORM @extschema@._personality_refresh_vectors(NULL);
     END IF;
     v_ids := @extschema@._personality_recommend(p_user_id, p_limit, p_context, p_occasion, p_max_price::float8);
     RETURN QUERY
@@ -60,15 +71,4 @@ END;
 $$;
 
 COMMENT ON FUNCTION personality_recommend(uuid, int, text, text, numeric) IS
-  'Computes, stores (upsert per user, product and profile) and returns the user''s top p_limit products by combined_score: active, not yet swiped, not in a category their strong traits avoid, under p_max_price; with match, category alignment, behavioural prediction, reasons and per-trait factors. Context: discover, gift_finder or similar (22023 otherwise). Users get only their own (42501); a user without a profile gets P0002. Example: SELECT product_id, combined_score, recommendation_reasons FROM personality_recommend(auth.uid(), 10, ''gift_finder'', ''birthday'', 50);';
-
-DO $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
-        REVOKE EXECUTE ON FUNCTION personality_recommend(uuid, int, text, text, numeric) FROM PUBLIC;
-        GRANT EXECUTE ON FUNCTION personality_recommend(uuid, int, text, text, numeric) TO authenticated, service_role;
-    END IF;
-END;
-$$;
--- Internal: not for application roles.
-REVOKE EXECUTE ON FUNCTION _personality_recommend(uuid, int, text, text, float8) FROM PUBLIC;
+  'Computes, stores (upsert per user, product and profile) and returns the user''s top p_limit products by combined_score: active, not yet swiped, not in a category their strong traits avoid, under p_max_price; with match, category alignment, behavioural prediction, reasons and per-trait factors. Context: discover, gift_finder or similar (22023 otherwise); p_max_price finite and not negative (22023). Users get only their own (42501); a user without a profile gets P0002. Example: SELECT product_id, combined_score, recommendation_reasons FROM personality_recommend(auth.uid(), 10, ''gift_finder'', ''birthday'', 50);';

@@ -5,9 +5,10 @@
 -- own text and tests compare the two through the catalogs. Two deliberate differences:
 --   * ids default to gen_random_uuid() (core since PG 13) instead of uuid-ossp's
 --     uuid_generate_v4(); the values are the same kind (random v4 UUIDs);
---   * the foreign keys to the host's profiles(id) / products(id) are not written
---     inline: _personality_link_host() (host_link.sql) adds them under the names
---     Postgres would have given them, as soon as the host tables exist. This is what
+--   * the foreign keys to the host's profiles(id) / products(id), and the one from
+--     personality_recommendations to personality_profiles, are not written inline:
+--     _personality_link_host() (host_link.sql) adds them under the names Postgres
+--     would have given them, as soon as the host tables exist. This is what
 --     lets pg_restore, which runs CREATE EXTENSION before it creates the host's
 --     tables, restore a database that uses this extension.
 
@@ -87,7 +88,7 @@ CREATE TABLE personality_recommendations (
     id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
     user_id UUID NOT NULL,
     product_id UUID NOT NULL,
-    personality_profile_id UUID NOT NULL REFERENCES personality_profiles(id) ON DELETE CASCADE,
+    personality_profile_id UUID NOT NULL,
 
     personality_match_score DECIMAL(5,4) NOT NULL,
     category_alignment_score DECIMAL(5,4) NOT NULL,

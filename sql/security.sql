@@ -7,35 +7,43 @@
 -- request.jwt.claims (or use a role with BYPASSRLS / the owner for trusted jobs).
 CREATE FUNCTION _personality_current_user_id() RETURNS uuid
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v text;
+    v_owner oid;
 BEGIN
-    IF to_regprocedure('auth.uid()') IS NOT NULL THEN
+    -- auth.uid() is called only when a trusted role owns it (a superuser, or a role in
+    -- personality.trusted_roles): whoever may create a schema named auth could plant
+    -- one that names any user, and this also runs inside owner-privileged code.
+    SELECT p.proowner INTO v_owner
+      FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname = 'auth' AND p.proname = 'uid' AND p.pronargs = 0;
+    IF v_owner IS NOT NULL AND @extschema@._personality_trusted_owner(v_owner) THEN
         BEGIN
-            EXECUTE 'SELECT auth.uid()::text' INTO v;
+            EXECUTE 'SELECT auth.uid()::pg_catalog.text' INTO v;
         EXCEPTION WHEN OTHERS THEN
             v := NULL;  -- a malformed token identifies nobody
         END;
     ELSE
-        v := nullif(current_setting('request.jwt.claim.sub', true), '');
+        v := nullif(pg_catalog.current_setting('request.jwt.claim.sub', true), '');
         IF v IS NULL THEN
             BEGIN
-                v := nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub';
+                v := nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::pg_catalog.jsonb
+                     OPERATOR(pg_catalog.->>) 'sub';
             EXCEPTION WHEN OTHERS THEN
                 v := NULL;
             END;
         END IF;
     END IF;
-    IF v ~* '^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$' THEN
-        RETURN v::uuid;
+    IF v OPERATOR(pg_catalog.~*) '^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$' THEN
+        RETURN v::pg_catalog.uuid;
     END IF;
     RETURN NULL;
 END;
 $$;
 COMMENT ON FUNCTION _personality_current_user_id() IS
-  'The calling user''s id for row-level security: auth.uid() when it exists (Supabase), else request.jwt.claims->>''sub'' or request.jwt.claim.sub; NULL when there is none or it is not a uuid.';
+  'The calling user''s id for row-level security: auth.uid() when it exists and a trusted role owns it (a superuser or one named in personality.trusted_roles), else request.jwt.claims->>''sub'' or request.jwt.claim.sub; NULL when there is none or it is not a uuid.';
 
 ALTER TABLE personality_profiles ENABLE ROW LEVEL SECURITY;
 ALTER TABLE personality_gift_mappings ENABLE ROW LEVEL SECURITY;

@@ -8,11 +8,22 @@
 //! seed's eight indexes) is written only when the step says it is due: the profile
 //! changed materially, or enough swipes are pending.
 //!
-//! Rare paths: a user without a learning state gets one from their profile row (under
-//! the per-user advisory lock personality_assess takes); a user without a profile gets
-//! one (in a subtransaction: the host may lack the user); a product without a vector is
-//! looked up in the catalog view (in a subtransaction: an operator's view may fail).
-//! Those failures become WARNINGs; the swipe itself is kept.
+//! Locks (SECURITY.md "Locks"): the trigger never waits for another transaction's lock
+//! on a learning state row (`FOR NO KEY UPDATE SKIP LOCKED`). When the row is locked,
+//! the swipe goes into personality_learning_queue (insert-only) and is learnt by the
+//! next step that holds the row: so two transactions that swipe for the same users in
+//! opposite orders cannot deadlock, and no lock_timeout can fail a swipe. Every
+//! writer takes a user's learning state row before their profile row.
+//!
+//! Rare paths: a user without a learning state gets one from their profile row (a
+//! placeholder row is inserted and locked first, then the profile is read in a new
+//! snapshot, so a concurrent personality_assess is never overwritten); a user without
+//! a profile gets one; a product without a vector is looked up in the catalog view.
+//! Each runs in a subtransaction: when one fails, a WARNING, and the swipe is queued
+//! to be learnt later; the swipe itself is always kept.
+//!
+//! Every statement names the extension's schema and runs under the fixed search_path
+//! `pg_catalog, pg_temp` (set on the trigger functions in sql/behavior.sql).
 use crate::subxact;
 use personality_core::learning::{self, Profile};
 use personality_core::learning_state::{self as state, State, StepOutcome, SyncPolicy};
@@ -31,6 +42,8 @@ pub enum LearnError {
     Spi(pgrx::spi::Error),
     /// the library was upgraded, the extension's SQL objects not yet
     SqlOlderThanLibrary,
+    /// the extension is not installed in this database (being dropped)
+    NotInstalled,
 }
 
 impl From<pgrx::spi::Error> for LearnError {
@@ -47,24 +60,35 @@ impl std::fmt::Display for LearnError {
                 "the extension's SQL objects are older than its library (no personality_learning_state); \
                  run ALTER EXTENSION personality_ext UPDATE",
             ),
+            LearnError::NotInstalled => {
+                f.write_str("the extension personality_ext is not installed in this database")
+            }
         }
     }
 }
 
 pub(crate) struct Plans {
+    /// the cache generation these plans were built in (crate::cache)
+    generation: u64,
     /// the extension's schema, quoted
     pub(crate) schema: String,
     /// fallback when the product has no vector yet: the adapter view
     pub(crate) product: Option<OwnedPreparedStatement>,
     /// the hot path: learn into the state row, mark the recommendation
     learn: OwnedPreparedStatement,
-    lock_user: OwnedPreparedStatement,
+    /// whether the user has a learning state row, and its length (0: a placeholder)
+    probe: OwnedPreparedStatement,
+    enqueue: OwnedPreparedStatement,
+    drain: OwnedPreparedStatement,
+    has_profile: OwnedPreparedStatement,
+    placeholder: OwnedPreparedStatement,
+    lock_skip: OwnedPreparedStatement,
+    lock_wait: OwnedPreparedStatement,
     read_profile: OwnedPreparedStatement,
-    insert_state: OwnedPreparedStatement,
+    fill_state: OwnedPreparedStatement,
     insert_profile: OwnedPreparedStatement,
     write_profile: OwnedPreparedStatement,
     history: OwnedPreparedStatement,
-    pending_one: OwnedPreparedStatement,
     pending_all: OwnedPreparedStatement,
     store_state: OwnedPreparedStatement,
 }
@@ -75,8 +99,9 @@ thread_local! {
 
 /// A product's five trait affinities from its row `v` of personality_product_vectors.
 pub(crate) const VECTOR_AFFINITIES: &str =
-    "v.adventurous * v.strength, v.intellectual * v.strength, \
-     v.practical * v.strength, v.creative * v.strength, v.social * v.strength";
+    "v.adventurous OPERATOR(pg_catalog.*) v.strength, v.intellectual OPERATOR(pg_catalog.*) v.strength, \
+     v.practical OPERATOR(pg_catalog.*) v.strength, v.creative OPERATOR(pg_catalog.*) v.strength, \
+     v.social OPERATOR(pg_catalog.*) v.strength";
 
 fn oid(o: PgBuiltInOids) -> PgOid {
     PgOid::BuiltIn(o)
@@ -92,7 +117,9 @@ fn prepare(
 
 /// The profile's fields the learning state starts from: the five traits and the
 /// behaviour keys of personality_scores (read field by field: a jsonb through pgrx
-/// would be printed and re-parsed), then confidence_level.
+/// would be printed and re-parsed), then confidence_level. Numbers are read as
+/// numeric and clamped to +-1e300 before the cast to float8: a stored 1e400 would
+/// otherwise fail every swipe of that user with 22003.
 fn profile_fields_sql() -> String {
     let mut cols: Vec<String> = [
         "adventurous",
@@ -108,64 +135,66 @@ fn profile_fields_sql() -> String {
     .iter()
     .map(|t| {
         format!(
-            "CASE WHEN jsonb_typeof(personality_scores->'{t}') = 'number' \
-                  THEN (personality_scores->>'{t}')::float8 END"
+            "CASE WHEN pg_catalog.jsonb_typeof(personality_scores OPERATOR(pg_catalog.->) '{t}') \
+                       OPERATOR(pg_catalog.=) 'number' \
+                  THEN pg_catalog.float8(greatest(least( \
+                       pg_catalog.\"numeric\"(personality_scores OPERATOR(pg_catalog.->) '{t}'), \
+                       1e300::pg_catalog.numeric), -1e300::pg_catalog.numeric)) END"
         )
     })
     .collect();
-    cols.push("confidence_level::float8".into());
+    cols.push("pg_catalog.float8(confidence_level)".into());
     cols.join(", ")
 }
 
 fn build_plans(client: &SpiClient<'_>) -> Result<Plans, LearnError> {
-    let schema: String = client
-        .select(
-            "SELECT quote_ident(n.nspname) FROM pg_extension e \
-             JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'personality_ext'",
-            None,
-            &[],
-        )?
-        .first()
-        .get_one::<String>()?
-        .unwrap_or_else(|| "public".to_string());
+    let generation = crate::cache::generation();
+    let schema = crate::cache::schema().ok_or(LearnError::NotInstalled)?;
     use pgrx::pg_sys::BuiltinOid::*;
+    let exists = |rel: &str| -> Result<bool, pgrx::spi::Error> {
+        Ok(client
+            .select(
+                &format!("SELECT pg_catalog.to_regclass('{schema}.{rel}') IS NOT NULL"),
+                None,
+                &[],
+            )?
+            .first()
+            .get_one::<bool>()?
+            .unwrap_or(false))
+    };
+    // the adapter view only when the extension or a trusted role made it
     let has_view = client
         .select(
-            &format!("SELECT to_regclass('{schema}.personality_product_features') IS NOT NULL"),
+            &format!("SELECT {schema}._personality_features_view() IS NOT NULL"),
             None,
             &[],
         )?
         .first()
         .get_one::<bool>()?
         .unwrap_or(false);
-    // A new library with the SQL objects of 0.1.0 (between installing the new version
-    // and ALTER EXTENSION ... UPDATE): keep the swipes, say what to do.
-    let current = client
-        .select(
-            &format!("SELECT to_regclass('{schema}.personality_learning_state') IS NOT NULL"),
-            None,
-            &[],
-        )?
-        .first()
-        .get_one::<bool>()?
-        .unwrap_or(false);
-    if !current {
+    // A new library with the SQL objects of an older version (between installing the
+    // new version and ALTER EXTENSION ... UPDATE): keep the swipes, say what to do.
+    if !exists("personality_learning_state")? || !exists("personality_learning_queue")? {
         return Err(LearnError::SqlOlderThanLibrary);
     }
     let product = if has_view {
         Some(prepare(
             client,
-            &format!("SELECT category::text, tags::text[] FROM {schema}.personality_product_features WHERE product_id = $1"),
+            &format!(
+                "SELECT category::pg_catalog.text, tags::pg_catalog.text[] \
+                   FROM {schema}.personality_product_features \
+                  WHERE product_id OPERATOR(pg_catalog.=) $1"
+            ),
             &[oid(UUIDOID)],
         )?)
     } else {
         None
     };
-    let scores_object =
-        "jsonb_build_object('adventurous', $2::float8, 'intellectual', $3::float8, \
-         'practical', $4::float8, 'creative', $5::float8, 'social', $6::float8, \
-         'behavioral_consistency', $7::float8, 'behavior_evidence', $8::bigint, \
-         'behavior_informative', $9::bigint, 'behavior_confidence', $10::float8)";
+    let scores_object = "pg_catalog.jsonb_build_object('adventurous', $2::pg_catalog.float8, \
+         'intellectual', $3::pg_catalog.float8, 'practical', $4::pg_catalog.float8, \
+         'creative', $5::pg_catalog.float8, 'social', $6::pg_catalog.float8, \
+         'behavioral_consistency', $7::pg_catalog.float8, 'behavior_evidence', $8::pg_catalog.int8, \
+         'behavior_informative', $9::pg_catalog.int8, 'behavior_confidence', $10::pg_catalog.float8)";
     let scores_args = [
         oid(FLOAT8OID),
         oid(FLOAT8OID),
@@ -183,26 +212,45 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, LearnError> {
     let mut write_args = vec![oid(UUIDOID)];
     write_args.extend(scores_args);
     write_args.extend([oid(FLOAT8OID), oid(TEXTOID), oid(TEXTARRAYOID)]);
+    let lock = |skip: &str| {
+        format!(
+            "SELECT pg_catalog.cardinality(state) FROM {schema}.personality_learning_state \
+              WHERE user_id OPERATOR(pg_catalog.=) $1 FOR NO KEY UPDATE {skip}"
+        )
+    };
     Ok(Plans {
+        generation,
         schema: schema.clone(),
         product,
+        // The hot path. The state row is locked without waiting: when another
+        // transaction holds it, nothing is returned and the swipe is queued.
         learn: prepare(
             client,
             &format!(
-                "WITH s AS ( \
-                   UPDATE {schema}.personality_learning_state SET \
-                     state = {schema}._personality_learn_step(state, \
-                       coalesce($3::float8[], (SELECT ARRAY[{VECTOR_AFFINITIES}]::float8[] \
-                         FROM {schema}.personality_product_vectors v WHERE v.product_id = $2)), \
+                "WITH l AS ( \
+                   SELECT user_id FROM {schema}.personality_learning_state \
+                    WHERE user_id OPERATOR(pg_catalog.=) $1 \
+                      AND pg_catalog.cardinality(state) OPERATOR(pg_catalog.>) 0 \
+                    FOR NO KEY UPDATE SKIP LOCKED), \
+                 s AS ( \
+                   UPDATE {schema}.personality_learning_state t SET \
+                     state = {schema}._personality_learn_step(t.state, \
+                       coalesce($3::pg_catalog.float8[], \
+                         (SELECT ARRAY[{VECTOR_AFFINITIES}]::pg_catalog.float8[] \
+                            FROM {schema}.personality_product_vectors v \
+                           WHERE v.product_id OPERATOR(pg_catalog.=) $2)), \
                        $4, $5, $6, $7, $8), \
-                     learned_at = now() \
-                   WHERE user_id = $1 RETURNING state), \
+                     learned_at = pg_catalog.now() \
+                   FROM l WHERE t.user_id OPERATOR(pg_catalog.=) l.user_id RETURNING t.state), \
                  m AS ( \
                    UPDATE {schema}.personality_recommendations SET is_swiped = true, \
-                     swipe_direction = $9, interacted_at = now(), updated_at = now() \
-                   WHERE user_id = $1 AND product_id = $2 \
-                     AND EXISTS (SELECT 1 FROM s WHERE s.state[19] IS DISTINCT FROM 2)) \
-                 SELECT state FROM s"
+                     swipe_direction = $9, interacted_at = pg_catalog.now(), updated_at = pg_catalog.now() \
+                   WHERE user_id OPERATOR(pg_catalog.=) $1 AND product_id OPERATOR(pg_catalog.=) $2 \
+                     AND EXISTS (SELECT 1 FROM s \
+                                  WHERE s.state[19] OPERATOR(pg_catalog.<>) 2 OR s.state[19] IS NULL)) \
+                 SELECT s.state, EXISTS (SELECT 1 FROM {schema}.personality_learning_queue q \
+                                          WHERE q.user_id OPERATOR(pg_catalog.=) $1) \
+                   FROM s"
             ),
             &[
                 oid(UUIDOID),
@@ -216,26 +264,65 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, LearnError> {
                 oid(TEXTOID),
             ],
         )?,
-        // The key personality_assess locks: a state is (re)built from the profile
-        // row only when no assessment of the user is running.
-        lock_user: prepare(
+        probe: prepare(
             client,
-            "SELECT pg_advisory_xact_lock(hashtextextended('personality_ext:' || $1::text, 0))",
+            &format!(
+                "SELECT pg_catalog.cardinality(state) FROM {schema}.personality_learning_state \
+                  WHERE user_id OPERATOR(pg_catalog.=) $1"
+            ),
             &[oid(UUIDOID)],
         )?,
+        enqueue: prepare(
+            client,
+            &format!(
+                "INSERT INTO {schema}.personality_learning_queue (user_id, product_id, direction) \
+                 SELECT u, p, d FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.uuid[]), \
+                   pg_catalog.unnest($2::pg_catalog.uuid[]), pg_catalog.unnest($3::pg_catalog.text[])) \
+                   AS x(u, p, d)"
+            ),
+            &[oid(UUIDARRAYOID), oid(UUIDARRAYOID), oid(TEXTARRAYOID)],
+        )?,
+        drain: prepare(
+            client,
+            &format!(
+                "WITH d AS (DELETE FROM {schema}.personality_learning_queue \
+                             WHERE user_id OPERATOR(pg_catalog.=) $1 \
+                             RETURNING product_id, direction, queued_at) \
+                 SELECT product_id, direction FROM d ORDER BY queued_at"
+            ),
+            &[oid(UUIDOID)],
+        )?,
+        has_profile: prepare(
+            client,
+            &format!(
+                "SELECT 1 FROM {schema}.personality_profiles WHERE user_id OPERATOR(pg_catalog.=) $1"
+            ),
+            &[oid(UUIDOID)],
+        )?,
+        placeholder: prepare(
+            client,
+            &format!(
+                "INSERT INTO {schema}.personality_learning_state (user_id, state) \
+                 VALUES ($1, '{{}}'::pg_catalog.float8[]) ON CONFLICT (user_id) DO NOTHING"
+            ),
+            &[oid(UUIDOID)],
+        )?,
+        lock_skip: prepare(client, &lock("SKIP LOCKED"), &[oid(UUIDOID)])?,
+        lock_wait: prepare(client, &lock(""), &[oid(UUIDOID)])?,
         read_profile: prepare(
             client,
             &format!(
-                "SELECT {} FROM {schema}.personality_profiles WHERE user_id = $1",
+                "SELECT {} FROM {schema}.personality_profiles WHERE user_id OPERATOR(pg_catalog.=) $1",
                 profile_fields_sql()
             ),
             &[oid(UUIDOID)],
         )?,
-        insert_state: prepare(
+        fill_state: prepare(
             client,
             &format!(
-                "INSERT INTO {schema}.personality_learning_state (user_id, state) VALUES ($1, $2) \
-                 ON CONFLICT (user_id) DO NOTHING"
+                "UPDATE {schema}.personality_learning_state SET state = $2 \
+                  WHERE user_id OPERATOR(pg_catalog.=) $1 \
+                    AND pg_catalog.cardinality(state) OPERATOR(pg_catalog.=) 0"
             ),
             &[oid(UUIDOID), oid(FLOAT8ARRAYOID)],
         )?,
@@ -244,7 +331,8 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, LearnError> {
             &format!(
                 "INSERT INTO {schema}.personality_profiles (user_id, primary_type, personality_scores, \
                    confidence_level, assessment_method, total_questions_answered, last_assessment_at) \
-                 VALUES ($1, $11, {scores_object}, round($12::numeric, 2), 'behavior', 0, NULL) \
+                 VALUES ($1, $11, {scores_object}, pg_catalog.round($12::pg_catalog.numeric, 2), \
+                   'behavior', 0, NULL) \
                  ON CONFLICT (user_id) DO NOTHING"
             ),
             &insert_args,
@@ -254,13 +342,16 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, LearnError> {
             client,
             &format!(
                 "UPDATE {schema}.personality_profiles SET personality_scores = \
-                   CASE WHEN jsonb_typeof(personality_scores) = 'object' THEN personality_scores ELSE '{{}}'::jsonb END \
-                   || {scores_object}, \
-                   confidence_level = round($11::numeric, 2), primary_type = $12, secondary_types = $13, \
+                   CASE WHEN pg_catalog.jsonb_typeof(personality_scores) OPERATOR(pg_catalog.=) 'object' \
+                        THEN personality_scores ELSE '{{}}'::pg_catalog.jsonb END \
+                   OPERATOR(pg_catalog.||) {scores_object}, \
+                   confidence_level = pg_catalog.round($11::pg_catalog.numeric, 2), primary_type = $12, \
+                   secondary_types = $13, \
                    assessment_method = CASE WHEN assessment_method IS NULL \
-                     OR lower(btrim(assessment_method)) IN ('', 'behavior', 'behaviour') \
+                     OR pg_catalog.lower(pg_catalog.btrim(assessment_method::pg_catalog.text)) \
+                        OPERATOR(pg_catalog.=) ANY ('{{\"\",behavior,behaviour}}'::pg_catalog.text[]) \
                      THEN 'behavior' ELSE 'hybrid' END, \
-                   updated_at = now() WHERE user_id = $1"
+                   updated_at = pg_catalog.now() WHERE user_id OPERATOR(pg_catalog.=) $1"
             ),
             &write_args,
         )?,
@@ -270,32 +361,28 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, LearnError> {
                 "INSERT INTO {schema}.personality_assessment_history (user_id, assessment_data, \
                    personality_scores, primary_type, assessment_trigger, questions_answered, \
                    user_swipes_count, behavioral_consistency) \
-                 VALUES ($1, $2, $3, $4, 'behavior_change', 0, $5, round($6::numeric, 2))"
+                 VALUES ($1, $2, $3, $4, 'behavior_change', 0, $5, \
+                   pg_catalog.round($6::pg_catalog.numeric, 2))"
             ),
             &[oid(UUIDOID), oid(JSONBOID), oid(JSONBOID), oid(TEXTOID), oid(INT4OID), oid(FLOAT8OID)],
         )?,
-        // One user (by the key) or everyone: two plans, so that the one-user plan
-        // never becomes a scan of the whole table.
-        pending_one: prepare(
-            client,
-            &format!(
-                "SELECT user_id, state FROM {schema}.personality_learning_state \
-                  WHERE user_id = $1 AND state[6] IS DISTINCT FROM state[16] FOR UPDATE"
-            ),
-            &[oid(UUIDOID)],
-        )?,
+        // Everyone with something pending: learning not in the profile row, or queued.
         pending_all: prepare(
             client,
             &format!(
-                "SELECT user_id, state FROM {schema}.personality_learning_state \
-                  WHERE state[6] IS DISTINCT FROM state[16] ORDER BY user_id FOR UPDATE"
+                "SELECT user_id FROM {schema}.personality_learning_state \
+                  WHERE state[6] IS DISTINCT FROM state[16] \
+                 UNION \
+                 SELECT user_id FROM {schema}.personality_learning_queue \
+                 ORDER BY 1"
             ),
             &[],
         )?,
         store_state: prepare(
             client,
             &format!(
-                "UPDATE {schema}.personality_learning_state SET state = $2 WHERE user_id = $1"
+                "UPDATE {schema}.personality_learning_state SET state = $2 \
+                  WHERE user_id OPERATOR(pg_catalog.=) $1"
             ),
             &[oid(UUIDOID), oid(FLOAT8ARRAYOID)],
         )?,
@@ -303,8 +390,11 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, LearnError> {
 }
 
 pub(crate) fn plans(client: &SpiClient<'_>) -> Result<Rc<Plans>, LearnError> {
+    let generation = crate::cache::generation();
     if let Some(p) = PLANS.with(|p| p.borrow().clone()) {
-        return Ok(p);
+        if p.generation == generation {
+            return Ok(p);
+        }
     }
     let p = Rc::new(build_plans(client)?);
     // Without the products view (no products table yet) look again next time: the
@@ -426,11 +516,14 @@ fn _personality_learn_step(
 
 /// What a learning step found.
 pub enum Step {
-    Learned,
+    /// learnt; `queued`: the user has queued swipes to learn now
+    Learned { queued: bool },
     /// the user has no learning state yet (build it from the profile, then learn)
     NoState,
     /// the product has no precomputed vector (look its traits up, then learn)
     NoVector,
+    /// another transaction holds the user's learning state: queue the swipe
+    Locked,
 }
 
 /// A profile for a user who has none (method 'behavior', low confidence). Run in a
@@ -449,18 +542,50 @@ pub(crate) fn create_profile(user: Uuid) -> Result<(), LearnError> {
     })
 }
 
-/// Builds the user's learning state from their profile row, under the lock
-/// personality_assess takes. False when the user has no profile.
+/// What building a learning state found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Init {
+    /// the user's state row exists, filled, and this transaction holds its lock
+    Ready,
+    /// another transaction holds the user's state row (only when not waiting)
+    Locked,
+    /// the user has no profile
+    NoProfile,
+}
+
+/// Makes sure the user has a filled learning state row and locks it (waiting for
+/// another transaction's lock only when `wait`). A placeholder row is inserted and
+/// locked first, and the profile is read afterwards in a statement of its own (a new
+/// snapshot), so a personality_assess that committed meanwhile is what the state is
+/// built from. Run in a subtransaction by the trigger (the profile may vanish).
 pub(crate) fn init_state(
     client: &mut SpiClient<'_>,
     plans: &Plans,
     user: Uuid,
-) -> Result<bool, pgrx::spi::Error> {
-    client.update(&plans.lock_user, None, &[user.into()])?;
-    // a new statement: it sees an assessment that committed while we waited
+    wait: bool,
+) -> Result<Init, pgrx::spi::Error> {
+    if client
+        .select(&plans.has_profile, Some(1), &[user.into()])?
+        .is_empty()
+    {
+        return Ok(Init::NoProfile);
+    }
+    client.update(&plans.placeholder, None, &[user.into()])?;
+    let lock = if wait {
+        &plans.lock_wait
+    } else {
+        &plans.lock_skip
+    };
+    let locked = client.update(lock, Some(1), &[user.into()])?;
+    if locked.is_empty() {
+        return Ok(if wait { Init::NoProfile } else { Init::Locked });
+    }
+    if locked.first().get::<i32>(1)?.unwrap_or(0) > 0 {
+        return Ok(Init::Ready);
+    }
     let row = client.select(&plans.read_profile, Some(1), &[user.into()])?;
     if row.is_empty() {
-        return Ok(false);
+        return Ok(Init::NoProfile);
     }
     let row = row.first();
     let mut fields: Vec<Option<f64>> = Vec::with_capacity(10);
@@ -469,8 +594,8 @@ pub(crate) fn init_state(
     }
     let st = state::from_profile_fields(&fields);
     let encoded = st.encode(StepOutcome::Learned, st.synced_primary);
-    client.update(&plans.insert_state, None, &[user.into(), encoded.into()])?;
-    Ok(true)
+    client.update(&plans.fill_state, None, &[user.into(), encoded.into()])?;
+    Ok(Init::Ready)
 }
 
 /// A product's affinities from the catalog view and the mappings, for products without
@@ -573,34 +698,34 @@ pub fn learn_from_swipe(
         let plans = plans(client)?;
         let lookup_missing =
             known_affinities.is_none() && product.is_some() && plans.product.is_some();
-        let args = || {
-            vec![
-                user.into(),
-                product.into(),
-                known_affinities.map(|a| a.to_vec()).into(),
-                lookup_missing.into(),
-                raw_direction.map(str::to_string).into(),
-                rate.into(),
-                policy.points.into(),
-                policy.swipes.into(),
-                direction.as_str().map(str::to_string).into(),
-            ]
-        };
-        let mut learned = client.update(&plans.learn, Some(1), &args())?;
+        let args = vec![
+            user.into(),
+            product.into(),
+            known_affinities.map(|a| a.to_vec()).into(),
+            lookup_missing.into(),
+            raw_direction.map(str::to_string).into(),
+            rate.into(),
+            policy.points.into(),
+            policy.swipes.into(),
+            direction.as_str().map(str::to_string).into(),
+        ];
+        let learned = client.update(&plans.learn, Some(1), &args)?;
         if learned.is_empty() {
-            if !init_state(client, &plans, user)? {
-                return Ok(Step::NoState);
-            }
-            learned = client.update(&plans.learn, Some(1), &args())?;
-            if learned.is_empty() {
-                return Ok(Step::NoState);
-            }
+            // no row, a placeholder, or another transaction's lock
+            let probe = client.select(&plans.probe, Some(1), &[user.into()])?;
+            return Ok(if probe.is_empty() {
+                Step::NoState
+            } else {
+                Step::Locked
+            });
         }
-        let Some(encoded) = learned.first().get::<Vec<f64>>(1)? else {
-            return Ok(Step::Learned);
+        let first = learned.first();
+        let queued = first.get::<bool>(2)?.unwrap_or(false);
+        let Some(encoded) = first.get::<Vec<f64>>(1)? else {
+            return Ok(Step::Learned { queued });
         };
         match state::outcome_of(&encoded) {
-            StepOutcome::Learned => Ok(Step::Learned),
+            StepOutcome::Learned => Ok(Step::Learned { queued }),
             StepOutcome::NeedAffinities => Ok(Step::NoVector),
             StepOutcome::WriteProfile => {
                 let st = State::decode(&state::stored(&encoded));
@@ -613,41 +738,221 @@ pub fn learn_from_swipe(
                     previous,
                     Some((product, direction)),
                 )?;
-                Ok(Step::Learned)
+                Ok(Step::Learned { queued })
             }
         }
     })
 }
 
-/// Writes pending learning into personality_profiles: for one user, or for every user
-/// when NULL. Returns the number of profiles written. Called by
-/// personality_sync_profile (which checks the caller), personality_assess and
-/// personality_recommend.
-#[pg_extern(volatile, parallel_unsafe)]
-fn _personality_sync_profiles(p_user_id: Option<Uuid>) -> Result<i64, LearnError> {
+/// Queues swipes to be learnt later (the state row is locked by another transaction,
+/// or learning failed). Insert-only: it never waits for a lock.
+pub(crate) fn enqueue(
+    client: &mut SpiClient<'_>,
+    plans: &Plans,
+    swipes: &[(Uuid, Option<Uuid>, Option<String>)],
+) -> Result<(), pgrx::spi::Error> {
+    if swipes.is_empty() {
+        return Ok(());
+    }
+    let users: Vec<Uuid> = swipes.iter().map(|s| s.0).collect();
+    let products: Vec<Option<Uuid>> = swipes.iter().map(|s| s.1).collect();
+    let dirs: Vec<Option<String>> = swipes.iter().map(|s| s.2.clone()).collect();
+    client.update(
+        &plans.enqueue,
+        None,
+        &[users.into(), products.into(), dirs.into()],
+    )?;
+    Ok(())
+}
+
+/// Queues one swipe in a subtransaction; a WARNING when even that fails.
+fn enqueue_or_warn(user: Uuid, product: Option<Uuid>, direction: Option<&str>) {
+    let direction = direction.map(str::to_string);
+    guarded("queueing the swipe", move || {
+        Spi::connect_mut(|client| {
+            let plans = plans(client)?;
+            Ok(enqueue(client, &plans, &[(user, product, direction)])?)
+        })
+    });
+}
+
+/// One swipe learnt with every fallback (a product's traits from the catalog), in the
+/// state row this transaction already holds or can take without waiting.
+fn learn_one(
+    user: Uuid,
+    product: Option<Uuid>,
+    direction: Option<&str>,
+) -> Result<Step, LearnError> {
+    let mut known: Option<Vector> = None;
+    for _ in 0..2 {
+        match learn_from_swipe(user, product, direction, known)? {
+            Step::NoVector => {
+                known = Some(
+                    guarded("reading the product's traits", move || {
+                        fallback_affinities(product)
+                    })
+                    .unwrap_or([0.0; 5]),
+                );
+            }
+            step => return Ok(step),
+        }
+    }
+    Ok(Step::NoVector)
+}
+
+/// Learns the user's queued swipes, oldest first. The caller holds the user's state
+/// row, so nobody else drains them meanwhile; queued swipes of transactions not
+/// committed yet stay queued.
+pub(crate) fn drain_queued(user: Uuid) -> Result<usize, LearnError> {
+    let queued: Vec<(Option<Uuid>, Option<String>)> = Spi::connect_mut(|client| {
+        let plans = plans(client)?;
+        let rows = client.update(&plans.drain, None, &[user.into()])?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push((r.get::<Uuid>(1)?, r.get::<String>(2)?));
+        }
+        Ok::<_, LearnError>(out)
+    })?;
+    let n = queued.len();
+    let mut back = Vec::new();
+    for (product, direction) in queued {
+        pgrx::check_for_interrupts!();
+        match learn_one(user, product, direction.as_deref())? {
+            Step::Learned { .. } => {}
+            _ => back.push((user, product, direction)),
+        }
+    }
+    if !back.is_empty() {
+        Spi::connect_mut(|client| {
+            let plans = plans(client)?;
+            Ok::<_, LearnError>(enqueue(client, &plans, &back)?)
+        })?;
+    }
+    Ok(n)
+}
+
+/// Locks the user's learning state (waiting), builds it when missing, learns the
+/// queued swipes and writes pending learning into the profile row. Returns whether a
+/// profile row was written.
+fn sync_user(user: Uuid) -> Result<bool, LearnError> {
+    let ready = Spi::connect_mut(|client| {
+        let plans = plans(client)?;
+        Ok::<_, LearnError>(init_state(client, &plans, user, true)? == Init::Ready)
+    })?;
+    if !ready {
+        return Ok(false); // no profile: queued swipes wait for one
+    }
+    drain_queued(user)?;
     Spi::connect_mut(|client| {
         let plans = plans(client)?;
-        let rows = match p_user_id {
-            Some(user) => client.update(&plans.pending_one, None, &[user.into()])?,
-            None => client.update(&plans.pending_all, None, &[])?,
-        };
-        let mut pending: Vec<(Uuid, Vec<Option<f64>>)> = Vec::new();
-        for row in rows {
-            if let (Some(u), Some(s)) = (row.get::<Uuid>(1)?, row.get::<Vec<Option<f64>>>(2)?) {
-                pending.push((u, s));
-            }
+        let rows = client.select(&plans.lock_wait, Some(1), &[user.into()])?;
+        if rows.is_empty() {
+            return Ok(false);
         }
-        let mut written = 0i64;
-        for (user, stored) in pending {
-            let st = State::decode(&stored);
-            let synced = st.mark_synced();
-            let encoded = synced.encode(StepOutcome::Learned, synced.synced_primary);
-            client.update(&plans.store_state, None, &[user.into(), encoded.into()])?;
-            write_profile(client, &plans, user, &synced, Some(st.synced_primary), None)?;
+        let stored = client
+            .select(
+                &format!(
+                    "SELECT state FROM {}.personality_learning_state \
+                      WHERE user_id OPERATOR(pg_catalog.=) $1",
+                    plans.schema
+                ),
+                Some(1),
+                &[user.into()],
+            )?
+            .first()
+            .get::<Vec<Option<f64>>>(1)?
+            .unwrap_or_default();
+        let st = State::decode(&stored);
+        if st.pending() == 0 && stored.get(5) == stored.get(15) {
+            return Ok(false);
+        }
+        let synced = st.mark_synced();
+        let encoded = synced.encode(StepOutcome::Learned, synced.synced_primary);
+        client.update(&plans.store_state, None, &[user.into(), encoded.into()])?;
+        write_profile(client, &plans, user, &synced, Some(st.synced_primary), None)?;
+        Ok(true)
+    })
+}
+
+/// Applies queued swipes and writes pending learning into personality_profiles: for
+/// one user, or for every user when NULL. Returns the number of profiles written.
+/// Called by personality_sync_profile (which checks the caller), personality_assess
+/// and personality_recommend.
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
+fn _personality_sync_profiles(p_user_id: Option<Uuid>) -> Result<i64, LearnError> {
+    let users: Vec<Uuid> = match p_user_id {
+        Some(u) => vec![u],
+        None => Spi::connect(|client| {
+            let plans = plans(client)?;
+            let mut out = Vec::new();
+            for r in client.select(&plans.pending_all, None, &[])? {
+                if let Some(u) = r.get::<Uuid>(1)? {
+                    out.push(u);
+                }
+            }
+            Ok::<_, LearnError>(out)
+        })?,
+    };
+    let mut written = 0i64;
+    for user in users {
+        pgrx::check_for_interrupts!();
+        if sync_user(user)? {
             written += 1;
         }
-        Ok(written)
-    })
+    }
+    Ok(written)
+}
+
+/// The direction column of the inserted row as text: text, varchar, char and name
+/// columns as they are, enums by their label (their output functions are
+/// Postgres's own). A column of any other type reads as NULL: its output or cast
+/// could be a caller's function, and this runs with the owner's rights.
+///
+/// # Safety
+/// `tdata` is the trigger data of the current call of a row-level trigger.
+unsafe fn direction_of(tdata: *const pg_sys::TriggerData, column: &str) -> Option<String> {
+    let rel = (*tdata).tg_relation;
+    let tupdesc = (*rel).rd_att;
+    let name = std::ffi::CString::new(column).ok()?;
+    let attnum = pg_sys::SPI_fnumber(tupdesc, name.as_ptr());
+    if attnum <= 0 {
+        return None;
+    }
+    let typ = pg_sys::getBaseType(pg_sys::SPI_gettypeid(tupdesc, attnum));
+    use pgrx::pg_sys::BuiltinOid::*;
+    let builtin = [TEXTOID, VARCHAROID, BPCHAROID, NAMEOID]
+        .iter()
+        .any(|o| pg_sys::Oid::from(*o) == typ);
+    if !builtin && !pg_sys::type_is_enum(typ) {
+        return None;
+    }
+    let value = pg_sys::SPI_getvalue((*tdata).tg_trigtuple, tupdesc, attnum);
+    if value.is_null() {
+        return None;
+    }
+    let out = std::ffi::CStr::from_ptr(value)
+        .to_string_lossy()
+        .into_owned();
+    pg_sys::pfree(value.cast());
+    Some(out)
+}
+
+/// Whether a trigger call is one the extension set up: its trigger is named
+/// update_personality_from_swipes and its table is permanent (personality_attach_behavior
+/// creates nothing else; EXECUTE on the trigger functions is not granted to anyone).
+///
+/// # Safety
+/// `tdata` is the trigger data of the current call.
+pub(crate) unsafe fn fires_where_attached(tdata: *const pg_sys::TriggerData) -> bool {
+    let rel = (*tdata).tg_relation;
+    let trigger = (*tdata).tg_trigger;
+    if rel.is_null() || trigger.is_null() || (*trigger).tgname.is_null() {
+        return false;
+    }
+    let name = std::ffi::CStr::from_ptr((*trigger).tgname);
+    name.to_bytes() == b"update_personality_from_swipes"
+        && (*(*rel).rd_rel).relpersistence != pg_sys::RELPERSISTENCE_TEMP as std::ffi::c_char
 }
 
 /// The seed's trigger function, now learning for real. Attach it with
@@ -660,17 +965,25 @@ fn update_personality_from_behavior<'a>(
     let Some(new) = trigger.new() else {
         return Ok(None);
     };
+    let tdata = trigger.trigger_data() as *const pg_sys::TriggerData;
+    // SAFETY: the trigger data of this call.
+    if !unsafe { fires_where_attached(tdata) } {
+        warning!("personality_ext: update_personality_from_behavior() ignored: it learns only as trigger update_personality_from_swipes on a permanent table (personality_attach_behavior)");
+        return Ok(Some(new));
+    }
     let direction_column = trigger
         .extra_args()
         .ok()
         .and_then(|a| a.into_iter().next())
         .unwrap_or_else(|| "direction".to_string());
-    // A column of another type (or none) reads as NULL: the swipe is still kept.
+    // user_id and product_id are uuid (checked when attaching); another type reads as
+    // NULL: the swipe is still kept.
     let user: Option<Uuid> = new.get_by_name::<Uuid>("user_id").ok().flatten();
     let product: Option<Uuid> = new.get_by_name::<Uuid>("product_id").ok().flatten();
-    let direction: Option<String> = new.get_by_name::<String>(&direction_column).ok().flatten();
+    // SAFETY: the trigger data of this row-level call.
+    let direction = unsafe { direction_of(tdata, &direction_column) };
     if let Some(user) = user {
-        learn_or_warn(user, product, direction.as_deref());
+        learn_or_queue(user, product, direction.as_deref());
     }
     Ok(Some(new))
 }
@@ -684,7 +997,7 @@ pub(crate) fn guarded<T>(
         Ok(Ok(v)) => Some(v),
         Ok(Err(e)) => {
             reset_plans();
-            warning!("personality_ext: swipe kept, but not learned from ({what}): {e}");
+            warning!("personality_ext: swipe kept, learning postponed ({what}): {e}");
             None
         }
         Err(caught) => {
@@ -693,43 +1006,53 @@ pub(crate) fn guarded<T>(
                 (*caught).rethrow();
             }
             let (code, msg) = subxact::describe(&caught);
-            warning!("personality_ext: swipe kept, but not learned from ({what}, {code}): {msg}");
+            warning!("personality_ext: swipe kept, learning postponed ({what}, {code}): {msg}");
             None
         }
     }
 }
 
-fn learn_or_warn(user: Uuid, product: Option<Uuid>, direction: Option<&str>) {
-    let mut known: Option<Vector> = None;
+/// Learns from one swipe now, or queues it to be learnt later; never fails the swipe
+/// for a reason of its own.
+fn learn_or_queue(user: Uuid, product: Option<Uuid>, direction: Option<&str>) {
     let mut profile_created = false;
-    // At most: create the profile, fetch the product's traits, learn.
-    for _ in 0..4 {
-        let step = match learn_from_swipe(user, product, direction, known) {
+    // At most: build the state (creating the profile first), learn.
+    for _ in 0..3 {
+        let step = match learn_one(user, product, direction) {
             Ok(step) => step,
             Err(e) => {
                 reset_plans();
-                warning!("personality_ext: swipe kept, but not learned from: {e}");
-                return;
+                warning!("personality_ext: swipe kept, learning postponed: {e}");
+                break;
             }
         };
         match step {
-            Step::Learned => return,
-            Step::NoState => {
-                if profile_created
-                    || guarded("creating a profile", move || create_profile(user)).is_none()
-                {
-                    return;
+            Step::Learned { queued } => {
+                if queued {
+                    guarded("learning queued swipes", move || drain_queued(user));
                 }
-                profile_created = true;
+                return;
             }
-            Step::NoVector => {
-                known = Some(
-                    guarded("reading the product's traits", move || {
-                        fallback_affinities(product)
+            Step::Locked | Step::NoVector => break,
+            Step::NoState => {
+                let init = guarded("building the learning state", move || {
+                    Spi::connect_mut(|client| {
+                        let plans = plans(client)?;
+                        Ok(init_state(client, &plans, user, false)?)
                     })
-                    .unwrap_or([0.0; 5]),
-                );
+                });
+                match init {
+                    Some(Init::Ready) => continue,
+                    Some(Init::NoProfile) if !profile_created => {
+                        profile_created = true;
+                        if guarded("creating a profile", move || create_profile(user)).is_none() {
+                            break;
+                        }
+                    }
+                    _ => break,
+                }
             }
         }
     }
+    enqueue_or_warn(user, product, direction);
 }

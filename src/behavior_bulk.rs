@@ -7,10 +7,12 @@
 //! through personality_core::learning_state::step, history rows are written at the
 //! steps that change the primary type (with the scores of that moment), the profile row
 //! gets the state of the user's last due step, and each (user, product) recommendation
-//! gets the last swipe's direction. Users' learning states are locked in user-id order.
-//! The whole statement's learning runs in one subtransaction: on failure it is rolled
-//! back and reported as a WARNING, and the swipes are kept.
-use crate::behavior::{self, LearnError};
+//! gets the last swipe's direction. Users' learning states are locked in user-id order
+//! and without waiting: the swipes of a user whose state another transaction holds go
+//! into personality_learning_queue, like the row trigger's. The statement's learning
+//! runs in one subtransaction: when it fails, it is rolled back with a WARNING and all
+//! of the statement's swipes are queued instead; the swipes themselves are kept.
+use crate::behavior::{self, Init, LearnError};
 use personality_core::learning;
 use personality_core::learning_state::{self as state, State, StepOutcome};
 use personality_core::traits::Vector;
@@ -30,11 +32,57 @@ fn quote_ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
+/// How the transition table's columns are read, or None (with the reason) when its
+/// user_id / product_id are not uuid. Only built-in types are read with the owner's
+/// rights: text-like directions as they are, enums by their label, anything else as
+/// NULL (a cast of a caller's type could run the caller's function).
+///
+/// # Safety
+/// `tdata` is the trigger data of the current call.
+unsafe fn direction_expr(
+    tdata: *mut pg_sys::TriggerData,
+    direction_column: &str,
+) -> Result<String, &'static str> {
+    let tupdesc = (*(*tdata).tg_relation).rd_att;
+    let type_of = |name: &str| -> pg_sys::Oid {
+        let Ok(c) = std::ffi::CString::new(name) else {
+            return pg_sys::InvalidOid;
+        };
+        let attnum = pg_sys::SPI_fnumber(tupdesc, c.as_ptr());
+        if attnum <= 0 {
+            pg_sys::InvalidOid
+        } else {
+            pg_sys::SPI_gettypeid(tupdesc, attnum)
+        }
+    };
+    use pgrx::pg_sys::BuiltinOid::*;
+    let uuid = pg_sys::Oid::from(UUIDOID);
+    if type_of("user_id") != uuid || type_of("product_id") != uuid {
+        return Err("user_id and product_id must be uuid");
+    }
+    let dir = quote_ident(direction_column);
+    let typ = type_of(direction_column);
+    if typ == pg_sys::InvalidOid {
+        return Ok("NULL::pg_catalog.text".into());
+    }
+    let base = pg_sys::getBaseType(typ);
+    let text_like = [TEXTOID, VARCHAROID, BPCHAROID, NAMEOID]
+        .iter()
+        .any(|o| pg_sys::Oid::from(*o) == base);
+    Ok(if text_like {
+        format!("{dir}::pg_catalog.text")
+    } else if pg_sys::type_is_enum(base) {
+        format!("pg_catalog.textin(pg_catalog.enum_out({dir}))")
+    } else {
+        "NULL::pg_catalog.text".into()
+    })
+}
+
 /// Learns from every row of the transition table `table`. Returns the swipes learnt.
 fn learn_statement(
     tdata: *mut pg_sys::TriggerData,
     table: &str,
-    direction_column: &str,
+    direction: &str,
 ) -> Result<i64, LearnError> {
     let rate = crate::guc::LEARNING_RATE.get();
     let policy = behavior::sync_policy();
@@ -48,13 +96,13 @@ fn learn_statement(
         let schema = &plans.schema;
         let rows = client.select(
             &format!(
-                "SELECT n.user_id, n.product_id, n.d::text, {affinities}, v.product_id IS NOT NULL \
-                   FROM (SELECT row_number() OVER () AS ord, user_id, product_id, {dir} AS d \
+                "SELECT n.user_id, n.product_id, n.d, {affinities}, v.product_id IS NOT NULL \
+                   FROM (SELECT pg_catalog.row_number() OVER () AS ord, user_id, product_id, {direction} AS d \
                            FROM {table}) n \
-                   LEFT JOIN {schema}.personality_product_vectors v ON v.product_id = n.product_id \
+                   LEFT JOIN {schema}.personality_product_vectors v \
+                          ON v.product_id OPERATOR(pg_catalog.=) n.product_id \
                   WHERE n.user_id IS NOT NULL \
                   ORDER BY n.ord",
-                dir = quote_ident(direction_column),
                 table = quote_ident(table),
                 affinities = behavior::VECTOR_AFFINITIES,
             ),
@@ -103,6 +151,7 @@ fn learn_statement(
                 if fallback.contains_key(p.as_bytes()) {
                     continue;
                 }
+                pgrx::check_for_interrupts!();
                 let a = behavior::guarded("reading the product's traits", move || {
                     behavior::fallback_affinities(Some(p))
                 })
@@ -115,9 +164,9 @@ fn learn_statement(
         let without: Vec<Uuid> = client
             .select(
                 &format!(
-                    "SELECT u FROM unnest($1::uuid[]) u \
+                    "SELECT u FROM pg_catalog.unnest($1::pg_catalog.uuid[]) u \
                       WHERE NOT EXISTS (SELECT 1 FROM {schema}.personality_learning_state s \
-                                         WHERE s.user_id = u) ORDER BY u"
+                                         WHERE s.user_id OPERATOR(pg_catalog.=) u) ORDER BY u"
                 ),
                 None,
                 &[users.clone().into()],
@@ -125,18 +174,29 @@ fn learn_statement(
             .filter_map(|r| r.get::<Uuid>(1).ok().flatten())
             .collect();
         for user in without {
-            if !behavior::init_state(client, &plans, user)?
+            pgrx::check_for_interrupts!();
+            let init = || {
+                behavior::guarded("building the learning state", move || {
+                    Spi::connect_mut(|c| {
+                        let plans = behavior::plans(c)?;
+                        Ok(behavior::init_state(c, &plans, user, false)?)
+                    })
+                })
+            };
+            if init() == Some(Init::NoProfile)
                 && behavior::guarded("creating a profile", move || behavior::create_profile(user))
                     .is_some()
             {
-                behavior::init_state(client, &plans, user)?;
+                init();
             }
         }
-        // Lock and read the states, in user-id order.
+        // Lock and read the states, in user-id order, without waiting.
         let locked = client.update(
             &format!(
                 "SELECT user_id, state FROM {schema}.personality_learning_state \
-                  WHERE user_id = ANY($1) ORDER BY user_id FOR UPDATE"
+                  WHERE user_id OPERATOR(pg_catalog.=) ANY ($1) \
+                    AND pg_catalog.cardinality(state) OPERATOR(pg_catalog.>) 0 \
+                  ORDER BY user_id FOR NO KEY UPDATE SKIP LOCKED"
             ),
             None,
             &[users.into()],
@@ -147,15 +207,20 @@ fn learn_statement(
                 states.insert(*u.as_bytes(), s);
             }
         }
-        // Step every user's swipes in order.
+        // Step every user's swipes in order; queue those of users not locked.
         let mut out_users: Vec<Uuid> = Vec::new();
         let mut out_states: Vec<f64> = Vec::new();
+        let mut queued = Vec::new();
         let (mut m_users, mut m_products, mut m_dirs, mut m_ords) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut learnt = 0i64;
         for (key, (user, swipes)) in &by_user {
+            pgrx::check_for_interrupts!();
             let Some(mut current) = states.remove(key) else {
-                continue; // no profile could be made for this user: warned above
+                for s in swipes {
+                    queued.push((*user, s.product, s.raw_direction.clone()));
+                }
+                continue;
             };
             let mut last_written: Option<State> = None;
             for s in swipes {
@@ -190,25 +255,31 @@ fn learn_statement(
             out_users.push(*user);
             out_states.extend(current.iter().map(|x| x.unwrap_or(f64::NAN)));
         }
+        behavior::enqueue(client, &plans, &queued)?;
         if !out_users.is_empty() {
             client.update(
                 &format!(
                     "UPDATE {schema}.personality_learning_state s \
-                        SET state = $2[(x.i::int - 1) * {len} + 1 : x.i::int * {len}], learned_at = now() \
-                       FROM unnest($1::uuid[]) WITH ORDINALITY AS x(u, i) WHERE s.user_id = x.u",
+                        SET state = $2[(x.i::pg_catalog.int4 OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) {len} \
+                                       OPERATOR(pg_catalog.+) 1 : x.i::pg_catalog.int4 OPERATOR(pg_catalog.*) {len}], \
+                            learned_at = pg_catalog.now() \
+                       FROM pg_catalog.unnest($1::pg_catalog.uuid[]) WITH ORDINALITY AS x(u, i) \
+                      WHERE s.user_id OPERATOR(pg_catalog.=) x.u",
                     len = state::LEN
                 ),
                 None,
-                &[out_users.into(), out_states.into()],
+                &[out_users.clone().into(), out_states.into()],
             )?;
             client.update(
                 &format!(
                     "UPDATE {schema}.personality_recommendations r \
-                        SET is_swiped = true, swipe_direction = x.d, interacted_at = now(), updated_at = now() \
+                        SET is_swiped = true, swipe_direction = x.d, interacted_at = pg_catalog.now(), \
+                            updated_at = pg_catalog.now() \
                        FROM (SELECT DISTINCT ON (u, p) u, p, d \
-                               FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[]) AS t(u, p, d, o) \
+                               FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.uuid[]), pg_catalog.unnest($2::pg_catalog.uuid[]), \
+                                      pg_catalog.unnest($3::pg_catalog.text[]), pg_catalog.unnest($4::pg_catalog.int4[])) AS t(u, p, d, o) \
                               WHERE p IS NOT NULL ORDER BY u, p, o DESC) x \
-                      WHERE r.user_id = x.u AND r.product_id = x.p"
+                      WHERE r.user_id OPERATOR(pg_catalog.=) x.u AND r.product_id OPERATOR(pg_catalog.=) x.p"
                 ),
                 None,
                 &[
@@ -218,8 +289,49 @@ fn learn_statement(
                     m_ords.into(),
                 ],
             )?;
+            // swipes queued earlier for the users this statement holds
+            let with_queue: Vec<Uuid> = client
+                .select(
+                    &format!(
+                        "SELECT DISTINCT q.user_id FROM {schema}.personality_learning_queue q \
+                          WHERE q.user_id OPERATOR(pg_catalog.=) ANY ($1) ORDER BY 1"
+                    ),
+                    None,
+                    &[out_users.into()],
+                )?
+                .filter_map(|r| r.get::<Uuid>(1).ok().flatten())
+                .collect();
+            for user in with_queue {
+                behavior::drain_queued(user)?;
+            }
         }
         Ok(learnt)
+    })
+}
+
+/// Queues every swipe of the statement (its learning failed and was rolled back).
+fn queue_statement(
+    tdata: *mut pg_sys::TriggerData,
+    table: &str,
+    direction: &str,
+) -> Result<(), LearnError> {
+    Spi::connect_mut(|client| {
+        // SAFETY: as in learn_statement.
+        unsafe {
+            pg_sys::SPI_register_trigger_data(tdata);
+        }
+        let plans = behavior::plans(client)?;
+        client.update(
+            &format!(
+                "INSERT INTO {schema}.personality_learning_queue (user_id, product_id, direction) \
+                 SELECT user_id, product_id, {direction} FROM {table} WHERE user_id IS NOT NULL",
+                schema = plans.schema,
+                table = quote_ident(table),
+            ),
+            None,
+            &[],
+        )?;
+        Ok(())
     })
 }
 
@@ -229,6 +341,12 @@ fn learn_statement(
 fn update_personality_from_behavior_bulk<'a>(
     trigger: &'a pgrx::PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, pgrx::PgTriggerError> {
+    let tdata = trigger.trigger_data() as *const pg_sys::TriggerData as *mut pg_sys::TriggerData;
+    // SAFETY: the trigger data of this call.
+    if !unsafe { behavior::fires_where_attached(tdata) } {
+        warning!("personality_ext: update_personality_from_behavior_bulk() ignored: it learns only as trigger update_personality_from_swipes on a permanent table (personality_attach_behavior)");
+        return Ok(None);
+    }
     let Ok(Some(table)) = trigger.new_transition_table_name() else {
         warning!(
             "personality_ext: swipes kept, but not learned from: the statement-level trigger needs REFERENCING NEW TABLE (attach it with personality_attach_behavior)"
@@ -241,11 +359,28 @@ fn update_personality_from_behavior_bulk<'a>(
         .ok()
         .and_then(|a| a.into_iter().next())
         .unwrap_or_else(|| "direction".to_string());
-    let tdata = trigger.trigger_data() as *const pg_sys::TriggerData as *mut pg_sys::TriggerData;
+    // SAFETY: the trigger data of this call.
+    let direction = match unsafe { direction_expr(tdata, &direction_column) } {
+        Ok(d) => d,
+        Err(why) => {
+            warning!("personality_ext: swipes kept, but not learned from: {why}");
+            return Ok(None);
+        }
+    };
     let tdata = std::panic::AssertUnwindSafe(tdata);
-    behavior::guarded("learning per statement", move || {
+    let (t, d) = (table.clone(), direction.clone());
+    let learnt = behavior::guarded("learning per statement", move || {
         let tdata = tdata;
-        learn_statement(tdata.0, &table, &direction_column)
+        learn_statement(tdata.0, &t, &d)
     });
+    if learnt.is_none() {
+        let tdata = std::panic::AssertUnwindSafe(trigger.trigger_data()
+            as *const pg_sys::TriggerData
+            as *mut pg_sys::TriggerData);
+        behavior::guarded("queueing the statement's swipes", move || {
+            let tdata = tdata;
+            queue_statement(tdata.0, &table, &direction)
+        });
+    }
     Ok(None)
 }

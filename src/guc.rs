@@ -1,5 +1,7 @@
 //! Settings, namespaced like pgvector's `hnsw.ef_search`.
+use pgrx::prelude::*;
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
+use std::ffi::CString;
 
 /// `personality.learning_rate`: how far one swipe moves the trait scores (0..1).
 pub static LEARNING_RATE: GucSetting<f64> =
@@ -24,7 +26,70 @@ pub static WEIGHT_BEHAVIOR: GucSetting<f64> = GucSetting::<f64>::new(0.15);
 /// groups; above it (or at 0) it uses the threshold algorithm over per-trait indexes.
 pub static MAX_GROUPS: GucSetting<i32> = GucSetting::<i32>::new(50_000);
 
+/// `personality.host_schema`: where the host's profiles/products/swipes/categories live.
+/// Superuser-only: it redirects owner-privileged code (SECURITY.md).
+pub static HOST_SCHEMA: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+
+/// `personality.trusted_roles`: roles (comma-separated) whose `auth.uid()` is trusted
+/// besides superusers. Superuser-only.
+pub static TRUSTED_ROLES: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+
+fn text(s: &GucSetting<Option<CString>>) -> Option<String> {
+    s.get()
+        .map(|c| c.to_string_lossy().trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// Internal: the value of one of the extension's superuser-only settings. Reading it
+/// through the library (not current_setting) makes sure the setting is defined, so a
+/// placeholder value an unprivileged session set before the library was loaded is
+/// rejected by Postgres instead of being trusted.
+#[pg_extern(stable, parallel_safe)]
+fn _personality_setting(p_name: &str) -> Option<String> {
+    match p_name {
+        "personality.host_schema" => text(&HOST_SCHEMA),
+        "personality.trusted_roles" => text(&TRUSTED_ROLES),
+        _ => None,
+    }
+}
+
+/// Internal: whether objects owned by `p_owner` may be run by the extension's
+/// owner-privileged code: superusers, and the roles named in personality.trusted_roles.
+#[pg_extern(stable, parallel_safe)]
+fn _personality_trusted_owner(p_owner: pg_sys::Oid) -> bool {
+    // SAFETY: plain catalog lookups of a role oid; unknown oids give false / NULL.
+    unsafe {
+        if pg_sys::superuser_arg(p_owner) {
+            return true;
+        }
+        let name = pg_sys::GetUserNameFromId(p_owner, true);
+        if name.is_null() {
+            return false;
+        }
+        let name = std::ffi::CStr::from_ptr(name).to_string_lossy().to_string();
+        text(&TRUSTED_ROLES)
+            .map(|list| list.split(',').any(|r| r.trim() == name))
+            .unwrap_or(false)
+    }
+}
+
 pub fn init() {
+    GucRegistry::define_string_guc(
+        c"personality.host_schema",
+        c"Schema of the host tables profiles, products, swipes and categories (superuser only).",
+        c"Empty: the extension's schema, then public. Only superusers may set it: it points owner-privileged code at tables.",
+        &HOST_SCHEMA,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_string_guc(
+        c"personality.trusted_roles",
+        c"Roles whose auth.uid() function the extension trusts, besides superusers (superuser only).",
+        c"Comma-separated role names. auth.uid() owned by anyone else is ignored and the JWT claims are read directly.",
+        &TRUSTED_ROLES,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
     GucRegistry::define_int_guc(
         c"personality.max_groups",
         c"Up to this many distinct product groups, personality_recommend ranks groups instead of running the threshold algorithm.",

@@ -12,13 +12,13 @@
 ::pgrx::extension_sql_file!(
     "../sql/host_link.sql",
     name = "host_link",
-    requires = ["schema"]
+    requires = ["schema", guc::_personality_setting]
 );
 // Row-level security and grants for Supabase's roles.
 ::pgrx::extension_sql_file!(
     "../sql/security.sql",
     name = "security",
-    requires = ["schema"]
+    requires = ["schema", guc::_personality_trusted_owner]
 );
 // Default gift mappings and their survival across dump/restore.
 ::pgrx::extension_sql_file!(
@@ -52,7 +52,12 @@
 ::pgrx::extension_sql_file!(
     "../sql/assess.sql",
     name = "assess",
-    requires = ["learning", "quiz"]
+    requires = [
+        "learning",
+        "quiz",
+        quiz::personality_score_quiz,
+        quiz::_personality_assessment
+    ]
 );
 // Attaching the swipe trigger; the products adapter view.
 ::pgrx::extension_sql_file!(
@@ -87,6 +92,7 @@
 
 mod behavior;
 mod behavior_bulk;
+mod cache;
 mod errors;
 mod guc;
 mod jsonb;
@@ -99,6 +105,7 @@ mod subxact;
 #[pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     guc::init();
+    cache::init();
 }
 
 #[cfg(any(test, feature = "pg_test"))]

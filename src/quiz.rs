@@ -18,19 +18,28 @@ fn quiz_error(e: QuizError) -> ! {
 
 /// The question bank as the caller can see it (RLS: readable by everyone).
 fn load_bank() -> Vec<Question> {
+    let Some(schema) = crate::cache::schema() else {
+        raise(SqlError::new(
+            "55000",
+            "the extension personality_ext is not installed in this database",
+        ))
+    };
     let rows = Spi::connect(|client| {
         let table = client.select(
-            "SELECT question_id, options, is_active FROM personality_quiz_questions \
-             ORDER BY sort_order NULLS LAST, question_id",
+            &format!(
+                "SELECT question_id, options::pg_catalog.text, is_active \
+                   FROM {schema}.personality_quiz_questions \
+                  ORDER BY sort_order NULLS LAST, question_id"
+            ),
             None,
             &[],
         )?;
         let mut out = Vec::new();
         for row in table {
             let id: Option<String> = row.get(1)?;
-            let options: Option<JsonB> = row.get(2)?;
+            let options: Option<String> = row.get(2)?;
             let active: Option<bool> = row.get(3)?;
-            out.push((id.unwrap_or_default(), options.map(|j| j.0), active));
+            out.push((id.unwrap_or_default(), options, active));
         }
         Ok::<_, pgrx::spi::Error>(out)
     });
@@ -43,7 +52,10 @@ fn load_bank() -> Vec<Question> {
     };
     let mut bank = Vec::with_capacity(rows.len());
     for (id, options, active) in rows {
-        let options = match quiz::parse_options(&options.unwrap_or(Value::Null)) {
+        let options = match parse_json(options.as_deref())
+            .map_err(|e| e.to_string())
+            .and_then(|v| quiz::parse_options(&v))
+        {
             Ok(o) => o,
             Err(msg) => raise(
                 SqlError::new(
@@ -62,12 +74,26 @@ fn load_bank() -> Vec<Question> {
     bank
 }
 
-fn score(responses: Option<JsonB>, completion: Option<i32>) -> quiz::QuizResult {
-    let Some(JsonB(responses)) = responses else {
-        raise(
+/// A jsonb value received as its text (pgrx's JsonB argument would panic, XX000, on
+/// documents nested deeper than serde_json's limit). Deep nesting is an error here.
+fn parse_json(text: Option<&str>) -> Result<Value, serde_json::Error> {
+    match text {
+        None => Ok(Value::Null),
+        Some(t) => serde_json::from_str(t),
+    }
+}
+
+fn score(responses: Option<&str>, completion: Option<i32>) -> quiz::QuizResult {
+    let responses = match responses.map(|t| parse_json(Some(t))) {
+        None => raise(
             SqlError::new("22023", "quiz responses must be a JSON object, got NULL")
                 .hint("send {\"question_id\": \"option value\", ...}"),
-        )
+        ),
+        Some(Ok(v)) => v,
+        Some(Err(e)) => raise(
+            SqlError::new("22023", format!("invalid quiz responses: {e}"))
+                .hint("send a flat JSON object {\"question_id\": \"option value\", ...}"),
+        ),
     };
     let answers = quiz::responses_from_json(&responses).unwrap_or_else(|e| quiz_error(e));
     let bank = load_bank();
@@ -79,11 +105,16 @@ fn score(responses: Option<JsonB>, completion: Option<i32>) -> quiz::QuizResult 
 /// ```sql
 /// SELECT personality_score_quiz('{"q01": "new_trail", "q02": "..."}');
 /// ```
-#[pg_extern(stable, parallel_safe)]
-#[search_path(@extschema@, pg_catalog)]
+///
+/// (The SQL function personality_score_quiz(jsonb, int), sql/assess.sql, passes the
+/// answers as text: see [`parse_json`].)
+// Named personality_score_quiz in Rust so that its C symbol is 0.2.0's: the 0.2.0
+// SQL objects still resolve against this library until ALTER EXTENSION UPDATE.
+#[pg_extern(stable, parallel_safe, name = "_personality_score_quiz")]
+#[search_path(pg_catalog, pg_temp)]
 fn personality_score_quiz(
-    p_responses: Option<JsonB>,
-    p_completion_time_seconds: default!(Option<i32>, "NULL"),
+    p_responses: Option<&str>,
+    p_completion_time_seconds: Option<i32>,
 ) -> JsonB {
     JsonB(score(p_responses, p_completion_time_seconds).to_json())
 }
@@ -116,12 +147,12 @@ fn names(ts: &[Trait]) -> Vec<&'static str> {
 /// Internal: everything personality_assess() writes, computed from the answers and
 /// the user's previous profile row (to_jsonb of it, or NULL).
 #[pg_extern(stable, parallel_safe)]
-#[search_path(@extschema@, pg_catalog)]
+#[search_path(pg_catalog, pg_temp)]
 fn _personality_assessment(
-    p_responses: Option<JsonB>,
+    p_responses: Option<&str>,
     p_completion_time_seconds: Option<i32>,
     p_trigger: Option<&str>,
-    p_previous: Option<JsonB>,
+    p_previous: Option<&str>,
 ) -> JsonB {
     let Some(p_trigger) = p_trigger else {
         raise(
@@ -140,7 +171,8 @@ fn _personality_assessment(
         ));
     }
     let result = score(p_responses, p_completion_time_seconds);
-    let previous = p_previous.map(|j| j.0);
+    // the previous profile row: a stored value nested too deeply reads as no profile
+    let previous = parse_json(p_previous).ok().filter(|v| !v.is_null());
     let prev_scores_json = previous.as_ref().and_then(|p| p.get("personality_scores"));
     let prev_scores = vector_from(prev_scores_json);
     let prev_obj = prev_scores_json.and_then(Value::as_object);

@@ -7,7 +7,7 @@ use personality_core::recommend::{self, Counts, Person, Product, TraitMapping, W
 use personality_core::traits::{Trait, Vector, ALL};
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
-use pgrx::{JsonB, Uuid};
+use pgrx::Uuid;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -31,9 +31,9 @@ fn f64_of(v: Option<&Value>) -> Option<f64> {
     }
 }
 
-fn map_of(v: Option<JsonB>) -> HashMap<String, f64> {
+fn map_of(v: Option<String>) -> HashMap<String, f64> {
     let mut out = HashMap::new();
-    if let Some(JsonB(Value::Object(m))) = v {
+    if let Some(Value::Object(m)) = v.and_then(|t| serde_json::from_str(&t).ok()) {
         for (k, v) in m {
             if let Some(x) = f64_of(Some(&v)) {
                 out.insert(k.trim().to_lowercase(), x);
@@ -51,7 +51,7 @@ fn load_person(
     let profile_stmt = kept(
         &PROFILE,
         client,
-        "SELECT id, personality_scores, confidence_level::float8 FROM personality_profiles WHERE user_id = $1",
+        "SELECT id, personality_scores::text, confidence_level::float8 FROM @S.personality_profiles WHERE user_id = $1",
         &[pgrx::PgOid::BuiltIn(pgrx::pg_sys::BuiltinOid::UUIDOID)],
     );
     let rows = client.select(&*profile_stmt, Some(1), &[user.into()])?;
@@ -62,7 +62,11 @@ fn load_person(
     let Some(profile_id) = row.get::<Uuid>(1)? else {
         return Ok(None);
     };
-    let scores = row.get::<JsonB>(2)?.map(|j| j.0).unwrap_or(Value::Null);
+    // as text: a stored value nested too deeply reads as no scores (pgrx's JsonB would panic)
+    let scores: Value = row
+        .get::<String>(2)?
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
     let mut v = [50.0; 5];
     for t in ALL {
         if let Some(x) = f64_of(scores.get(t.name())) {
@@ -74,8 +78,8 @@ fn load_person(
     let mappings_stmt = kept(
         &MAPPINGS,
         client,
-        "SELECT personality_type::text, recommended_categories, avoided_categories, occasion_relevance, \
-                price_range_modifier, recommendation_weight::float8 FROM personality_gift_mappings",
+        "SELECT personality_type::text, recommended_categories, avoided_categories, occasion_relevance::text, \
+                price_range_modifier::text, recommendation_weight::float8 FROM @S.personality_gift_mappings",
         &[],
     );
     for m in client.select(&*mappings_stmt, None, &[])? {
@@ -122,7 +126,17 @@ fn load_swipes(
     let tables_stmt = kept(
         &SWIPE_TABLES,
         client,
-        "SELECT swipe_table::text, quote_ident(direction_column) FROM personality_swipe_tables",
+        "SELECT t.swipe_table::text, CASE @S._personality_column_type(t.swipe_table, t.direction_column) \
+                WHEN 'enum' THEN 'textin(enum_out(s.' || quote_ident(t.direction_column) || '))' \
+                WHEN 'text' THEN 's.' || quote_ident(t.direction_column) || '::text' \
+                WHEN 'varchar' THEN 's.' || quote_ident(t.direction_column) || '::text' \
+                WHEN 'bpchar' THEN 's.' || quote_ident(t.direction_column) || '::text' \
+                WHEN 'name' THEN 's.' || quote_ident(t.direction_column) || '::text' \
+                ELSE 'NULL::text' END \
+           FROM @S.personality_swipe_tables t JOIN pg_class c ON c.oid = t.swipe_table \
+          WHERE c.relpersistence <> 't' \
+            AND @S._personality_column_type(t.swipe_table, 'user_id') = 'uuid' \
+            AND @S._personality_column_type(t.swipe_table, 'product_id') = 'uuid'",
         &[],
     );
     let tables: Vec<(String, String)> = client
@@ -134,10 +148,11 @@ fn load_swipes(
             ))
         })
         .collect::<Result<_, pgrx::spi::Error>>()?;
+    let schema = schema();
     for (table, dir) in tables {
         let sql = format!(
-            "SELECT s.product_id, v.category, s.{dir}::text FROM {table} s \
-             LEFT JOIN personality_product_vectors v ON v.product_id = s.product_id WHERE s.user_id = $1"
+            "SELECT s.product_id, v.category, {dir} FROM {table} s \
+             LEFT JOIN {schema}.personality_product_vectors v ON v.product_id = s.product_id WHERE s.user_id = $1"
         );
         for r in client.select(&sql, None, &[user.into()])? {
             if let Some(p) = r.get::<Uuid>(1)? {
@@ -165,8 +180,8 @@ fn load_swipes(
 }
 
 thread_local! {
-    static CATEGORIES: std::cell::RefCell<Option<std::rc::Rc<pgrx::spi::OwnedPreparedStatement>>> = const { std::cell::RefCell::new(None) };
-    static LISTS: std::cell::RefCell<Option<std::rc::Rc<pgrx::spi::OwnedPreparedStatement>>> = const { std::cell::RefCell::new(None) };
+    static CATEGORIES: KeptCell = const { std::cell::RefCell::new(None) };
+    static LISTS: KeptCell = const { std::cell::RefCell::new(None) };
 }
 
 /// The catalog's categories with active products (a skip scan of the category index).
@@ -175,11 +190,11 @@ fn categories_stmt(client: &SpiClient<'_>) -> std::rc::Rc<pgrx::spi::OwnedPrepar
         &CATEGORIES,
         client,
         "WITH RECURSIVE c(cat, band) AS ( \
-           (SELECT category, price_band FROM personality_product_vectors WHERE is_active \
+           (SELECT category, price_band FROM @S.personality_product_vectors WHERE is_active \
              ORDER BY category, price_band LIMIT 1) \
            UNION ALL \
            SELECT x.category, x.price_band FROM c CROSS JOIN LATERAL \
-             (SELECT v.category, v.price_band FROM personality_product_vectors v \
+             (SELECT v.category, v.price_band FROM @S.personality_product_vectors v \
                WHERE v.is_active AND (v.category, v.price_band) > (c.cat, c.band) \
                ORDER BY v.category, v.price_band LIMIT 1) x) \
          SELECT cat, band::int FROM c",
@@ -193,7 +208,7 @@ fn lists_stmt(client: &SpiClient<'_>) -> std::rc::Rc<pgrx::spi::OwnedPreparedSta
         format!(
             "(SELECT c.ci, {i} AS li, v.product_id, v.price::float8, v.adventurous, v.intellectual, \
                      v.practical, v.creative, v.social \
-                FROM personality_product_vectors v \
+                FROM @S.personality_product_vectors v \
                WHERE v.category = c.cat AND v.price_band = c.band AND v.is_active \
                  AND ($4::float8 IS NULL OR v.price <= $4) \
                ORDER BY v.{t} DESC, v.product_id LIMIT c.n)"
@@ -223,20 +238,40 @@ fn lists_stmt(client: &SpiClient<'_>) -> std::rc::Rc<pgrx::spi::OwnedPreparedSta
     )
 }
 
-type KeptCell = std::cell::RefCell<Option<std::rc::Rc<pgrx::spi::OwnedPreparedStatement>>>;
+type KeptCell = std::cell::RefCell<Option<(u64, std::rc::Rc<pgrx::spi::OwnedPreparedStatement>)>>;
 
+/// A statement prepared once per cache generation (crate::cache), with `@S` replaced
+/// by the extension's schema: every name it uses is qualified, and the function runs
+/// under search_path pg_catalog, pg_temp.
 fn kept(
     cell: &'static std::thread::LocalKey<KeptCell>,
     client: &SpiClient<'_>,
     sql: &str,
     args: &[pgrx::PgOid],
 ) -> std::rc::Rc<pgrx::spi::OwnedPreparedStatement> {
-    if let Some(s) = cell.with(|c| c.borrow().clone()) {
+    let generation = crate::cache::generation();
+    if let Some(s) = cell.with(|c| {
+        c.borrow()
+            .as_ref()
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, s)| s.clone())
+    }) {
         return s;
     }
-    let stmt = std::rc::Rc::new(spi(client.prepare(sql, args)).keep());
-    cell.with(|c| *c.borrow_mut() = Some(stmt.clone()));
+    let sql = sql.replace("@S.", &format!("{}.", schema()));
+    let stmt = std::rc::Rc::new(spi(client.prepare(&sql, args)).keep());
+    cell.with(|c| *c.borrow_mut() = Some((generation, stmt.clone())));
     stmt
+}
+
+/// The extension's schema, quoted.
+fn schema() -> String {
+    crate::cache::schema().unwrap_or_else(|| {
+        raise(SqlError::new(
+            "55000",
+            "the extension personality_ext is not installed in this database",
+        ))
+    })
 }
 
 struct Found {
@@ -258,8 +293,8 @@ thread_local! {
     static MAPPINGS: KeptCell = const { std::cell::RefCell::new(None) };
     static SWIPE_TABLES: KeptCell = const { std::cell::RefCell::new(None) };
     static UPSERT: KeptCell = const { std::cell::RefCell::new(None) };
-    static GROUPS: std::cell::RefCell<Option<std::rc::Rc<pgrx::spi::OwnedPreparedStatement>>> = const { std::cell::RefCell::new(None) };
-    static GROUP_PRODUCTS: std::cell::RefCell<Option<std::rc::Rc<pgrx::spi::OwnedPreparedStatement>>> = const { std::cell::RefCell::new(None) };
+    static GROUPS: KeptCell = const { std::cell::RefCell::new(None) };
+    static GROUP_PRODUCTS: KeptCell = const { std::cell::RefCell::new(None) };
 }
 
 fn band_allowed(band: i32, max_price: Option<f64>) -> bool {
@@ -291,9 +326,9 @@ fn grouped_top_k(
         &GROUPS,
         client,
         "SELECT group_id, category, price_band::int, adventurous, intellectual, practical, creative, social, \
-                active_products FROM personality_vector_groups \
+                active_products FROM @S.personality_vector_groups \
           WHERE active_products > 0 \
-            AND (SELECT reltuples FROM pg_class WHERE oid = 'personality_vector_groups'::regclass) <= $1",
+            AND (SELECT reltuples FROM pg_class WHERE oid = '@S.personality_vector_groups'::regclass) <= $1",
         &[pgrx::PgOid::BuiltIn(pgrx::pg_sys::BuiltinOid::INT8OID)],
     );
     let limit = crate::guc::MAX_GROUPS.get() as i64;
@@ -343,7 +378,7 @@ fn grouped_top_k(
                 v.practical, v.creative, v.social \
            FROM unnest($1::bigint[]) WITH ORDINALITY AS g(gid, ord) \
            CROSS JOIN LATERAL ( \
-             SELECT * FROM personality_product_vectors v \
+             SELECT * FROM @S.personality_product_vectors v \
               WHERE v.group_id = g.gid AND v.is_active AND ($3::float8 IS NULL OR v.price <= $3) \
               ORDER BY v.product_id LIMIT $2) v \
           ORDER BY g.ord, v.product_id",
@@ -429,7 +464,7 @@ fn grouped_top_k(
 /// product ids, best first. personality_recommend() (sql/recommend_api.sql) checks the
 /// caller and the arguments, then calls this.
 #[pg_extern(volatile, parallel_unsafe)]
-#[search_path(@extschema@, pg_catalog)]
+#[search_path(pg_catalog, pg_temp)]
 fn _personality_recommend(
     p_user_id: Uuid,
     p_limit: i32,
@@ -634,7 +669,7 @@ fn _personality_recommend(
         let upsert = kept(
             &UPSERT,
             client,
-            "INSERT INTO personality_recommendations AS r (user_id, product_id, personality_profile_id, \
+            "INSERT INTO @S.personality_recommendations AS r (user_id, product_id, personality_profile_id, \
                 personality_match_score, category_alignment_score, behavioral_prediction, combined_score, \
                 recommendation_reasons, personality_factors, confidence_level, recommendation_context, \
                 generated_at, updated_at) \

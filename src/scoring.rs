@@ -64,8 +64,19 @@ fn affinities_of(c: &Container) -> Result<Option<Vector>, ScoreError> {
     } else if c.is_array() {
         let mut names = Vec::new();
         for i in 0..c.len() {
-            if let Some(Value::String(s)) = c.element(i) {
-                names.push(s);
+            if i as usize % scoring::TICK_EVERY == 0 {
+                pgrx::check_for_interrupts!();
+            }
+            match c.element(i) {
+                Some(Value::String(s)) => names.push(s),
+                // nested containers are no tag names (and no way to hide work)
+                Some(v @ (Value::Array | Value::Object)) => {
+                    return Err(ScoreError::bad_tags(&format!(
+                        "array of {}s",
+                        v.type_name()
+                    )))
+                }
+                _ => {}
             }
         }
         Ok(scoring::affinities_from_tag_names(names))
@@ -184,38 +195,10 @@ pub unsafe extern "C-unwind" fn personality_match_v1(
     }
 }
 
-type CacheKey = (i64, i64, u32);
+type CacheKey = (i64, i64, u32, u64);
 
 thread_local! {
     static MAPPINGS: RefCell<Option<(CacheKey, Rc<Vec<Mapping>>)>> = const { RefCell::new(None) };
-    static SCHEMA: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-/// The extension's schema, quoted (looked up once per backend). Queries name it
-/// instead of relying on the caller's search_path: a `SET search_path` clause on the
-/// function would cost a GUC save/restore and a re-plan on every call.
-fn schema() -> String {
-    if let Some(s) = SCHEMA.with(|c| c.borrow().clone()) {
-        return s;
-    }
-    // Spi::connect + select, not Spi::get_one: the latter assigns a transaction id,
-    // which fails on a hot standby.
-    let s = Spi::connect(|client| {
-        client
-            .select(
-                "SELECT quote_ident(n.nspname) FROM pg_extension e \
-                 JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'personality_ext'",
-                None,
-                &[],
-            )?
-            .first()
-            .get_one::<String>()
-    })
-    .ok()
-    .flatten()
-    .unwrap_or_else(|| "public".to_string());
-    SCHEMA.with(|c| *c.borrow_mut() = Some(s.clone()));
-    s
 }
 
 /// The gift mappings, read once per statement (the function is STABLE).
@@ -226,6 +209,7 @@ pub(crate) fn mappings() -> Rc<Vec<Mapping>> {
             pg_sys::GetCurrentTransactionStartTimestamp(),
             pg_sys::GetCurrentStatementStartTimestamp(),
             pg_sys::GetCurrentCommandId(false),
+            crate::cache::generation(),
         )
     };
     if let Some(m) = MAPPINGS.with(|c| {
@@ -236,12 +220,19 @@ pub(crate) fn mappings() -> Rc<Vec<Mapping>> {
     }) {
         return m;
     }
+    // Every name qualified: this also runs under the caller's own search_path.
+    let Some(schema) = crate::cache::schema() else {
+        raise(SqlError::new(
+            "55000",
+            "the extension personality_ext is not installed in this database",
+        ))
+    };
     let sql = format!(
-        "SELECT personality_type::text, recommended_categories, avoided_categories, \
-         ARRAY(SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(product_tags) = 'array' \
-               THEN product_tags ELSE '[]'::jsonb END)), recommendation_weight::float8 \
-         FROM {}.personality_gift_mappings",
-        schema()
+        "SELECT personality_type::pg_catalog.text, recommended_categories, avoided_categories, \
+         ARRAY(SELECT pg_catalog.jsonb_array_elements_text(CASE WHEN pg_catalog.jsonb_typeof(product_tags) \
+               OPERATOR(pg_catalog.=) 'array' THEN product_tags ELSE '[]'::pg_catalog.jsonb END)), \
+         pg_catalog.float8(recommendation_weight) \
+         FROM {schema}.personality_gift_mappings"
     );
     let loaded = Spi::connect(|client| {
         let mut out = Vec::new();
@@ -280,13 +271,24 @@ pub(crate) fn mappings() -> Rc<Vec<Mapping>> {
 /// SELECT personality_product_traits('sports-outdoors', ARRAY['hiking', 'camping']);
 /// ```
 #[pg_extern(stable, parallel_safe)]
+#[search_path(pg_catalog, pg_temp)]
 fn personality_product_traits(
     p_category: Option<&str>,
     p_tags: Option<Vec<Option<String>>>,
 ) -> JsonB {
-    let tags: Vec<String> = p_tags.unwrap_or_default().into_iter().flatten().collect();
+    let mut tags: Vec<String> = Vec::new();
+    for (i, t) in p_tags.unwrap_or_default().into_iter().enumerate() {
+        if i % scoring::TICK_EVERY == 0 {
+            pgrx::check_for_interrupts!();
+        }
+        if let Some(t) = t {
+            tags.push(t);
+        }
+    }
     let refs: Vec<&str> = tags.iter().map(String::as_str).collect();
-    let a = scoring::product_affinities(p_category, &refs, &mappings());
+    let a = scoring::product_affinities_with(p_category, &refs, &mappings(), &mut || {
+        pgrx::check_for_interrupts!();
+    });
     let mut m = Map::new();
     for t in ALL {
         m.insert(t.name().to_string(), json!(a[t.index()]));

@@ -229,7 +229,7 @@ fn extension_first_then_host_tables() {
         )
         .expect("status")
         .get(0);
-    assert_eq!(linked, 4);
+    assert_eq!(linked, 6); // four host links and the two between personality tables
     drop(c);
     drop_db("it_backup_late");
 }
