@@ -1,10 +1,11 @@
-//! Upgrades: an installation of 0.1.0 (its SQL as recorded at the v0.1.0 tag,
-//! tests/fixtures/personality_ext--0.1.0.sql) with data is updated with `ALTER
-//! EXTENSION personality_ext UPDATE`; its data are kept, its objects equal those of a
-//! fresh 0.2.0 installation (tests/fixtures/extension_objects.sql: pg_depend members
-//! and what defines each), and learning carries on from what 0.1.0 learnt.
+//! Upgrades: an installation of 0.2.0 or 0.1.0 (their SQL as released, recorded in
+//! tests/fixtures/personality_ext--0.2.0.sql and --0.1.0.sql) with data is updated
+//! with `ALTER EXTENSION personality_ext UPDATE`; its data are kept, its objects equal
+//! those of a fresh installation of the current version
+//! (tests/fixtures/extension_objects.sql: pg_depend members and what defines each),
+//! and learning carries on from what the old version learnt.
 //!
-//! The library is the current one (0.2.0) throughout: a machine upgrades by installing
+//! The library is the current one throughout: a machine upgrades by installing
 //! the new library and SQL files, then running ALTER EXTENSION ... UPDATE. Between
 //! the two, swipes are kept and not learnt from (with a WARNING), which is tested too.
 use personality_it::*;
@@ -20,19 +21,34 @@ fn extension_dir() -> String {
     format!("{}/extension", String::from_utf8_lossy(&out.stdout).trim())
 }
 
-/// Makes the recorded 0.1.0 script installable next to the current version.
-fn install_recorded_0_1_0() {
+/// The current version, as Cargo.toml (and so the control file) has it.
+const CURRENT: &str = env!("CARGO_PKG_VERSION");
+
+/// Makes the recorded 0.1.0 and 0.2.0 scripts installable next to the current version.
+fn install_recorded_versions() {
+    // once per test binary: the two tests run in parallel and read these files
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(write_recorded_versions);
+}
+
+fn write_recorded_versions() {
     let dir = extension_dir();
-    let update = format!("{dir}/personality_ext--0.1.0--0.2.0.sql");
-    assert!(
-        std::path::Path::new(&update).exists(),
-        "{update} is not installed: cargo pgrx install copies sql/personality_ext--*--*.sql"
-    );
-    std::fs::write(
-        format!("{dir}/personality_ext--0.1.0.sql"),
-        fixture("personality_ext--0.1.0.sql"),
-    )
-    .expect("installing the recorded 0.1.0 script (run the tests as the owner of the extension directory)");
+    for update in ["0.1.0--0.2.0", "0.2.0--0.3.0"] {
+        let path = format!("{dir}/personality_ext--{update}.sql");
+        assert!(
+            std::path::Path::new(&path).exists(),
+            "{path} is not installed: cargo pgrx install copies sql/personality_ext--*--*.sql"
+        );
+    }
+    for version in ["0.1.0", "0.2.0"] {
+        std::fs::write(
+            format!("{dir}/personality_ext--{version}.sql"),
+            fixture(&format!("personality_ext--{version}.sql")),
+        )
+        .expect(
+            "installing a recorded script (run the tests as the owner of the extension directory)",
+        );
+    }
 }
 
 fn objects(c: &mut Client) -> Vec<String> {
@@ -108,25 +124,30 @@ fn one_i64(c: &mut Client, sql: &str) -> i64 {
 
 #[test]
 fn update_from_0_1_0_keeps_data_and_equals_a_fresh_install() {
-    install_recorded_0_1_0();
-    let old = "it_upgrade_old";
-    let new = "it_upgrade_new";
-    let mut c = fresh_db(old, 200, 10, false);
-    c.batch_execute("CREATE EXTENSION personality_ext VERSION '0.1.0'")
-        .expect("installing 0.1.0");
-    assert_eq!(version(&mut c), "0.1.0");
-    assert_eq!(
-        one_i64(
-            &mut c,
-            "SELECT count(*) FROM pg_class WHERE relname = 'personality_learning_state'"
-        ),
-        0,
-        "0.1.0 has no learning state table"
-    );
+    update_keeps_data_and_equals_a_fresh_install("0.1.0");
+}
 
-    // Data as 0.1.0 leaves them: assessed users, one whose profile learnt from 40
-    // swipes (0.1.0 kept the counters in personality_scores), stored recommendations,
-    // an operator's edit of a default mapping.
+#[test]
+fn update_from_0_2_0_keeps_data_and_equals_a_fresh_install() {
+    update_keeps_data_and_equals_a_fresh_install("0.2.0");
+}
+
+fn update_keeps_data_and_equals_a_fresh_install(from: &str) {
+    install_recorded_versions();
+    let tag = from.replace('.', "_");
+    let old = format!("it_upgrade_old_{tag}");
+    let new = format!("it_upgrade_new_{tag}");
+    let (old, new) = (old.as_str(), new.as_str());
+    let mut c = fresh_db(old, 200, 10, false);
+    c.batch_execute(&format!(
+        "CREATE EXTENSION personality_ext VERSION '{from}'"
+    ))
+    .unwrap_or_else(|e| panic!("installing {from}: {e}"));
+    assert_eq!(version(&mut c), from);
+
+    // Data as the old version leaves them: assessed users, one whose profile learnt
+    // from 40 swipes (0.1.0 kept the counters in personality_scores; 0.2.0 reads them
+    // from there too), stored recommendations, an operator's edit of a default mapping.
     let answers: String = c
         .query_one(
             "SELECT jsonb_object_agg(question_id, options->0->>'value')::text
@@ -135,12 +156,27 @@ fn update_from_0_1_0_keeps_data_and_equals_a_fresh_install() {
         )
         .expect("answers")
         .get(0);
+    // Written as the old version's functions write them (the library here is the
+    // new one, whose functions need the new SQL objects: see the module doc).
     for n in 1..=3 {
         c.execute(
-            "SELECT personality_assess($1::text::uuid, $2::text::jsonb, 240)",
+            "INSERT INTO personality_profiles (user_id, primary_type, secondary_types,
+                    personality_scores, confidence_level, quiz_responses, assessment_method,
+                    total_questions_answered)
+             VALUES ($1::text::uuid, 'adventurous', '{}',
+                    '{\"adventurous\": 80, \"intellectual\": 35, \"practical\": 50,
+                      \"creative\": 20, \"social\": 60}', 0.70, $2::text::jsonb, 'quiz', 24)",
             &[&user_id(n), &answers],
         )
-        .expect("assessing on 0.1.0");
+        .unwrap_or_else(|e| panic!("a profile on {from}: {e}"));
+        c.execute(
+            "INSERT INTO personality_assessment_history (user_id, assessment_data,
+                    personality_scores, primary_type, assessment_trigger, questions_answered)
+             SELECT user_id, '{}', personality_scores, primary_type, 'initial', 24
+               FROM personality_profiles WHERE user_id = $1::text::uuid",
+            &[&user_id(n)],
+        )
+        .unwrap_or_else(|e| panic!("a history row on {from}: {e}"));
     }
     c.execute(
         "UPDATE personality_profiles SET assessment_method = 'hybrid',
@@ -151,21 +187,25 @@ fn update_from_0_1_0_keeps_data_and_equals_a_fresh_install() {
           WHERE user_id = $1::text::uuid",
         &[&user_id(1)],
     )
-    .expect("0.1.0 learning counters");
-    let recommended = one_i64(
-        &mut c,
-        &format!(
-            "SELECT count(*) FROM personality_recommend('{}', 10)",
-            user_id(2)
-        ),
-    );
-    assert_eq!(recommended, 10, "recommendations on 0.1.0");
+    .expect("learning counters");
+    let recommended = c
+        .execute(
+            "INSERT INTO personality_recommendations (user_id, product_id, personality_profile_id,
+                    personality_match_score, category_alignment_score, behavioral_prediction,
+                    combined_score, confidence_level)
+             SELECT p.user_id, pr.id, p.id, 0.6, 0.5, 0.5, 0.55, 0.7
+               FROM personality_profiles p, (SELECT id FROM products ORDER BY id LIMIT 10) pr
+              WHERE p.user_id = $1::text::uuid",
+            &[&user_id(2)],
+        )
+        .expect("recommendations");
+    assert_eq!(recommended, 10, "recommendations on {from}");
     c.batch_execute(
         "UPDATE personality_gift_mappings SET recommendation_weight = 0.42 WHERE personality_type = 'social'",
     )
     .expect("operator edit");
 
-    // The new library is in place, the SQL objects are still 0.1.0's: a swipe is kept,
+    // The new library is in place, the SQL objects are still the old ones: a swipe is kept,
     // not learnt from, and the WARNING says what to do.
     let (mut w, notices) = connect_with_notices(old, "postgres");
     w.execute(
@@ -184,13 +224,13 @@ fn update_from_0_1_0_keeps_data_and_equals_a_fresh_install() {
     assert!(before.len() > 100, "too little data: {}", before.len());
     c.batch_execute("ALTER EXTENSION personality_ext UPDATE")
         .expect("ALTER EXTENSION personality_ext UPDATE");
-    assert_eq!(version(&mut c), "0.2.0");
+    assert_eq!(version(&mut c), CURRENT);
     let after = data(&mut c);
     assert_eq!(before, after, "ALTER EXTENSION UPDATE changed data");
 
-    // The same objects, defined the same way, as a fresh 0.2.0 installation.
+    // The same objects, defined the same way, as a fresh installation.
     let mut f = fresh_db(new, 200, 10, true);
-    assert_eq!(version(&mut f), "0.2.0");
+    assert_eq!(version(&mut f), CURRENT);
     let (upgraded, fresh) = (objects(&mut c), objects(&mut f));
     let only_upgraded: Vec<&String> = upgraded.iter().filter(|o| !fresh.contains(o)).collect();
     let only_fresh: Vec<&String> = fresh.iter().filter(|o| !upgraded.contains(o)).collect();
@@ -226,7 +266,7 @@ fn update_from_0_1_0_keeps_data_and_equals_a_fresh_install() {
     );
     assert!(differing[0].contains("0.42"), "{differing:?}");
 
-    // Learning carries on from 0.1.0's counters: the next swipe counts 41.
+    // Learning carries on from the old version's counters: the next swipe counts 41.
     c.execute(
         "INSERT INTO swipes (user_id, product_id, direction) VALUES ($1::text::uuid, $2::text::uuid, 'right')",
         &[&user_id(1), &product_id(2)],
@@ -239,10 +279,10 @@ fn update_from_0_1_0_keeps_data_and_equals_a_fresh_install() {
         )
         .expect("learning state after the update");
     let (swipes, informative): (i64, i64) = (row.get(0), row.get(1));
-    assert_eq!(swipes, 41, "evidence continues from 0.1.0's 40");
+    assert_eq!(swipes, 41, "evidence continues from {from}'s 40");
     assert!(
         (30..=31).contains(&informative),
-        "informative continues from 0.1.0's 30: {informative}"
+        "informative continues from {from}'s 30: {informative}"
     );
     // The functions that changed work on the updated database. (The swipe may have
     // written the profile row itself: 0 or 1 left to write.)

@@ -1,0 +1,1569 @@
+-- personality_ext 0.2.0 -> 0.3.0 (ALTER EXTENSION personality_ext UPDATE).
+-- Frozen once released: later changes go into the next upgrade script.
+--
+-- 0.3.0 is the security release (SECURITY.md, CHANGELOG): every function runs under
+-- search_path pg_catalog, pg_temp with every name qualified, nothing internal is
+-- executable by PUBLIC, superuser-only settings, auth.uid() trusted only when a
+-- trusted role owns it, swipes never wait for another transaction's lock (they are
+-- queued instead), product vectors are derived and no longer dumped, and the two
+-- foreign keys between the extension's own tables are added with the host links.
+-- Running this script closes each of those holes on an installed 0.2.0: the function
+-- definitions below are 0.3.0's, in the order of a fresh installation.
+\echo Use "ALTER EXTENSION personality_ext UPDATE TO '0.3.0'" to load this file. \quit
+
+-- Its arguments are text now (answers and the previous profile are parsed with a
+-- nesting limit instead of by pgrx's JsonB, which raised XX000 on deep documents).
+DROP FUNCTION _personality_assessment(jsonb, integer, text, jsonb);
+
+-- Swipes that could not be learnt at once (sql/learning.sql).
+CREATE TABLE personality_learning_queue (
+    user_id uuid NOT NULL,
+    product_id uuid,
+    direction text,
+    queued_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE INDEX personality_learning_queue_user ON personality_learning_queue (user_id, queued_at);
+COMMENT ON TABLE personality_learning_queue IS
+  'Swipes not learnt yet because the user''s learning state was locked by another transaction (or learning failed); applied in order by the user''s next swipe, personality_sync_profile(), personality_recommend() and personality_assess().';
+SELECT pg_catalog.pg_extension_config_dump('personality_learning_queue', '');
+ALTER TABLE personality_learning_queue ENABLE ROW LEVEL SECURITY;
+CREATE POLICY personality_learning_queue_select_own ON personality_learning_queue
+    FOR SELECT USING (user_id = (SELECT _personality_current_user_id()));
+COMMENT ON POLICY personality_learning_queue_select_own ON personality_learning_queue IS
+  'A user sees only their own queued swipes. Only the extension writes the queue.';
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
+        GRANT SELECT ON personality_learning_queue TO authenticated;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
+        GRANT SELECT ON personality_learning_queue TO service_role;
+    END IF;
+END;
+$$;
+
+CREATE OR REPLACE VIEW personality_learning WITH (security_invoker = true) AS
+SELECT user_id,
+       round(state[1]::numeric, 2) AS adventurous,
+       round(state[2]::numeric, 2) AS intellectual,
+       round(state[3]::numeric, 2) AS practical,
+       round(state[4]::numeric, 2) AS creative,
+       round(state[5]::numeric, 2) AS social,
+       state[6]::bigint AS swipes,
+       state[7]::bigint AS informative_swipes,
+       round(state[8]::numeric, 4) AS behavioral_consistency,
+       round(state[9]::numeric, 4) AS confidence,
+       (state[6] - coalesce(nullif(state[16], 'NaN'), 0))::bigint AS swipes_not_in_profile,
+       learned_at,
+       (SELECT count(*) FROM personality_learning_queue q WHERE q.user_id = s.user_id) AS queued_swipes
+  FROM personality_learning_state s;
+COMMENT ON VIEW personality_learning IS
+  'What swipes taught each user, up to the last committed swipe: trait scores, swipe counts, consistency, confidence, and how many swipes personality_profiles does not show yet (SELECT personality_sync_profile(user_id) writes them), and queued_swipes: swipes not learnt yet (applied at the next swipe or sync). Row-level security of personality_learning_state applies (security_invoker).';
+
+-- Product vectors are derived: no longer dumped (a restore computes them when it
+-- links the products table).
+UPDATE pg_catalog.pg_extension e
+   SET extconfig = (SELECT array_agg(c.t ORDER BY c.i) FROM unnest(e.extconfig, e.extcondition) WITH ORDINALITY AS c(t, cond, i)
+                     WHERE c.t <> '@extschema@.personality_product_vectors'::regclass),
+       extcondition = (SELECT array_agg(c.cond ORDER BY c.i) FROM unnest(e.extconfig, e.extcondition) WITH ORDINALITY AS c(t, cond, i)
+                        WHERE c.t <> '@extschema@.personality_product_vectors'::regclass)
+ WHERE e.extname = 'personality_ext';
+COMMENT ON TABLE personality_product_vectors IS
+  'Derived: each host product''s trait affinities (jsonb, as personality_product_traits returns them), their sum (strength) and shares (the five real columns, summing to 1, or all 0), kept current by triggers; read by personality_recommend and the swipe trigger. Not dumped: computed again after a restore.';
+
+-- Every function as 0.3.0 defines it, then who may run what (sql/finalize.sql).
+CREATE OR REPLACE FUNCTION _personality_is_seed_mapping(p_id uuid) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT p_id::text LIKE '00000000-0000-4000-a000-0000000000__' $$;
+
+COMMENT ON FUNCTION _personality_is_seed_mapping(uuid) IS
+  'Internal: true for the ids of the default gift mappings shipped with the extension.';
+
+CREATE OR REPLACE FUNCTION _personality_gift_mappings_restore() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER  -- writers of mappings (service_role) need not write the bookkeeping table
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_RELID <> '@extschema@.personality_gift_mappings'::regclass THEN
+        RAISE EXCEPTION 'personality_ext: % fires only on personality_gift_mappings', TG_NAME
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF NEW.id IS NULL OR NOT @extschema@._personality_is_seed_mapping(NEW.id) THEN
+        RETURN NEW;
+    END IF;
+    DELETE FROM @extschema@.personality_seed_deletions
+     WHERE table_name = 'personality_gift_mappings' AND row_id = NEW.id::text;
+    UPDATE @extschema@.personality_gift_mappings m SET
+        personality_type = NEW.personality_type,
+        recommended_categories = NEW.recommended_categories,
+        avoided_categories = NEW.avoided_categories,
+        product_tags = NEW.product_tags,
+        recommendation_weight = NEW.recommendation_weight,
+        confidence_score = NEW.confidence_score,
+        evidence_strength = NEW.evidence_strength,
+        occasion_relevance = NEW.occasion_relevance,
+        price_range_modifier = NEW.price_range_modifier,
+        demographic_filters = NEW.demographic_filters,
+        algorithm_version = NEW.algorithm_version,
+        created_at = NEW.created_at,
+        updated_at = NEW.updated_at
+     WHERE m.id = NEW.id;
+    IF FOUND THEN
+        RETURN NULL;  -- the default row now carries the restored values
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_gift_mappings_restore() IS
+  'Internal trigger function: an insert of a default mapping''s id (as pg_restore does) updates the default row instead of failing on the duplicate key.';
+
+CREATE OR REPLACE FUNCTION _personality_gift_mappings_forget() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER  -- writers of mappings (service_role) need not write the bookkeeping table
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_RELID <> '@extschema@.personality_gift_mappings'::regclass THEN
+        RAISE EXCEPTION 'personality_ext: % fires only on personality_gift_mappings', TG_NAME
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF @extschema@._personality_is_seed_mapping(OLD.id) THEN
+        INSERT INTO @extschema@.personality_seed_deletions (table_name, row_id)
+        VALUES ('personality_gift_mappings', OLD.id::text)
+        ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN OLD;
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_gift_mappings_forget() IS
+  'Internal trigger function: remembers that a default mapping was deleted, so a restore does not bring it back.';
+
+CREATE OR REPLACE FUNCTION _personality_seed_deletions_apply() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_RELID <> '@extschema@.personality_seed_deletions'::regclass THEN
+        RAISE EXCEPTION 'personality_ext: % fires only on personality_seed_deletions', TG_NAME
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF NEW.table_name = 'personality_gift_mappings' THEN
+        DELETE FROM @extschema@.personality_gift_mappings WHERE id::text = NEW.row_id;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_seed_deletions_apply() IS
+  'Internal trigger function: a restored deletion record deletes the default row that CREATE EXTENSION re-created.';
+
+CREATE OR REPLACE FUNCTION _personality_is_seed_question(p_question_id text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT p_question_id ~ '^q(0[1-9]|1[0-9]|2[0-4])$' $$;
+
+COMMENT ON FUNCTION _personality_is_seed_question(text) IS
+  'Internal: true for the ids of the default quiz questions shipped with the extension (q01..q24).';
+
+CREATE OR REPLACE FUNCTION _personality_quiz_questions_restore() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_RELID <> '@extschema@.personality_quiz_questions'::regclass THEN
+        RAISE EXCEPTION 'personality_ext: % fires only on personality_quiz_questions', TG_NAME
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF NEW.question_id IS NULL OR NOT @extschema@._personality_is_seed_question(NEW.question_id) THEN
+        RETURN NEW;
+    END IF;
+    DELETE FROM @extschema@.personality_seed_deletions
+     WHERE table_name = 'personality_quiz_questions' AND row_id = NEW.question_id;
+    UPDATE @extschema@.personality_quiz_questions q SET
+        prompt = NEW.prompt,
+        options = NEW.options,
+        sort_order = NEW.sort_order,
+        is_active = NEW.is_active
+     WHERE q.question_id = NEW.question_id;
+    IF FOUND THEN
+        RETURN NULL;  -- the default row now carries the restored values
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_quiz_questions_restore() IS
+  'Internal trigger function: an insert of a default question''s id (as pg_restore does) updates the default row instead of failing on the duplicate key.';
+
+CREATE OR REPLACE FUNCTION _personality_quiz_questions_forget() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_RELID <> '@extschema@.personality_quiz_questions'::regclass THEN
+        RAISE EXCEPTION 'personality_ext: % fires only on personality_quiz_questions', TG_NAME
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF @extschema@._personality_is_seed_question(OLD.question_id) THEN
+        INSERT INTO @extschema@.personality_seed_deletions (table_name, row_id)
+        VALUES ('personality_quiz_questions', OLD.question_id)
+        ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN OLD;
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_quiz_questions_forget() IS
+  'Internal trigger function: remembers that a default quiz question was deleted, so a restore does not bring it back.';
+
+CREATE OR REPLACE FUNCTION _personality_seed_deletions_apply_quiz() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_RELID <> '@extschema@.personality_seed_deletions'::regclass THEN
+        RAISE EXCEPTION 'personality_ext: % fires only on personality_seed_deletions', TG_NAME
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF NEW.table_name = 'personality_quiz_questions'
+       AND @extschema@._personality_is_seed_question(NEW.row_id) THEN
+        DELETE FROM @extschema@.personality_quiz_questions WHERE question_id = NEW.row_id;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_seed_deletions_apply_quiz() IS
+  'Internal trigger function: a restored deletion record of a default quiz question deletes the question that CREATE EXTENSION re-created.';
+
+CREATE OR REPLACE FUNCTION calculate_personality_product_match(
+    p_personality_scores jsonb,
+    p_product_tags jsonb,
+    p_category_mappings jsonb
+) RETURNS numeric
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'personality_match_v1';
+
+COMMENT ON FUNCTION calculate_personality_product_match(jsonb, jsonb, jsonb) IS
+  'Personality-product match in [0, 1], 4 decimals (seed contract). Without product affinities (p_product_tags NULL, [] or {}): exactly the seed''s score: sum of score/100 x (adventurous .30, intellectual .25, practical .20, creative .15, social .10), rounded to 4 decimals after each addition, plus 0.2 x p_category_mappings->>''alignment_score''; unknown keys and JSON nulls ignored, clamped to [0, 1] instead of overflowing. With affinities a (object {trait: 0..1} or array of tags, a trait name counting 1): 0.75 x F + 0.25 x B + 0.2 x alignment, where s = score/100 clamped to [0, 1], F = sum(a x s) / sum(a) and B the seed''s weighted sum of s. Errors: 22023 for non-numeric JSON types, 22P02 for non-numeric strings.';
+
+CREATE OR REPLACE FUNCTION "_personality_assessment"(
+	"p_responses" TEXT, /* Option < & str > */
+	"p_completion_time_seconds" INT, /* Option < i32 > */
+	"p_trigger" TEXT, /* Option < & str > */
+	"p_previous" TEXT /* Option < & str > */
+) RETURNS jsonb /* JsonB */
+STABLE PARALLEL SAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', '_personality_assessment_wrapper';
+
+CREATE OR REPLACE FUNCTION "_personality_learn_step"(
+	"state" double precision[], /* :: std :: option :: Option < Vec < Option < f64 > > > */
+	"affinities" double precision[], /* :: std :: option :: Option < Vec < Option < f64 > > > */
+	"lookup_missing" bool, /* Option < bool > */
+	"direction" TEXT, /* Option < & str > */
+	"rate" double precision, /* Option < f64 > */
+	"sync_points" double precision, /* Option < f64 > */
+	"sync_swipes" bigint /* Option < i64 > */
+) RETURNS double precision[] /* Vec < f64 > */
+IMMUTABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', '_personality_learn_step_wrapper';
+
+CREATE OR REPLACE FUNCTION "_personality_recommend"(
+	"p_user_id" uuid, /* Uuid */
+	"p_limit" INT, /* i32 */
+	"p_context" TEXT, /* & str */
+	"p_occasion" TEXT, /* Option < & str > */
+	"p_max_price" double precision /* Option < f64 > */
+) RETURNS uuid[] /* Vec < Uuid > */
+VOLATILE PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', '_personality_recommend_wrapper';
+
+CREATE OR REPLACE FUNCTION "_personality_score_quiz"(
+	"p_responses" TEXT, /* Option < & str > */
+	"p_completion_time_seconds" INT /* Option < i32 > */
+) RETURNS jsonb /* JsonB */
+STABLE PARALLEL SAFE 
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'personality_score_quiz_wrapper';
+
+CREATE OR REPLACE FUNCTION "_personality_setting"(
+	"p_name" TEXT /* & str */
+) RETURNS TEXT /* Option < String > */
+STRICT STABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', '_personality_setting_wrapper';
+
+CREATE OR REPLACE FUNCTION _personality_host_table(p_name text) RETURNS regclass
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_schema text;
+    v_rel regclass;
+BEGIN
+    FOREACH v_schema IN ARRAY ARRAY[
+        @extschema@._personality_setting('personality.host_schema'),
+        '@extschema@',
+        'public']
+    LOOP
+        CONTINUE WHEN v_schema IS NULL;
+        v_rel := to_regclass(quote_ident(v_schema) || '.' || quote_ident(p_name));
+        -- only a permanent table: a view would run its functions inside owner code
+        IF v_rel IS NOT NULL AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = v_rel
+                                           AND c.relkind IN ('r', 'p') AND c.relpersistence <> 't') THEN
+            RETURN v_rel;
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_host_table(text) IS
+  'Internal: the host table (a permanent table, not a view) of that name in personality.host_schema, the extension schema or public (first found), or NULL.';
+
+CREATE OR REPLACE FUNCTION personality_host_status()
+RETURNS TABLE(constraint_name name, table_name regclass, column_name name,
+              host_table text, host_table_found regclass, status text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+    v_host regclass;
+    v_type regtype;
+BEGIN
+    FOR r IN
+        SELECT * FROM (VALUES
+            ('personality_profiles_user_id_fkey'::name, '@extschema@.personality_profiles'::regclass, 'user_id'::name, 'profiles'),
+            ('personality_assessment_history_user_id_fkey', '@extschema@.personality_assessment_history'::regclass, 'user_id', 'profiles'),
+            ('personality_recommendations_user_id_fkey', '@extschema@.personality_recommendations'::regclass, 'user_id', 'profiles'),
+            ('personality_recommendations_product_id_fkey', '@extschema@.personality_recommendations'::regclass, 'product_id', 'products'),
+            -- between the extension's own tables: added with the host links, so that
+            -- pg_restore -j can load the data of these tables in any order
+            ('personality_recommendations_personality_profile_id_fkey', '@extschema@.personality_recommendations'::regclass, 'personality_profile_id', 'personality_profiles(id)'),
+            ('personality_learning_state_user_id_fkey', '@extschema@.personality_learning_state'::regclass, 'user_id', 'personality_profiles(user_id)')
+        ) AS v(c, t, col, host)
+    LOOP
+        constraint_name := r.c;
+        table_name := r.t;
+        column_name := r.col;
+        host_table := r.host;
+        IF r.host LIKE 'personality\_profiles(%' THEN
+            host_table_found := '@extschema@.personality_profiles'::regclass;
+            IF EXISTS (SELECT 1 FROM pg_constraint
+                       WHERE conrelid = r.t AND conname = r.c AND contype = 'f') THEN
+                status := 'linked';
+            ELSIF @extschema@._personality_host_table('profiles') IS NULL THEN
+                status := 'waiting for profiles';
+            ELSE
+                status := 'ready';
+            END IF;
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+        v_host := @extschema@._personality_host_table(r.host);
+        host_table_found := v_host;
+        IF EXISTS (SELECT 1 FROM pg_constraint
+                   WHERE conrelid = r.t AND conname = r.c AND contype = 'f') THEN
+            status := 'linked';
+        ELSIF v_host IS NULL THEN
+            status := 'missing table';
+        ELSE
+            SELECT a.atttypid::regtype INTO v_type
+              FROM pg_attribute a
+             WHERE a.attrelid = v_host AND a.attname = 'id' AND NOT a.attisdropped;
+            IF v_type IS NULL THEN
+                status := 'no id column';
+            ELSIF v_type <> 'uuid'::regtype THEN
+                status := format('id is %s, not uuid', v_type);
+            ELSIF NOT EXISTS (
+                SELECT 1 FROM pg_index i
+                 WHERE i.indrelid = v_host AND i.indisunique AND i.indisvalid
+                   AND i.indpred IS NULL AND i.indexprs IS NULL
+                   AND i.indnkeyatts = 1
+                   AND i.indkey[0] = (SELECT attnum FROM pg_attribute
+                                       WHERE attrelid = v_host AND attname = 'id')) THEN
+                status := 'no unique index on id';
+            ELSE
+                status := 'ready';
+            END IF;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END;
+$$;
+
+COMMENT ON FUNCTION personality_host_status() IS
+  'One row per foreign key from the personality tables to the host tables profiles(id) / products(id), and between the personality tables (added together with the host links): linked, ready (will be linked), or why not (missing table, no id column, id not uuid, no unique index on id, waiting for profiles).';
+
+CREATE OR REPLACE FUNCTION _personality_link_host(p_strict boolean DEFAULT false)
+RETURNS name[]
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER  -- also called from the event trigger, by whoever runs the DDL
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+    v_added name[] := '{}';
+BEGIN
+    PERFORM set_config('personality.linking', 'on', true);
+    FOR r IN SELECT * FROM @extschema@.personality_host_status() LOOP
+        IF r.status = 'ready' THEN
+            EXECUTE format(
+                'ALTER TABLE %s ADD CONSTRAINT %I FOREIGN KEY (%I) REFERENCES %s(%I) ON DELETE CASCADE',
+                r.table_name, r.constraint_name, r.column_name, r.host_table_found,
+                CASE WHEN r.host_table = 'personality_profiles(user_id)' THEN 'user_id' ELSE 'id' END);
+            v_added := v_added || r.constraint_name;
+        ELSIF p_strict AND r.status NOT IN ('linked', 'missing table', 'no unique index on id', 'waiting for profiles') THEN
+            RAISE EXCEPTION 'personality_ext: host table % is not usable: %', r.host_table_found, r.status
+                USING ERRCODE = 'invalid_table_definition',
+                      DETAIL = format('%s.%s must reference %s(id uuid) with a primary key or unique index on id.',
+                                      r.table_name, r.column_name, r.host_table),
+                      HINT = format('Fix %s so that id is a uuid primary key, then CREATE EXTENSION personality_ext again.', r.host_table_found);
+        END IF;
+    END LOOP;
+    -- The products adapter view, once there are products.
+    PERFORM @extschema@._personality_create_product_features();
+    -- Products linked after the install (a restore: their rows are loaded now, and the
+    -- product vectors are derived, not dumped): compute every vector.
+    IF NOT p_strict AND 'personality_recommendations_product_id_fkey' = ANY (v_added) THEN
+        PERFORM @extschema@._personality_refresh_vectors(NULL);
+    END IF;
+    PERFORM set_config('personality.linking', '', true);
+    RETURN v_added;
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_link_host(boolean) IS
+  'Internal: adds the foreign keys from the personality tables to profiles(id) / products(id) that are missing and whose host table is ready; returns their names.';
+
+CREATE OR REPLACE FUNCTION personality_link_host() RETURNS TABLE(constraint_name name, status text)
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@._personality_require_trusted('link the host tables');
+    PERFORM @extschema@._personality_link_host(true);
+    RETURN QUERY SELECT s.constraint_name, s.status FROM @extschema@.personality_host_status() s;
+END;
+$$;
+
+COMMENT ON FUNCTION personality_link_host() IS
+  'Adds any missing foreign keys to the host tables profiles(id) / products(id) now and reports the state of each. Normally not needed: the event trigger personality_link_host_on_ddl does this when the host tables appear.';
+
+CREATE OR REPLACE FUNCTION _personality_adopt_triggers() RETURNS integer
+LANGUAGE sql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH fixed AS (
+        UPDATE pg_depend d SET deptype = 'a'
+          FROM pg_trigger t
+         WHERE d.classid = 'pg_trigger'::regclass AND d.objid = t.oid
+           AND d.refclassid = 'pg_proc'::regclass AND d.refobjid = t.tgfoid
+           AND d.deptype = 'n'
+           AND t.tgfoid IN (SELECT objid FROM pg_depend e
+                             WHERE e.classid = 'pg_proc'::regclass AND e.deptype = 'e'
+                               AND e.refclassid = 'pg_extension'::regclass
+                               AND e.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'personality_ext'))
+        RETURNING 1)
+    SELECT count(*)::int FROM fixed
+$$;
+
+COMMENT ON FUNCTION _personality_adopt_triggers() IS
+  'Internal: makes the dependency of host-table triggers on the extension''s trigger functions automatic, so DROP EXTENSION removes those triggers (and nothing else).';
+
+CREATE OR REPLACE FUNCTION _personality_link_host_on_ddl() RETURNS event_trigger
+LANGUAGE plpgsql
+SECURITY DEFINER  -- runs for anyone's DDL; the internals it calls are not granted to PUBLIC
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_added name[];
+    v_swipes regclass;
+BEGIN
+    -- Nothing to do (the common case: one catalog probe), or we are the DDL ourselves.
+    IF current_setting('personality.linking', true) = 'on'
+       OR current_setting('personality.installing', true) = 'on' THEN
+        RETURN;  -- our own DDL (CREATE EXTENSION links once, at its end)
+    END IF;
+    IF tg_tag = 'CREATE TRIGGER' THEN
+        -- e.g. pg_restore re-creating update_personality_from_swipes on the host's table
+        PERFORM @extschema@._personality_adopt_triggers();
+    END IF;
+    -- A swipes table created after the extension learns, like the foreign keys link.
+    -- Not while a dump is restored (pg_dump's scripts turn check_function_bodies off):
+    -- the dump re-creates the trigger itself, after the swipes it already learnt.
+    IF tg_tag = 'CREATE TABLE' AND current_setting('check_function_bodies') = 'on' THEN
+        v_swipes := @extschema@._personality_host_table('swipes');
+        IF v_swipes IS NOT NULL
+           AND v_swipes IN (SELECT c.objid FROM pg_event_trigger_ddl_commands() c)
+           AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = v_swipes
+                             AND t.tgname = 'update_personality_from_swipes') THEN
+            BEGIN
+                RAISE NOTICE 'personality_ext: %', @extschema@._personality_attach(v_swipes, NULL, 'row');
+            EXCEPTION WHEN OTHERS THEN
+                RAISE WARNING 'personality_ext: not learning from new table %: %', v_swipes, SQLERRM
+                    USING HINT = 'SELECT personality_attach_behavior(''swipes'', ''<direction column>'');';
+            END;
+        END IF;
+    END IF;
+    IF (SELECT count(*) FROM pg_constraint
+         WHERE contype = 'f'
+           AND conrelid IN ('@extschema@.personality_profiles'::regclass,
+                            '@extschema@.personality_assessment_history'::regclass,
+                            '@extschema@.personality_recommendations'::regclass,
+                            '@extschema@.personality_learning_state'::regclass)
+           AND conname IN ('personality_profiles_user_id_fkey',
+                           'personality_assessment_history_user_id_fkey',
+                           'personality_recommendations_user_id_fkey',
+                           'personality_recommendations_product_id_fkey',
+                           'personality_recommendations_personality_profile_id_fkey',
+                           'personality_learning_state_user_id_fkey')) = 6 THEN
+        RETURN;
+    END IF;
+    BEGIN
+        v_added := @extschema@._personality_link_host(false);
+        IF cardinality(v_added) > 0 THEN
+            RAISE NOTICE 'personality_ext: linked to host tables: %', array_to_string(v_added, ', ');
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        -- Never fail the host's DDL (or a restore) because of us.
+        PERFORM set_config('personality.linking', '', true);
+        RAISE WARNING 'personality_ext: could not link to host tables yet: %', SQLERRM
+            USING HINT = 'SELECT * FROM personality_host_status(); then SELECT * FROM personality_link_host();';
+    END;
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_link_host_on_ddl() IS
+  'Internal event trigger function: adds the foreign keys to profiles(id) / products(id) once those host tables exist with a unique id (after a restore, when their primary keys are created).';
+
+CREATE OR REPLACE FUNCTION "_personality_sync_profiles"(
+	"p_user_id" uuid /* Option < Uuid > */
+) RETURNS bigint /* Result < i64, LearnError > */
+VOLATILE PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', '_personality_sync_profiles_wrapper';
+
+CREATE OR REPLACE FUNCTION "_personality_trusted_owner"(
+	"p_owner" oid /* pg_sys :: Oid */
+) RETURNS bool /* bool */
+STRICT STABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', '_personality_trusted_owner_wrapper';
+
+CREATE OR REPLACE FUNCTION _personality_current_user_id() RETURNS uuid
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v text;
+    v_owner oid;
+BEGIN
+    -- auth.uid() is called only when a trusted role owns it (a superuser, or a role in
+    -- personality.trusted_roles): whoever may create a schema named auth could plant
+    -- one that names any user, and this also runs inside owner-privileged code.
+    SELECT p.proowner INTO v_owner
+      FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname = 'auth' AND p.proname = 'uid' AND p.pronargs = 0;
+    IF v_owner IS NOT NULL AND @extschema@._personality_trusted_owner(v_owner) THEN
+        BEGIN
+            EXECUTE 'SELECT auth.uid()::pg_catalog.text' INTO v;
+        EXCEPTION WHEN OTHERS THEN
+            v := NULL;  -- a malformed token identifies nobody
+        END;
+    ELSE
+        v := nullif(pg_catalog.current_setting('request.jwt.claim.sub', true), '');
+        IF v IS NULL THEN
+            BEGIN
+                v := nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::pg_catalog.jsonb
+                     OPERATOR(pg_catalog.->>) 'sub';
+            EXCEPTION WHEN OTHERS THEN
+                v := NULL;
+            END;
+        END IF;
+    END IF;
+    IF v OPERATOR(pg_catalog.~*) '^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$' THEN
+        RETURN v::pg_catalog.uuid;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_current_user_id() IS
+  'The calling user''s id for row-level security: auth.uid() when it exists and a trusted role owns it (a superuser or one named in personality.trusted_roles), else request.jwt.claims->>''sub'' or request.jwt.claim.sub; NULL when there is none or it is not a uuid.';
+
+CREATE OR REPLACE FUNCTION personality_sync_profile(p_user_id uuid DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF p_user_id IS NULL THEN
+        IF NOT @extschema@._personality_caller_is_trusted() THEN
+            RAISE EXCEPTION 'permission denied to sync every user''s profile'
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'Pass your own user id, or call it as service_role.';
+        END IF;
+    ELSE
+        PERFORM @extschema@._personality_authorize(p_user_id, 'sync the profile of');
+    END IF;
+    RETURN @extschema@._personality_sync_profiles(p_user_id);
+END;
+$$;
+
+COMMENT ON FUNCTION personality_sync_profile(uuid) IS
+  'Writes what swipes taught and personality_profiles does not show yet into personality_profiles (one user, or every user when NULL: service_role only). Returns the number of profiles written. The swipe trigger writes a profile itself when it changes materially (personality.profile_sync_points, personality.profile_sync_swipes); personality_assess and personality_recommend sync first.';
+
+COMMENT ON FUNCTION _personality_sync_profiles(uuid) IS
+  'Internal: applies queued swipes and writes pending learning state into personality_profiles (NULL = every user). Use personality_sync_profile().';
+
+COMMENT ON FUNCTION _personality_learn_step(float8[], float8[], boolean, text, float8, float8, bigint) IS
+  'Internal: one swipe''s learning step on a personality_learning_state array (state, product affinities, look up missing affinities, direction, learning rate, sync points, sync swipes). Pure.';
+
+CREATE OR REPLACE FUNCTION personality_score_quiz(p_responses jsonb, p_completion_time_seconds integer DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT @extschema@._personality_score_quiz(p_responses::pg_catalog.text, p_completion_time_seconds)
+$$;
+
+CREATE OR REPLACE FUNCTION _personality_calling_role() RETURNS name
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN CASE WHEN current_setting('role') IN ('none', '') THEN session_user
+                ELSE current_setting('role')::name END;
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_calling_role() IS
+  'Internal: the role that called a SECURITY DEFINER function of the extension (the SET ROLE role, else the session user).';
+
+CREATE OR REPLACE FUNCTION _personality_caller_is_trusted() RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN coalesce((SELECT r.rolsuper OR r.rolbypassrls OR pg_has_role(r.oid, c.relowner, 'USAGE')
+                       FROM pg_roles r, pg_class c
+                      WHERE r.rolname = @extschema@._personality_calling_role()
+                        AND c.oid = '@extschema@.personality_profiles'::regclass), false);
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION _personality_require_trusted(p_action text) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT @extschema@._personality_caller_is_trusted() THEN
+        RAISE EXCEPTION 'permission denied to %', p_action
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Only service_role, the owner of the personality tables and superusers may do this.';
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_require_trusted(text) IS
+  'Internal: raises 42501 unless the calling role is trusted (superuser, BYPASSRLS such as service_role, or a member of the owner of the personality tables).';
+
+COMMENT ON FUNCTION _personality_caller_is_trusted() IS
+  'Internal: true when the calling role may act for any user (superuser, BYPASSRLS such as service_role, or a member of the owner of the personality tables).';
+
+CREATE OR REPLACE FUNCTION _personality_authorize(p_user_id uuid, p_action text) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_uid uuid;
+BEGIN
+    IF @extschema@._personality_caller_is_trusted() THEN
+        RETURN;
+    END IF;
+    v_uid := @extschema@._personality_current_user_id();
+    IF v_uid IS NULL THEN
+        RAISE EXCEPTION 'permission denied to % for user %: no signed-in user', p_action, p_user_id
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Sign in (auth.uid() / request.jwt.claims must carry the user id), or call as service_role.';
+    ELSIF p_user_id IS DISTINCT FROM v_uid THEN
+        RAISE EXCEPTION 'permission denied to % for user %', p_action, p_user_id
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'A user can only act for themselves; service_role can act for anyone.';
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_authorize(uuid, text) IS
+  'Internal: raises 42501 unless the calling role is trusted or its signed-in user id equals p_user_id.';
+
+CREATE OR REPLACE FUNCTION personality_assess(
+    p_user_id uuid,
+    p_responses jsonb,
+    p_completion_time_seconds int DEFAULT NULL,
+    p_trigger text DEFAULT 'initial'
+) RETURNS personality_profiles
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_prev @extschema@.personality_profiles;
+    v_a jsonb;
+    v_profile @extschema@.personality_profiles;
+BEGIN
+    IF p_user_id IS NULL THEN
+        RAISE EXCEPTION 'user id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM @extschema@._personality_authorize(p_user_id, 'assess');
+
+    -- Locks in the one order every writer of a user's learning uses: the learning
+    -- state row, then the profile row (SECURITY.md "Locks"). No advisory lock: any
+    -- role can take those, and so block someone else's quiz.
+    -- A state row (a placeholder when the user has none) makes a concurrent first
+    -- swipe wait for this assessment instead of building its state from the old profile.
+    IF EXISTS (SELECT 1 FROM @extschema@.personality_profiles WHERE user_id = p_user_id) THEN
+        INSERT INTO @extschema@.personality_learning_state (user_id, state)
+        VALUES (p_user_id, '{}') ON CONFLICT (user_id) DO NOTHING;
+    END IF;
+    PERFORM 1 FROM @extschema@.personality_learning_state WHERE user_id = p_user_id FOR NO KEY UPDATE;
+    -- What swipes taught (queued swipes included) goes into the profile row first.
+    PERFORM @extschema@._personality_sync_profiles(p_user_id);
+    SELECT * INTO v_prev FROM @extschema@.personality_profiles WHERE user_id = p_user_id FOR NO KEY UPDATE;
+
+    -- Validates answers and trigger (22023, nothing written) and computes every field.
+    v_a := @extschema@._personality_assessment(
+        p_responses::text, p_completion_time_seconds, p_trigger,
+        CASE WHEN v_prev.id IS NULL THEN NULL ELSE to_jsonb(v_prev)::text END);
+
+    INSERT INTO @extschema@.personality_profiles AS p (
+        user_id, primary_type, secondary_types, personality_scores, confidence_level,
+        quiz_responses, assessment_method, total_questions_answered, feature_vector,
+        clustering_segment, version, updated_at, last_assessment_at)
+    VALUES (
+        p_user_id, v_a->>'primary_type',
+        ARRAY(SELECT jsonb_array_elements_text(v_a->'secondary_types')),
+        v_a->'personality_scores', (v_a->>'confidence_level')::numeric,
+        p_responses, v_a->>'assessment_method', (v_a->>'total_questions_answered')::int,
+        v_a->'feature_vector', v_a->>'clustering_segment', '1.0', now(), now())
+    ON CONFLICT (user_id) DO UPDATE SET
+        primary_type = EXCLUDED.primary_type,
+        secondary_types = EXCLUDED.secondary_types,
+        -- a profile a concurrent swipe created meanwhile: keep what it learned
+        personality_scores = EXCLUDED.personality_scores || jsonb_strip_nulls(jsonb_build_object(
+            'behavior_evidence', p.personality_scores->'behavior_evidence',
+            'behavior_informative', p.personality_scores->'behavior_informative',
+            'behavioral_consistency', p.personality_scores->'behavioral_consistency')),
+        confidence_level = EXCLUDED.confidence_level,
+        quiz_responses = EXCLUDED.quiz_responses,
+        assessment_method = EXCLUDED.assessment_method,
+        total_questions_answered = EXCLUDED.total_questions_answered,
+        feature_vector = EXCLUDED.feature_vector,
+        clustering_segment = EXCLUDED.clustering_segment,
+        version = EXCLUDED.version,
+        updated_at = now(),
+        last_assessment_at = now()
+    RETURNING * INTO v_profile;
+
+    INSERT INTO @extschema@.personality_assessment_history (
+        user_id, assessment_data, personality_scores, primary_type, assessment_trigger,
+        questions_answered, completion_time_seconds, assessment_quality_score,
+        user_swipes_count, behavioral_consistency)
+    VALUES (
+        p_user_id,
+        jsonb_build_object('responses', p_responses, 'result', v_a->'quiz',
+                           'assessment_method', v_a->>'assessment_method'),
+        v_a->'personality_scores', v_a->>'primary_type', v_a->>'assessment_trigger',
+        (v_a->>'total_questions_answered')::int, p_completion_time_seconds,
+        (v_a->>'assessment_quality_score')::numeric,
+        coalesce((v_a->>'user_swipes_count')::int, 0),
+        (v_a->>'behavioral_consistency')::numeric);
+
+    -- The next swipe builds the state again from the new profile row.
+    DELETE FROM @extschema@.personality_learning_state WHERE user_id = p_user_id;
+
+    RETURN v_profile;
+END;
+$$;
+
+COMMENT ON FUNCTION personality_assess(uuid, jsonb, int, text) IS
+  'Scores a quiz ({question_id: option value}) for a user and, in one transaction, upserts their personality profile and appends an assessment history row. A retaken quiz is blended with what swipes taught (weight n/(n+20), n = informative swipes). Users may assess only themselves (42501 otherwise); service_role anyone. Triggers: initial, periodic, behavior_change, retake, manual. Example: SELECT * FROM personality_assess(auth.uid(), ''{"q01": "..."}'', 240);';
+
+CREATE OR REPLACE FUNCTION "personality_product_traits"(
+	"p_category" TEXT, /* Option < & str > */
+	"p_tags" TEXT[] /* :: std :: option :: Option < Vec < Option < String > > > */
+) RETURNS jsonb /* JsonB */
+STABLE PARALLEL SAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'personality_product_traits_wrapper';
+
+CREATE OR REPLACE FUNCTION "update_personality_from_behavior"()
+	RETURNS TRIGGER
+	LANGUAGE c
+	AS 'MODULE_PATHNAME', 'update_personality_from_behavior_wrapper';
+
+CREATE OR REPLACE FUNCTION "update_personality_from_behavior_bulk"()
+	RETURNS TRIGGER
+	LANGUAGE c
+	AS 'MODULE_PATHNAME', 'update_personality_from_behavior_bulk_wrapper';
+
+CREATE OR REPLACE FUNCTION _personality_column_type(p_table regclass, p_column name) RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH RECURSIVE ty(oid, depth) AS (
+        SELECT a.atttypid, 0 FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid OPERATOR(pg_catalog.=) p_table AND a.attname OPERATOR(pg_catalog.=) p_column
+           AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+        UNION ALL
+        SELECT d.typbasetype, ty.depth OPERATOR(pg_catalog.+) 1
+          FROM ty JOIN pg_catalog.pg_type d ON d.oid OPERATOR(pg_catalog.=) ty.oid
+         WHERE d.typtype OPERATOR(pg_catalog.=) 'd' AND ty.depth OPERATOR(pg_catalog.<) 16)
+    SELECT CASE WHEN t.typtype OPERATOR(pg_catalog.=) 'e' THEN 'enum'
+                WHEN t.typnamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace
+                THEN t.typname::pg_catalog.text END
+      FROM ty JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) ty.oid
+     WHERE t.typtype OPERATOR(pg_catalog.<>) 'd'
+     LIMIT 1
+$$;
+
+COMMENT ON FUNCTION _personality_column_type(regclass, name) IS
+  'Internal: the pg_catalog type name of a column (a domain''s base type; ''enum'' for enums), or NULL when missing or of another type.';
+
+CREATE OR REPLACE FUNCTION _personality_product_features_sql(p_products regclass) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_cols text[];
+    v_categories regclass := @extschema@._personality_host_table('categories');
+    v_category text := 'NULL::pg_catalog.text';
+    v_tags text := '''{}''::pg_catalog.text[]';
+    v_price text := 'NULL::pg_catalog.numeric';
+    v_active text := 'true';
+    v_tags_type regtype;
+    v_price_col text;
+BEGIN
+    -- Only columns of built-in types are read: the view runs inside owner-privileged
+    -- code (refreshing vectors), and a cast of a caller's type could run the caller's
+    -- function there. Other shapes are left out with a WARNING (the install goes on).
+    SELECT array_agg(attname::text) INTO v_cols
+      FROM pg_attribute WHERE attrelid = p_products AND attnum > 0 AND NOT attisdropped;
+    IF 'category_id' = ANY (v_cols) AND v_categories IS NOT NULL
+       AND @extschema@._personality_column_type(p_products, 'category_id') = 'uuid'
+       AND @extschema@._personality_column_type(v_categories, 'id') = 'uuid'
+       AND @extschema@._personality_column_type(v_categories, 'slug') IN ('text', 'varchar', 'bpchar', 'name') THEN
+        v_category := format('(SELECT c.slug::pg_catalog.text FROM %s c WHERE c.id OPERATOR(pg_catalog.=) p.category_id)', v_categories);
+    ELSIF 'category' = ANY (v_cols) THEN
+        IF @extschema@._personality_column_type(p_products, 'category') IN ('text', 'varchar', 'bpchar', 'name') THEN
+            v_category := 'p.category::pg_catalog.text';
+        ELSE
+            RAISE WARNING 'personality_ext: products.category is of type %, not text: products get no category',
+                @extschema@._personality_column_type(p_products, 'category')
+                USING HINT = 'Replace the view personality_product_features with your own definition.';
+        END IF;
+    END IF;
+    IF 'tags' = ANY (v_cols) THEN
+        v_tags_type := (SELECT atttypid::regtype FROM pg_attribute WHERE attrelid = p_products AND attname = 'tags');
+        IF v_tags_type = 'pg_catalog.jsonb'::regtype THEN
+            v_tags := 'ARRAY(SELECT pg_catalog.jsonb_array_elements_text(CASE WHEN pg_catalog.jsonb_typeof(p.tags) OPERATOR(pg_catalog.=) ''array'' THEN p.tags ELSE ''[]''::pg_catalog.jsonb END))';
+        ELSIF v_tags_type IN ('pg_catalog.text[]'::regtype, 'pg_catalog.varchar[]'::regtype) THEN
+            v_tags := 'coalesce(p.tags::pg_catalog.text[], ''{}''::pg_catalog.text[])';
+        ELSE
+            RAISE WARNING 'personality_ext: products.tags is of type %, not text[] or jsonb: products get no tags', v_tags_type
+                USING HINT = 'Replace the view personality_product_features with your own definition.';
+        END IF;
+    END IF;
+    IF 'price' = ANY (v_cols) OR 'price_min' = ANY (v_cols) THEN
+        v_price_col := CASE WHEN 'price' = ANY (v_cols) THEN 'price' ELSE 'price_min' END;
+        IF @extschema@._personality_column_type(p_products, v_price_col) IN ('numeric', 'int2', 'int4', 'int8', 'float4', 'float8') THEN
+            v_price := format('p.%I::pg_catalog.numeric', v_price_col);
+        ELSE
+            RAISE WARNING 'personality_ext: products.% is of type %, not a number: products get no price',
+                v_price_col, @extschema@._personality_column_type(p_products, v_price_col)
+                USING HINT = 'Replace the view personality_product_features with your own definition.';
+        END IF;
+    END IF;
+    IF 'is_active' = ANY (v_cols) THEN
+        IF @extschema@._personality_column_type(p_products, 'is_active') = 'bool' THEN
+            v_active := 'coalesce(p.is_active, true)';
+        ELSE
+            RAISE WARNING 'personality_ext: products.is_active is of type %, not boolean: every product counts as active',
+                @extschema@._personality_column_type(p_products, 'is_active')
+                USING HINT = 'Replace the view personality_product_features with your own definition.';
+        END IF;
+    END IF;
+    RETURN format(
+        'SELECT p.id AS product_id, %s AS category, %s AS tags, %s AS price, %s AS is_active FROM %s p',
+        v_category, v_tags, v_price, v_active, p_products);
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_product_features_sql(regclass) IS
+  'Internal: the SELECT behind personality_product_features for the host''s products shape (category via categories.slug or products.category, tags, price or price_min, is_active).';
+
+CREATE OR REPLACE FUNCTION _personality_features_view() RETURNS regclass
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_view regclass := to_regclass('@extschema@.personality_product_features');
+    v_owner oid;
+    v_ext pg_extension;
+BEGIN
+    IF v_view IS NULL THEN
+        RETURN NULL;
+    END IF;
+    SELECT * INTO v_ext FROM pg_extension WHERE extname = 'personality_ext';
+    IF EXISTS (SELECT 1 FROM pg_depend d
+                WHERE d.classid = 'pg_class'::regclass AND d.objid = v_view AND d.deptype = 'e'
+                  AND d.refclassid = 'pg_extension'::regclass AND d.refobjid = v_ext.oid) THEN
+        RETURN v_view;
+    END IF;
+    SELECT c.relowner INTO v_owner FROM pg_class c WHERE c.oid = v_view;
+    IF @extschema@._personality_trusted_owner(v_owner) OR pg_has_role(v_owner, v_ext.extowner, 'USAGE') THEN
+        RETURN v_view;
+    END IF;
+    RAISE WARNING 'personality_ext: ignoring % owned by %: not created by the extension or a trusted role', v_view, v_owner::regrole
+        USING HINT = 'Drop it; the extension re-creates the adapter (or a superuser creates it).';
+    RETURN NULL;
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_features_view() IS
+  'Internal: the products adapter view personality_product_features when it belongs to the extension or a trusted role owns it; NULL (with a WARNING) otherwise.';
+
+CREATE OR REPLACE FUNCTION _personality_create_product_features() RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_products regclass := @extschema@._personality_host_table('products');
+BEGIN
+    IF v_products IS NULL OR to_regclass('@extschema@.personality_product_features') IS NOT NULL THEN
+        PERFORM @extschema@._personality_features_view();  -- warns about a planted one
+        RETURN false;
+    END IF;
+    BEGIN
+        EXECUTE format('CREATE VIEW @extschema@.personality_product_features AS %s',
+                       @extschema@._personality_product_features_sql(v_products));
+    EXCEPTION WHEN OTHERS THEN
+        RAISE WARNING 'personality_ext: cannot build the products adapter for %: %', v_products, SQLERRM
+            USING HINT = 'CREATE VIEW personality_product_features AS SELECT ... (product_id, category, tags, price, is_active); then SELECT personality_attach_catalog();';
+        RETURN false;
+    END;
+    COMMENT ON VIEW @extschema@.personality_product_features IS
+      'Products adapter: product_id, category (slug), tags, price, is_active, from the host''s catalog. The one place to adapt personality_ext to another catalog shape: CREATE OR REPLACE VIEW with the same columns.';
+    -- Outside CREATE EXTENSION the view is not a member yet; make it one so that
+    -- DROP EXTENSION removes it.
+    IF NOT EXISTS (SELECT 1 FROM pg_depend
+                    WHERE classid = 'pg_class'::regclass
+                      AND objid = '@extschema@.personality_product_features'::regclass
+                      AND deptype = 'e') THEN
+        ALTER EXTENSION personality_ext ADD VIEW @extschema@.personality_product_features;
+    END IF;
+    RETURN true;
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_create_product_features() IS
+  'Internal: creates the personality_product_features view from the host''s products table when it exists and the view does not.';
+
+CREATE OR REPLACE FUNCTION _personality_attach(p_table regclass, p_direction_column name, p_for_each text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET client_min_messages = warning  -- no "trigger does not exist, skipping"
+AS $$
+DECLARE
+    v_col name := p_direction_column;
+    v_missing text[];
+    v_rel record;
+BEGIN
+    SELECT c.relkind, c.relpersistence INTO v_rel FROM pg_class c WHERE c.oid = p_table;
+    IF v_rel.relpersistence = 't' THEN
+        RAISE EXCEPTION 'cannot attach personality learning to temporary table %', p_table
+            USING ERRCODE = 'wrong_object_type',
+                  DETAIL = 'Learning is shared by every session; a temporary table lives in one.';
+    ELSIF v_rel.relkind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION 'cannot attach personality learning to %: not a table', p_table
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'Attach it to the table the swipes are inserted into.';
+    END IF;
+    SELECT array_agg(c ORDER BY c) INTO v_missing
+      FROM unnest(ARRAY['user_id', 'product_id']) c
+     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute
+                        WHERE attrelid = p_table AND attname = c AND NOT attisdropped AND attnum > 0);
+    IF v_missing IS NOT NULL THEN
+        RAISE EXCEPTION 'table % has no column %', p_table, array_to_string(v_missing, ' or ')
+            USING ERRCODE = 'undefined_column',
+                  DETAIL = 'A swipe table needs user_id uuid, product_id uuid and a direction column.',
+                  HINT = 'Swipe tables need the columns user_id and product_id (uuid); rename them in your table.';
+    END IF;
+    -- Built-in types only: the trigger reads these columns with the owner's rights, and
+    -- a cast of a caller's type would run the caller's function.
+    IF @extschema@._personality_column_type(p_table, 'user_id') IS DISTINCT FROM 'uuid'
+       OR @extschema@._personality_column_type(p_table, 'product_id') IS DISTINCT FROM 'uuid' THEN
+        RAISE EXCEPTION 'table %: user_id and product_id must be of type uuid', p_table
+            USING ERRCODE = 'datatype_mismatch';
+    END IF;
+    IF v_col IS NULL THEN
+        SELECT attname INTO v_col FROM pg_attribute
+         WHERE attrelid = p_table AND attname IN ('direction', 'swipe_direction') AND NOT attisdropped
+         ORDER BY attname = 'direction' DESC LIMIT 1;
+        IF v_col IS NULL THEN
+            RAISE EXCEPTION 'table % has no column direction or swipe_direction', p_table
+                USING ERRCODE = 'undefined_column',
+                      HINT = 'Name the direction column: SELECT personality_attach_behavior(''my_swipes'', ''my_column'');';
+        END IF;
+    ELSIF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = p_table AND attname = v_col AND NOT attisdropped AND attnum > 0) THEN
+        RAISE EXCEPTION 'table % has no column %', p_table, v_col USING ERRCODE = 'undefined_column';
+    END IF;
+    IF coalesce(@extschema@._personality_column_type(p_table, v_col), '') NOT IN ('text', 'varchar', 'bpchar', 'name', 'enum') THEN
+        RAISE EXCEPTION 'table %: direction column % must be text, varchar, char or an enum', p_table, v_col
+            USING ERRCODE = 'datatype_mismatch';
+    END IF;
+    IF p_for_each IS NULL OR p_for_each NOT IN ('row', 'statement') THEN
+        RAISE EXCEPTION 'invalid trigger level: %', coalesce(quote_literal(p_for_each), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use ''row'' (every swipe on its own: the default) or ''statement'' (set-based, for bulk loads).';
+    END IF;
+    EXECUTE format('DROP TRIGGER IF EXISTS update_personality_from_swipes ON %s', p_table);
+    IF p_for_each = 'row' THEN
+        EXECUTE format('CREATE TRIGGER update_personality_from_swipes AFTER INSERT ON %s '
+                       'FOR EACH ROW EXECUTE FUNCTION @extschema@.update_personality_from_behavior(%L)',
+                       p_table, v_col);
+    ELSE
+        EXECUTE format('CREATE TRIGGER update_personality_from_swipes AFTER INSERT ON %s '
+                       'REFERENCING NEW TABLE AS personality_new_swipes '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.update_personality_from_behavior_bulk(%L)',
+                       p_table, v_col);
+    END IF;
+    EXECUTE format('COMMENT ON TRIGGER update_personality_from_swipes ON %s IS %L', p_table,
+                   'personality_ext: every inserted swipe teaches the user''s personality profile (direction column '
+                   || v_col || CASE WHEN p_for_each = 'statement' THEN ', learnt per statement' ELSE '' END || ').');
+    -- The trigger belongs to the host's table but dies with the extension.
+    PERFORM @extschema@._personality_adopt_triggers();
+    RETURN format('attached to %s (direction column %s%s)', p_table, v_col,
+                  CASE WHEN p_for_each = 'statement' THEN ', per statement' ELSE '' END);
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_attach(regclass, name, text) IS
+  'Internal: attaches the learning trigger to a permanent table with uuid user_id and product_id and a text or enum direction column, without checking the caller. Use personality_attach_behavior().';
+
+CREATE OR REPLACE FUNCTION _personality_may_attach(p_table regclass) RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN @extschema@._personality_caller_is_trusted()
+       AND coalesce(pg_has_role(@extschema@._personality_calling_role(),
+                                (SELECT c.relowner FROM pg_class c WHERE c.oid = p_table), 'USAGE'), false);
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_may_attach(regclass) IS
+  'Internal: true when the calling role is trusted (superuser, service_role, owner of the personality tables) and owns the table.';
+
+CREATE OR REPLACE FUNCTION personality_attach_behavior(p_table regclass, p_direction_column name, p_for_each text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT @extschema@._personality_may_attach(p_table) THEN
+        RAISE EXCEPTION 'permission denied to attach personality learning to %', p_table
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'The owner of the table attaches it, and only when it is also trusted (superuser, service_role, the owner of the personality tables): learning is written for every user id the table holds.';
+    END IF;
+    RETURN @extschema@._personality_attach(p_table, p_direction_column, p_for_each);
+END;
+$$;
+
+COMMENT ON FUNCTION personality_attach_behavior(regclass, name, text) IS
+  'Attaches behaviour learning to a swipe table as trigger update_personality_from_swipes AFTER INSERT, FOR EACH ROW (p_for_each ''row'') or FOR EACH STATEMENT with a transition table (''statement'': the same learning, set-based, faster for bulk loads, slower for single-row inserts). For trusted roles that own the table (42501 otherwise); permanent tables only (42809); user_id and product_id uuid, direction text, varchar, char or enum (42804); 42703 names a missing column; 22023 for another level. Example: SELECT personality_attach_behavior(''swipes'', ''direction'', ''statement'');';
+
+CREATE OR REPLACE FUNCTION personality_attach_behavior(p_table regclass, p_direction_column name DEFAULT NULL)
+RETURNS text
+LANGUAGE sql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT @extschema@.personality_attach_behavior(p_table, p_direction_column, 'row'::pg_catalog.text)
+$$;
+
+COMMENT ON FUNCTION personality_attach_behavior(regclass, name) IS
+  'Attaches behaviour learning (trigger update_personality_from_swipes AFTER INSERT FOR EACH ROW) to a swipe table with user_id, product_id and a direction column (direction or swipe_direction unless named). 42703 names a missing column. Example: SELECT personality_attach_behavior(''swipe_interactions''); For bulk loads see personality_attach_behavior(table, column, ''statement'').';
+
+CREATE OR REPLACE FUNCTION personality_detach_behavior(p_table regclass) RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT @extschema@._personality_may_attach(p_table) THEN
+        RAISE EXCEPTION 'permission denied to detach personality learning from %', p_table
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = p_table AND tgname = 'update_personality_from_swipes'
+                     AND tgfoid IN ('@extschema@.update_personality_from_behavior()'::regprocedure,
+                                    '@extschema@.update_personality_from_behavior_bulk()'::regprocedure)) THEN
+        RETURN false;
+    END IF;
+    EXECUTE format('DROP TRIGGER update_personality_from_swipes ON %s', p_table);
+    RETURN true;
+END;
+$$;
+
+COMMENT ON FUNCTION personality_detach_behavior(regclass) IS
+  'Removes behaviour learning from a swipe table; returns false when it was not attached. For trusted roles that own the table (42501 otherwise).';
+
+ALTER FUNCTION update_personality_from_behavior() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+ALTER FUNCTION update_personality_from_behavior_bulk() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION update_personality_from_behavior_bulk() IS
+  'Statement-level trigger function: the learning of update_personality_from_behavior() for every row of an INSERT (transition table personality_new_swipes), computed with a few set-based statements: the same learning states, profiles, history rows and recommendation marks as row by row. Faster for bulk loads. Attach with personality_attach_behavior(table, column, ''statement'').';
+
+COMMENT ON FUNCTION update_personality_from_behavior() IS
+  'Trigger function (seed contract): learns from each inserted swipe (right like, up strong like, left dislike, down neutral) by moving the user''s trait scores toward or away from the product''s traits at personality.learning_rate; never fails the swipe. Attach with personality_attach_behavior().';
+
+CREATE OR REPLACE FUNCTION _personality_vector_groups_sync() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_RELID <> '@extschema@.personality_product_vectors'::regclass THEN
+        RAISE EXCEPTION 'personality_ext: % fires only on personality_product_vectors', TG_NAME
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO @extschema@.personality_vector_groups AS g
+        SELECT n.group_id, min(n.category), min(n.price_band), min(n.adventurous), min(n.intellectual),
+               min(n.practical), min(n.creative), min(n.social), count(*)
+          FROM new_rows n WHERE n.is_active GROUP BY n.group_id
+        ON CONFLICT (group_id) DO UPDATE SET active_products = g.active_products + EXCLUDED.active_products;
+    ELSIF TG_OP = 'UPDATE' THEN
+        INSERT INTO @extschema@.personality_vector_groups AS g
+        SELECT d.group_id, min(d.category), min(d.price_band), min(d.adventurous), min(d.intellectual),
+               min(d.practical), min(d.creative), min(d.social), sum(d.n)
+          FROM (SELECT n.group_id, n.category, n.price_band, n.adventurous, n.intellectual, n.practical,
+                       n.creative, n.social, 1 AS n FROM new_rows n WHERE n.is_active
+                UNION ALL
+                SELECT o.group_id, o.category, o.price_band, o.adventurous, o.intellectual, o.practical,
+                       o.creative, o.social, -1 FROM old_rows o WHERE o.is_active) d
+         GROUP BY d.group_id
+        ON CONFLICT (group_id) DO UPDATE SET active_products = g.active_products + EXCLUDED.active_products;
+        DELETE FROM @extschema@.personality_vector_groups g
+         WHERE g.active_products <= 0 AND g.group_id IN (SELECT o.group_id FROM old_rows o);
+    ELSE
+        UPDATE @extschema@.personality_vector_groups g SET active_products = g.active_products - d.n
+          FROM (SELECT o.group_id, count(*) AS n FROM old_rows o WHERE o.is_active GROUP BY o.group_id) d
+         WHERE g.group_id = d.group_id;
+        DELETE FROM @extschema@.personality_vector_groups g
+         WHERE g.active_products <= 0 AND g.group_id IN (SELECT o.group_id FROM old_rows o);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_vector_groups_sync() IS
+  'Internal trigger function: keeps personality_vector_groups counting the active products of each (category, price band, shares).';
+
+CREATE OR REPLACE FUNCTION _personality_refresh_vectors(p_product_ids uuid[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_n bigint;
+BEGIN
+    IF @extschema@._personality_features_view() IS NULL THEN
+        RETURN 0;
+    END IF;
+    IF p_product_ids IS NULL THEN
+        DELETE FROM @extschema@.personality_product_vectors v
+         WHERE NOT EXISTS (SELECT 1 FROM @extschema@.personality_product_features f WHERE f.product_id = v.product_id);
+    ELSE
+        DELETE FROM @extschema@.personality_product_vectors v
+         WHERE v.product_id = ANY (p_product_ids)
+           AND NOT EXISTS (SELECT 1 FROM @extschema@.personality_product_features f WHERE f.product_id = v.product_id);
+    END IF;
+    INSERT INTO @extschema@.personality_product_vectors AS v
+        (product_id, category, price, price_band, group_id, is_active, affinities, strength,
+         adventurous, intellectual, practical, creative, social, refreshed_at)
+    SELECT f.product_id, coalesce(lower(trim(f.category)), ''), f.price,
+           a.band,
+           hashtextextended(concat_ws('|', coalesce(lower(trim(f.category)), ''), a.band, a.j::text), 0),
+           coalesce(f.is_active, true), a.j, a.total,
+           CASE WHEN a.total > 0 THEN (a.j->>'adventurous')::float8 / a.total ELSE 0 END,
+           CASE WHEN a.total > 0 THEN (a.j->>'intellectual')::float8 / a.total ELSE 0 END,
+           CASE WHEN a.total > 0 THEN (a.j->>'practical')::float8 / a.total ELSE 0 END,
+           CASE WHEN a.total > 0 THEN (a.j->>'creative')::float8 / a.total ELSE 0 END,
+           CASE WHEN a.total > 0 THEN (a.j->>'social')::float8 / a.total ELSE 0 END,
+           now()
+      FROM @extschema@.personality_product_features f
+      CROSS JOIN LATERAL (SELECT t.j,
+                                 (t.j->>'adventurous')::float8 + (t.j->>'intellectual')::float8
+                                 + (t.j->>'practical')::float8 + (t.j->>'creative')::float8
+                                 + (t.j->>'social')::float8 AS total,
+                                 CASE WHEN f.price IS NULL THEN 3 WHEN f.price < 25 THEN 0
+                                      WHEN f.price <= 100 THEN 1 ELSE 2 END AS band
+                            -- OFFSET 0 keeps the planner from inlining the call once per ->> below
+                            FROM (SELECT @extschema@.personality_product_traits(f.category, f.tags) AS j OFFSET 0) t) a
+     WHERE p_product_ids IS NULL OR f.product_id = ANY (p_product_ids)
+    ON CONFLICT (product_id) DO UPDATE SET
+        category = EXCLUDED.category, price = EXCLUDED.price, price_band = EXCLUDED.price_band,
+        group_id = EXCLUDED.group_id,
+        is_active = EXCLUDED.is_active,
+        affinities = EXCLUDED.affinities, strength = EXCLUDED.strength, adventurous = EXCLUDED.adventurous,
+        intellectual = EXCLUDED.intellectual, practical = EXCLUDED.practical,
+        creative = EXCLUDED.creative, social = EXCLUDED.social, refreshed_at = now();
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    IF p_product_ids IS NULL THEN
+        -- fresh statistics, or the top-k queries start with bad plans
+        ANALYZE @extschema@.personality_product_vectors;
+        ANALYZE @extschema@.personality_vector_groups;
+    END IF;
+    RETURN v_n;
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_refresh_vectors(uuid[]) IS
+  'Internal: personality_refresh_product_vectors without the caller check (for the extension''s triggers).';
+
+CREATE OR REPLACE FUNCTION personality_refresh_product_vectors(p_product_ids uuid[] DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@._personality_require_trusted('refresh the product vectors');
+    RETURN @extschema@._personality_refresh_vectors(p_product_ids);
+END;
+$$;
+
+COMMENT ON FUNCTION personality_refresh_product_vectors(uuid[]) IS
+  'Recomputes the precomputed product vectors from personality_product_features and the gift mappings: for the given product ids, or the whole catalog when NULL. Returns the number of vectors written. Run it after replacing the adapter view or bulk-loading products with triggers disabled. For service_role, the owner and superusers (42501 otherwise).';
+
+CREATE OR REPLACE FUNCTION _personality_products_changed() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- Whatever table fires it, it only brings vectors in line with the catalog view:
+    -- a deleted product's vector goes only when the product is gone from the view.
+    IF TG_OP = 'DELETE' THEN
+        IF @extschema@._personality_features_view() IS NOT NULL THEN
+            DELETE FROM @extschema@.personality_product_vectors v
+             WHERE v.product_id IN (SELECT o.id FROM old_rows o)
+               AND NOT EXISTS (SELECT 1 FROM @extschema@.personality_product_features f
+                                WHERE f.product_id = v.product_id);
+        END IF;
+    ELSE
+        PERFORM @extschema@._personality_refresh_vectors(ARRAY(SELECT n.id FROM new_rows n));
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_products_changed() IS
+  'Internal trigger function: keeps personality_product_vectors current when the host''s products change (statement level, transition tables).';
+
+CREATE OR REPLACE FUNCTION _personality_attach_catalog(p_table regclass) RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET client_min_messages = warning
+AS $$
+DECLARE
+    v_table regclass := coalesce(p_table, @extschema@._personality_host_table('products'));
+    v_n bigint;
+BEGIN
+    IF v_table IS NULL THEN
+        RAISE EXCEPTION 'no products table found' USING ERRCODE = 'undefined_table',
+            HINT = 'Create products(id uuid primary key, ...) or pass the table: SELECT personality_attach_catalog(''my_products'');';
+    END IF;
+    IF (SELECT c.relkind NOT IN ('r', 'p') OR c.relpersistence = 't' FROM pg_class c WHERE c.oid = v_table)
+       OR @extschema@._personality_column_type(v_table, 'id') IS DISTINCT FROM 'uuid' THEN
+        RAISE EXCEPTION 'cannot attach the catalog %: not a permanent table with id uuid', v_table
+            USING ERRCODE = 'wrong_object_type';
+    END IF;
+    PERFORM @extschema@._personality_create_product_features();
+    FOREACH v_n IN ARRAY ARRAY[1, 2, 3] LOOP
+        EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s',
+                       (ARRAY['personality_products_vectors_ins', 'personality_products_vectors_upd', 'personality_products_vectors_del'])[v_n], v_table);
+    END LOOP;
+    EXECUTE format('CREATE TRIGGER personality_products_vectors_ins AFTER INSERT ON %s '
+                   'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._personality_products_changed()', v_table);
+    EXECUTE format('CREATE TRIGGER personality_products_vectors_upd AFTER UPDATE ON %s '
+                   'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._personality_products_changed()', v_table);
+    EXECUTE format('CREATE TRIGGER personality_products_vectors_del AFTER DELETE ON %s '
+                   'REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._personality_products_changed()', v_table);
+    EXECUTE format('COMMENT ON TRIGGER personality_products_vectors_ins ON %s IS %L', v_table, 'personality_ext: keeps personality_product_vectors current.');
+    EXECUTE format('COMMENT ON TRIGGER personality_products_vectors_upd ON %s IS %L', v_table, 'personality_ext: keeps personality_product_vectors current.');
+    EXECUTE format('COMMENT ON TRIGGER personality_products_vectors_del ON %s IS %L', v_table, 'personality_ext: keeps personality_product_vectors current.');
+    PERFORM @extschema@._personality_adopt_triggers();
+    v_n := @extschema@._personality_refresh_vectors(NULL);
+    RETURN format('attached to %s; %s product vectors computed', v_table, v_n);
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_attach_catalog(regclass) IS
+  'Internal: personality_attach_catalog without the caller check.';
+
+CREATE OR REPLACE FUNCTION personality_attach_catalog(p_table regclass DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT @extschema@._personality_may_attach(coalesce(p_table, @extschema@._personality_host_table('products'))) THEN
+        RAISE EXCEPTION 'permission denied to attach the catalog %', coalesce(p_table::text, 'products')
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'The owner of the table attaches it, and only when it is also trusted (superuser, service_role, the owner of the personality tables).';
+    END IF;
+    RETURN @extschema@._personality_attach_catalog(p_table);
+END;
+$$;
+
+COMMENT ON FUNCTION personality_attach_catalog(regclass) IS
+  'Keeps personality_product_vectors current for the host''s products table (statement triggers personality_products_vectors_ins/upd/del) and computes every vector now. Done at install when products exists; call it yourself when products was created after the extension. For trusted roles that own the table (42501 otherwise).';
+
+CREATE OR REPLACE FUNCTION _personality_mappings_changed() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_RELID <> '@extschema@.personality_gift_mappings'::regclass THEN
+        RAISE EXCEPTION 'personality_ext: % fires only on personality_gift_mappings', TG_NAME
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    PERFORM @extschema@._personality_refresh_vectors(NULL);
+    RETURN NULL;
+END;
+$$;
+
+COMMENT ON FUNCTION _personality_mappings_changed() IS
+  'Internal trigger function: a change of the gift mappings changes every product''s affinities; rebuild the vectors.';
+
+CREATE OR REPLACE FUNCTION personality_recommend(
+    p_user_id uuid,
+    p_limit int DEFAULT 20,
+    p_context text DEFAULT 'discover',
+    p_occasion text DEFAULT NULL,
+    p_max_price numeric DEFAULT NULL
+) RETURNS SETOF personality_recommendations
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_ids uuid[];
+BEGIN
+    IF p_user_id IS NULL THEN
+        RAISE EXCEPTION 'user id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM @extschema@._personality_authorize(p_user_id, 'get recommendations');
+    IF pg_is_in_recovery() THEN
+        RAISE EXCEPTION 'personality_recommend cannot run on a read-only standby: it stores the recommendations it computes'
+            USING ERRCODE = 'read_only_sql_transaction',
+                  HINT = 'Call it on the primary, or read the stored rows here: SELECT * FROM personality_recommendations WHERE user_id = ... ORDER BY combined_score DESC;';
+    END IF;
+    IF p_context IS NULL OR p_context NOT IN ('discover', 'gift_finder', 'similar') THEN
+        RAISE EXCEPTION 'invalid recommendation context: %', coalesce(quote_literal(p_context), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use one of: discover, gift_finder, similar.';
+    END IF;
+    IF p_limit IS NULL OR p_limit < 1 OR p_limit > 1000 THEN
+        RAISE EXCEPTION 'recommendation limit must be between 1 and 1000, got %', coalesce(p_limit::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_max_price IS NOT NULL AND (p_max_price = 'NaN' OR p_max_price IN ('Infinity', '-Infinity')) THEN
+        RAISE EXCEPTION 'maximum price must be a finite number, got %', p_max_price
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass NULL for no price limit.';
+    END IF;
+    IF p_max_price IS NOT NULL AND p_max_price < 0 THEN
+        RAISE EXCEPTION 'maximum price must not be negative, got %', p_max_price
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.personality_profiles WHERE user_id = p_user_id) THEN
+        RAISE EXCEPTION 'user % has no personality profile', p_user_id
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'Take the quiz first: SELECT * FROM personality_assess(user_id, answers);';
+    END IF;
+    -- Rank with everything the user's swipes taught so far.
+    PERFORM @extschema@._personality_sync_profiles(p_user_id);
+    -- Products created after the extension: start maintaining their vectors now.
+    IF @extschema@._personality_features_view() IS NULL
+       OR NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'personality_products_vectors_ins') THEN
+        PERFORM @extschema@._personality_link_host(false);
+        IF @extschema@._personality_host_table('products') IS NOT NULL THEN
+            PERFORM @extschema@._personality_attach_catalog(NULL);
+        END IF;
+    ELSIF NOT EXISTS (SELECT 1 FROM @extschema@.personality_product_vectors)
+          AND EXISTS (SELECT 1 FROM @extschema@.personality_product_features) THEN
+        -- no vectors for a catalog with products (e.g. restored by an older tool):
+        -- compute them rather than recommend nothing
+        RAISE NOTICE 'personality_ext: computing product vectors (none were present)';
+        PERFORM @extschema@._personality_refresh_vectors(NULL);
+    END IF;
+    v_ids := @extschema@._personality_recommend(p_user_id, p_limit, p_context, p_occasion, p_max_price::float8);
+    RETURN QUERY
+        SELECT r.* FROM @extschema@.personality_recommendations r
+          JOIN @extschema@.personality_profiles p ON p.id = r.personality_profile_id
+         WHERE r.user_id = p_user_id AND r.product_id = ANY (v_ids)
+         ORDER BY array_position(v_ids, r.product_id);
+END;
+$$;
+
+COMMENT ON FUNCTION personality_recommend(uuid, int, text, text, numeric) IS
+  'Computes, stores (upsert per user, product and profile) and returns the user''s top p_limit products by combined_score: active, not yet swiped, not in a category their strong traits avoid, under p_max_price; with match, category alignment, behavioural prediction, reasons and per-trait factors. Context: discover, gift_finder or similar (22023 otherwise); p_max_price finite and not negative (22023). Users get only their own (42501); a user without a profile gets P0002. Example: SELECT product_id, combined_score, recommendation_reasons FROM personality_recommend(auth.uid(), 10, ''gift_finder'', ''birthday'', 50);';
+
+CREATE OR REPLACE FUNCTION personality_slow_queries(p_limit int DEFAULT 10)
+RETURNS TABLE(query text, calls bigint, total_exec_ms double precision, mean_exec_ms double precision, rows bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_view regclass;
+BEGIN
+    SELECT format('%I.pg_stat_statements', n.nspname)::regclass INTO v_view
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+     WHERE e.extname = 'pg_stat_statements';
+    IF v_view IS NULL THEN
+        RAISE NOTICE 'pg_stat_statements is not installed, so there is nothing to report'
+            USING HINT = 'Add pg_stat_statements to shared_preload_libraries, restart, then CREATE EXTENSION pg_stat_statements;';
+        RETURN;
+    END IF;
+    RETURN QUERY EXECUTE format(
+        'SELECT s.query, s.calls, s.total_exec_time, s.mean_exec_time, s.rows FROM %s s
+          WHERE s.query NOT LIKE ''%%pg_stat_statements%%''
+          ORDER BY s.total_exec_time DESC LIMIT $1', v_view)
+        USING greatest(p_limit, 0);
+END;
+$$;
+
+COMMENT ON FUNCTION personality_slow_queries(int) IS
+  'The seed''s slowest-queries report from pg_stat_statements (by total execution time); empty, with a NOTICE saying how to enable it, when pg_stat_statements is not installed.';
+
+CREATE OR REPLACE FUNCTION personality_health()
+RETURNS TABLE(alert_level text, connection_usage_pct numeric, connection_alert text,
+              dead_row_ratio numeric, dead_row_alert text,
+              profiles bigint, assessments bigint, recommendations bigint, product_vectors bigint,
+              swipe_tables integer, host_links_missing integer,
+              last_assessment_at timestamptz, checked_at timestamptz)
+LANGUAGE plpgsql STABLE
+SECURITY DEFINER  -- counts rows of every personality table, whatever the caller may read
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@._personality_require_trusted('read the health report');
+    SELECT c.usage_pct, c.alert_level INTO connection_usage_pct, connection_alert
+      FROM @extschema@.personality_connection_usage c;
+    SELECT round(sum(t.dead_rows)::numeric / nullif(sum(t.live_rows + t.dead_rows), 0), 4)
+      INTO dead_row_ratio
+      FROM @extschema@.personality_table_stats t WHERE t.is_extension_table;
+    dead_row_alert := CASE WHEN coalesce(dead_row_ratio, 0) > 0.4 THEN 'critical'
+                           WHEN coalesce(dead_row_ratio, 0) > 0.2 THEN 'warning' ELSE 'ok' END;
+    SELECT count(*) INTO profiles FROM @extschema@.personality_profiles;
+    SELECT count(*), max(h.assessment_timestamp) INTO assessments, last_assessment_at
+      FROM @extschema@.personality_assessment_history h;
+    SELECT count(*) INTO recommendations FROM @extschema@.personality_recommendations;
+    SELECT count(*) INTO product_vectors FROM @extschema@.personality_product_vectors;
+    SELECT count(*) INTO swipe_tables FROM @extschema@.personality_swipe_tables;
+    SELECT count(*) INTO host_links_missing FROM @extschema@.personality_host_status() s WHERE s.status <> 'linked';
+    alert_level := CASE WHEN 'critical' IN (connection_alert, dead_row_alert) THEN 'critical'
+                        WHEN 'warning' IN (connection_alert, dead_row_alert) OR host_links_missing > 0 THEN 'warning'
+                        ELSE 'ok' END;
+    checked_at := now();
+    RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION personality_health() IS
+  'For service_role, the owner and superusers (42501 otherwise). One row: the overall alert level (worst of connections > 60/80 %, dead-row ratio of the extension''s tables > 0.2/0.4, missing host links) and the metrics behind it: row counts, attached swipe tables, last assessment.';
+
+COMMENT ON FUNCTION personality_score_quiz(jsonb, integer) IS
+  'Scores quiz answers {question_id: option value} against the active questions without writing anything: trait scores 0..100, primary_type, secondary_types (within 15 points of the top, at most 2), confidence, quality (straight-lining, answers under 3 s), questions_answered. Errors list every problem at once (22023).';
+
+COMMENT ON FUNCTION _personality_setting(text) IS
+  'Internal: the value of a superuser-only setting of the extension (personality.host_schema, personality.trusted_roles), read through the library so that it is always defined.';
+
+COMMENT ON FUNCTION _personality_trusted_owner(oid) IS
+  'Internal: true when objects owned by this role may run inside the extension''s privileged code (a superuser, or a role in personality.trusted_roles).';
+
+COMMENT ON FUNCTION _personality_score_quiz(text, integer) IS
+  'Internal: personality_score_quiz on the answers'' text.';
+
+COMMENT ON FUNCTION _personality_assessment(text, integer, text, text) IS
+  'Internal: the fields personality_assess writes, computed from the answers and the previous profile row.';
+
+COMMENT ON FUNCTION personality_product_traits(text, text[]) IS
+  'A product''s trait affinities (0..1 per trait) from its category slug and tags, using personality_gift_mappings: weight x (0.65 x category part + 0.35 x tag part), 0 for an avoided category. Feed it to calculate_personality_product_match as p_product_tags.';
+
+COMMENT ON FUNCTION _personality_recommend(uuid, integer, text, text, double precision) IS
+  'Internal: the native top-k of personality_recommend (threshold algorithm over personality_product_vectors); upserts and returns the product ids, best first.';
+
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN
+        SELECT p.oid::regprocedure AS f, p.proname::text AS name
+          FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_proc p ON p.oid = d.objid
+         WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.deptype = 'e'
+           AND d.refclassid = 'pg_catalog.pg_extension'::regclass
+           AND d.refobjid = (SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname = 'personality_ext')
+    LOOP
+        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', r.f);
+        IF r.name IN ('calculate_personality_product_match', 'personality_product_traits',
+                      'personality_score_quiz', '_personality_score_quiz', 'personality_host_status',
+                      '_personality_host_table',
+                      '_personality_current_user_id', '_personality_setting', '_personality_trusted_owner') THEN
+            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO PUBLIC', r.f);
+        ELSIF r.name IN ('personality_assess', 'personality_recommend', 'personality_sync_profile') THEN
+            IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'authenticated') THEN
+                EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO authenticated', r.f);
+            END IF;
+            IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'anon') THEN
+                -- plain Postgres: the app's own roles call it (it checks the caller)
+                EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO PUBLIC', r.f);
+            END IF;
+            IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'service_role') THEN
+                EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO service_role', r.f);
+            END IF;
+        ELSIF r.name IN ('personality_refresh_product_vectors', 'personality_attach_catalog',
+                         'personality_attach_behavior', 'personality_detach_behavior',
+                         'personality_link_host', 'personality_health', 'personality_slow_queries')
+              AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'service_role') THEN
+            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO service_role', r.f);
+        END IF;
+    END LOOP;
+END;
+$$;
+
