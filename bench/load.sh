@@ -12,7 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >/dev/null
 source scripts/lib.sh
-[ "${BENCH_SKIP_INSTALL:-0}" = 1 ] || install_extension
+BENCH_TAG=load
+source bench/lib.sh
+bench_install
 PRODUCTS=${LOAD_PRODUCTS:-100000}
 USERS=${LOAD_USERS:-1000}
 SECONDS_=${LOAD_SECONDS:-30}

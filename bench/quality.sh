@@ -70,44 +70,9 @@ bash scripts/setup.sh >&2
 source scripts/lib.sh
 export PGOPTIONS="-c client_min_messages=warning"
 
-say() { printf '[quality %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-
-if [ "${BENCH_SKIP_INSTALL:-}" != 1 ]; then
-    say "building and installing the extension (release)"
-    install_extension
-fi
-
-# create_extension_pinned DB PINDIR: CREATE EXTENSION personality_ext, then make this
-# database's C functions load a private copy of personality_ext.so taken with the SQL
-# script it was installed with (pg_proc.probin of the throwaway database only), so a
-# reinstall of the extension by someone else during the run cannot mix builds. Retries
-# (after DROP EXTENSION) when the files change during CREATE EXTENSION. Sets SO_ID.
-create_extension_pinned() {
-    local db=$1 dir=$2 so sqlfile attempt sql_id
-    so="$("$PG_CONFIG" --pkglibdir)/personality_ext.so"
-    sqlfile="$("$PG_CONFIG" --sharedir)/extension/personality_ext--$(psql -X -At -d "$db" -c "SELECT default_version FROM pg_available_extensions WHERE name = 'personality_ext'").sql"
-    mkdir -p "$dir"
-    chmod a+rx "$dir"
-    for attempt in 1 2 3 4 5; do
-        SO_ID=$(sha256sum "$so" | cut -c1-12)
-        sql_id=$(sha256sum "$sqlfile" | cut -c1-12)
-        cp "$so" "$dir/personality_ext.so"
-        chmod a+r "$dir/personality_ext.so"
-        psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c "CREATE EXTENSION personality_ext"
-        if [ "$(sha256sum "$dir/personality_ext.so" | cut -c1-12)" = "$SO_ID" ] \
-            && [ "$(sha256sum "$so" | cut -c1-12)" = "$SO_ID" ] \
-            && [ "$(sha256sum "$sqlfile" | cut -c1-12)" = "$sql_id" ]; then
-            psql -X -q -v ON_ERROR_STOP=1 -d "$db" \
-                -c "UPDATE pg_proc SET probin = '$dir/personality_ext' WHERE probin = '\$libdir/personality_ext'"
-            return 0
-        fi
-        say "the extension was reinstalled during CREATE EXTENSION; again in 20 s"
-        psql -X -q -d "$db" -c "DROP EXTENSION personality_ext CASCADE"
-        sleep 20
-    done
-    echo "could not pin personality_ext.so" >&2
-    return 1
-}
+BENCH_TAG=quality
+source bench/lib.sh
+bench_install
 
 mkdir -p "$ROOT/target/bench"
 REPORT="$ROOT/target/bench/quality.md"

@@ -3,7 +3,8 @@
 -- Usage: psql -v products=100000 -f bench/recommend_catalog.sql (after
 -- tests/fixtures/host_schema.sql, before CREATE EXTENSION).
 --
--- * the ten categories of tests/fixtures/sample_data.sql, drawn by hash (not g % 10);
+-- * the ten categories of tests/fixtures/sample_data.sql (read from there), drawn by
+--   hash (not g % 10);
 -- * 1 to 4 tags per product (duplicates removed) from the 40 trait tags of the default
 --   gift mappings and 10 neutral tags, so products of one category have different
 --   trait shares;
@@ -17,16 +18,13 @@ CREATE OR REPLACE FUNCTION bench_h(g bigint, salt int) RETURNS float8
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT ((hashint8(g * 1000003 + salt)::bigint + 2147483648) / 4294967296.0)::float8 $$;
 
-INSERT INTO categories (id, slug, name)
-SELECT ('00000000-0000-4000-b000-' || lpad(i::text, 12, '0'))::uuid, slug, name
-FROM (VALUES
-    (1, 'electronics', 'Electronics'), (2, 'fashion', 'Fashion'),
-    (3, 'home-garden', 'Home & Garden'), (4, 'books-media', 'Books & Media'),
-    (5, 'health-beauty', 'Health & Beauty'), (6, 'sports-outdoors', 'Sports & Outdoors'),
-    (7, 'food-drink', 'Food & Drink'), (8, 'toys-games', 'Toys & Games'),
-    (9, 'art-crafts', 'Art & Crafts'), (10, 'experiences', 'Experiences')
-) AS c(i, slug, name)
-ON CONFLICT (slug) DO NOTHING;
+-- The ten categories: one source, tests/fixtures/sample_data.sql, run with no products
+-- and no users (it inserts only the categories then). :products is kept aside meanwhile.
+\set catalog_products :products
+\set products 0
+\set users 0
+\ir ../tests/fixtures/sample_data.sql
+\set products :catalog_products
 
 WITH tag_pool(tags) AS (
     SELECT ARRAY['outdoor','travel','adventure','camping','hiking','extreme','gadget','active',

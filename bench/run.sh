@@ -58,13 +58,11 @@ source scripts/lib.sh
 # trigger) still show.
 export PGOPTIONS="-c client_min_messages=warning"
 
-say() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+BENCH_TAG=bench
+source bench/lib.sh
 skipped() { [[ " $BENCH_SKIP " == *" $1 "* ]]; }
 
-if [ "${BENCH_SKIP_INSTALL:-}" != 1 ]; then
-    say "building and installing the extension (release)"
-    install_extension
-fi
+bench_install
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT="$ROOT/target/bench/$STAMP"
@@ -101,7 +99,6 @@ say "host schema, $BENCH_PRODUCTS products, $BENCH_USERS users, CREATE EXTENSION
 "${PSQL[@]}" -f tests/fixtures/host_schema.sql
 "${PSQL[@]}" -v products="$BENCH_PRODUCTS" -v users="$BENCH_USERS" -f tests/fixtures/sample_data.sql
 SOFILE="$("$PG_CONFIG" --pkglibdir)/personality_ext.so"
-SQLFILE="$("$PG_CONFIG" --sharedir)/extension/personality_ext--$(q "SELECT default_version FROM pg_available_extensions WHERE name = 'personality_ext'").sql"
 sha() { sha256sum "$1" | cut -c1-12; }
 SO_ID=$(sha "$SOFILE")
 SO_DATE=$(date -u -r "$SOFILE" '+%Y-%m-%d %H:%M:%S UTC')
@@ -111,24 +108,10 @@ if [ "${BENCH_PIN_LIBRARY:-0}" = 1 ]; then
     # then load another build than the one CREATE EXTENSION ran with. Pinned: a copy of
     # the library, taken with the SQL script it was installed with, is what this
     # database's C functions load (pg_proc.probin of the throwaway bench database only).
-    mkdir -p "$OUT/lib"
-    chmod a+rx "$OUT" "$OUT/lib"
-    for attempt in 1 2 3 4 5; do
-        SO_ID=$(sha "$SOFILE"); SQL_ID=$(sha "$SQLFILE")
-        SO_DATE=$(date -u -r "$SOFILE" '+%Y-%m-%d %H:%M:%S UTC')
-        cp "$SOFILE" "$OUT/lib/personality_ext.so"
-        "${PSQL[@]}" -c "CREATE EXTENSION personality_ext"
-        if [ "$(sha "$OUT/lib/personality_ext.so")" = "$SO_ID" ] && [ "$(sha "$SOFILE")" = "$SO_ID" ] \
-            && [ "$(sha "$SQLFILE")" = "$SQL_ID" ]; then
-            PINNED=yes
-            break
-        fi
-        say "the extension was reinstalled during CREATE EXTENSION; again in 20 s"
-        "${PSQL[@]}" -c "DROP EXTENSION personality_ext CASCADE"
-        sleep 20
-    done
-    [ "$PINNED" = yes ] || { echo "could not pin personality_ext.so" >&2; exit 1; }
-    q "UPDATE pg_proc SET probin = '$OUT/lib/personality_ext' WHERE probin = '\$libdir/personality_ext'" >/dev/null
+    chmod a+rx "$OUT"
+    create_extension_pinned "$DB" "$OUT/lib"
+    PINNED=yes
+    SO_DATE=$(date -u -r "$SOFILE" '+%Y-%m-%d %H:%M:%S UTC')
 else
     "${PSQL[@]}" -c "CREATE EXTENSION personality_ext"
 fi

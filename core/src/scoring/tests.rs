@@ -202,7 +202,7 @@ fn seed_division_rounds_like_numeric() {
 
 #[test]
 fn seed_matches_postgres_fixture() {
-    let fixture = include_str!("seed_cases.txt");
+    let fixture = include_str!("../../tests/data/seed_cases.txt");
     let raw = |v: &'static str| -> Raw<'static> {
         match v.split_at(2) {
             ("n:", t) => Raw::Number(t),

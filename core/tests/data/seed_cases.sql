@@ -1,7 +1,7 @@
 -- Regenerates seed_cases.txt: random inputs scored by the ORIGINAL PL/pgSQL
 -- calculate_personality_product_match running in a scratch PostgreSQL (not the extension).
 --
---   psql -X -At -q -d scratch -f core/src/scoring/seed_cases.sql > /tmp/cases.txt
+--   psql -X -At -q -d scratch -f core/tests/data/seed_cases.sql > /tmp/cases.txt
 --
 -- then put the header lines of seed_cases.txt back on top. Each output line is
 --   entries | alignment | expected | seed-or-overflow
