@@ -111,7 +111,7 @@ fn retake_during_swipes_loses_nothing() {
         let (failures, barrier, user) = (failures.clone(), barrier.clone(), user.clone());
         swipers.push(std::thread::spawn(move || {
             // half as postgres, half as the user through PostgREST's roles
-            let mut c = if t % 2 == 0 {
+            let mut c = if t.is_multiple_of(2) {
                 connect(db, "postgres")
             } else {
                 connect_as_app_user(db, &user)
@@ -148,7 +148,7 @@ fn retake_during_swipes_loses_nothing() {
             barrier.wait();
             let mut n = 0u32;
             while !done.load(std::sync::atomic::Ordering::SeqCst) || n < 5 {
-                let c = if n % 2 == 0 {
+                let c = if n.is_multiple_of(2) {
                     &mut as_user
                 } else {
                     &mut as_service
