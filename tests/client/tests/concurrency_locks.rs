@@ -453,11 +453,16 @@ fn attacker_keys(victim: &str) -> Vec<String> {
 fn advisory_locks_of_an_app_user_block_nobody() {
     let db = "it_locks_advisory";
     let mut c = fresh_db(db, 30, 4, true);
-    c.batch_execute("GRANT INSERT, SELECT ON swipes TO authenticated")
-        .expect("grant");
+    c.batch_execute(
+        "GRANT INSERT, SELECT ON swipes TO authenticated;
+         CREATE TABLE swipe_imports (user_id uuid, product_id uuid, direction text);
+         GRANT INSERT, SELECT ON swipe_imports TO authenticated;
+         SELECT personality_attach_behavior('swipe_imports', 'direction', 'statement');",
+    )
+    .expect("grant, statement-level table");
     let answers = quiz_answers(&mut c);
-    // user 2: quiz taken and swiped (has a learning state); user 3: nothing yet
-    let (attacker, v_state, v_new) = (user_id(1), user_id(2), user_id(3));
+    // user 2: quiz taken and swiped (has a learning state); users 3, 4: nothing yet
+    let (attacker, v_state, v_new, v_bulk) = (user_id(1), user_id(2), user_id(3), user_id(4));
     c.query_one(
         "SELECT 1 FROM personality_assess($1::text::uuid, $2::text::jsonb, 240, 'initial')",
         &[&v_state, &answers],
@@ -468,7 +473,7 @@ fn advisory_locks_of_an_app_user_block_nobody() {
     // The attacker: an authenticated app user holding session-level advisory locks on
     // every key it can compute from both victims' ids.
     let mut a = connect_as_app_user(db, &attacker);
-    for v in [&v_state, &v_new] {
+    for v in [&v_state, &v_new, &v_bulk] {
         for k in attacker_keys(v) {
             a.batch_execute(&format!("SELECT {k}"))
                 .unwrap_or_else(|e| panic!("attacker could not take {k}: {e}"));
@@ -524,9 +529,16 @@ fn advisory_locks_of_an_app_user_block_nobody() {
         swipe,
         &[&v_state, &product_id(4)],
     );
+    let r6 = run(
+        "first swipes of a new user, statement-level bulk insert",
+        &v_bulk,
+        "INSERT INTO swipe_imports (user_id, product_id, direction)
+         SELECT $1::text::uuid, p, 'up' FROM unnest(ARRAY[$2, $3]::text[]::uuid[]) p",
+        &[&v_bulk, &product_id(5), &product_id(6)],
+    );
     println!("with the attacker's advisory locks held: {results:#?}");
     drop(a);
-    for (i, r) in [r1, r2, r3, r4, r5].iter().enumerate() {
+    for (i, r) in [r1, r2, r3, r4, r5, r6].iter().enumerate() {
         assert_eq!(
             r.0,
             "ok",
@@ -534,7 +546,7 @@ fn advisory_locks_of_an_app_user_block_nobody() {
             i + 1
         );
     }
-    let rows = learnt_vs_stored(&mut c, &["swipes"], &[2, 3]);
+    let rows = learnt_vs_stored(&mut c, &["swipes", "swipe_imports"], &[2, 3, 4]);
     assert_learnt_eq_stored(&rows);
     drop(c);
     drop_db(db);
