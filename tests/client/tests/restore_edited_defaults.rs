@@ -207,6 +207,20 @@ fn check(src: &Source, dst: &str, how: &str) -> Vec<String> {
             )),
         }
     }
+    // service_role, as the app's backend calls it (PostgREST: authenticator + SET ROLE)
+    let mut svc = connect(dst, "authenticator");
+    svc.batch_execute("SET ROLE service_role")
+        .expect("SET ROLE service_role");
+    match recommend(&mut svc, USERS[0]) {
+        Ok(r) if r == src.recommendations[0] => {}
+        Ok(r) => problems.push(format!(
+            "{how}: as service_role, personality_recommend(user {}) gave {} rows, not the source's {}",
+            USERS[0],
+            r.len(),
+            src.recommendations[0].len()
+        )),
+        Err(e) => problems.push(format!("{how}: as service_role: {:?}", describe(&e))),
+    }
     problems
 }
 
