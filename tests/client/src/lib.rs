@@ -194,3 +194,82 @@ pub const LEARNT_SWIPES: &str =
 /// [`LEARNT_SWIPES`] for the informative swipes (behavior_informative).
 pub const LEARNT_INFORMATIVE: &str = "coalesce((SELECT l.informative_swipes FROM personality_learning l WHERE l.user_id = p.user_id), \
      (p.personality_scores->>'behavior_informative')::bigint)";
+
+/// A user's learnt swipes ([`LEARNT_SWIPES`]), None without a profile row. Unqualified
+/// names: the connection's search_path must reach the extension's schema.
+pub fn learnt_swipes(c: &mut Client, user: &str) -> Option<i64> {
+    c.query_opt(
+        &format!(
+            "SELECT {LEARNT_SWIPES} FROM personality_profiles p WHERE user_id = $1::text::uuid"
+        ),
+        &[&user],
+    )
+    .unwrap_or_else(|e| panic!("reading learnt swipes of {user}: {e}"))
+    .and_then(|r| r.get::<_, Option<i64>>(0))
+}
+
+/// A user's stored swipes, summed over `tables` (each has a `user_id uuid` column).
+pub fn stored_swipes(c: &mut Client, tables: &[&str], user: &str) -> i64 {
+    tables
+        .iter()
+        .map(|t| {
+            c.query_one(
+                &format!("SELECT count(*) FROM {t} WHERE user_id = $1::text::uuid"),
+                &[&user],
+            )
+            .unwrap_or_else(|e| panic!("counting {t} of {user}: {e}"))
+            .get::<_, i64>(0)
+        })
+        .sum()
+}
+
+/// `SELECT personality_sync_profile(NULL)` as postgres: writes all pending learning.
+pub fn sync_all(c: &mut Client) {
+    c.query_one("SELECT personality_sync_profile(NULL)", &[])
+        .unwrap_or_else(|e| panic!("personality_sync_profile(NULL): {e:?}"));
+}
+
+/// A valid quiz answer set: each active question answered with its first option.
+pub fn quiz_answers(c: &mut Client) -> String {
+    c.query_one(
+        "SELECT jsonb_object_agg(question_id, options->0->>'value')::text
+           FROM personality_quiz_questions WHERE is_active",
+        &[],
+    )
+    .expect("building quiz answers")
+    .get(0)
+}
+
+/// A connection as `authenticator` switched to `authenticated` for user `user` for the
+/// whole session (PostgREST does it per transaction; the effect is the same).
+pub fn connect_as_app_user(db: &str, user: &str) -> Client {
+    let mut c = connect(db, "authenticator");
+    c.batch_execute("SET ROLE authenticated")
+        .expect("SET ROLE authenticated");
+    c.execute(
+        "SELECT set_config('request.jwt.claims', $1, false)",
+        &[&format!(r#"{{"sub": "{user}", "role": "authenticated"}}"#)],
+    )
+    .expect("setting request.jwt.claims");
+    c
+}
+
+/// A histogram of SQLSTATEs ("57014 x3, 40P01 x1") of recorded errors.
+pub fn sqlstate_summary(states: &[String]) -> String {
+    let mut m = std::collections::BTreeMap::<&str, usize>::new();
+    for s in states {
+        *m.entry(s.as_str()).or_default() += 1;
+    }
+    m.iter()
+        .map(|(k, v)| format!("{k} x{v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The SQLSTATE and message of an error, for reports.
+pub fn describe(e: &postgres::Error) -> (String, String) {
+    match e.as_db_error() {
+        Some(d) => (d.code().code().to_string(), d.message().to_string()),
+        None => ("client".into(), e.to_string()),
+    }
+}
