@@ -516,12 +516,13 @@ fn public_overload_of_refresh_product_vectors_hijacks_attach_catalog() {
     )
     .expect("overload");
     let before = s.snapshot(&[]);
-    let mut svc = s.service();
-    let r = svc.query_one("SELECT personality_attach_catalog()", &[]);
+    // The operator (superuser, the owner) re-attaches the catalog, as the README says.
+    let mut op = connect(&s.db, "postgres");
+    let r = op.query_one("SELECT personality_attach_catalog()", &[]);
     s.assert_unchanged(&before, "public.personality_refresh_product_vectors(text) overload called by personality_attach_catalog as owner");
     assert!(
         r.is_ok(),
-        "service_role attaching the catalog should still work: {r:?}"
+        "the owner attaching the catalog should still work: {r:?}"
     );
 }
 
@@ -592,6 +593,54 @@ fn enum_cast_on_swipe_direction_in_statement_trigger() {
         "attach: {:?}, insert: {:?}",
         sqlstate(&attach),
         sqlstate(&ins)
+    );
+}
+
+#[test]
+fn enum_and_domain_direction_in_row_trigger() {
+    // Row level: the trigger reads NEW.direction as text itself; an enum (with a
+    // planted cast) or a domain over an enum must neither run the cast as owner nor
+    // crash the backend.
+    let mut s = Scene::new("nr_cast_row", Attacker::PublicCreator);
+    let mut a = s.attacker();
+    a.batch_execute(&s.evil_sql("public.adv_evil"))
+        .expect("evil");
+    a.batch_execute(
+        "CREATE TYPE public.adv_dir AS ENUM ('left', 'right', 'up', 'down');
+         CREATE FUNCTION public.adv_dir_text(public.adv_dir) RETURNS text LANGUAGE plpgsql IMMUTABLE AS
+           $$ BEGIN PERFORM public.adv_evil(); RETURN pg_catalog.enum_out($1)::text; END $$;
+         CREATE CAST (public.adv_dir AS text) WITH FUNCTION public.adv_dir_text(public.adv_dir) AS IMPLICIT;
+         CREATE DOMAIN public.adv_dom AS public.adv_dir;
+         CREATE TABLE public.adv_swipes (user_id uuid, product_id uuid, direction public.adv_dir);
+         CREATE TABLE public.adv_swipes2 (user_id uuid, product_id uuid, direction public.adv_dom);",
+    )
+    .expect("types, cast, tables");
+    let before = s.snapshot(&[ATTACKER_USER]);
+    let mut codes = Vec::new();
+    for t in ["public.adv_swipes", "public.adv_swipes2"] {
+        let attach = a.query_one(
+            &format!("SELECT personality_attach_behavior('{t}', 'direction')"),
+            &[],
+        );
+        let ins = a.execute(
+            &format!("INSERT INTO {t} VALUES ($1::text::uuid, $2::text::uuid, 'up')"),
+            &[&user_id(ATTACKER_USER), &product_id(6)],
+        );
+        codes.push(format!(
+            "{t}: attach {} insert {}",
+            sqlstate(&attach),
+            sqlstate(&ins)
+        ));
+    }
+    let alive = connect(&s.db, "postgres")
+        .query_one("SELECT 1", &[])
+        .is_ok();
+    assert!(alive, "server down after enum/domain swipes: {codes:?}");
+    s.assert_unchanged(
+        &before,
+        &format!(
+            "enum/domain direction column with a planted cast, row-level learning ({codes:?})"
+        ),
     );
 }
 
@@ -708,5 +757,58 @@ fn upgrade_to_0_3_0_with_planted_objects() {
     assert!(
         marker == 0 && !hits && before_roles == after_roles,
         "ATTACK SUCCEEDED: objects planted in public ran as superuser during ALTER EXTENSION personality_ext UPDATE TO '0.3.0'"
+    );
+}
+
+#[test]
+fn direction_column_name_injection() {
+    // A column name carrying SQL: owner code that splices the direction column (or
+    // the table name) into SQL without quoting would run it.
+    let mut s = Scene::new("nr_column_injection", Attacker::PublicCreator);
+    let mut a = s.attacker();
+    a.batch_execute(&s.evil_sql("public.adv_evil"))
+        .expect("evil");
+    a.batch_execute(
+        r#"CREATE TABLE public."adv_sw"" s, (SELECT public.adv_evil()) e --" (user_id uuid, product_id uuid,
+             "d"" FROM public.swipes s WHERE (SELECT public.adv_evil()) --" text);
+           CREATE TABLE public.adv_sw2 (user_id uuid, product_id uuid,
+             "d"" FROM public.swipes s WHERE (SELECT public.adv_evil()) --" text);"#,
+    )
+    .expect("tables");
+    let col = r#"d" FROM public.swipes s WHERE (SELECT public.adv_evil()) --"#;
+    let before = s.snapshot(&[ATTACKER_USER, VICTIM]);
+    let mut codes = Vec::new();
+    for (t, level) in [
+        (
+            r#"public."adv_sw"" s, (SELECT public.adv_evil()) e --""#,
+            "row",
+        ),
+        ("public.adv_sw2", "statement"),
+    ] {
+        let attach = a.query_one(
+            "SELECT personality_attach_behavior($1::text::regclass, $2::text::name, $3::text)",
+            &[&t, &col, &level],
+        );
+        let ins = a.execute(
+            &format!("INSERT INTO {t} VALUES ($1::text::uuid, $2::text::uuid, 'right')"),
+            &[&user_id(ATTACKER_USER), &product_id(8)],
+        );
+        codes.push(format!(
+            "{level}: attach {} insert {}",
+            sqlstate(&attach),
+            sqlstate(&ins)
+        ));
+    }
+    let mut v = s.user(VICTIM);
+    let r = v.query(
+        "SELECT product_id FROM personality_recommend($1::text::uuid, 5)",
+        &[&user_id(VICTIM)],
+    );
+    codes.push(format!("victim recommend {}", sqlstate(&r)));
+    s.assert_unchanged(
+        &before,
+        &format!(
+            "SQL in a swipe table's / direction column's name spliced into owner SQL ({codes:?})"
+        ),
     );
 }
