@@ -358,6 +358,26 @@ impl Scene {
         );
     }
 
+    /// Panics when planted code ran with superuser rights (marker sequence or rows) or
+    /// the attacker became superuser; for attacks whose legitimate part changes data.
+    pub fn assert_not_escalated(&mut self, attack: &str) {
+        let marker: i64 = self
+            .admin
+            .query_one("SELECT count(*) FROM adv_marker.log", &[])
+            .expect("marker rows")
+            .get(0);
+        let hits: bool = self
+            .admin
+            .query_one("SELECT is_called FROM adv_marker.hits", &[])
+            .expect("marker sequence")
+            .get(0);
+        let superuser = self.attacker_is_superuser();
+        assert!(
+            marker == 0 && !hits && !superuser,
+            "ATTACK SUCCEEDED: {attack}: planted code ran as superuser (marker rows {marker}, sequence used {hits}), attacker superuser {superuser}"
+        );
+    }
+
     /// Whether the attacker's role is superuser now.
     pub fn attacker_is_superuser(&mut self) -> bool {
         self.admin

@@ -218,3 +218,80 @@ fn planted_auth_uid_runs_when_the_back_end_reads_rls_tables() {
     );
     eprintln!("{} {}", sqlstate(&r1), sqlstate(&r2));
 }
+
+#[test]
+fn host_schema_as_a_role_default_before_the_library_loads() {
+    // The attacker sets the parameter as a default of its own role, while it is still
+    // an unknown placeholder in that session (the library is not loaded yet).
+    let mut s = Scene::new("cs_host_schema_role_default", Attacker::NoGrants);
+    let before = s.snapshot(&[]);
+    let mut a = s.attacker();
+    let alter = a.batch_execute(&format!(
+        "ALTER ROLE {} SET personality.host_schema = 'pg_temp'",
+        s.role
+    ));
+    let set = a.batch_execute("SELECT set_config('personality.host_schema', 'pg_temp', false)");
+    drop(a);
+    let mut c = s.attacker();
+    let (attach, cut) = host_schema_attack(
+        &mut c,
+        "pg_temp",
+        "CREATE TEMP TABLE products (id uuid PRIMARY KEY, name text, category_id uuid, tags text[],
+                                    price numeric, is_active boolean)",
+    );
+    let seen: Option<String> = c
+        .query_one(
+            "SELECT current_setting('personality.host_schema', true)",
+            &[],
+        )
+        .ok()
+        .and_then(|r| r.get(0));
+    eprintln!(
+        "ALTER ROLE: {}, set_config: {}, seen: {seen:?}, attach: {attach}, delete: {cut}",
+        sqlstate(&alter),
+        sqlstate(&set)
+    );
+    s.assert_unchanged(
+        &before,
+        &format!("personality.host_schema as a role default / placeholder (ALTER ROLE: {}, set_config: {}, seen: {seen:?}, attach: {attach}, delete: {cut})",
+                 sqlstate(&alter), sqlstate(&set)),
+    );
+}
+
+#[test]
+fn product_traits_schema_cache_poisoned_then_used_as_owner() {
+    // personality_product_traits looks the extension's schema up once per backend,
+    // with the caller's search_path. A user who calls it first, with a temp
+    // pg_extension pointing at pg_temp, makes later owner code in that backend read
+    // the user's temp "personality_gift_mappings" view. Here the app lets users list
+    // products, so the user's INSERT fires the owner's vector refresh.
+    let mut s = Scene::new("cs_traits_cache", Attacker::NoGrants);
+    s.admin
+        .batch_execute("GRANT INSERT ON products TO authenticated")
+        .expect("grant");
+    let mut c = s.user(ATTACKER_USER);
+    c.batch_execute(&s.evil_sql("pg_temp.evil")).expect("evil");
+    c.batch_execute(
+        "CREATE TEMP VIEW personality_gift_mappings AS
+           SELECT m.* FROM public.personality_gift_mappings m WHERE pg_temp.evil();
+         CREATE TEMP VIEW pg_extension AS
+           SELECT e.oid, e.extname, pg_catalog.pg_my_temp_schema() AS extnamespace FROM pg_catalog.pg_extension e;",
+    )
+    .expect("temp views");
+    let warm = c.query_one(
+        "SELECT personality_product_traits('electronics', '{outdoor}')",
+        &[],
+    );
+    let ins = c.execute(
+        "INSERT INTO products (id, name, category_id, tags, price)
+         VALUES ('00000000-0000-4000-c000-000000099999', 'listed by user 1',
+                 '00000000-0000-4000-b000-000000000001', '{outdoor}', 10)",
+        &[],
+    );
+    eprintln!("warm-up: {}, insert: {}", sqlstate(&warm), sqlstate(&ins));
+    s.assert_not_escalated(&format!(
+        "schema cache of personality_product_traits poisoned by the user's own call, then used by the owner's vector refresh (warm-up: {}, insert: {})",
+        sqlstate(&warm),
+        sqlstate(&ins)
+    ));
+}
