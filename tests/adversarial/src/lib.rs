@@ -132,7 +132,7 @@ impl Scene {
                 "SELECT 1 FROM personality_assess($1::text::uuid, $2::text::jsonb, 300)",
                 &[&user_id(n), a],
             )
-            .unwrap_or_else(|e| panic!("assess user {n}: {e}"));
+            .unwrap_or_else(|e| panic!("assess user {n}: {e:?}"));
         }
         self.admin
             .batch_execute(&format!(
@@ -149,7 +149,7 @@ impl Scene {
                 "SELECT count(*) FROM personality_recommend($1::text::uuid, 10)",
                 &[&user_id(n)],
             )
-            .unwrap_or_else(|e| panic!("recommend user {n}: {e}"));
+            .unwrap_or_else(|e| panic!("recommend user {n}: {e:?}"));
         }
     }
 
@@ -376,6 +376,38 @@ impl Scene {
             marker == 0 && !hits && !superuser,
             "ATTACK SUCCEEDED: {attack}: planted code ran as superuser (marker rows {marker}, sequence used {hits}), attacker superuser {superuser}"
         );
+    }
+
+    /// Objects not owned by the attacker that depend on a function or operator the
+    /// attacker owns (a view, default, policy, constraint, trigger or function bound
+    /// to planted code at creation time runs it later, with someone else's rights).
+    pub fn dependencies_on_attacker(&mut self) -> Vec<String> {
+        self.admin
+            .query(
+                "WITH a AS (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1::text),
+                      planted AS (
+                        SELECT 'pg_catalog.pg_proc'::regclass AS cls, p.oid FROM pg_catalog.pg_proc p WHERE p.proowner = (SELECT oid FROM a)
+                        UNION ALL
+                        SELECT 'pg_catalog.pg_operator'::regclass, o.oid FROM pg_catalog.pg_operator o WHERE o.oprowner = (SELECT oid FROM a))
+                 SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) || ' -> '
+                        || pg_catalog.pg_describe_object(d.refclassid, d.refobjid, 0)
+                   FROM pg_catalog.pg_depend d JOIN planted p ON p.cls = d.refclassid AND p.oid = d.refobjid
+                  WHERE d.deptype = 'n'
+                    AND NOT (d.classid = 'pg_catalog.pg_proc'::regclass
+                             AND (SELECT proowner FROM pg_catalog.pg_proc WHERE oid = d.objid) = (SELECT oid FROM a))
+                    AND NOT (d.classid = 'pg_catalog.pg_operator'::regclass
+                             AND (SELECT oprowner FROM pg_catalog.pg_operator WHERE oid = d.objid) = (SELECT oid FROM a))
+                    AND NOT (d.classid = 'pg_catalog.pg_cast'::regclass)
+                    AND NOT (d.classid = 'pg_catalog.pg_rewrite'::regclass
+                             AND (SELECT c.relowner FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
+                                   WHERE r.oid = d.objid) = (SELECT oid FROM a))
+                  ORDER BY 1",
+                &[&self.role],
+            )
+            .expect("dependencies on planted objects")
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
     }
 
     /// Whether the attacker's role is superuser now.

@@ -702,7 +702,8 @@ fn upgrade_to_0_3_0_with_planted_objects() {
     s.admin
         .batch_execute("CREATE EXTENSION personality_ext VERSION '0.2.0' SCHEMA public")
         .expect("create 0.2.0");
-    s.load_data();
+    // (no data: the 0.2.0 SQL runs against the newer library here; the attack is on
+    // the upgrade script)
     let mut a = s.attacker();
     s.plant_public_shadows(&mut a);
     // More exact-type bait for extension scripts (pg_catalog is searched first there,
@@ -754,6 +755,25 @@ fn upgrade_to_0_3_0_with_planted_objects() {
         .unwrap()
         .get(0);
     assert!(r.is_ok(), "upgrade failed: {r:?}");
+    // After the upgrade, nothing of the extension may be bound to planted code, and
+    // the operator's usual reads must not run it.
+    let bound = s.dependencies_on_attacker();
+    assert!(
+        bound.is_empty(),
+        "ATTACK SUCCEEDED: the upgrade bound extension objects to functions/operators the attacker planted in public: {bound:?}"
+    );
+    let mut op = connect(&s.db, "postgres");
+    for q in [
+        "SELECT * FROM personality_health()",
+        "SELECT * FROM personality_learning",
+        "SELECT * FROM personality_table_stats",
+        "SELECT * FROM personality_swipe_tables",
+        "SELECT * FROM personality_host_status()",
+    ] {
+        let r = op.batch_execute(q);
+        eprintln!("{q}: {}", sqlstate(&r));
+    }
+    s.assert_not_escalated("planted objects ran as superuser during or after ALTER EXTENSION personality_ext UPDATE TO '0.3.0'");
     assert!(
         marker == 0 && !hits && before_roles == after_roles,
         "ATTACK SUCCEEDED: objects planted in public ran as superuser during ALTER EXTENSION personality_ext UPDATE TO '0.3.0'"
@@ -811,4 +831,53 @@ fn direction_column_name_injection() {
             "SQL in a swipe table's / direction column's name spliced into owner SQL ({codes:?})"
         ),
     );
+}
+
+#[test]
+fn create_extension_after_attacker_planted_objects() {
+    // A role that may create in public plants, before the superuser installs the
+    // extension: shadows of built-ins, and the products adapter view
+    // personality_product_features (the extension adopts an existing one instead of
+    // creating its own, then reads it as owner to compute the vectors).
+    let mut s = Scene::without_extension("nr_create_after_plant", Attacker::PublicCreator);
+    let mut a = s.attacker();
+    s.plant_public_shadows(&mut a);
+    a.batch_execute(
+        "CREATE VIEW public.personality_product_features AS
+           SELECT ('00000000-0000-4000-c000-' || lpad(g::text, 12, '0'))::uuid AS product_id,
+                  'electronics'::text AS category, '{outdoor}'::text[] AS tags, 1::numeric AS price,
+                  true AS is_active
+             FROM generate_series(1, 120) g WHERE public.adv_evil()",
+    )
+    .expect("planted adapter view");
+    let r = s
+        .admin
+        .batch_execute("CREATE EXTENSION personality_ext SCHEMA public");
+    let owner: Option<String> = s
+        .admin
+        .query_one(
+            "SELECT pg_catalog.pg_get_userbyid(c.relowner)::text FROM pg_catalog.pg_class c
+              WHERE c.oid = pg_catalog.to_regclass('public.personality_product_features')",
+            &[],
+        )
+        .ok()
+        .map(|r| r.get(0));
+    s.assert_not_escalated(&format!(
+        "objects planted in public before CREATE EXTENSION ran as superuser during the install (install: {})",
+        sqlstate(&r)
+    ));
+    let bound = s.dependencies_on_attacker();
+    assert!(
+        bound.is_empty(),
+        "ATTACK SUCCEEDED: the install bound extension objects to planted functions/operators: {bound:?}"
+    );
+    if r.is_ok() {
+        assert!(
+            owner.as_deref() != Some(s.role.as_str()),
+            "ATTACK SUCCEEDED: the extension adopted the attacker's view personality_product_features as its products adapter"
+        );
+        // The usual work afterwards must not run planted code either.
+        s.load_data();
+        s.assert_not_escalated("planted objects ran as superuser after an install next to them");
+    }
 }
