@@ -881,3 +881,72 @@ fn create_extension_after_attacker_planted_objects() {
         s.assert_not_escalated("planted objects ran as superuser after an install next to them");
     }
 }
+
+#[test]
+fn attacker_supplies_the_products_table_with_custom_type_casts() {
+    // The extension is installed before the app created its products table (README:
+    // the event trigger links it later). A role that may create in public creates
+    // public.products first, with columns of its own types whose casts to the types
+    // the adapter view uses (text[], numeric, text) run its code.
+    let mut s = Scene::without_extension("nr_attacker_products", Attacker::PublicCreator);
+    s.admin
+        .batch_execute(
+            "DROP TABLE swipes, products CASCADE;
+             CREATE EXTENSION personality_ext SCHEMA public;",
+        )
+        .expect("install without products");
+    let mut a = s.attacker();
+    a.batch_execute(&s.evil_sql("public.adv_evil"))
+        .expect("evil");
+    let planted = a.batch_execute(
+        "CREATE TYPE public.adv_money AS (v numeric);
+         CREATE FUNCTION public.adv_money_num(public.adv_money) RETURNS numeric LANGUAGE plpgsql IMMUTABLE AS
+           $$ BEGIN PERFORM public.adv_evil(); RETURN ($1).v; END $$;
+         CREATE CAST (public.adv_money AS numeric) WITH FUNCTION public.adv_money_num(public.adv_money);
+         CREATE TYPE public.adv_tags AS (t text);
+         CREATE FUNCTION public.adv_tags_arr(public.adv_tags) RETURNS text[] LANGUAGE plpgsql IMMUTABLE AS
+           $$ BEGIN PERFORM public.adv_evil(); RETURN ARRAY[($1).t]; END $$;
+         CREATE CAST (public.adv_tags AS text[]) WITH FUNCTION public.adv_tags_arr(public.adv_tags);
+         CREATE TABLE public.products (id uuid PRIMARY KEY, name text, category text,
+                                       tags public.adv_tags, price public.adv_money, is_active boolean);
+         INSERT INTO public.products
+           SELECT ('00000000-0000-4000-c000-' || lpad(g::text, 12, '0'))::uuid, 'p' || g, 'electronics',
+                  ROW('outdoor')::public.adv_tags, ROW(10)::public.adv_money, true
+             FROM generate_series(1, 20) g;",
+    );
+    // An ordinary user then takes the quiz and asks for recommendations (which
+    // attaches the catalog when products appeared after the install).
+    let answers = s.answers(0);
+    let mut svc = s.service();
+    let r1 = svc.query(
+        "SELECT user_id FROM personality_assess($1::text::uuid, $2::text::jsonb)",
+        &[&user_id(VICTIM), &answers],
+    );
+    let mut v = s.user(VICTIM);
+    let r2 = v.query(
+        "SELECT product_id FROM personality_recommend($1::text::uuid, 5)",
+        &[&user_id(VICTIM)],
+    );
+    let mut op = connect(&s.db, "postgres");
+    let r3 = op.query("SELECT personality_attach_catalog()", &[]);
+    let bound = s.dependencies_on_attacker();
+    eprintln!(
+        "plant: {}, assess: {}, recommend: {}, attach_catalog: {} {:?}",
+        sqlstate(&planted),
+        sqlstate(&r1),
+        sqlstate(&r2),
+        sqlstate(&r3),
+        r3.as_ref().err()
+    );
+    s.assert_not_escalated(&format!(
+        "casts of the attacker's column types in its own public.products run inside owner code (plant: {}, assess: {}, recommend: {}, attach_catalog: {}, bound: {bound:?})",
+        sqlstate(&planted),
+        sqlstate(&r1),
+        sqlstate(&r2),
+        sqlstate(&r3)
+    ));
+    assert!(
+        bound.is_empty(),
+        "ATTACK SUCCEEDED: extension objects bound to the attacker's cast functions: {bound:?}"
+    );
+}
