@@ -237,3 +237,29 @@ fn recommend_with_nan_or_infinite_max_price() {
     }
     f.assert_none("personality_recommend accepts non-finite max_price");
 }
+
+#[test]
+fn huge_documents_are_cancellable() {
+    // Wide rather than deep: 300k answers, 1M tags for the match. Each must finish or
+    // honour statement_timeout = 1s within ~2 s (as a signed-in user).
+    let mut s = Scene::new("bd_wide_json", Attacker::NoGrants);
+    let mut f = Failures::default();
+    for sql in [
+        "SELECT personality_score_quiz((SELECT jsonb_object_agg('k' || g, 'v') FROM generate_series(1, 300000) g))",
+        "SELECT calculate_personality_product_match('{\"adventurous\": 50}',
+            (SELECT jsonb_agg('t' || g) FROM generate_series(1, 1000000) g), '{}')",
+        "SELECT calculate_personality_product_match('{\"adventurous\": 50}',
+            (SELECT jsonb_agg('adventurous'::text) FROM generate_series(1, 1000000) g), '{}')",
+        "SELECT calculate_personality_product_match(
+            (SELECT jsonb_object_agg('k' || g, g) FROM generate_series(1, 300000) g), NULL, '{}')",
+    ] {
+        let (code, took) = timed(&mut s, sql.to_string());
+        // 42501: a user may not call it at all (then nothing ran)
+        f.check(
+            (code == "ok" || code == "57014" || code == "42501" || code == "22023")
+                && took < Duration::from_millis(2500),
+            || format!("{sql}: {code} after {took:?}"),
+        );
+    }
+    f.assert_none("wide documents");
+}

@@ -295,3 +295,34 @@ fn product_traits_schema_cache_poisoned_then_used_as_owner() {
         sqlstate(&ins)
     ));
 }
+
+#[test]
+fn setting_reader_does_not_leak_privileged_settings() {
+    // _personality_setting(text) is EXECUTE-able by PUBLIC and reads settings through
+    // the library: it must not hand out what current_setting() refuses a non-superuser.
+    let s = Scene::new("cs_setting_reader", Attacker::NoGrants);
+    let mut f = Failures::default();
+    let mut op = connect(&s.db, "postgres");
+    let mut c = s.anon();
+    for name in [
+        "data_directory",
+        "hba_file",
+        "config_file",
+        "ident_file",
+        "ssl_key_file",
+        "log_directory",
+    ] {
+        let real: Option<String> = op
+            .query_one("SELECT current_setting($1::text)", &[&name])
+            .ok()
+            .and_then(|r| r.get(0));
+        let got = c.query_one("SELECT _personality_setting($1::text)", &[&name]);
+        if let Ok(row) = &got {
+            let v: Option<String> = row.get(0);
+            f.check(v.is_none() || v.as_deref() == Some("") || v != real, || {
+                format!("anon reads {name} = {v:?} through _personality_setting")
+            });
+        }
+    }
+    f.assert_none("privileged settings leaked");
+}
