@@ -950,3 +950,39 @@ fn attacker_supplies_the_products_table_with_custom_type_casts() {
         "ATTACK SUCCEEDED: extension objects bound to the attacker's cast functions: {bound:?}"
     );
 }
+
+#[test]
+fn attacker_view_takes_the_adapters_place_after_a_drop() {
+    // The README's way to change the adapter's column types is to drop and create
+    // personality_product_features. In that window a role that may create in public
+    // creates its own; the owner's refresh (and every later one) then reads it as owner.
+    let mut s = Scene::new("nr_adapter_window", Attacker::PublicCreator);
+    let mut a = s.attacker();
+    a.batch_execute(&s.evil_sql("public.adv_evil"))
+        .expect("evil");
+    let before = s.snapshot(&[]);
+    s.admin
+        .batch_execute(
+            "ALTER EXTENSION personality_ext DROP VIEW personality_product_features;
+             DROP VIEW personality_product_features;",
+        )
+        .expect("operator drops the adapter");
+    a.batch_execute(
+        "CREATE VIEW public.personality_product_features AS
+           SELECT ('00000000-0000-4000-c000-' || lpad(g::text, 12, '0'))::uuid AS product_id,
+                  'toys-games'::text AS category, '{party}'::text[] AS tags, 1::numeric AS price,
+                  true AS is_active
+             FROM generate_series(1, 120) g WHERE public.adv_evil()",
+    )
+    .expect("attacker's adapter");
+    // The back end (service_role) refreshes, as documented after replacing the view.
+    let mut svc = s.service();
+    let r = svc.query_one("SELECT personality_refresh_product_vectors()", &[]);
+    s.assert_unchanged(
+        &before,
+        &format!(
+            "an attacker-owned personality_product_features read by personality_refresh_product_vectors as owner (refresh: {})",
+            sqlstate(&r)
+        ),
+    );
+}
