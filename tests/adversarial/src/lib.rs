@@ -474,13 +474,18 @@ impl Drop for Scene {
     fn drop(&mut self) {
         // Never leave an escalated attacker behind; keep the database of a failed
         // test for post-mortems (the role then stays, neutered, until the next run).
-        let mut pg = connect("postgres", "postgres");
+        // No panics here: a panic while unwinding would abort the whole test binary
+        // (e.g. when an attack crashed the server).
+        let Ok(mut pg) = personality_it::config("postgres", "postgres").connect(postgres::NoTls)
+        else {
+            return;
+        };
         let _ = pg.batch_execute(&format!(
             "ALTER ROLE {} NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS",
             self.role
         ));
         if !std::thread::panicking() {
-            drop_db(&self.db);
+            let _ = pg.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.db));
             let _ = pg.batch_execute(&format!("DROP ROLE IF EXISTS {}", self.role));
         }
     }
