@@ -326,3 +326,59 @@ fn setting_reader_does_not_leak_privileged_settings() {
     }
     f.assert_none("privileged settings leaked");
 }
+
+#[test]
+fn trusted_roles_setting_cannot_be_widened_by_the_caller() {
+    // auth.uid() is trusted when its owner is a superuser or named in
+    // personality.trusted_roles. A signed-in user names the planter's role there
+    // (SET, set_config, before and after the library is loaded), then reads user 2's
+    // rows and acts for user 2.
+    let mut s = Scene::new("cs_trusted_roles", Attacker::SchemaCreator);
+    plant_auth_uid(&s, &format!("RETURN '{}'::uuid;", user_id(VICTIM)));
+    let answers = s.answers(3);
+    let before = s.snapshot(&[ATTACKER_USER]);
+    let mut f = Failures::default();
+    let role = s.role.clone();
+    for when in ["before the library loads", "after the library loads"] {
+        let mut c = s.user(ATTACKER_USER);
+        if when.starts_with("after") {
+            let _ = c.query_one(
+                "SELECT personality_product_traits('electronics', '{}')",
+                &[],
+            );
+        }
+        let set1 = c.batch_execute(&format!("SET personality.trusted_roles = '{role}'"));
+        let set2 = c.batch_execute(&format!(
+            "SELECT set_config('personality.trusted_roles', '{role}', false)"
+        ));
+        let n: Option<i64> = c
+            .query_one(
+                "SELECT count(*) FROM personality_profiles WHERE user_id = $1::text::uuid",
+                &[&user_id(VICTIM)],
+            )
+            .ok()
+            .map(|r| r.get(0));
+        f.check(n.unwrap_or(0) == 0, || {
+            format!(
+                "{when}: user 1 reads user 2's profile (SET: {}, set_config: {})",
+                sqlstate(&set1),
+                sqlstate(&set2)
+            )
+        });
+        let ass = c.query(
+            "SELECT user_id FROM personality_assess($1::text::uuid, $2::text::jsonb)",
+            &[&user_id(VICTIM), &answers],
+        );
+        f.check(sqlstate(&ass) == "42501", || {
+            format!(
+                "{when}: personality_assess(user 2) as user 1 -> {}",
+                sqlstate(&ass)
+            )
+        });
+    }
+    s.assert_unchanged(
+        &before,
+        "personality.trusted_roles widened by the caller to trust a planted auth.uid()",
+    );
+    f.assert_none("trusted_roles set by the caller");
+}
