@@ -681,6 +681,16 @@ fn enum_cast_on_swipe_direction_in_recommend() {
 
 #[test]
 fn upgrade_to_0_3_0_with_planted_objects() {
+    upgrade_case("0.2.0", "nr_upgrade");
+}
+
+#[test]
+fn upgrade_from_0_1_0_to_0_3_0_with_planted_objects() {
+    // Installations still on the seed's 0.1.0 go 0.1.0 -> 0.2.0 -> 0.3.0 in one ALTER.
+    upgrade_case("0.1.0", "nr_upgrade_010");
+}
+
+fn upgrade_case(from: &str, name: &str) {
     // The lead is adding 0.3.0 (sql/personality_ext--0.2.0--0.3.0.sql).
     let mut probe = connect("postgres", "postgres");
     let versions: Vec<String> = probe
@@ -692,16 +702,18 @@ fn upgrade_to_0_3_0_with_planted_objects() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    if !versions.iter().any(|v| v == "0.3.0") || !versions.iter().any(|v| v == "0.2.0") {
+    if !versions.iter().any(|v| v == "0.3.0") || !versions.iter().any(|v| v == from) {
         eprintln!(
-            "SKIPPED upgrade_to_0_3_0_with_planted_objects: personality_ext 0.2.0 and 0.3.0 are not both available (have {versions:?})"
+            "SKIPPED upgrade {from} -> 0.3.0 with planted objects: personality_ext {from} and 0.3.0 are not both available (have {versions:?})"
         );
         return;
     }
-    let mut s = Scene::without_extension("nr_upgrade", Attacker::PublicCreator);
+    let mut s = Scene::without_extension(name, Attacker::PublicCreator);
     s.admin
-        .batch_execute("CREATE EXTENSION personality_ext VERSION '0.2.0' SCHEMA public")
-        .expect("create 0.2.0");
+        .batch_execute(&format!(
+            "CREATE EXTENSION personality_ext VERSION '{from}' SCHEMA public"
+        ))
+        .unwrap_or_else(|e| panic!("create {from}: {e:?}"));
     // (no data: the 0.2.0 SQL runs against the newer library here; the attack is on
     // the upgrade script)
     let mut a = s.attacker();
