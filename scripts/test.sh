@@ -60,7 +60,7 @@ integration() {
     cluster_start integration 5492
     local rc=0
     PERSONALITY_IT_HOST=$PGHOST PERSONALITY_IT_PORT=$PGPORT PERSONALITY_IT_ROOT=$ROOT \
-        cargo test -p personality_it --no-fail-fast -- --test-threads=2 || rc=$?
+        cargo test -p personality_it -p personality_adversarial --no-fail-fast -- --test-threads=2 || rc=$?
     cluster_stop integration
     return $rc
 }
