@@ -64,6 +64,14 @@ DECLARE
     v_missing text;
 BEGIN
     PERFORM pg_catalog.set_config('personality.installing', '', true);
+    -- A products adapter someone else created before the install would be read with
+    -- the owner's rights: refuse to install next to it.
+    IF to_regclass('@extschema@.personality_product_features') IS NOT NULL
+       AND @extschema@._personality_features_view() IS NULL THEN
+        RAISE EXCEPTION 'personality_ext: @extschema@.personality_product_features already exists and is not owned by a trusted role'
+            USING ERRCODE = 'duplicate_object',
+                  HINT = 'Drop that view (or have a superuser create it), then CREATE EXTENSION personality_ext again.';
+    END IF;
     PERFORM @extschema@._personality_link_host(true);
     SELECT string_agg(DISTINCT format('%s (%s)', host_table, status), ', ')
       INTO v_missing

@@ -74,7 +74,15 @@ BEGIN
             IF EXISTS (SELECT 1 FROM pg_constraint
                        WHERE conrelid = r.t AND conname = r.c AND contype = 'f') THEN
                 status := 'linked';
-            ELSIF @extschema@._personality_host_table('profiles') IS NULL THEN
+            ELSIF NOT EXISTS (
+                -- the host's profiles with its unique id: during a restore, only after
+                -- every row is loaded (pg_restore creates primary keys post-data)
+                SELECT 1 FROM pg_index i
+                 WHERE i.indrelid = @extschema@._personality_host_table('profiles')
+                   AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
+                   AND i.indnkeyatts = 1
+                   AND i.indkey[0] = (SELECT a.attnum FROM pg_attribute a
+                                       WHERE a.attrelid = i.indrelid AND a.attname = 'id')) THEN
                 status := 'waiting for profiles';
             ELSE
                 status := 'ready';

@@ -161,6 +161,17 @@ $$;
 COMMENT ON FUNCTION _personality_seed_deletions_apply() IS
   'Internal trigger function: a restored deletion record deletes the default row that CREATE EXTENSION re-created.';
 
+CREATE OR REPLACE FUNCTION calculate_personality_product_match(
+    p_personality_scores jsonb,
+    p_product_tags jsonb,
+    p_category_mappings jsonb
+) RETURNS numeric
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'personality_match_v1';
+
+COMMENT ON FUNCTION calculate_personality_product_match(jsonb, jsonb, jsonb) IS
+  'Personality-product match in [0, 1], 4 decimals (seed contract). Without product affinities (p_product_tags NULL, [] or {}): exactly the seed''s score: sum of score/100 x (adventurous .30, intellectual .25, practical .20, creative .15, social .10), rounded to 4 decimals after each addition, plus 0.2 x p_category_mappings->>''alignment_score''; unknown keys and JSON nulls ignored, clamped to [0, 1] instead of overflowing. With affinities a (object {trait: 0..1} or array of tags, a trait name counting 1): 0.75 x F + 0.25 x B + 0.2 x alignment, where s = score/100 clamped to [0, 1], F = sum(a x s) / sum(a) and B the seed''s weighted sum of s. Errors: 22023 for non-numeric JSON types, 22P02 for non-numeric strings.';
+
 CREATE OR REPLACE FUNCTION _personality_is_seed_question(p_question_id text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -241,17 +252,6 @@ $$;
 
 COMMENT ON FUNCTION _personality_seed_deletions_apply_quiz() IS
   'Internal trigger function: a restored deletion record of a default quiz question deletes the question that CREATE EXTENSION re-created.';
-
-CREATE OR REPLACE FUNCTION calculate_personality_product_match(
-    p_personality_scores jsonb,
-    p_product_tags jsonb,
-    p_category_mappings jsonb
-) RETURNS numeric
-LANGUAGE c IMMUTABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'personality_match_v1';
-
-COMMENT ON FUNCTION calculate_personality_product_match(jsonb, jsonb, jsonb) IS
-  'Personality-product match in [0, 1], 4 decimals (seed contract). Without product affinities (p_product_tags NULL, [] or {}): exactly the seed''s score: sum of score/100 x (adventurous .30, intellectual .25, practical .20, creative .15, social .10), rounded to 4 decimals after each addition, plus 0.2 x p_category_mappings->>''alignment_score''; unknown keys and JSON nulls ignored, clamped to [0, 1] instead of overflowing. With affinities a (object {trait: 0..1} or array of tags, a trait name counting 1): 0.75 x F + 0.25 x B + 0.2 x alignment, where s = score/100 clamped to [0, 1], F = sum(a x s) / sum(a) and B the seed''s weighted sum of s. Errors: 22023 for non-numeric JSON types, 22P02 for non-numeric strings.';
 
 CREATE OR REPLACE FUNCTION "_personality_assessment"(
 	"p_responses" TEXT, /* Option < & str > */
@@ -365,7 +365,15 @@ BEGIN
             IF EXISTS (SELECT 1 FROM pg_constraint
                        WHERE conrelid = r.t AND conname = r.c AND contype = 'f') THEN
                 status := 'linked';
-            ELSIF @extschema@._personality_host_table('profiles') IS NULL THEN
+            ELSIF NOT EXISTS (
+                -- the host's profiles with its unique id: during a restore, only after
+                -- every row is loaded (pg_restore creates primary keys post-data)
+                SELECT 1 FROM pg_index i
+                 WHERE i.indrelid = @extschema@._personality_host_table('profiles')
+                   AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
+                   AND i.indnkeyatts = 1
+                   AND i.indkey[0] = (SELECT a.attnum FROM pg_attribute a
+                                       WHERE a.attrelid = i.indrelid AND a.attname = 'id')) THEN
                 status := 'waiting for profiles';
             ELSE
                 status := 'ready';

@@ -162,6 +162,11 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, LearnError> {
             .get_one::<bool>()?
             .unwrap_or(false))
     };
+    // A new library with the SQL objects of an older version (between installing the
+    // new version and ALTER EXTENSION ... UPDATE): keep the swipes, say what to do.
+    if !exists("personality_learning_queue")? {
+        return Err(LearnError::SqlOlderThanLibrary);
+    }
     // the adapter view only when the extension or a trusted role made it
     let has_view = client
         .select(
@@ -172,11 +177,6 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, LearnError> {
         .first()
         .get_one::<bool>()?
         .unwrap_or(false);
-    // A new library with the SQL objects of an older version (between installing the
-    // new version and ALTER EXTENSION ... UPDATE): keep the swipes, say what to do.
-    if !exists("personality_learning_state")? || !exists("personality_learning_queue")? {
-        return Err(LearnError::SqlOlderThanLibrary);
-    }
     let product = if has_view {
         Some(prepare(
             client,
@@ -537,9 +537,55 @@ pub(crate) fn create_profile(user: Uuid) -> Result<(), LearnError> {
         args.extend(state_args(&fresh));
         args.push(primary.name().into());
         args.push(fresh.confidence.into());
-        client.update(&plans.insert_profile, None, &args)?;
+        with_short_lock_timeout(client, |c| {
+            c.update(&plans.insert_profile, None, &args)?;
+            Ok(())
+        })?;
         Ok(())
     })
+}
+
+/// How long the trigger waits for another transaction's insert of the same user's
+/// row (a learning state or a profile) before it queues the swipe instead.
+const FIRST_SWIPE_WAIT: &str = "100ms";
+
+/// Runs `f` with lock_timeout at most [`FIRST_SWIPE_WAIT`], then restores it.
+fn with_short_lock_timeout<T>(
+    client: &mut SpiClient<'_>,
+    f: impl FnOnce(&mut SpiClient<'_>) -> Result<T, pgrx::spi::Error>,
+) -> Result<T, pgrx::spi::Error> {
+    let old: String = client
+        .select(
+            "SELECT pg_catalog.current_setting('lock_timeout')",
+            None,
+            &[],
+        )?
+        .first()
+        .get_one::<String>()?
+        .unwrap_or_default();
+    let set = |c: &mut SpiClient<'_>, v: &str| -> Result<(), pgrx::spi::Error> {
+        c.update(
+            "SELECT pg_catalog.set_config('lock_timeout', $1, true)",
+            None,
+            &[v.into()],
+        )?;
+        Ok(())
+    };
+    // keep a shorter setting of the application's own
+    let shorter = old != "0"
+        && old.ends_with("ms")
+        && old
+            .trim_end_matches("ms")
+            .parse::<u64>()
+            .is_ok_and(|ms| ms <= 100);
+    if !shorter {
+        set(client, FIRST_SWIPE_WAIT)?;
+    }
+    let r = f(client)?;
+    if !shorter {
+        set(client, &old)?;
+    }
+    Ok(r)
 }
 
 /// What building a learning state found.
@@ -570,7 +616,17 @@ pub(crate) fn init_state(
     {
         return Ok(Init::NoProfile);
     }
-    client.update(&plans.placeholder, None, &[user.into()])?;
+    if wait {
+        client.update(&plans.placeholder, None, &[user.into()])?;
+    } else {
+        // The insert waits for another transaction inserting the same user's row: two
+        // first swipes in opposite orders would deadlock. Wait briefly, then give up
+        // (the caller's subtransaction rolls back and the swipe is queued).
+        with_short_lock_timeout(client, |c| {
+            c.update(&plans.placeholder, None, &[user.into()])?;
+            Ok(())
+        })?;
+    }
     let lock = if wait {
         &plans.lock_wait
     } else {
@@ -1006,7 +1062,11 @@ pub(crate) fn guarded<T>(
                 (*caught).rethrow();
             }
             let (code, msg) = subxact::describe(&caught);
-            warning!("personality_ext: swipe kept, learning postponed ({what}, {code}): {msg}");
+            // 55P03: another transaction is writing the same user's first rows; the
+            // swipe is queued, as designed, not a problem worth a WARNING
+            if code != "55P03" {
+                warning!("personality_ext: swipe kept, learning postponed ({what}, {code}): {msg}");
+            }
             None
         }
     }

@@ -64,7 +64,7 @@ fn affinities_of(c: &Container) -> Result<Option<Vector>, ScoreError> {
     } else if c.is_array() {
         let mut names = Vec::new();
         for i in 0..c.len() {
-            if i as usize % scoring::TICK_EVERY == 0 {
+            if (i as usize).is_multiple_of(scoring::TICK_EVERY) {
                 pgrx::check_for_interrupts!();
             }
             match c.element(i) {

@@ -972,13 +972,14 @@ fn attacker_view_takes_the_adapters_place_after_a_drop() {
     let mut a = s.attacker();
     a.batch_execute(&s.evil_sql("public.adv_evil"))
         .expect("evil");
-    let before = s.snapshot(&[]);
     s.admin
         .batch_execute(
             "ALTER EXTENSION personality_ext DROP VIEW personality_product_features;
              DROP VIEW personality_product_features;",
         )
         .expect("operator drops the adapter");
+    // after the operator's own change (the members count drops by the view)
+    let before = s.snapshot(&[]);
     a.batch_execute(
         "CREATE VIEW public.personality_product_features AS
            SELECT ('00000000-0000-4000-c000-' || lpad(g::text, 12, '0'))::uuid AS product_id,

@@ -18,6 +18,10 @@ const DIRECTIONS: [&str; 4] = ["right", "left", "up", "down"];
 /// Swipes learnt for a user (personality_learning, else the profile row's
 /// behavior_evidence); None when the user has no profile (or no key).
 fn evidence(c: &mut Client, user: &str) -> Option<i64> {
+    // swipes queued while another transaction held the user's learning state are
+    // applied by the next swipe or sync (README "Behaviour learning")
+    c.execute("SELECT personality_sync_profile($1::text::uuid)", &[&user])
+        .expect("applying queued swipes");
     c.query_opt(
         &format!(
             "SELECT {LEARNT_SWIPES}
