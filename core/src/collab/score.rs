@@ -37,11 +37,11 @@ use std::collections::{HashMap, HashSet};
 pub struct Params {
     /// Swipes at which the collaborative part weighs as much as the fit (default 5).
     pub confidence_k: f64,
-    /// Weight of a dislike's neighbours against a like's (default 0.5).
+    /// Weight of a dislike's neighbours against a like's (default 0.25).
     pub dislike_weight: f64,
-    /// Recency half-life in swipes (default 0 = every recent swipe counts the same).
+    /// Recency half-life in swipes (default 20; 0 = every recent swipe counts the same).
     pub recency_half_life: f64,
-    /// Weight of item quality (default 0.3).
+    /// Weight of item quality (default 0.1).
     pub quality_weight: f64,
     /// Most recent swipes read (default 500).
     pub max_swipes: usize,
@@ -51,9 +51,9 @@ impl Default for Params {
     fn default() -> Self {
         Params {
             confidence_k: 5.0,
-            dislike_weight: 0.5,
-            recency_half_life: 0.0,
-            quality_weight: 0.3,
+            dislike_weight: 0.25,
+            recency_half_life: 20.0,
+            quality_weight: 0.1,
             max_swipes: 500,
         }
     }
