@@ -32,6 +32,29 @@ use super::neighbours::Neighbour;
 use super::stats::{Catalog, ItemStats};
 use super::{finite_or, Item, Swipe};
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A multiplicative hasher for product indices (the default SipHash costs more than
+/// the rest of the accumulation; the keys are not attacker-chosen strings).
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type IdMap<V> = HashMap<Item, V, BuildHasherDefault<IdHasher>>;
+type IdSet = HashSet<Item, BuildHasherDefault<IdHasher>>;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Params {
@@ -103,7 +126,20 @@ pub fn score<S: Store>(
     extra: &[Item],
     p: &Params,
 ) -> Vec<Scored> {
-    let swiped: HashSet<Item> = swipes.iter().map(|s| s.item).collect();
+    score_top(swipes, store, catalog, extra, p, usize::MAX)
+}
+
+/// [`score`], but only the best `limit` candidates (a partial selection: what the request
+/// needs, e.g. 5 × the list length to leave room for the per-category cap).
+pub fn score_top<S: Store>(
+    swipes: &[Swipe],
+    store: &S,
+    catalog: &Catalog,
+    extra: &[Item],
+    p: &Params,
+    limit: usize,
+) -> Vec<Scored> {
+    let swiped: IdSet = swipes.iter().map(|s| s.item).collect();
     // newest first, bounded
     let mut recent: Vec<&Swipe> = swipes.iter().collect();
     recent.sort_by(|a, b| b.ts.cmp(&a.ts).then(b.item.cmp(&a.item)));
@@ -111,7 +147,7 @@ pub fn score<S: Store>(
 
     let half = finite_or(p.recency_half_life, 0.0);
     let dislike_w = finite_or(p.dislike_weight, 0.0).max(0.0);
-    let mut acc: HashMap<Item, Acc> = HashMap::new();
+    let mut acc: IdMap<Acc> = IdMap::default();
     let mut n = 0.0;
     for (r, s) in recent.iter().enumerate() {
         let sign = if s.is_like() {
@@ -162,12 +198,20 @@ pub fn score<S: Store>(
             Scored { item, score, collab, fit, quality, because: a.because }
         })
         .collect();
-    out.sort_by(|a, b| {
+    let order = |a: &Scored, b: &Scored| {
         b.score
             .partial_cmp(&a.score)
             .unwrap_or(std::cmp::Ordering::Equal)
             .then(a.item.cmp(&b.item))
-    });
+    };
+    if limit == 0 {
+        return Vec::new();
+    }
+    if out.len() > limit {
+        out.select_nth_unstable_by(limit - 1, order);
+        out.truncate(limit);
+    }
+    out.sort_by(order);
     out
 }
 
@@ -272,5 +316,18 @@ mod tests {
         let out = score(&[like(0, 0), like(99, 1)], &store, &cat, &[1, 99, 1000], &p);
         assert!(out.iter().all(|s| s.score.is_finite()));
         assert!(score(&[], &store, &cat, &[], &Params::default()).is_empty());
+    }
+
+    #[test]
+    fn top_n_is_the_head_of_the_full_ranking() {
+        let (nb, st) = world();
+        let cat = Catalog::of(&st);
+        let store = MemStore { neighbours: &nb, stats: &st, fit: |i: Item| (i % 3) as f64 / 3.0 };
+        let swipes = [like(0, 0), like(3, 1)];
+        let all: Vec<Item> = (0..7).collect();
+        let full = score(&swipes, &store, &cat, &all, &Params::default());
+        for n in 0..8 {
+            assert_eq!(score_top(&swipes, &store, &cat, &all, &Params::default(), n), full[..n.min(full.len())]);
+        }
     }
 }
