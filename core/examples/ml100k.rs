@@ -114,6 +114,7 @@ fn parse_args() -> Args {
             "--dislike" => a.sp.dislike_weight = f(),
             "--recency" => a.sp.recency_half_life = f(),
             "--quality" => a.sp.quality_weight = f(),
+            "--support-k" => a.sp.support_k = f(),
             "--nk" => a.np.k = f() as usize,
             "--shrink" => a.np.shrink = f(),
             "--alpha" => a.np.alpha = f(),

@@ -15,18 +15,26 @@
 //! * `collab(i) = Σ_likes w_j·l_j·sim(j, i) − dislike_weight·Σ_dislikes w_j·sim(j, i)`,
 //!   normalised by the person's best candidate: `c(i) = max(collab(i), 0) / max_i collab`
 //!   (0..1; 0 for everyone when nothing has a positive sum);
+//! * `support(i) = Σ_likes w_j·l_j·co(j, i)`: how many co-likes stand behind `c(i)`;
+//!   (only each product's latest swipe counts: it is the person's current opinion);
 //! * `fit(i)`: the personality/category fit (0..1) the caller computes (the
 //!   `combined_score` of `personality_recommend`, from the quiz or learnt traits);
 //! * `q(i)`: item-level evidence, `popularity(i) × like_rate(i) / catalog like rate`
 //!   clamped to 0..1 (popular products that are liked when shown);
-//! * confidence `γ = n / (n + confidence_k)`, n = the person's likes + dislikes;
+//! * trust in the collaborative side, per candidate:
+//!   `g(i) = n / (n + confidence_k) × support(i) / (support(i) + support_k)`,
+//!   n = the person's likes + dislikes;
 //!
-//! `score(i) = γ·c(i) + (1 − γ)·fit(i) + quality_weight·q(i)`.
+//! `score(i) = g(i)·(c(i) + quality_weight·q(i)) + (1 − g(i))·fit(i) + TIE·q(i)`.
 //!
-//! A new person (n = 0) is ranked by the fit with item quality breaking the fit's many
-//! ties; as swipes accumulate, the collaborative evidence takes over (γ = 0.5 at
-//! `confidence_k` swipes). Every loop is bounded; NaN and infinite inputs give finite
-//! scores (NaN fit counts 0, NaN similarity counts 0).
+//! A new person (n = 0) is ranked by the fit alone, item quality only breaking the fit's
+//! ties (`TIE` = 0.01: fits tie across products of one category, tag set and price
+//! band); as swipes accumulate the collaborative side and the item evidence take over,
+//! but only where enough co-likes back them: thin neighbour lists (a young catalog, few
+//! swipers) leave the operator's personality fit in charge. Defaults: `confidence_k`
+//! 10, `support_k` 20, `quality_weight` 0.1, `dislike_weight` 0.25,
+//! `recency_half_life` 20 swipes. Every loop is bounded; NaN and infinite inputs give
+//! finite scores (NaN fit counts 0, NaN similarity counts 0).
 
 use super::neighbours::Neighbour;
 use super::stats::{Catalog, ItemStats};
@@ -56,9 +64,13 @@ impl Hasher for IdHasher {
 type IdMap<V> = HashMap<Item, V, BuildHasherDefault<IdHasher>>;
 type IdSet = HashSet<Item, BuildHasherDefault<IdHasher>>;
 
+/// Weight of item quality as a tie-breaker of the fit (fits tie across products with the
+/// same category, tags and price band).
+pub const TIE: f64 = 0.01;
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Params {
-    /// Swipes at which the collaborative part weighs as much as the fit (default 5).
+    /// Swipes at which the collaborative part weighs as much as the fit (default 10).
     pub confidence_k: f64,
     /// Weight of a dislike's neighbours against a like's (default 0.25).
     pub dislike_weight: f64,
@@ -68,16 +80,20 @@ pub struct Params {
     pub quality_weight: f64,
     /// Most recent swipes read (default 500).
     pub max_swipes: usize,
+    /// Co-like support at which a candidate's collaborative part is trusted half
+    /// (default 20; 0 = trust by the swipe count alone).
+    pub support_k: f64,
 }
 
 impl Default for Params {
     fn default() -> Self {
         Params {
-            confidence_k: 5.0,
+            confidence_k: 10.0,
             dislike_weight: 0.25,
             recency_half_life: 20.0,
             quality_weight: 0.1,
             max_swipes: 500,
+            support_k: 20.0,
         }
     }
 }
@@ -98,6 +114,8 @@ pub struct Scored {
 #[derive(Default, Clone, Copy)]
 struct Acc {
     sum: f64,
+    /// recency-weighted co-like count behind the likes' part of `sum`
+    support: f64,
     best: f64,
     because: Option<Item>,
 }
@@ -143,6 +161,9 @@ pub fn score_top<S: Store>(
     // newest first, bounded
     let mut recent: Vec<&Swipe> = swipes.iter().collect();
     recent.sort_by(|a, b| b.ts.cmp(&a.ts).then(b.item.cmp(&a.item)));
+    // a product's latest swipe is the person's current opinion of it
+    let mut seen = IdSet::default();
+    recent.retain(|s| seen.insert(s.item));
     recent.truncate(p.max_swipes);
 
     let half = finite_or(p.recency_half_life, 0.0);
@@ -169,6 +190,9 @@ pub fn score_top<S: Store>(
             let c = w * finite_or(nb.sim as f64, 0.0);
             let a = acc.entry(nb.item).or_default();
             a.sum += c;
+            if s.is_like() {
+                a.support += w.abs() * nb.co as f64;
+            }
             if s.is_like() && c > a.best {
                 a.best = c;
                 a.because = Some(s.item);
@@ -194,7 +218,9 @@ pub fn score_top<S: Store>(
             let st = store.stats(item);
             let quality = unit(catalog.popularity(&st) * st.like_rate(catalog.like_rate) / base_rate);
             let fit = unit(store.fit(item));
-            let score = finite_or(gamma * collab + (1.0 - gamma) * fit + qw * quality, 0.0);
+            let sk = finite_or(p.support_k, 0.0).max(0.0);
+            let g = if sk > 0.0 { gamma * a.support / (a.support + sk) } else { gamma };
+            let score = finite_or(g * (collab + qw * quality) + (1.0 - g) * fit + TIE * quality, 0.0);
             Scored { item, score, collab, fit, quality, because: a.because }
         })
         .collect();
@@ -286,18 +312,55 @@ mod tests {
     }
 
     #[test]
+    fn quality_only_breaks_fit_ties_for_a_new_person() {
+        let (nb, st) = world();
+        let cat = Catalog::of(&st);
+        // 6 is the most popular product; 3 and 5 tie on fit with 6, 4 fits slightly better
+        let store = MemStore {
+            neighbours: &nb,
+            stats: &st,
+            fit: |i: Item| match i {
+                4 => 0.52,
+                3 | 5 | 6 => 0.5,
+                _ => 0.1,
+            },
+        };
+        let out = score(&[], &store, &cat, &[3, 4, 5, 6], &Params::default());
+        let order: Vec<Item> = out.iter().map(|s| s.item).collect();
+        assert_eq!(order, vec![4, 6, 3, 5]);
+    }
+
+    #[test]
+    fn thin_co_likes_leave_the_fit_in_charge() {
+        // one person liked 0 and 1: a single co-like is weak evidence
+        let nb = neighbours::build(&[vec![0, 1]], 3, &NParams::default());
+        let st = stats::aggregate(&[like(0, 0), like(1, 0)], 3, 0, stats::HALF_LIFE);
+        let cat = Catalog::of(&st);
+        let store = MemStore { neighbours: &nb, stats: &st, fit: |i: Item| if i == 2 { 0.6 } else { 0.4 } };
+        // 0 and 29 products nobody else swiped
+        let swipes: Vec<Swipe> = (0..30).map(|t| like(if t == 29 { 0 } else { 100 + t as Item }, t)).collect();
+        let out = score(&swipes, &store, &cat, &[2], &Params::default());
+        assert_eq!(out[0].item, 2, "{out:?}");
+        assert_eq!(out[1].item, 1);
+        assert_eq!(out[1].because, Some(0));
+    }
+
+    #[test]
     fn likes_take_over_and_explain() {
         let (nb, st) = world();
         let cat = Catalog::of(&st);
-        let store = MemStore { neighbours: &nb, stats: &st, fit: |i: Item| if i == 4 { 0.9 } else { 0.1 } };
-        let swipes: Vec<Swipe> = (0..10).map(|t| like(if t % 2 == 0 { 0 } else { 1 }, t)).collect();
+        let store = MemStore { neighbours: &nb, stats: &st, fit: |i: Item| if i == 4 { 0.6 } else { 0.4 } };
+        // 0 and 1 most recently, after 40 products nobody else swiped
+        let swipes: Vec<Swipe> = (0..42)
+            .map(|t| like(if t == 40 { 0 } else if t == 41 { 1 } else { 100 + t as Item }, t))
+            .collect();
         let out = score(&swipes, &store, &cat, &[4, 5], &Params::default());
         assert!(out.iter().all(|s| s.item != 0 && s.item != 1), "swiped shown");
         assert_eq!(out[0].item, 2);
         assert!(out[0].because == Some(0) || out[0].because == Some(1));
         // a seconds-old swipe of 2 removes it at once
         let mut more = swipes.clone();
-        more.push(like(2, 11));
+        more.push(like(2, 42));
         assert!(score(&more, &store, &cat, &[], &Params::default()).iter().all(|s| s.item != 2));
     }
 
@@ -312,6 +375,7 @@ mod tests {
             recency_half_life: f64::NAN,
             quality_weight: -1.0,
             max_swipes: 0,
+            support_k: f64::NAN,
         };
         let out = score(&[like(0, 0), like(99, 1)], &store, &cat, &[1, 99, 1000], &p);
         assert!(out.iter().all(|s| s.score.is_finite()));
