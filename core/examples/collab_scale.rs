@@ -44,7 +44,7 @@ fn main() {
     let mut total = 0;
     let mut ts = 0i64;
     while total < n_swipes {
-        let heavy = rng.next() % 100 == 0;
+        let heavy = rng.next().is_multiple_of(100);
         let len = if heavy { 500 } else { 3 + (rng.next() % 20) as usize };
         let cluster = (rng.next() as usize) % clusters;
         let sw: Vec<Swipe> = (0..len)
