@@ -23,9 +23,11 @@
 //! with one `GROUP BY` per block over the likes ordered by person.
 //!
 //! **Incremental refresh.** A new like of product i by person u changes `co(i, j)` for
-//! u's other likes j and `n(i)`; so only the rows of products liked by persons with new
-//! likes (and their neighbours' rows) need recomputing: [`rows_to_refresh`] lists them,
-//! and [`build_rows`] recomputes just those rows by the same streaming pass.
+//! u's other likes j, u's weight 1/L on all their pairs, and `n` of all u's likes; so
+//! only the rows of products liked by persons with new likes, plus the stored rows that
+//! hold one of those products, need recomputing: [`rows_to_refresh`] lists the first,
+//! and [`build_rows`] recomputes rows by the same streaming pass (tested equal to a
+//! full rebuild).
 
 use super::Item;
 use std::collections::HashMap;
@@ -222,10 +224,10 @@ pub fn build_rows(
 }
 
 /// Products whose neighbour rows change when the persons in `changed` got new likes:
-/// every product those persons like (their `co` with the new likes changed, and `n` of
-/// the newly liked products changed, which changes the similarity in the rows that hold
-/// them; those rows are among these products' neighbour rows, which the caller adds
-/// from the stored lists when it wants exactness for `n` changes as well).
+/// every product those persons like (their `co` with the new likes changed, and with
+/// the 1/L person weight all their pairs' weights). The weighted like count `n` of these
+/// products changed too, which changes the similarity in the stored rows that hold
+/// them: the caller adds those rows (from the stored lists) for an exact refresh.
 pub fn rows_to_refresh(persons: &[Vec<Item>], changed: &[usize], p: &Params) -> Vec<Item> {
     let mut rows: Vec<Item> = changed
         .iter()
@@ -333,9 +335,11 @@ mod tests {
         persons[7].push(0);
         let full = build(&persons, 40, &p);
         let mut rows = rows_to_refresh(&persons, &[3, 7], &p);
-        // rows holding the products whose like count changed
+        // rows holding a product whose (weighted) like count changed: with the 1/L
+        // person weight that is every product the changed persons like
+        let touched = rows.clone();
         for (i, list) in before.iter().enumerate() {
-            if list.iter().any(|nb| nb.item == 39 || nb.item == 0) {
+            if list.iter().any(|nb| touched.contains(&nb.item)) {
                 rows.push(i as Item);
             }
         }
