@@ -17,7 +17,10 @@ use std::time::Instant;
 struct Rng(u64);
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn unit(&mut self) -> f64 {
@@ -26,7 +29,10 @@ impl Rng {
 }
 
 fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let n_items = args.first().copied().unwrap_or(100_000);
     let n_swipes = args.get(1).copied().unwrap_or(1_000_000);
     let clusters = (n_items / 100).max(1);
@@ -45,20 +51,37 @@ fn main() {
     let mut ts = 0i64;
     while total < n_swipes {
         let heavy = rng.next().is_multiple_of(100);
-        let len = if heavy { 500 } else { 3 + (rng.next() % 20) as usize };
+        let len = if heavy {
+            500
+        } else {
+            3 + (rng.next() % 20) as usize
+        };
         let cluster = (rng.next() as usize) % clusters;
         let sw: Vec<Swipe> = (0..len)
             .map(|_| {
                 ts += 1;
                 let item = pick(&mut rng, cluster);
-                let direction = if rng.unit() < 0.6 { Direction::Like } else { Direction::Dislike };
-                Swipe { item, direction, ts }
+                let direction = if rng.unit() < 0.6 {
+                    Direction::Like
+                } else {
+                    Direction::Dislike
+                };
+                Swipe {
+                    item,
+                    direction,
+                    ts,
+                }
             })
             .collect();
         total += len;
         persons.push(sw);
     }
-    eprintln!("{} products, {} swipes, {} persons", n_items, total, persons.len());
+    eprintln!(
+        "{} products, {} swipes, {} persons",
+        n_items,
+        total,
+        persons.len()
+    );
 
     let p = Params::default();
     let likes: Vec<Vec<Item>> = persons
@@ -86,9 +109,18 @@ fn main() {
     eprintln!("item stats: {:.2} s", t.elapsed().as_secs_f64());
 
     let fit = |i: Item| ((i % 97) as f64) / 97.0;
-    let store = MemStore { neighbours: &nb, stats: &st, fit };
+    let store = MemStore {
+        neighbours: &nb,
+        stats: &st,
+        fit,
+    };
     let mut times = Vec::new();
-    for (k, s) in persons.iter().filter(|s| s.len() >= 500).take(300).enumerate() {
+    for (k, s) in persons
+        .iter()
+        .filter(|s| s.len() >= 500)
+        .take(300)
+        .enumerate()
+    {
         let t = Instant::now();
         let mut extra = popular.clone();
         extra.extend((0..200).map(|j| ((k * 7919 + j * 101) % n_items) as Item)); // best fits

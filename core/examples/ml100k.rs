@@ -137,7 +137,10 @@ fn parse_args() -> Args {
         }
         i += 2;
     }
-    assert!(!a.split.is_empty() && !a.out.is_empty(), "--split and --out are required");
+    assert!(
+        !a.split.is_empty() && !a.out.is_empty(),
+        "--split and --out are required"
+    );
     a
 }
 
@@ -179,12 +182,21 @@ struct Person_ {
 }
 
 /// The person as core::recommend sees it, with the given trait scores.
-fn person(scores: Vector, swipes: &[Swipe], items: &[Option<Item_>], tm: &[Option<TraitMapping>; 5]) -> Person {
+fn person(
+    scores: Vector,
+    swipes: &[Swipe],
+    items: &[Option<Item_>],
+    tm: &[Option<TraitMapping>; 5],
+) -> Person {
     let mut by_category: HashMap<String, Counts> = HashMap::new();
     let mut overall = Counts::default();
     for s in swipes {
-        let Some(it) = items.get(s.item as usize).and_then(|x| x.as_ref()) else { continue };
-        let c = by_category.entry(it.category.trim().to_lowercase()).or_default();
+        let Some(it) = items.get(s.item as usize).and_then(|x| x.as_ref()) else {
+            continue;
+        };
+        let c = by_category
+            .entry(it.category.trim().to_lowercase())
+            .or_default();
         if s.is_like() {
             c.likes += 1.0;
             overall.likes += 1.0;
@@ -193,7 +205,14 @@ fn person(scores: Vector, swipes: &[Swipe], items: &[Option<Item_>], tm: &[Optio
             overall.dislikes += 1.0;
         }
     }
-    Person { scores, confidence: 0.5, mappings: tm.clone(), by_category, overall, occasion: None }
+    Person {
+        scores,
+        confidence: 0.5,
+        mappings: tm.clone(),
+        by_category,
+        overall,
+        occasion: None,
+    }
 }
 
 /// The 0.2.0 combined score for every product group.
@@ -202,7 +221,13 @@ fn group_fit(p: &Person, groups: &[(String, Vector)]) -> Vec<f64> {
     let mut r = recommend::Ranker::new(p, &w);
     groups
         .iter()
-        .map(|(c, sh)| r.combined(&Product { category: Some(c.clone()), price: None, shares: *sh }))
+        .map(|(c, sh)| {
+            r.combined(&Product {
+                category: Some(c.clone()),
+                price: None,
+                shares: *sh,
+            })
+        })
         .collect()
 }
 
@@ -213,7 +238,13 @@ fn auc(pos: &[f64], neg: &[f64]) -> Option<f64> {
     let mut s = 0.0;
     for &a in pos {
         for &b in neg {
-            s += if a > b { 1.0 } else if a == b { 0.5 } else { 0.0 };
+            s += if a > b {
+                1.0
+            } else if a == b {
+                0.5
+            } else {
+                0.0
+            };
         }
     }
     Some(s / (pos.len() * neg.len()) as f64)
@@ -244,7 +275,11 @@ fn main() {
         let tags: Vec<&str> = r[2].split('|').collect();
         let aff = product_affinities(Some(&r[1]), &tags, &maps);
         let sum: f64 = aff.iter().sum();
-        let shares = if sum > 0.0 { aff.map(|x| x / sum) } else { [0.0; 5] };
+        let shares = if sum > 0.0 {
+            aff.map(|x| x / sum)
+        } else {
+            [0.0; 5]
+        };
         let key = (r[1].clone(), shares.map(f64::to_bits));
         let g = *group_of.entry(key).or_insert_with(|| {
             groups.push((r[1].clone(), shares));
@@ -253,11 +288,23 @@ fn main() {
         if items.len() <= id {
             items.resize_with(id + 1, || None);
         }
-        items[id] = Some(Item_ { category: r[1].clone(), affinities: aff, shares, group: g });
+        items[id] = Some(Item_ {
+            category: r[1].clone(),
+            affinities: aff,
+            shares,
+            group: g,
+        });
     }
     let n_items = items.len();
-    let known: Vec<Item> = (0..n_items).filter(|&i| items[i].is_some()).map(|i| i as Item).collect();
-    eprintln!("{} products, {} (category, shares) groups", known.len(), groups.len());
+    let known: Vec<Item> = (0..n_items)
+        .filter(|&i| items[i].is_some())
+        .map(|i| i as Item)
+        .collect();
+    eprintln!(
+        "{} products, {} (category, shares) groups",
+        known.len(),
+        groups.len()
+    );
 
     for regime in ["warm", "cold"] {
         let t0 = Instant::now();
@@ -273,23 +320,38 @@ fn main() {
             };
             now = now.max(s.ts);
             let k = *idx.entry(u).or_insert_with(|| {
-                persons.push(Person_ { user: u, swipes: Vec::new() });
+                persons.push(Person_ {
+                    user: u,
+                    swipes: Vec::new(),
+                });
                 persons.len() - 1
             });
             persons[k].swipes.push(s); // file is in time order per person
         }
         let mut heldout: HashMap<u32, Vec<(Item, i32)>> = HashMap::new();
         for r in read_csv(&format!("{}/{regime}/heldout.csv", a.split)) {
-            heldout.entry(r[0].parse().unwrap()).or_default().push((r[1].parse().unwrap(), r[2].parse().unwrap()));
+            heldout
+                .entry(r[0].parse().unwrap())
+                .or_default()
+                .push((r[1].parse().unwrap(), r[2].parse().unwrap()));
         }
 
         // shared tables: neighbours from co-likes, item stats, popular candidates
         let likes: Vec<Vec<Item>> = persons
             .iter()
-            .map(|p| p.swipes.iter().filter(|s| s.is_like()).map(|s| s.item).collect())
+            .map(|p| {
+                p.swipes
+                    .iter()
+                    .filter(|s| s.is_like())
+                    .map(|s| s.item)
+                    .collect()
+            })
             .collect();
         let nb = neighbours::build(&likes, n_items, &a.np);
-        let all: Vec<Swipe> = persons.iter().flat_map(|p| p.swipes.iter().copied()).collect();
+        let all: Vec<Swipe> = persons
+            .iter()
+            .flat_map(|p| p.swipes.iter().copied())
+            .collect();
         let st = stats::aggregate(&all, n_items, now, a.half_life);
         let cat = Catalog::of(&st);
         let popular = score::top_quality(&st, &cat, a.pool);
@@ -301,7 +363,8 @@ fn main() {
         let mut order: Vec<usize> = (0..persons.len()).collect();
         let last = |p: &Person_| p.swipes.iter().map(|s| s.ts).max().unwrap_or(0);
         order.sort_by_key(|&k| last(&persons[k]));
-        let mut asof: Vec<Option<(Vec<stats::ItemStats>, Catalog, Vec<Item>)>> = vec![None; persons.len()];
+        let mut asof: Vec<Option<(Vec<stats::ItemStats>, Catalog, Vec<Item>)>> =
+            vec![None; persons.len()];
         if a.asof {
             let mut cur = stats::aggregate(&[], n_items, 0, a.half_life);
             let mut next = 0;
@@ -309,7 +372,11 @@ fn main() {
                 let t = last(&persons[k]);
                 let end = next + by_time[next..].partition_point(|s| s.ts <= t);
                 let batch = stats::aggregate(&by_time[next..end], n_items, t, a.half_life);
-                cur = cur.iter().zip(&batch).map(|(x, y)| x.merge(y, a.half_life)).collect();
+                cur = cur
+                    .iter()
+                    .zip(&batch)
+                    .map(|(x, y)| x.merge(y, a.half_life))
+                    .collect();
                 next = end;
                 let c = Catalog::of(&cur);
                 let pop = score::top_quality(&cur, &c, a.pool);
@@ -333,15 +400,29 @@ fn main() {
             let mut prof = learning::new_from_behavior();
             let (mut cen, mut rate) = ([50.0; 5], Rate::default());
             for s in &p.swipes {
-                let Some(it) = items.get(s.item as usize).and_then(|x| x.as_ref()) else { continue };
-                prof = learning::learn(&prof, &it.affinities, s.direction, learning::DEFAULT_RATE).profile;
-                cen = learn_centred(&cen, &it.affinities, s.direction, learning::DEFAULT_RATE, &mut rate);
+                let Some(it) = items.get(s.item as usize).and_then(|x| x.as_ref()) else {
+                    continue;
+                };
+                prof = learning::learn(&prof, &it.affinities, s.direction, learning::DEFAULT_RATE)
+                    .profile;
+                cen = learn_centred(
+                    &cen,
+                    &it.affinities,
+                    s.direction,
+                    learning::DEFAULT_RATE,
+                    &mut rate,
+                );
             }
             if let Some(h) = heldout.get(&p.user) {
                 let (mut po, mut no, mut pn, mut nn) = (vec![], vec![], vec![], vec![]);
                 for &(i, r) in h {
-                    let Some(it) = items.get(i as usize).and_then(|x| x.as_ref()) else { continue };
-                    let (o, c) = (learning::predict(&prof.scores, &it.affinities), learning::predict(&cen, &it.affinities));
+                    let Some(it) = items.get(i as usize).and_then(|x| x.as_ref()) else {
+                        continue;
+                    };
+                    let (o, c) = (
+                        learning::predict(&prof.scores, &it.affinities),
+                        learning::predict(&cen, &it.affinities),
+                    );
                     if r >= 4 {
                         po.push(o);
                         pn.push(c);
@@ -355,7 +436,11 @@ fn main() {
                     auc_new.push(y);
                 }
                 // later likes against the products the person never rated
-                let rated: HashSet<Item> = h.iter().map(|&(i, _)| i).chain(swiped.iter().copied()).collect();
+                let rated: HashSet<Item> = h
+                    .iter()
+                    .map(|&(i, _)| i)
+                    .chain(swiped.iter().copied())
+                    .collect();
                 let (mut uo, mut un) = (vec![], vec![]);
                 for &i in &known {
                     if rated.contains(&i) {
@@ -380,20 +465,32 @@ fn main() {
                 .filter(|i| !swiped.contains(i))
                 .filter_map(|&i| {
                     let it = items[i as usize].as_ref()?;
-                    (it.shares.iter().any(|x| *x > 0.0) && !avoided.contains(&it.category.to_lowercase()))
-                        .then(|| (old_fit[it.group], i))
+                    (it.shares.iter().any(|x| *x > 0.0)
+                        && !avoided.contains(&it.category.to_lowercase()))
+                    .then(|| (old_fit[it.group], i))
                 })
                 .collect();
             ranked.sort_by(|x, y| y.0.partial_cmp(&x.0).unwrap().then(x.1.cmp(&y.1)));
-            old_rows.push((p.user, ranked.iter().take(TOP).map(|&(_, i)| (i, None)).collect()));
+            old_rows.push((
+                p.user,
+                ranked.iter().take(TOP).map(|&(_, i)| (i, None)).collect(),
+            ));
 
             // the engine: fit from the centred traits, candidates = neighbours of the
             // person's swipes + popular products + best fits
             let t = Instant::now();
-            let person_new = person(if a.centred { cen } else { prof.scores }, &p.swipes, &items, &tm);
+            let person_new = person(
+                if a.centred { cen } else { prof.scores },
+                &p.swipes,
+                &items,
+                &tm,
+            );
             let fit = group_fit(&person_new, &groups);
             let fit_of = |i: Item| {
-                items.get(i as usize).and_then(|x| x.as_ref()).map_or(0.0, |it| fit[it.group])
+                items
+                    .get(i as usize)
+                    .and_then(|x| x.as_ref())
+                    .map_or(0.0, |it| fit[it.group])
             };
             let mut best_fit: Vec<(f64, Item)> = known
                 .iter()
@@ -404,16 +501,31 @@ fn main() {
             best_fit.sort_by(|x, y| {
                 y.0.partial_cmp(&x.0)
                     .unwrap()
-                    .then(st[y.1 as usize].likes.partial_cmp(&st[x.1 as usize].likes).unwrap())
+                    .then(
+                        st[y.1 as usize]
+                            .likes
+                            .partial_cmp(&st[x.1 as usize].likes)
+                            .unwrap(),
+                    )
                     .then(x.1.cmp(&y.1))
             });
             let mut extra: Vec<Item> = popular.clone();
             extra.extend(best_fit.iter().take(a.pool).map(|&(_, i)| i));
-            let store = MemStore { neighbours: &nb, stats: st, fit: fit_of };
+            let store = MemStore {
+                neighbours: &nb,
+                stats: st,
+                fit: fit_of,
+            };
             let scored = score::score(&p.swipes, &store, cat, &extra, &a.sp);
-            let because: HashMap<Item, Option<Item>> = scored.iter().map(|s| (s.item, s.because)).collect();
+            let because: HashMap<Item, Option<Item>> =
+                scored.iter().map(|s| (s.item, s.because)).collect();
             let order: Vec<Item> = scored.iter().map(|s| s.item).collect();
-            let cat_of = |i: Item| items.get(i as usize).and_then(|x| x.as_ref()).map(|it| it.category.clone());
+            let cat_of = |i: Item| {
+                items
+                    .get(i as usize)
+                    .and_then(|x| x.as_ref())
+                    .map(|it| it.category.clone())
+            };
             let top = diversify::cap_per_category(&order, cat_of, &swiped, TOP, a.cap);
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             eng_rows.push((p.user, top.iter().map(|&i| (i, because[&i])).collect()));
@@ -421,13 +533,23 @@ fn main() {
             // the cold-start path alone (no collaborative part)
             let none: Vec<Swipe> = Vec::new();
             let cold = score::score(&none, &store, cat, &extra, &a.sp);
-            let order: Vec<Item> = cold.iter().map(|s| s.item).filter(|i| !swiped.contains(i)).collect();
+            let order: Vec<Item> = cold
+                .iter()
+                .map(|s| s.item)
+                .filter(|i| !swiped.contains(i))
+                .collect();
             let top = diversify::cap_per_category(&order, cat_of, &swiped, TOP, a.cap);
             fit_rows.push((p.user, top.iter().map(|&i| (i, None)).collect()));
         }
-        write_ranking(&format!("{}/{regime}__personality-0.2.0.csv", a.out), &old_rows);
+        write_ranking(
+            &format!("{}/{regime}__personality-0.2.0.csv", a.out),
+            &old_rows,
+        );
         write_ranking(&format!("{}/{regime}__{}.csv", a.out, a.tag), &eng_rows);
-        write_ranking(&format!("{}/{regime}__{}-fit-only.csv", a.out, a.tag), &fit_rows);
+        write_ranking(
+            &format!("{}/{regime}__{}-fit-only.csv", a.out, a.tag),
+            &fit_rows,
+        );
         times.sort_by(|x, y| x.partial_cmp(y).unwrap());
         let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
         eprintln!(

@@ -31,7 +31,10 @@ use std::collections::{HashMap, HashSet};
 struct Rng(u64);
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn unit(&mut self) -> f64 {
@@ -55,10 +58,13 @@ impl World {
     fn appeal(&self, truth: &Vector, i: usize, member: u64) -> f64 {
         let mut h = Rng(member.wrapping_mul(1_000_003).wrapping_add(i as u64));
         h.next();
-        (0..5).map(|t| truth[t] * self.shares[i][t]).sum::<f64>() + (h.unit() * 2.0 - 1.0) * self.noise
+        (0..5).map(|t| truth[t] * self.shares[i][t]).sum::<f64>()
+            + (h.unit() * 2.0 - 1.0) * self.noise
     }
     fn likes(&self, truth: &Vector, member: u64) -> Vec<bool> {
-        let a: Vec<f64> = (0..self.shares.len()).map(|i| self.appeal(truth, i, member)).collect();
+        let a: Vec<f64> = (0..self.shares.len())
+            .map(|i| self.appeal(truth, i, member))
+            .collect();
         let mut s = a.clone();
         s.sort_by(|x, y| y.partial_cmp(x).unwrap());
         let thr = s[((s.len() as f64 * LIKE_SHARE) as usize).min(s.len() - 1)];
@@ -68,7 +74,9 @@ impl World {
         let mut by_category: HashMap<String, Counts> = HashMap::new();
         let mut overall = Counts::default();
         for s in swipes {
-            let c = by_category.entry(self.cats[s.item as usize].to_lowercase()).or_default();
+            let c = by_category
+                .entry(self.cats[s.item as usize].to_lowercase())
+                .or_default();
             if s.is_like() {
                 c.likes += 1.0;
                 overall.likes += 1.0;
@@ -77,12 +85,25 @@ impl World {
                 overall.dislikes += 1.0;
             }
         }
-        Person { scores, confidence: 0.5, mappings: self.tm.clone(), by_category, overall, occasion: None }
+        Person {
+            scores,
+            confidence: 0.5,
+            mappings: self.tm.clone(),
+            by_category,
+            overall,
+            occasion: None,
+        }
     }
     fn fit(&self, p: &Person) -> Vec<f64> {
         let mut r = recommend::Ranker::new(p, &Weights::new(0.6, 0.25, 0.15));
         (0..self.shares.len())
-            .map(|i| r.combined(&Product { category: Some(self.cats[i].clone()), price: None, shares: self.shares[i] }))
+            .map(|i| {
+                r.combined(&Product {
+                    category: Some(self.cats[i].clone()),
+                    price: None,
+                    shares: self.shares[i],
+                })
+            })
             .collect()
     }
 }
@@ -97,7 +118,12 @@ fn truth(rng: &mut Rng) -> Vector {
     v.map(|x| x / s)
 }
 
-fn top_by(score: &[f64], exclude: &HashSet<Item>, eligible: impl Fn(usize) -> bool, n: usize) -> Vec<Item> {
+fn top_by(
+    score: &[f64],
+    exclude: &HashSet<Item>,
+    eligible: impl Fn(usize) -> bool,
+    n: usize,
+) -> Vec<Item> {
     let mut v: Vec<(f64, Item)> = (0..score.len())
         .filter(|&i| !exclude.contains(&(i as Item)) && eligible(i))
         .map(|i| (score[i], i as Item))
@@ -107,12 +133,18 @@ fn top_by(score: &[f64], exclude: &HashSet<Item>, eligible: impl Fn(usize) -> bo
 }
 
 fn main() {
-    let noise: f64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(0.05);
+    let noise: f64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(0.05);
     let mut sp = Params::default();
     if let Some(k) = std::env::args().nth(2).and_then(|a| a.parse().ok()) {
         sp.support_k = k;
     }
-    let cap: usize = std::env::args().nth(3).and_then(|a| a.parse().ok()).unwrap_or(8);
+    let cap: usize = std::env::args()
+        .nth(3)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(8);
     if let Some(q) = std::env::args().nth(4).and_then(|a| a.parse().ok()) {
         sp.quality_weight = q;
     }
@@ -138,8 +170,11 @@ fn main() {
         .collect();
     let mut tm: [Option<TraitMapping>; 5] = Default::default();
     for m in &maps {
-        tm[m.personality.unwrap().index()] =
-            Some(TraitMapping { recommended: m.recommended.clone(), avoided: vec![], ..TraitMapping::default() });
+        tm[m.personality.unwrap().index()] = Some(TraitMapping {
+            recommended: m.recommended.clone(),
+            avoided: vec![],
+            ..TraitMapping::default()
+        });
     }
     let mut pcats = Vec::new();
     let mut shares = Vec::new();
@@ -154,7 +189,12 @@ fn main() {
         affs.push(a);
         pcats.push(c.clone());
     }
-    let w = World { cats: pcats, shares, tm, noise };
+    let w = World {
+        cats: pcats,
+        shares,
+        tm,
+        noise,
+    };
 
     // training population
     let mut train_likes: Vec<Vec<Item>> = Vec::new();
@@ -165,8 +205,16 @@ fn main() {
         let mut l = Vec::new();
         for k in 0..100 {
             let i = (rng.next() as usize) % N_PRODUCTS;
-            let d = if liked[i] { Direction::Like } else { Direction::Dislike };
-            all.push(Swipe { item: i as Item, direction: d, ts: k });
+            let d = if liked[i] {
+                Direction::Like
+            } else {
+                Direction::Dislike
+            };
+            all.push(Swipe {
+                item: i as Item,
+                direction: d,
+                ts: k,
+            });
             if liked[i] {
                 l.push(i as Item);
             }
@@ -186,12 +234,15 @@ fn main() {
         let tr = truth(&mut rng);
         let liked = w.likes(&tr, id);
         // quiz: truth + noise, on the 0..100 scale
-        let quiz: Vector = tr.map(|x| (x * 100.0 + (rng.unit() * 2.0 - 1.0) * 15.0).clamp(0.0, 100.0));
+        let quiz: Vector =
+            tr.map(|x| (x * 100.0 + (rng.unit() * 2.0 - 1.0) * 15.0).clamp(0.0, 100.0));
         let dot: f64 = (0..5).map(|t| quiz[t] * tr[t]).sum();
         let nq = quiz.iter().map(|x| x * x).sum::<f64>().sqrt();
         let nt = tr.iter().map(|x| x * x).sum::<f64>().sqrt();
         cos += dot / (nq * nt).max(1e-12);
-        let hit = |top: &[Item]| top.iter().filter(|&&i| liked[i as usize]).count() as f64 / top.len().max(1) as f64;
+        let hit = |top: &[Item]| {
+            top.iter().filter(|&&i| liked[i as usize]).count() as f64 / top.len().max(1) as f64
+        };
         let none = HashSet::new();
         let has = |i: usize| w.shares[i].iter().any(|x| *x > 0.0);
 
@@ -202,12 +253,23 @@ fn main() {
         let f0 = w.fit(&p0);
         let first = top_by(&f0, &none, has, 20);
         rate[1] += hit(&first[..10]);
-        let mut prof = learning::Profile { scores: quiz, ..learning::new_from_behavior() };
+        let mut prof = learning::Profile {
+            scores: quiz,
+            ..learning::new_from_behavior()
+        };
         let mut sw = Vec::new();
         for (k, &i) in first.iter().enumerate() {
-            let d = if liked[i as usize] { Direction::Like } else { Direction::Dislike };
+            let d = if liked[i as usize] {
+                Direction::Like
+            } else {
+                Direction::Dislike
+            };
             prof = learning::learn(&prof, &affs[i as usize], d, learning::DEFAULT_RATE).profile;
-            sw.push(Swipe { item: i, direction: d, ts: k as i64 });
+            sw.push(Swipe {
+                item: i,
+                direction: d,
+                ts: k as i64,
+            });
         }
         let f1 = w.fit(&w.person(prof.scores, &sw));
         let seen: HashSet<Item> = first.iter().copied().collect();
@@ -219,19 +281,39 @@ fn main() {
             let swiped: HashSet<Item> = swipes.iter().map(|s| s.item).collect();
             let mut extra = popular.clone();
             extra.extend(top_by(&f, &swiped, |_| true, 200));
-            let store = MemStore { neighbours: &nb, stats: &st, fit: |i: Item| f[i as usize] };
-            let order: Vec<Item> =
-                score::score_top(swipes, &store, &cat, &extra, &sp, 100).iter().map(|s| s.item).collect();
-            diversify::cap_per_category(&order, |i| Some(w.cats[i as usize].clone()), &swiped, 20, cap)
+            let store = MemStore {
+                neighbours: &nb,
+                stats: &st,
+                fit: |i: Item| f[i as usize],
+            };
+            let order: Vec<Item> = score::score_top(swipes, &store, &cat, &extra, &sp, 100)
+                .iter()
+                .map(|s| s.item)
+                .collect();
+            diversify::cap_per_category(
+                &order,
+                |i| Some(w.cats[i as usize].clone()),
+                &swiped,
+                20,
+                cap,
+            )
         };
         let first = engine(quiz, &[]);
         rate[2] += hit(&first[..10.min(first.len())]);
         let (mut s, mut r) = (quiz, Rate::default());
         let mut sw = Vec::new();
         for (k, &i) in first.iter().enumerate() {
-            let d = if liked[i as usize] { Direction::Like } else { Direction::Dislike };
+            let d = if liked[i as usize] {
+                Direction::Like
+            } else {
+                Direction::Dislike
+            };
             s = learn_centred(&s, &affs[i as usize], d, learning::DEFAULT_RATE, &mut r);
-            sw.push(Swipe { item: i, direction: d, ts: k as i64 });
+            sw.push(Swipe {
+                item: i,
+                direction: d,
+                ts: k as i64,
+            });
         }
         let next = engine(s, &sw);
         rate[4] += hit(&next[..10.min(next.len())]);

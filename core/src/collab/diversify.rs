@@ -53,8 +53,14 @@ mod tests {
         let ranked = [1, 2, 3, 4, 5, 6];
         let cat = |i: Item| Some(if i <= 4 { "a" } else { "b" });
         let swiped: HashSet<Item> = [2].into_iter().collect();
-        assert_eq!(cap_per_category(&ranked, cat, &swiped, 4, 2), vec![1, 3, 5, 6]);
-        assert_eq!(cap_per_category(&ranked, cat, &swiped, 5, 2), vec![1, 3, 5, 6, 4]);
+        assert_eq!(
+            cap_per_category(&ranked, cat, &swiped, 4, 2),
+            vec![1, 3, 5, 6]
+        );
+        assert_eq!(
+            cap_per_category(&ranked, cat, &swiped, 5, 2),
+            vec![1, 3, 5, 6, 4]
+        );
         assert_eq!(cap_per_category(&ranked, cat, &swiped, 3, 0), vec![1, 3, 4]);
         assert!(cap_per_category(&[], cat, &swiped, 3, 1).is_empty());
         assert!(cap_per_category(&ranked, cat, &swiped, 0, 1).is_empty());

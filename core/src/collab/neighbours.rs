@@ -99,7 +99,11 @@ fn capped(likes: &[Item], cap: usize) -> Vec<Item> {
 
 /// The weight of a person with `len` capped likes (see [`Params::person_weight`]).
 fn person_weight(len: usize, p: &Params) -> f64 {
-    let rho = if p.person_weight.is_finite() { p.person_weight.clamp(0.0, 2.0) } else { 0.0 };
+    let rho = if p.person_weight.is_finite() {
+        p.person_weight.clamp(0.0, 2.0)
+    } else {
+        0.0
+    };
     if rho == 0.0 || len == 0 {
         1.0
     } else {
@@ -124,8 +128,16 @@ pub fn like_counts(persons: &[Vec<Item>], n_items: usize, p: &Params) -> Vec<f64
 }
 
 fn similarity(co: f64, ni: f64, nj: f64, p: &Params) -> f64 {
-    let shrink = if p.shrink.is_finite() { p.shrink.max(0.0) } else { 0.0 };
-    let alpha = if p.alpha.is_finite() { p.alpha.clamp(0.0, 1.0) } else { 0.5 };
+    let shrink = if p.shrink.is_finite() {
+        p.shrink.max(0.0)
+    } else {
+        0.0
+    };
+    let alpha = if p.alpha.is_finite() {
+        p.alpha.clamp(0.0, 1.0)
+    } else {
+        0.5
+    };
     let denom = match p.similarity {
         Similarity::Cosine => ni.powf(alpha) * nj.powf(1.0 - alpha) + shrink,
         Similarity::Jaccard => ni + nj - co + shrink,
@@ -250,7 +262,11 @@ mod tests {
         let mut wco = vec![vec![0.0f64; n_items]; n_items];
         for likes in persons {
             let l = capped(likes, p.max_likes_per_person);
-            let w = if p.person_weight == 0.0 || l.is_empty() { 1.0 } else { (l.len() as f64).powf(-p.person_weight) };
+            let w = if p.person_weight == 0.0 || l.is_empty() {
+                1.0
+            } else {
+                (l.len() as f64).powf(-p.person_weight)
+            };
             for &i in &l {
                 for &j in &l {
                     if i != j {
@@ -279,7 +295,9 @@ mod tests {
     }
 
     fn lcg(seed: &mut u64) -> u64 {
-        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         *seed >> 33
     }
 
@@ -320,7 +338,11 @@ mod tests {
                         person_weight: rho,
                         ..Params::default()
                     };
-                    assert_eq!(build(&persons, 60, &p), brute(&persons, 60, &p), "{sim:?} k={k} block={block}");
+                    assert_eq!(
+                        build(&persons, 60, &p),
+                        brute(&persons, 60, &p),
+                        "{sim:?} k={k} block={block}"
+                    );
                 }
             }
         }
@@ -329,7 +351,10 @@ mod tests {
     #[test]
     fn incremental_rows_match_full_build() {
         let mut persons = random_persons(9, 200, 40);
-        let p = Params { k: 10, ..Params::default() };
+        let p = Params {
+            k: 10,
+            ..Params::default()
+        };
         let before = build(&persons, 40, &p);
         persons[3].push(39);
         persons[7].push(0);
@@ -350,7 +375,10 @@ mod tests {
         // every row that changed was refreshed
         for i in 0..40 {
             if full[i] != before[i] {
-                assert!(rows.contains(&(i as Item)), "row {i} changed but was not refreshed");
+                assert!(
+                    rows.contains(&(i as Item)),
+                    "row {i} changed but was not refreshed"
+                );
             }
         }
         assert_eq!(patched, full);
@@ -363,7 +391,11 @@ mod tests {
         let out = build(&[vec![5, 5, 99], vec![]], 3, &p); // out-of-range ignored
         assert_eq!(out.len(), 3);
         assert!(out.iter().all(|l| l.is_empty()));
-        let p = Params { k: 0, shrink: f64::NAN, ..Params::default() };
+        let p = Params {
+            k: 0,
+            shrink: f64::NAN,
+            ..Params::default()
+        };
         assert!(build(&[vec![0, 1]], 2, &p).iter().all(|l| l.is_empty()));
     }
 }

@@ -23,8 +23,16 @@ pub struct Rate {
 impl Rate {
     /// Smoothed like rate, 0..1.
     pub fn value(&self) -> f64 {
-        let l = if self.likes.is_finite() { self.likes.max(0.0) } else { 0.0 };
-        let d = if self.dislikes.is_finite() { self.dislikes.max(0.0) } else { 0.0 };
+        let l = if self.likes.is_finite() {
+            self.likes.max(0.0)
+        } else {
+            0.0
+        };
+        let d = if self.dislikes.is_finite() {
+            self.dislikes.max(0.0)
+        } else {
+            0.0
+        };
         (l + 1.0) / (l + d + 2.0)
     }
 }
@@ -38,7 +46,13 @@ fn clean(x: f64, nan: f64, lo: f64, hi: f64) -> f64 {
 }
 
 /// Learns one swipe; returns the new scores and updates `rate`. Never fails.
-pub fn learn_centred(scores: &Vector, affinities: &Vector, d: Direction, rate: f64, counts: &mut Rate) -> Vector {
+pub fn learn_centred(
+    scores: &Vector,
+    affinities: &Vector,
+    d: Direction,
+    rate: f64,
+    counts: &mut Rate,
+) -> Vector {
     let step = learning::effective_rate(rate) * d.strength();
     let Some(y) = d.outcome() else {
         return scores.map(|s| clean(s, 50.0, 0.0, 100.0));
@@ -69,7 +83,9 @@ mod tests {
         let a = [0.8, 0.0, 0.3, 0.0, 1.0];
         let mut r = Rate::default();
         let new = learn_centred(&[50.0; 5], &a, Direction::Like, 0.05, &mut r);
-        let old = learn(&new_from_behavior(), &a, Direction::Like, 0.05).profile.scores;
+        let old = learn(&new_from_behavior(), &a, Direction::Like, 0.05)
+            .profile
+            .scores;
         for t in 0..5 {
             assert!((new[t] - old[t]).abs() < 1e-9);
         }
@@ -99,8 +115,17 @@ mod tests {
 
     #[test]
     fn odd_input() {
-        let mut r = Rate { likes: f64::NAN, dislikes: -1.0 };
-        let s = learn_centred(&[f64::NAN, f64::INFINITY, -5.0, 50.0, 50.0], &[f64::NAN; 5], Direction::Dislike, f64::NAN, &mut r);
+        let mut r = Rate {
+            likes: f64::NAN,
+            dislikes: -1.0,
+        };
+        let s = learn_centred(
+            &[f64::NAN, f64::INFINITY, -5.0, 50.0, 50.0],
+            &[f64::NAN; 5],
+            Direction::Dislike,
+            f64::NAN,
+            &mut r,
+        );
         assert!(s.iter().all(|x| x.is_finite() && (0.0..=100.0).contains(x)));
         let s = learn_centred(&[50.0; 5], &[1.0; 5], Direction::Neutral, 0.05, &mut r);
         assert_eq!(s, [50.0; 5]);

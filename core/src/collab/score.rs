@@ -182,7 +182,11 @@ pub fn score_top<S: Store>(
         if sign == 0.0 {
             continue;
         }
-        let w = if half > 0.0 { 0.5f64.powf(r as f64 / half) } else { 1.0 } * sign;
+        let w = if half > 0.0 {
+            0.5f64.powf(r as f64 / half)
+        } else {
+            1.0
+        } * sign;
         for nb in store.neighbours(s.item) {
             if swiped.contains(&nb.item) {
                 continue;
@@ -205,7 +209,10 @@ pub fn score_top<S: Store>(
         }
     }
 
-    let max_collab = acc.values().map(|a| a.sum).fold(0.0f64, |m, x| if x > m { x } else { m });
+    let max_collab = acc
+        .values()
+        .map(|a| a.sum)
+        .fold(0.0f64, |m, x| if x > m { x } else { m });
     let k = finite_or(p.confidence_k, 0.0).max(0.0);
     let gamma = if n + k > 0.0 { n / (n + k) } else { 0.0 };
     let qw = finite_or(p.quality_weight, 0.0).max(0.0);
@@ -214,14 +221,33 @@ pub fn score_top<S: Store>(
     let mut out: Vec<Scored> = acc
         .into_iter()
         .map(|(item, a)| {
-            let collab = if max_collab > 0.0 { unit(a.sum / max_collab) } else { 0.0 };
+            let collab = if max_collab > 0.0 {
+                unit(a.sum / max_collab)
+            } else {
+                0.0
+            };
             let st = store.stats(item);
-            let quality = unit(catalog.popularity(&st) * st.like_rate(catalog.like_rate) / base_rate);
+            let quality =
+                unit(catalog.popularity(&st) * st.like_rate(catalog.like_rate) / base_rate);
             let fit = unit(store.fit(item));
             let sk = finite_or(p.support_k, 0.0).max(0.0);
-            let g = if sk > 0.0 { gamma * a.support / (a.support + sk) } else { gamma };
-            let score = finite_or(g * (collab + qw * quality) + (1.0 - g) * fit + TIE * quality, 0.0);
-            Scored { item, score, collab, fit, quality, because: a.because }
+            let g = if sk > 0.0 {
+                gamma * a.support / (a.support + sk)
+            } else {
+                gamma
+            };
+            let score = finite_or(
+                g * (collab + qw * quality) + (1.0 - g) * fit + TIE * quality,
+                0.0,
+            );
+            Scored {
+                item,
+                score,
+                collab,
+                fit,
+                quality,
+                because: a.because,
+            }
         })
         .collect();
     let order = |a: &Scored, b: &Scored| {
@@ -250,7 +276,9 @@ pub struct MemStore<'a, F: Fn(Item) -> f64> {
 
 impl<F: Fn(Item) -> f64> Store for MemStore<'_, F> {
     fn neighbours(&self, item: Item) -> &[Neighbour] {
-        self.neighbours.get(item as usize).map_or(&[], |v| v.as_slice())
+        self.neighbours
+            .get(item as usize)
+            .map_or(&[], |v| v.as_slice())
     }
     fn stats(&self, item: Item) -> ItemStats {
         self.stats.get(item as usize).copied().unwrap_or_default()
@@ -267,9 +295,18 @@ pub fn top_quality(stats: &[ItemStats], catalog: &Catalog, n: usize) -> Vec<Item
     let mut v: Vec<(f64, Item)> = stats
         .iter()
         .enumerate()
-        .map(|(i, s)| (unit(catalog.popularity(s) * s.like_rate(catalog.like_rate) / base), i as Item))
+        .map(|(i, s)| {
+            (
+                unit(catalog.popularity(s) * s.like_rate(catalog.like_rate) / base),
+                i as Item,
+            )
+        })
         .collect();
-    v.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal).then(a.1.cmp(&b.1)));
+    v.sort_by(|a, b| {
+        b.0.partial_cmp(&a.0)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.1.cmp(&b.1))
+    });
     v.truncate(n);
     v.into_iter().map(|(_, i)| i).collect()
 }
@@ -282,7 +319,11 @@ mod tests {
     use crate::learning::Direction;
 
     fn like(item: Item, ts: i64) -> Swipe {
-        Swipe { item, direction: Direction::Like, ts }
+        Swipe {
+            item,
+            direction: Direction::Like,
+            ts,
+        }
     }
 
     fn world() -> (Vec<Vec<Neighbour>>, Vec<ItemStats>) {
@@ -304,7 +345,11 @@ mod tests {
     fn new_person_follows_the_fit() {
         let (nb, st) = world();
         let cat = Catalog::of(&st);
-        let store = MemStore { neighbours: &nb, stats: &st, fit: |i: Item| if i == 4 { 0.9 } else { 0.1 } };
+        let store = MemStore {
+            neighbours: &nb,
+            stats: &st,
+            fit: |i: Item| if i == 4 { 0.9 } else { 0.1 },
+        };
         let all: Vec<Item> = (0..7).collect();
         let out = score(&[], &store, &cat, &all, &Params::default());
         assert_eq!(out[0].item, 4);
@@ -336,9 +381,15 @@ mod tests {
         let nb = neighbours::build(&[vec![0, 1]], 3, &NParams::default());
         let st = stats::aggregate(&[like(0, 0), like(1, 0)], 3, 0, stats::HALF_LIFE);
         let cat = Catalog::of(&st);
-        let store = MemStore { neighbours: &nb, stats: &st, fit: |i: Item| if i == 2 { 0.6 } else { 0.4 } };
+        let store = MemStore {
+            neighbours: &nb,
+            stats: &st,
+            fit: |i: Item| if i == 2 { 0.6 } else { 0.4 },
+        };
         // 0 and 29 products nobody else swiped
-        let swipes: Vec<Swipe> = (0..30).map(|t| like(if t == 29 { 0 } else { 100 + t as Item }, t)).collect();
+        let swipes: Vec<Swipe> = (0..30)
+            .map(|t| like(if t == 29 { 0 } else { 100 + t as Item }, t))
+            .collect();
         let out = score(&swipes, &store, &cat, &[2], &Params::default());
         assert_eq!(out[0].item, 2, "{out:?}");
         assert_eq!(out[1].item, 1);
@@ -349,26 +400,50 @@ mod tests {
     fn likes_take_over_and_explain() {
         let (nb, st) = world();
         let cat = Catalog::of(&st);
-        let store = MemStore { neighbours: &nb, stats: &st, fit: |i: Item| if i == 4 { 0.6 } else { 0.4 } };
+        let store = MemStore {
+            neighbours: &nb,
+            stats: &st,
+            fit: |i: Item| if i == 4 { 0.6 } else { 0.4 },
+        };
         // 0 and 1 most recently, after 40 products nobody else swiped
         let swipes: Vec<Swipe> = (0..42)
-            .map(|t| like(if t == 40 { 0 } else if t == 41 { 1 } else { 100 + t as Item }, t))
+            .map(|t| {
+                like(
+                    if t == 40 {
+                        0
+                    } else if t == 41 {
+                        1
+                    } else {
+                        100 + t as Item
+                    },
+                    t,
+                )
+            })
             .collect();
         let out = score(&swipes, &store, &cat, &[4, 5], &Params::default());
-        assert!(out.iter().all(|s| s.item != 0 && s.item != 1), "swiped shown");
+        assert!(
+            out.iter().all(|s| s.item != 0 && s.item != 1),
+            "swiped shown"
+        );
         assert_eq!(out[0].item, 2);
         assert!(out[0].because == Some(0) || out[0].because == Some(1));
         // a seconds-old swipe of 2 removes it at once
         let mut more = swipes.clone();
         more.push(like(2, 42));
-        assert!(score(&more, &store, &cat, &[], &Params::default()).iter().all(|s| s.item != 2));
+        assert!(score(&more, &store, &cat, &[], &Params::default())
+            .iter()
+            .all(|s| s.item != 2));
     }
 
     #[test]
     fn odd_input_stays_finite() {
         let (nb, st) = world();
         let cat = Catalog::of(&st);
-        let store = MemStore { neighbours: &nb, stats: &st, fit: |_: Item| f64::NAN };
+        let store = MemStore {
+            neighbours: &nb,
+            stats: &st,
+            fit: |_: Item| f64::NAN,
+        };
         let p = Params {
             confidence_k: f64::NAN,
             dislike_weight: f64::INFINITY,
@@ -386,12 +461,19 @@ mod tests {
     fn top_n_is_the_head_of_the_full_ranking() {
         let (nb, st) = world();
         let cat = Catalog::of(&st);
-        let store = MemStore { neighbours: &nb, stats: &st, fit: |i: Item| (i % 3) as f64 / 3.0 };
+        let store = MemStore {
+            neighbours: &nb,
+            stats: &st,
+            fit: |i: Item| (i % 3) as f64 / 3.0,
+        };
         let swipes = [like(0, 0), like(3, 1)];
         let all: Vec<Item> = (0..7).collect();
         let full = score(&swipes, &store, &cat, &all, &Params::default());
         for n in 0..8 {
-            assert_eq!(score_top(&swipes, &store, &cat, &all, &Params::default(), n), full[..n.min(full.len())]);
+            assert_eq!(
+                score_top(&swipes, &store, &cat, &all, &Params::default(), n),
+                full[..n.min(full.len())]
+            );
         }
     }
 }

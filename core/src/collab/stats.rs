@@ -78,9 +78,17 @@ pub fn aggregate<'a>(
     now: i64,
     half_life: f64,
 ) -> Vec<ItemStats> {
-    let mut out = vec![ItemStats { at: now, ..ItemStats::default() }; n_items];
+    let mut out = vec![
+        ItemStats {
+            at: now,
+            ..ItemStats::default()
+        };
+        n_items
+    ];
     for s in swipes {
-        let Some(st) = out.get_mut(s.item as usize) else { continue };
+        let Some(st) = out.get_mut(s.item as usize) else {
+            continue;
+        };
         match s.direction {
             Direction::Like | Direction::StrongLike => {
                 st.likes += 1.0;
@@ -121,8 +129,11 @@ impl Catalog {
         if self.log_max_decayed <= 0.0 {
             return 0.0;
         }
-        finite_or(finite_or(s.decayed_likes, 0.0).max(0.0).ln_1p() / self.log_max_decayed, 0.0)
-            .clamp(0.0, 1.0)
+        finite_or(
+            finite_or(s.decayed_likes, 0.0).max(0.0).ln_1p() / self.log_max_decayed,
+            0.0,
+        )
+        .clamp(0.0, 1.0)
     }
 }
 
@@ -131,7 +142,11 @@ mod tests {
     use super::*;
 
     fn sw(item: u32, d: Direction, ts: i64) -> Swipe {
-        Swipe { item, direction: d, ts }
+        Swipe {
+            item,
+            direction: d,
+            ts,
+        }
     }
 
     #[test]
@@ -158,15 +173,27 @@ mod tests {
 
     #[test]
     fn rates_and_popularity_are_bounded() {
-        let s = ItemStats { likes: f64::NAN, dislikes: -3.0, neutral: 0.0, decayed_likes: f64::INFINITY, at: 0 };
+        let s = ItemStats {
+            likes: f64::NAN,
+            dislikes: -3.0,
+            neutral: 0.0,
+            decayed_likes: f64::INFINITY,
+            at: 0,
+        };
         let r = s.like_rate(f64::NAN);
         assert!((0.0..=1.0).contains(&r));
         let c = Catalog::of(&[s, ItemStats::default()]);
         let p = c.popularity(&s);
         assert!((0.0..=1.0).contains(&p));
         assert_eq!(Catalog::of(&[]).popularity(&ItemStats::default()), 0.0);
-        let fresh = ItemStats { likes: 0.0, dislikes: 0.0, ..ItemStats::default() };
+        let fresh = ItemStats {
+            likes: 0.0,
+            dislikes: 0.0,
+            ..ItemStats::default()
+        };
         assert!((fresh.like_rate(0.7) - 0.7).abs() < 1e-12);
-        assert!(aggregate(&[sw(9, Direction::Like, 0)], 2, 0, HALF_LIFE).iter().all(|s| s.likes == 0.0));
+        assert!(aggregate(&[sw(9, Direction::Like, 0)], 2, 0, HALF_LIFE)
+            .iter()
+            .all(|s| s.likes == 0.0));
     }
 }
