@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""MovieLens-100K replayed as swipes: split, baselines, scoring (issue 14).
+
+Protocol: docs/recommender-evaluation.md. Two sub-commands:
+
+  eval.py split --data DIR --out DIR
+      reads ml-100k.inter / ml-100k.item, writes <out>/items.csv and
+      <out>/<regime>/{swipes,heldout}.csv for regime in warm, cold.
+  eval.py score --split DIR [--ranking NAME=REGIME:FILE ...] [--md FILE]
+      computes the baselines (random, popularity, item-kNN, ALS) from the split,
+      scores them and every external ranking file (CSV user,item,rank) with the same
+      code, prints a markdown table (and writes it to --md).
+"""
+import argparse
+import csv
+import math
+import os
+import sys
+from collections import defaultdict
+
+import numpy as np
+import scipy.sparse as sp
+
+REGIMES = ("warm", "cold")
+COLD_SWIPES = 20
+WARM_SHARE = 0.8
+TOP = 10
+SEED = 14
+KNN_NEIGHBOURS = 100
+ALS_FACTORS = 64
+
+
+def direction(rating):
+    if rating >= 4:
+        return "right"
+    if rating <= 2:
+        return "left"
+    return "down"
+
+
+# ---------------------------------------------------------------------------------------
+# split
+# ---------------------------------------------------------------------------------------
+
+def read_tsv(path):
+    with open(path, encoding="latin-1") as f:
+        header = f.readline().rstrip("\n").split("\t")
+        names = [h.split(":")[0] for h in header]
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            yield dict(zip(names, parts))
+
+
+def split(args):
+    inter = os.path.join(args.data, "ml-100k.inter")
+    item = os.path.join(args.data, "ml-100k.item")
+    by_user = defaultdict(list)
+    for r in read_tsv(inter):
+        by_user[int(r["user_id"])].append(
+            (int(float(r["timestamp"])), int(r["item_id"]), int(float(r["rating"]))))
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "items.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["item", "category", "tags"])
+        for r in read_tsv(item):
+            genres = [g for g in r.get("class", "").split(" ") if g] or ["unknown"]
+            w.writerow([int(r["item_id"]), genres[0], "|".join(g.lower() for g in genres)])
+    for regime in REGIMES:
+        d = os.path.join(args.out, regime)
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "swipes.csv"), "w", newline="") as fs, \
+                open(os.path.join(d, "heldout.csv"), "w", newline="") as fh:
+            ws, wh = csv.writer(fs), csv.writer(fh)
+            ws.writerow(["user", "item", "direction", "rating", "ts", "seq"])
+            wh.writerow(["user", "item", "rating", "ts"])
+            for u in sorted(by_user):
+                rows = sorted(by_user[u])  # time order, ties by item id
+                n = len(rows)
+                cut = int(math.floor(WARM_SHARE * n)) if regime == "warm" else min(COLD_SWIPES, n)
+                for seq, (ts, i, r) in enumerate(rows[:cut]):
+                    ws.writerow([u, i, direction(r), r, ts, seq])
+                for ts, i, r in rows[cut:]:
+                    wh.writerow([u, i, r, ts])
+    print(f"split: {len(by_user)} persons written to {args.out}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------------------
+# score
+# ---------------------------------------------------------------------------------------
+
+class Split:
+    def __init__(self, root, regime):
+        self.items = {}
+        with open(os.path.join(root, "items.csv")) as f:
+            for r in csv.DictReader(f):
+                self.items[int(r["item"])] = (r["category"], frozenset(r["tags"].split("|")))
+        self.swiped = defaultdict(set)
+        self.likes = []  # (user, item)
+        with open(os.path.join(root, regime, "swipes.csv")) as f:
+            for r in csv.DictReader(f):
+                u, i = int(r["user"]), int(r["item"])
+                self.swiped[u].add(i)
+                if r["direction"] in ("right", "up"):
+                    self.likes.append((u, i))
+        self.relevant = defaultdict(set)
+        with open(os.path.join(root, regime, "heldout.csv")) as f:
+            for r in csv.DictReader(f):
+                if int(r["rating"]) >= 4:
+                    self.relevant[int(r["user"])].add(int(r["item"]))
+        self.users = sorted(u for u in self.swiped if self.relevant.get(u))
+        self.item_ids = sorted(self.items)
+        self.n_users = max(self.swiped) + 1
+        self.n_items = max(self.item_ids) + 1
+        rows, cols = zip(*self.likes)
+        self.ui = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                                shape=(self.n_users, self.n_items))
+        self.ui.sum_duplicates()
+        self.ui.data[:] = 1.0
+        mask = np.zeros(self.n_items, dtype=bool)
+        mask[self.item_ids] = True
+        self.known = mask
+
+    def top_from_scores(self, u, scores):
+        """Top 10 candidates of person u from a dense score vector (ties: item id)."""
+        s = scores.astype(np.float64).copy()
+        s[~self.known] = -np.inf
+        s[list(self.swiped[u])] = -np.inf
+        # stable order: by score desc, then item id asc
+        cand = np.argpartition(-s, TOP + 50)[:TOP + 50]
+        cand = sorted(cand, key=lambda i: (-s[i], i))
+        return [int(i) for i in cand if np.isfinite(s[i])][:TOP]
+
+
+def baseline_random(sp_):
+    rng = np.random.default_rng(SEED)
+    out = {}
+    for u in sp_.users:
+        cand = [i for i in sp_.item_ids if i not in sp_.swiped[u]]
+        out[u] = [int(x) for x in rng.choice(cand, size=TOP, replace=False)]
+    return out
+
+
+def baseline_popularity(sp_):
+    pop = np.asarray(sp_.ui.sum(axis=0)).ravel()
+    return {u: sp_.top_from_scores(u, pop) for u in sp_.users}
+
+
+def baseline_knn(sp_):
+    x = sp_.ui.tocsc().astype(np.float64)
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=0)).ravel())
+    norms[norms == 0] = 1.0
+    sim = (x.T @ x).tocsr()
+    sim = sp.diags(1.0 / norms) @ sim @ sp.diags(1.0 / norms)
+    sim = sim.tolil()
+    sim.setdiag(0)
+    sim = sim.tocsr()
+    sim.eliminate_zeros()
+    # keep the 100 nearest neighbours of each item (row i: neighbours j of i)
+    rows, cols, vals = [], [], []
+    for i in range(sim.shape[0]):
+        lo, hi = sim.indptr[i], sim.indptr[i + 1]
+        if hi == lo:
+            continue
+        d, c = sim.data[lo:hi], sim.indices[lo:hi]
+        if len(d) > KNN_NEIGHBOURS:
+            keep = np.argpartition(-d, KNN_NEIGHBOURS)[:KNN_NEIGHBOURS]
+            d, c = d[keep], c[keep]
+        rows.extend([i] * len(d))
+        cols.extend(c.tolist())
+        vals.extend(d.tolist())
+    top = sp.csr_matrix((vals, (rows, cols)), shape=sim.shape)
+    scores = (sp_.ui.astype(np.float64) @ top).toarray()
+    return {u: sp_.top_from_scores(u, scores[u]) for u in sp_.users}
+
+
+def baseline_als(sp_):
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from implicit.als import AlternatingLeastSquares
+    model = AlternatingLeastSquares(factors=ALS_FACTORS, random_state=SEED, num_threads=2)
+    model.fit(sp_.ui, show_progress=False)
+    uf = np.asarray(model.user_factors)
+    itf = np.asarray(model.item_factors)
+    if hasattr(uf, "to_numpy"):
+        uf, itf = uf.to_numpy(), itf.to_numpy()
+    return {u: sp_.top_from_scores(u, itf @ uf[u]) for u in sp_.users}
+
+
+def read_ranking(path, sp_):
+    per = defaultdict(list)
+    with open(path) as f:
+        for r in csv.DictReader(f):
+            per[int(r["user"])].append((int(r["rank"]), int(r["item"])))
+    out = {}
+    for u, lst in per.items():
+        lst.sort()
+        items = [i for _, i in lst][:TOP]
+        bad = [i for i in items if i in sp_.swiped[u]]
+        if bad:
+            raise SystemExit(f"{path}: person {u} is shown swiped items {bad[:3]}")
+        out[u] = items
+    return out
+
+
+def metrics(sp_, ranking):
+    p, ndcg, hr, ild, share = [], [], [], [], []
+    shown = set()
+    for u in sp_.users:
+        top = ranking.get(u, [])[:TOP]
+        rel = sp_.relevant[u]
+        hits = [1 if i in rel else 0 for i in top]
+        p.append(sum(hits) / TOP)
+        dcg = sum(h / math.log2(k + 2) for k, h in enumerate(hits))
+        idcg = sum(1 / math.log2(k + 2) for k in range(min(len(rel), TOP)))
+        ndcg.append(dcg / idcg if idcg else 0.0)
+        hr.append(1.0 if any(hits) else 0.0)
+        shown.update(top)
+        g = [sp_.items[i][1] for i in top if i in sp_.items]
+        pairs = [(a, b) for k, a in enumerate(g) for b in g[k + 1:]]
+        if pairs:
+            ild.append(1 - sum(len(a & b) / len(a | b) for a, b in pairs) / len(pairs))
+        if top:
+            share.append(len({sp_.items[i][0] for i in top if i in sp_.items}) / TOP)
+    n = len(sp_.item_ids)
+    return {
+        "P@10": np.mean(p), "NDCG@10": np.mean(ndcg), "HR@10": np.mean(hr),
+        "coverage": len(shown) / n, "ILD": np.mean(ild) if ild else 0.0,
+        "genres": np.mean(share) if share else 0.0, "persons": len(sp_.users),
+    }
+
+
+def score(args):
+    external = defaultdict(list)
+    for spec in args.ranking or []:
+        name, rest = spec.split("=", 1)
+        regime, path = rest.split(":", 1)
+        external[regime].append((name, path))
+    lines = ["| regime | policy | P@10 | NDCG@10 | HR@10 | coverage | ILD | main genres |",
+             "|---|---|---|---|---|---|---|---|"]
+    for regime in REGIMES:
+        sp_ = Split(args.split, regime)
+        policies = []
+        if not args.no_baselines:
+            policies += [("random", baseline_random(sp_)),
+                         ("popularity", baseline_popularity(sp_)),
+                         ("item-kNN (cosine, 100)", baseline_knn(sp_)),
+                         ("ALS (implicit, 64)", baseline_als(sp_))]
+        policies += [(name, read_ranking(path, sp_)) for name, path in external[regime]]
+        for name, ranking in policies:
+            m = metrics(sp_, ranking)
+            lines.append(f"| {regime} ({m['persons']}) | {name} | {m['P@10']:.3f} | "
+                         f"{m['NDCG@10']:.3f} | {m['HR@10']:.3f} | {m['coverage']:.3f} | "
+                         f"{m['ILD']:.3f} | {m['genres']:.3f} |")
+            print(lines[-1], flush=True)
+    if args.md:
+        with open(args.md, "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    a = sub.add_parser("split")
+    a.add_argument("--data", required=True)
+    a.add_argument("--out", required=True)
+    b = sub.add_parser("score")
+    b.add_argument("--split", required=True)
+    b.add_argument("--ranking", action="append")
+    b.add_argument("--md")
+    b.add_argument("--no-baselines", action="store_true")
+    args = ap.parse_args()
+    {"split": split, "score": score}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()
