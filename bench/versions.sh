@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 source bench/lib.sh
 BENCH_TAG=versions
-: "${OLD_SO:?path of the old personality_ext.so}" "${OLD_SQL:?the old version's SQL script}" "${OLD_VERSION:?its version}"
+: "${OLD_SO:?path of the old personality_ext.so}" "${OLD_SQL:?SQL script of the old version}" "${OLD_VERSION:?its version}"
 ROUNDS=${ROUNDS:-5}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}
 PRODUCTS=${PRODUCTS:-10000}
@@ -26,7 +26,7 @@ CLIENTS=${CLIENTS:-"1 16"}
 FSYNC=${FSYNC:-off}
 
 cluster_start bench_versions 5495
-as_pg psql -X -q -c "ALTER SYSTEM SET fsync = $FSYNC" -c "SELECT pg_reload_conf()" >/dev/null
+psql -X -q -c "ALTER SYSTEM SET fsync = $FSYNC" -c "SELECT pg_reload_conf()" >/dev/null
 ext="$("$PG_CONFIG" --sharedir)/extension"
 cp "$OLD_SQL" "$ext/personality_ext--$OLD_VERSION.sql"
 pin="$PGROOT/bench_versions/pin"
@@ -53,7 +53,7 @@ SQL
 chmod a+r "$pin/recommend.pgbench"
 
 tps() { # db clients script
-    as_pg pgbench -n -h "$PGHOST" -p "$PGPORT" -c "$2" -j "$2" -T "$SECONDS_PER_RUN" \
+    "$PGBIN/pgbench" -n -h "$PGHOST" -p "$PGPORT" -c "$2" -j "$2" -T "$SECONDS_PER_RUN" \
         -D users="$USERS" -D products="$PRODUCTS" -f "$3" "$1" 2>/dev/null \
         | awk '/^tps/ {print $3; exit}'
 }

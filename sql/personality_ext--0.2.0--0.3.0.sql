@@ -72,6 +72,17 @@ COMMENT ON TABLE personality_product_vectors IS
   'Derived: each host product''s trait affinities (jsonb, as personality_product_traits returns them), their sum (strength) and shares (the five real columns, summing to 1, or all 0), kept current by triggers; read by personality_recommend and the swipe trigger. Not dumped: computed again after a restore.';
 
 -- Every function as 0.3.0 defines it, then who may run what (sql/finalize.sql).
+CREATE OR REPLACE FUNCTION calculate_personality_product_match(
+    p_personality_scores jsonb,
+    p_product_tags jsonb,
+    p_category_mappings jsonb
+) RETURNS numeric
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'personality_match_v1';
+
+COMMENT ON FUNCTION calculate_personality_product_match(jsonb, jsonb, jsonb) IS
+  'Personality-product match in [0, 1], 4 decimals (seed contract). Without product affinities (p_product_tags NULL, [] or {}): exactly the seed''s score: sum of score/100 x (adventurous .30, intellectual .25, practical .20, creative .15, social .10), rounded to 4 decimals after each addition, plus 0.2 x p_category_mappings->>''alignment_score''; unknown keys and JSON nulls ignored, clamped to [0, 1] instead of overflowing. With affinities a (object {trait: 0..1} or array of tags, a trait name counting 1): 0.75 x F + 0.25 x B + 0.2 x alignment, where s = score/100 clamped to [0, 1], F = sum(a x s) / sum(a) and B the seed''s weighted sum of s. Errors: 22023 for non-numeric JSON types, 22P02 for non-numeric strings.';
+
 CREATE OR REPLACE FUNCTION _personality_is_seed_mapping(p_id uuid) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -160,17 +171,6 @@ $$;
 
 COMMENT ON FUNCTION _personality_seed_deletions_apply() IS
   'Internal trigger function: a restored deletion record deletes the default row that CREATE EXTENSION re-created.';
-
-CREATE OR REPLACE FUNCTION calculate_personality_product_match(
-    p_personality_scores jsonb,
-    p_product_tags jsonb,
-    p_category_mappings jsonb
-) RETURNS numeric
-LANGUAGE c IMMUTABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'personality_match_v1';
-
-COMMENT ON FUNCTION calculate_personality_product_match(jsonb, jsonb, jsonb) IS
-  'Personality-product match in [0, 1], 4 decimals (seed contract). Without product affinities (p_product_tags NULL, [] or {}): exactly the seed''s score: sum of score/100 x (adventurous .30, intellectual .25, practical .20, creative .15, social .10), rounded to 4 decimals after each addition, plus 0.2 x p_category_mappings->>''alignment_score''; unknown keys and JSON nulls ignored, clamped to [0, 1] instead of overflowing. With affinities a (object {trait: 0..1} or array of tags, a trait name counting 1): 0.75 x F + 0.25 x B + 0.2 x alignment, where s = score/100 clamped to [0, 1], F = sum(a x s) / sum(a) and B the seed''s weighted sum of s. Errors: 22023 for non-numeric JSON types, 22P02 for non-numeric strings.';
 
 CREATE OR REPLACE FUNCTION _personality_is_seed_question(p_question_id text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE

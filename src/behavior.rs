@@ -90,6 +90,8 @@ pub(crate) struct Plans {
     write_profile: OwnedPreparedStatement,
     history: OwnedPreparedStatement,
     pending_all: OwnedPreparedStatement,
+    /// true when the user has no queued swipes and no learning the profile lacks
+    nothing_pending: OwnedPreparedStatement,
     store_state: OwnedPreparedStatement,
 }
 
@@ -377,6 +379,18 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, LearnError> {
                  ORDER BY 1"
             ),
             &[],
+        )?,
+        nothing_pending: prepare(
+            client,
+            &format!(
+                "SELECT NOT EXISTS (SELECT 1 FROM {schema}.personality_learning_queue q \
+                                     WHERE q.user_id OPERATOR(pg_catalog.=) $1) \
+                    AND NOT EXISTS (SELECT 1 FROM {schema}.personality_learning_state s \
+                                     WHERE s.user_id OPERATOR(pg_catalog.=) $1 \
+                                       AND (pg_catalog.cardinality(s.state) OPERATOR(pg_catalog.=) 0 \
+                                            OR s.state[6] IS DISTINCT FROM s.state[16]))"
+            ),
+            &[oid(UUIDOID)],
         )?,
         store_state: prepare(
             client,
@@ -893,7 +907,12 @@ pub(crate) fn drain_queued(user: Uuid) -> Result<usize, LearnError> {
 fn sync_user(user: Uuid) -> Result<bool, LearnError> {
     let ready = Spi::connect_mut(|client| {
         let plans = plans(client)?;
-        Ok::<_, LearnError>(init_state(client, &plans, user, true)? == Init::Ready)
+        // The common case, without a lock or a write: nothing pending, nothing queued.
+        let quick = client.select(&plans.nothing_pending, Some(1), &[user.into()])?;
+        if quick.first().get::<bool>(1)?.unwrap_or(false) {
+            return Ok::<_, LearnError>(false);
+        }
+        Ok(init_state(client, &plans, user, true)? == Init::Ready)
     })?;
     if !ready {
         return Ok(false); // no profile: queued swipes wait for one
