@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Shared helpers: throwaway PostgreSQL 15 clusters under target/, run as postgres.
+# PG_CONFIG alone picks the installation: its bin directory becomes PGBIN.
+if [ -z "${PGBIN:-}" ] && [ -n "${PG_CONFIG:-}" ]; then
+    PGBIN=$("$PG_CONFIG" --bindir)
+fi
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 PG_CONFIG=${PG_CONFIG:-$PGBIN/pg_config}
+# Ports base+1 .. base+9; parallel checkouts set PERSONALITY_PORT_BASE to stay apart.
+PORT_BASE=${PERSONALITY_PORT_BASE:-5490}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PGUSER=postgres
 

@@ -33,7 +33,7 @@ pg_tests() {
     cargo pgrx test pg15 --runas postgres --pgdata "$PGROOT/pgrx/data"
 }
 regress() {
-    cluster_start regress 5491
+    cluster_start regress $((PORT_BASE + 1))
     # The postgres user runs pg_regress and must be able to read the inputs.
     rm -rf "$PGROOT/regress-in" "$PGROOT/regress-out"
     mkdir -p "$PGROOT/regress-in"
@@ -57,9 +57,10 @@ regress() {
     return $rc
 }
 integration() {
-    cluster_start integration 5492
+    cluster_start integration $((PORT_BASE + 2))
     local rc=0
     PERSONALITY_IT_HOST=$PGHOST PERSONALITY_IT_PORT=$PGPORT PERSONALITY_IT_ROOT=$ROOT \
+        PERSONALITY_IT_PGBIN=$PGBIN PERSONALITY_IT_PORT_BASE=$PORT_BASE \
         cargo test -p personality_it -p personality_adversarial --no-fail-fast -- --test-threads=2 || rc=$?
     cluster_stop integration
     return $rc

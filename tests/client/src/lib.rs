@@ -6,7 +6,20 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex, Once};
 
-pub const PGBIN: &str = "/usr/lib/postgresql/15/bin";
+/// The server's bin directory (pg_ctl, pg_dump, ...): PERSONALITY_IT_PGBIN, set by
+/// scripts/test.sh to the major under test; Debian's PostgreSQL 15 otherwise.
+pub fn pgbin() -> String {
+    std::env::var("PERSONALITY_IT_PGBIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into())
+}
+
+/// First of the ports the tests that run clusters of their own may use (crash: +7,
+/// standby: +8 and +9): PERSONALITY_IT_PORT_BASE, so parallel runs do not collide.
+pub fn port_base() -> u16 {
+    std::env::var("PERSONALITY_IT_PORT_BASE")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(5490)
+}
 
 pub fn host() -> String {
     std::env::var("PERSONALITY_IT_HOST").unwrap_or_else(|_| "/tmp".into())
@@ -115,7 +128,7 @@ pub fn drop_db(name: &str) {
 
 /// Runs a PostgreSQL client program (pg_dump, pg_restore, ...) against the test server.
 pub fn run_pg_tool(tool: &str, args: &[&str]) -> std::process::Output {
-    let out = Command::new(format!("{PGBIN}/{tool}"))
+    let out = Command::new(format!("{}/{tool}", pgbin()))
         .args(["-h", &host(), "-p", &port().to_string(), "-U", "postgres"])
         .args(args)
         .output()
@@ -170,7 +183,7 @@ pub fn postgres_dir(name: &str) -> String {
 /// initdb of a throwaway cluster in `data` (trust authentication, superuser postgres).
 pub fn initdb(data: &str) {
     let out = as_postgres(&[
-        &format!("{PGBIN}/initdb"),
+        &format!("{}/initdb", pgbin()),
         "-D",
         data,
         "-A",

@@ -8,12 +8,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-const PORT: u16 = 5497;
+fn port_crash() -> u16 {
+    port_base() + 7
+}
 
 fn connect_crash(dir: &str) -> Result<Client, postgres::Error> {
     postgres::Config::new()
         .host(dir)
-        .port(PORT)
+        .port(port_crash())
         .user("postgres")
         .dbname("crash")
         .connect(NoTls)
@@ -22,13 +24,14 @@ fn connect_crash(dir: &str) -> Result<Client, postgres::Error> {
 #[test]
 fn learning_survives_a_crash() {
     let dir = postgres_dir("crash");
+    let port = port_crash();
     let data = format!("{dir}/data");
     initdb(&data);
     let opts =
-        format!("-p {PORT} -k {dir} -c listen_addresses='' -c fsync=on -c synchronous_commit=on");
+        format!("-p {port} -k {dir} -c listen_addresses='' -c fsync=on -c synchronous_commit=on");
     let start = || {
         let out = as_postgres(&[
-            &format!("{PGBIN}/pg_ctl"),
+            &format!("{}/pg_ctl", pgbin()),
             "-D",
             &data,
             "-o",
@@ -47,7 +50,7 @@ fn learning_survives_a_crash() {
     start();
     let mut admin = postgres::Config::new()
         .host(&dir)
-        .port(PORT)
+        .port(port_crash())
         .user("postgres")
         .dbname("postgres")
         .connect(NoTls)
@@ -115,13 +118,13 @@ fn learning_survives_a_crash() {
 
     // Kill any orphaned backends left by the SIGKILL, then crash recovery.
     let _ = Command::new("pkill")
-        .args(["-9", "-f", &format!("postgres: .*{PORT}")])
+        .args(["-9", "-f", &format!("postgres: .*{port}")])
         .status();
     std::thread::sleep(Duration::from_millis(500));
     // the killed postmaster left its pid and socket lock files behind
     let _ = std::fs::remove_file(format!("{data}/postmaster.pid"));
-    let _ = std::fs::remove_file(format!("{dir}/.s.PGSQL.{PORT}.lock"));
-    let _ = std::fs::remove_file(format!("{dir}/.s.PGSQL.{PORT}"));
+    let _ = std::fs::remove_file(format!("{dir}/.s.PGSQL.{port}.lock"));
+    let _ = std::fs::remove_file(format!("{dir}/.s.PGSQL.{port}"));
     start();
     let mut c = connect_crash(&dir).expect("connect after recovery");
     for w in 1..=8u32 {
@@ -166,7 +169,7 @@ fn learning_survives_a_crash() {
     assert_eq!(bad, 0);
     drop(c);
     let _ = as_postgres(&[
-        &format!("{PGBIN}/pg_ctl"),
+        &format!("{}/pg_ctl", pgbin()),
         "-D",
         &data,
         "-m",

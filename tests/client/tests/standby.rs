@@ -5,8 +5,13 @@ use personality_it::*;
 use postgres::{Client, NoTls};
 use std::time::{Duration, Instant};
 
-const PRIMARY: u16 = 5498;
-const STANDBY: u16 = 5499;
+fn primary_port() -> u16 {
+    port_base() + 8
+}
+
+fn standby_port() -> u16 {
+    port_base() + 9
+}
 
 fn connect_at(dir: &str, port: u16, db: &str) -> Client {
     postgres::Config::new()
@@ -21,7 +26,7 @@ fn connect_at(dir: &str, port: u16, db: &str) -> Client {
 fn start(data: &str, dir: &str, port: u16) {
     let opts = format!("-p {port} -k {dir} -c listen_addresses=''");
     let out = as_postgres(&[
-        &format!("{PGBIN}/pg_ctl"),
+        &format!("{}/pg_ctl", pgbin()),
         "-D",
         data,
         "-o",
@@ -49,11 +54,11 @@ fn standby_serves_reads() {
         "local all all trust\nlocal replication all trust\n",
     )
     .expect("hba");
-    start(&primary, &dir, PRIMARY);
-    connect_at(&dir, PRIMARY, "postgres")
+    start(&primary, &dir, primary_port());
+    connect_at(&dir, primary_port(), "postgres")
         .batch_execute("CREATE DATABASE app")
         .expect("db");
-    let mut p = connect_at(&dir, PRIMARY, "app");
+    let mut p = connect_at(&dir, primary_port(), "app");
     p.batch_execute(&fixture("host_schema.sql")).expect("host");
     p.batch_execute(
         &fixture("sample_data.sql")
@@ -75,11 +80,11 @@ fn standby_serves_reads() {
 
     // standby from a base backup, streaming
     let out = as_postgres(&[
-        &format!("{PGBIN}/pg_basebackup"),
+        &format!("{}/pg_basebackup", pgbin()),
         "-h",
         &dir,
         "-p",
-        &PRIMARY.to_string(),
+        &primary_port().to_string(),
         "-U",
         "postgres",
         "-D",
@@ -95,8 +100,8 @@ fn standby_serves_reads() {
         "pg_basebackup: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    start(&standby, &dir, STANDBY);
-    let mut s = connect_at(&dir, STANDBY, "app");
+    start(&standby, &dir, standby_port());
+    let mut s = connect_at(&dir, standby_port(), "app");
     let in_recovery: bool = s
         .query_one("SELECT pg_is_in_recovery()", &[])
         .expect("q")
@@ -180,7 +185,7 @@ fn standby_serves_reads() {
     drop((p, s));
     for d in [&standby, &primary] {
         let _ = as_postgres(&[
-            &format!("{PGBIN}/pg_ctl"),
+            &format!("{}/pg_ctl", pgbin()),
             "-D",
             d,
             "-m",

@@ -14,7 +14,7 @@ use std::process::Command;
 
 /// Where Postgres looks for extension scripts.
 fn extension_dir() -> String {
-    let out = Command::new(format!("{PGBIN}/pg_config"))
+    let out = Command::new(format!("{}/pg_config", pgbin()))
         .arg("--sharedir")
         .output()
         .expect("pg_config --sharedir");
