@@ -36,11 +36,15 @@ CREATE FUNCTION _personality_caller_is_trusted() RETURNS boolean
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    -- once: in the WHERE clause it was called for every role
+    v_role name := @extschema@._personality_calling_role();
 BEGIN
-    RETURN coalesce((SELECT r.rolsuper OR r.rolbypassrls OR pg_has_role(r.oid, c.relowner, 'USAGE')
-                       FROM pg_roles r, pg_class c
-                      WHERE r.rolname = @extschema@._personality_calling_role()
-                        AND c.oid = '@extschema@.personality_profiles'::regclass), false);
+    RETURN coalesce((SELECT r.rolsuper OR r.rolbypassrls
+                            OR pg_catalog.pg_has_role(r.oid, c.relowner, 'USAGE')
+                       FROM pg_catalog.pg_roles r, pg_catalog.pg_class c
+                      WHERE r.rolname OPERATOR(pg_catalog.=) v_role
+                        AND c.oid OPERATOR(pg_catalog.=) '@extschema@.personality_profiles'::pg_catalog.regclass), false);
 END;
 $$;
 -- Raises 42501 unless the caller is trusted: maintenance functions (refreshing,

@@ -11,23 +11,28 @@
 -- The built-in type of a column (its pg_catalog type name, domains resolved to their
 -- base type), or NULL when the column is missing or of a type outside pg_catalog.
 CREATE FUNCTION _personality_column_type(p_table regclass, p_column name) RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    WITH RECURSIVE ty(oid, depth) AS (
-        SELECT a.atttypid, 0 FROM pg_catalog.pg_attribute a
-         WHERE a.attrelid OPERATOR(pg_catalog.=) p_table AND a.attname OPERATOR(pg_catalog.=) p_column
-           AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
-        UNION ALL
-        SELECT d.typbasetype, ty.depth OPERATOR(pg_catalog.+) 1
-          FROM ty JOIN pg_catalog.pg_type d ON d.oid OPERATOR(pg_catalog.=) ty.oid
-         WHERE d.typtype OPERATOR(pg_catalog.=) 'd' AND ty.depth OPERATOR(pg_catalog.<) 16)
-    SELECT CASE WHEN t.typtype OPERATOR(pg_catalog.=) 'e' THEN 'enum'
-                WHEN t.typnamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace
-                THEN t.typname::pg_catalog.text END
-      FROM ty JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) ty.oid
-     WHERE t.typtype OPERATOR(pg_catalog.<>) 'd'
-     LIMIT 1
+BEGIN
+    -- (PL/pgSQL: it keeps its plan for the session; a SQL function with SET is planned
+    -- again on every call, and this one runs on every recommendation.)
+    RETURN (
+        WITH RECURSIVE ty(oid, depth) AS (
+            SELECT a.atttypid, 0 FROM pg_catalog.pg_attribute a
+             WHERE a.attrelid OPERATOR(pg_catalog.=) p_table AND a.attname OPERATOR(pg_catalog.=) p_column
+               AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+            UNION ALL
+            SELECT d.typbasetype, ty.depth OPERATOR(pg_catalog.+) 1
+              FROM ty JOIN pg_catalog.pg_type d ON d.oid OPERATOR(pg_catalog.=) ty.oid
+             WHERE d.typtype OPERATOR(pg_catalog.=) 'd' AND ty.depth OPERATOR(pg_catalog.<) 16)
+        SELECT CASE WHEN t.typtype OPERATOR(pg_catalog.=) 'e' THEN 'enum'
+                    WHEN t.typnamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace
+                    THEN t.typname::pg_catalog.text END
+          FROM ty JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) ty.oid
+         WHERE t.typtype OPERATOR(pg_catalog.<>) 'd'
+         LIMIT 1);
+END;
 $$;
 COMMENT ON FUNCTION _personality_column_type(regclass, name) IS
   'Internal: the pg_catalog type name of a column (a domain''s base type; ''enum'' for enums), or NULL when missing or of another type.';
@@ -343,6 +348,16 @@ COMMENT ON VIEW personality_swipe_tables IS
 -- under a fixed search_path: the swiping session's own must not resolve any name.
 ALTER FUNCTION update_personality_from_behavior() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION update_personality_from_behavior_bulk() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+-- Index lookups only. The learning statements read and write one user's rows through
+-- plans each backend prepares once and keeps. A plan made while a table was nearly
+-- empty (a new install, right after a TRUNCATE) scanned the whole table on every swipe
+-- once it had grown: measured, 2 to 3 times the CPU of a swipe. The functions that run
+-- those statements plan them without sequential scans (a statement with no usable index
+-- still scans). The statement-level trigger keeps the default: its set-based statements
+-- join whole batches, where a scan can be the better plan.
+ALTER FUNCTION update_personality_from_behavior() SET enable_seqscan = off;
+ALTER FUNCTION _personality_sync_profiles(uuid) SET enable_seqscan = off;
+ALTER FUNCTION _personality_assessment(text, int, text, text) SET enable_seqscan = off;
 COMMENT ON FUNCTION update_personality_from_behavior_bulk() IS
   'Statement-level trigger function: the learning of update_personality_from_behavior() for every row of an INSERT (transition table personality_new_swipes), computed with a few set-based statements: the same learning states, profiles, history rows and recommendation marks as row by row. Faster for bulk loads. Attach with personality_attach_behavior(table, column, ''statement'').';
 COMMENT ON FUNCTION update_personality_from_behavior() IS

@@ -669,11 +669,15 @@ CREATE OR REPLACE FUNCTION _personality_caller_is_trusted() RETURNS boolean
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    -- once: in the WHERE clause it was called for every role
+    v_role name := @extschema@._personality_calling_role();
 BEGIN
-    RETURN coalesce((SELECT r.rolsuper OR r.rolbypassrls OR pg_has_role(r.oid, c.relowner, 'USAGE')
-                       FROM pg_roles r, pg_class c
-                      WHERE r.rolname = @extschema@._personality_calling_role()
-                        AND c.oid = '@extschema@.personality_profiles'::regclass), false);
+    RETURN coalesce((SELECT r.rolsuper OR r.rolbypassrls
+                            OR pg_catalog.pg_has_role(r.oid, c.relowner, 'USAGE')
+                       FROM pg_catalog.pg_roles r, pg_catalog.pg_class c
+                      WHERE r.rolname OPERATOR(pg_catalog.=) v_role
+                        AND c.oid OPERATOR(pg_catalog.=) '@extschema@.personality_profiles'::pg_catalog.regclass), false);
 END;
 $$;
 
@@ -834,23 +838,28 @@ CREATE OR REPLACE FUNCTION "update_personality_from_behavior_bulk"()
 	AS 'MODULE_PATHNAME', 'update_personality_from_behavior_bulk_wrapper';
 
 CREATE OR REPLACE FUNCTION _personality_column_type(p_table regclass, p_column name) RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    WITH RECURSIVE ty(oid, depth) AS (
-        SELECT a.atttypid, 0 FROM pg_catalog.pg_attribute a
-         WHERE a.attrelid OPERATOR(pg_catalog.=) p_table AND a.attname OPERATOR(pg_catalog.=) p_column
-           AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
-        UNION ALL
-        SELECT d.typbasetype, ty.depth OPERATOR(pg_catalog.+) 1
-          FROM ty JOIN pg_catalog.pg_type d ON d.oid OPERATOR(pg_catalog.=) ty.oid
-         WHERE d.typtype OPERATOR(pg_catalog.=) 'd' AND ty.depth OPERATOR(pg_catalog.<) 16)
-    SELECT CASE WHEN t.typtype OPERATOR(pg_catalog.=) 'e' THEN 'enum'
-                WHEN t.typnamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace
-                THEN t.typname::pg_catalog.text END
-      FROM ty JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) ty.oid
-     WHERE t.typtype OPERATOR(pg_catalog.<>) 'd'
-     LIMIT 1
+BEGIN
+    -- (PL/pgSQL: it keeps its plan for the session; a SQL function with SET is planned
+    -- again on every call, and this one runs on every recommendation.)
+    RETURN (
+        WITH RECURSIVE ty(oid, depth) AS (
+            SELECT a.atttypid, 0 FROM pg_catalog.pg_attribute a
+             WHERE a.attrelid OPERATOR(pg_catalog.=) p_table AND a.attname OPERATOR(pg_catalog.=) p_column
+               AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+            UNION ALL
+            SELECT d.typbasetype, ty.depth OPERATOR(pg_catalog.+) 1
+              FROM ty JOIN pg_catalog.pg_type d ON d.oid OPERATOR(pg_catalog.=) ty.oid
+             WHERE d.typtype OPERATOR(pg_catalog.=) 'd' AND ty.depth OPERATOR(pg_catalog.<) 16)
+        SELECT CASE WHEN t.typtype OPERATOR(pg_catalog.=) 'e' THEN 'enum'
+                    WHEN t.typnamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace
+                    THEN t.typname::pg_catalog.text END
+          FROM ty JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) ty.oid
+         WHERE t.typtype OPERATOR(pg_catalog.<>) 'd'
+         LIMIT 1);
+END;
 $$;
 
 COMMENT ON FUNCTION _personality_column_type(regclass, name) IS
@@ -1149,6 +1158,10 @@ COMMENT ON FUNCTION personality_detach_behavior(regclass) IS
 ALTER FUNCTION update_personality_from_behavior() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 ALTER FUNCTION update_personality_from_behavior_bulk() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+-- Index lookups only for the learning statements (sql/behavior.sql says why).
+ALTER FUNCTION update_personality_from_behavior() SET enable_seqscan = off;
+ALTER FUNCTION _personality_sync_profiles(uuid) SET enable_seqscan = off;
+ALTER FUNCTION _personality_assessment(text, int, text, text) SET enable_seqscan = off;
 
 COMMENT ON FUNCTION update_personality_from_behavior_bulk() IS
   'Statement-level trigger function: the learning of update_personality_from_behavior() for every row of an INSERT (transition table personality_new_swipes), computed with a few set-based statements: the same learning states, profiles, history rows and recommendation marks as row by row. Faster for bulk loads. Attach with personality_attach_behavior(table, column, ''statement'').';

@@ -225,16 +225,16 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, LearnError> {
         schema: schema.clone(),
         product,
         // The hot path. The state row is locked without waiting: when another
-        // transaction holds it, nothing is returned and the swipe is queued.
+        // transaction holds it, nothing is returned and the swipe is queued. The
+        // update reaches the locked row by its ctid (a TID scan, not a second index
+        // scan and a join). When a transaction that committed after this statement's
+        // snapshot updated the row, the lock holds its newer version, which this
+        // snapshot cannot see: nothing is returned either, and the swipe is queued
+        // (learnt by the next step, never lost).
         learn: prepare(
             client,
             &format!(
-                "WITH l AS ( \
-                   SELECT user_id FROM {schema}.personality_learning_state \
-                    WHERE user_id OPERATOR(pg_catalog.=) $1 \
-                      AND pg_catalog.cardinality(state) OPERATOR(pg_catalog.>) 0 \
-                    FOR NO KEY UPDATE SKIP LOCKED), \
-                 s AS ( \
+                "WITH s AS ( \
                    UPDATE {schema}.personality_learning_state t SET \
                      state = {schema}._personality_learn_step(t.state, \
                        coalesce($3::pg_catalog.float8[], \
@@ -243,7 +243,13 @@ fn build_plans(client: &SpiClient<'_>) -> Result<Plans, LearnError> {
                            WHERE v.product_id OPERATOR(pg_catalog.=) $2)), \
                        $4, $5, $6, $7, $8), \
                      learned_at = pg_catalog.now() \
-                   FROM l WHERE t.user_id OPERATOR(pg_catalog.=) l.user_id RETURNING t.state), \
+                   WHERE t.ctid OPERATOR(pg_catalog.=) ( \
+                       SELECT l.ctid FROM {schema}.personality_learning_state l \
+                        WHERE l.user_id OPERATOR(pg_catalog.=) $1 \
+                          AND pg_catalog.cardinality(l.state) OPERATOR(pg_catalog.>) 0 \
+                        FOR NO KEY UPDATE SKIP LOCKED) \
+                     AND t.user_id OPERATOR(pg_catalog.=) $1 \
+                   RETURNING t.state), \
                  m AS ( \
                    UPDATE {schema}.personality_recommendations SET is_swiped = true, \
                      swipe_direction = $9, interacted_at = pg_catalog.now(), updated_at = pg_catalog.now() \
