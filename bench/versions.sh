@@ -9,9 +9,10 @@
 # Build the old library from its tag/commit in a separate worktree (cargo build --release
 # --lib --features pg15; target/release/libpersonality_ext.so). Each database's C
 # functions are pinned to a private copy of its library (pg_proc.probin), so the two
-# builds never meet in one backend. Settings (env): ROUNDS=5, SECONDS_PER_RUN=10,
+# builds never meet in one backend. Settings (env): PAIRED=0 (1: run both at once), ROUNDS=5, SECONDS_PER_RUN=10,
 # PRODUCTS=10000, USERS=1000, CLIENTS="1 16", FSYNC=off (CPU-bound: the strictest
-# comparison of the code itself). Prints medians and the median of per-round ratios.
+# comparison of the code itself). Prints medians and the median of per-round ratios, of
+# tps and of the server's CPU time per transaction (robust on a shared machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -25,7 +26,7 @@ USERS=${USERS:-1000}
 CLIENTS=${CLIENTS:-"1 16"}
 FSYNC=${FSYNC:-off}
 
-cluster_start bench_versions 5495
+cluster_start bench_versions $((PORT_BASE + 5))
 psql -X -q -c "ALTER SYSTEM SET fsync = $FSYNC" -c "SELECT pg_reload_conf()" >/dev/null
 ext="$("$PG_CONFIG" --sharedir)/extension"
 cp "$OLD_SQL" "$ext/personality_ext--$OLD_VERSION.sql"
@@ -52,37 +53,99 @@ SELECT count(*) FROM personality_recommend(('00000000-0000-4000-d000-' || lpad((
 SQL
 chmod a+r "$pin/recommend.pgbench"
 
-tps() { # db clients script
-    "$PGBIN/pgbench" -n -h "$PGHOST" -p "$PGPORT" -c "$2" -j "$2" -T "$SECONDS_PER_RUN" \
-        -D users="$USERS" -D products="$PRODUCTS" -f "$3" "$1" 2>/dev/null \
-        | awk '/^tps/ {print $3; exit}'
+# server_cpu: CPU seconds used so far by the cluster: the postmaster, its live children
+# and (cutime/cstime) every child that has exited, e.g. the backends of finished runs.
+# Unlike wall-clock tps it hardly moves when other work shares the machine.
+server_cpu() {
+    local pm
+    pm=$(head -1 "$PGROOT/bench_versions/data/postmaster.pid")
+    python3 - "$pm" <<'PY'
+import os, sys
+pm = sys.argv[1]
+hz = os.sysconf("SC_CLK_TCK")
+def fields(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()
+total = 0
+f = fields(pm)
+total += sum(int(x) for x in f[11:15])  # utime stime cutime cstime
+for pid in os.listdir("/proc"):
+    if pid.isdigit() and pid != pm:
+        try:
+            g = fields(pid)
+        except OSError:
+            continue
+        if g[1] == pm:  # ppid
+            total += int(g[11]) + int(g[12])
+print(total / hz)
+PY
 }
+
+# run DB CLIENTS SCRIPT: prints "tps cpu_us_per_transaction" of one pgbench run.
+run() {
+    local before after out
+    before=$(server_cpu)
+    out=$("$PGBIN/pgbench" -n -h "$PGHOST" -p "$PGPORT" -c "$2" -j "$2" -T "$SECONDS_PER_RUN" \
+        -D users="$USERS" -D products="$PRODUCTS" -f "$3" "$1" 2>/dev/null)
+    after=$(server_cpu)
+    awk -v b="$before" -v a="$after" '
+        /^number of transactions actually processed/ {split($0, x, ": "); split(x[2], y, "/"); n = y[1]}
+        /^tps/ {t = $3}
+        END {printf "%s %.1f\n", t, (n > 0 ? (a - b) * 1e6 / n : 0)}' <<<"$out"
+}
+# PAIRED=1: old and new run at the same time (each with CLIENTS clients), so both see the
+# same load from whatever else shares the machine; tps only (the CPU split is unknown).
+PAIRED=${PAIRED:-0}
 results=$(mktemp)
 for r in $(seq 1 "$ROUNDS"); do
     for c in $CLIENTS; do
         for v in old new; do
             psql -X -q -d "bv_$v" -f bench/reset_swipes.sql >/dev/null
             psql -X -q -d "bv_$v" -c "VACUUM ANALYZE" >/dev/null
-            echo "swipes c=$c $v $r $(tps "bv_$v" "$c" bench/swipe.pgbench)" >>"$results"
+            if [ "$PAIRED" != 1 ]; then
+                echo "swipes c=$c $v $r $(run "bv_$v" "$c" bench/swipe.pgbench)" >>"$results"
+            fi
         done
+        if [ "$PAIRED" = 1 ]; then
+            run bv_old "$c" bench/swipe.pgbench >"$results.old" &
+            run bv_new "$c" bench/swipe.pgbench >"$results.new"
+            wait
+            for v in old new; do echo "swipes c=$c $v $r $(awk '{print $1, 0}' "$results.$v")" >>"$results"; done
+        fi
     done
-    for v in old new; do
-        echo "recommend c=1 $v $r $(tps "bv_$v" 1 "$pin/recommend.pgbench")" >>"$results"
-    done
+    if [ "$PAIRED" = 1 ]; then
+        run bv_old 1 "$pin/recommend.pgbench" >"$results.old" &
+        run bv_new 1 "$pin/recommend.pgbench" >"$results.new"
+        wait
+        for v in old new; do echo "recommend c=1 $v $r $(awk '{print $1, 0}' "$results.$v")" >>"$results"; done
+    else
+        for v in old new; do
+            echo "recommend c=1 $v $r $(run "bv_$v" 1 "$pin/recommend.pgbench")" >>"$results"
+        done
+    fi
     say "round $r done"
 done
 python3 - "$results" <<'PY'
 import sys, statistics as st, collections
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
-d = collections.defaultdict(dict)
-for w, c, v, r, t in rows:
-    d[(w, c)].setdefault(v, {})[r] = float(t)
-print("| workload | clients | old tps (median) | new tps (median) | new/old (median of rounds) |")
-print("|---|---|---|---|---|")
-for (w, c), vs in sorted(d.items()):
-    rounds = sorted(set(vs["old"]) & set(vs["new"]))
-    ratios = [vs["new"][r] / vs["old"][r] for r in rounds if vs["old"][r] > 0]
-    print(f"| {w} | {c[2:]} | {st.median(vs['old'].values()):.0f} | {st.median(vs['new'].values()):.0f} | {st.median(ratios):.3f} |")
+tps = collections.defaultdict(dict)
+cpu = collections.defaultdict(dict)
+for w, c, v, r, t, u in rows:
+    tps[(w, c)].setdefault(v, {})[r] = float(t)
+    cpu[(w, c)].setdefault(v, {})[r] = float(u)
+def ratio(d, inverse=False):
+    rounds = sorted(set(d["old"]) & set(d["new"]))
+    rs = [(d["old"][r] / d["new"][r]) if inverse else (d["new"][r] / d["old"][r])
+          for r in rounds if d["old"][r] > 0 and d["new"][r] > 0]
+    return st.median(rs) if rs else float("nan")
+print("| workload | clients | old tps | new tps | new/old tps | old server CPU µs/tx | new server CPU µs/tx | old/new CPU |")
+print("|---|---|---|---|---|---|---|---|")
+for (w, c) in sorted(tps):
+    t, u = tps[(w, c)], cpu[(w, c)]
+    print(f"| {w} | {c[2:]} | {st.median(t['old'].values()):.0f} | {st.median(t['new'].values()):.0f} | "
+          f"{ratio(t):.3f} | {st.median(u['old'].values()):.0f} | {st.median(u['new'].values()):.0f} | "
+          f"{ratio(u, inverse=True):.3f} |")
+print("(medians over rounds; ratios are medians of per-round ratios; > 1 means new is cheaper/faster)")
 PY
-rm -f "$results" "$ext/personality_ext--$OLD_VERSION.sql"
+rm -f "$results" "$results.old" "$results.new" "$ext/personality_ext--$OLD_VERSION.sql"
 cluster_stop bench_versions
