@@ -30,9 +30,9 @@
 ::pgrx::extension_sql_file!(
     "../sql/scoring.sql",
     name = "scoring",
-    requires = ["schema"]
+    requires = ["schema", scoring::personality_product_traits]
 );
-// The quiz's question bank (default questions survive dump/restore like mappings).
+// The quiz's question bank.
 ::pgrx::extension_sql_file!(
     "../sql/quiz.sql",
     name = "quiz",
