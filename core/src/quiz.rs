@@ -10,6 +10,9 @@
 //!
 //! # Rules
 //!
+//! This is the authoritative text of the quiz rules; README "The quiz" summarises it.
+//!
+//!
 //! * **Options.** Each question's `options` is a JSON array of
 //!   `{"value": text, "label": text, "traits": {trait: weight}}` with weights 0..1 and
 //!   trait names among adventurous, intellectual, practical, creative, social. A trait

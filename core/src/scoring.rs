@@ -5,7 +5,10 @@
 //! arguments into [`Raw`] values; everything below is plain Rust so it can be unit- and
 //! property-tested without a database.
 //!
-//! # The match score (README text)
+//! # The match score
+//!
+//! This is the authoritative text of the rules; README "Match scoring" summarises it and
+//! the `COMMENT ON` of the SQL function points there.
 //!
 //! Scores are the person's trait scores (normally 0 to 100). The product may come with
 //! *affinities*: how strongly it appeals to each trait, from 0 to 1.
