@@ -15,6 +15,12 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT @extschema@._personality_score_quiz(p_responses::pg_catalog.text, p_completion_time_seconds)
 $$;
+COMMENT ON FUNCTION personality_score_quiz(jsonb, integer) IS
+  'Scores quiz answers {question_id: option value} against the active questions without writing anything: trait scores 0..100, primary_type, secondary_types (within 15 points of the top, at most 2), confidence, quality (straight-lining, answers under 3 s), questions_answered. Errors list every problem at once (22023).';
+COMMENT ON FUNCTION _personality_score_quiz(text, integer) IS
+  'Internal: personality_score_quiz on the answers'' text.';
+COMMENT ON FUNCTION _personality_assessment(text, integer, text, text) IS
+  'Internal: the fields personality_assess writes, computed from the answers and the previous profile row.';
 
 -- The role that called us: inside a SECURITY DEFINER function current_user is the
 -- owner, but the 'role' setting still says what SET ROLE chose (PostgREST sets it).

@@ -1,16 +1,10 @@
--- Comments on the functions pgrx generates from Rust (\df+ shows them).
-COMMENT ON FUNCTION personality_score_quiz(jsonb, integer) IS
-  'Scores quiz answers {question_id: option value} against the active questions without writing anything: trait scores 0..100, primary_type, secondary_types (within 15 points of the top, at most 2), confidence, quality (straight-lining, answers under 3 s), questions_answered. Errors list every problem at once (22023).';
-COMMENT ON FUNCTION _personality_setting(text) IS
-  'Internal: the value of a superuser-only setting of the extension (personality.host_schema, personality.trusted_roles), read through the library so that it is always defined.';
-COMMENT ON FUNCTION _personality_trusted_owner(oid) IS
-  'Internal: true when objects owned by this role may run inside the extension''s privileged code (a superuser, or a role in personality.trusted_roles).';
-COMMENT ON FUNCTION _personality_score_quiz(text, integer) IS
-  'Internal: personality_score_quiz on the answers'' text.';
-COMMENT ON FUNCTION _personality_assessment(text, integer, text, text) IS
-  'Internal: the fields personality_assess writes, computed from the answers and the previous profile row.';
-COMMENT ON FUNCTION personality_product_traits(text, text[]) IS
-  'A product''s trait affinities (0..1 per trait) from its category slug and tags, using personality_gift_mappings: weight x (0.65 x category part + 0.35 x tag part), 0 for an avoided category. Feed it to calculate_personality_product_match as p_product_tags.';
+-- The last step of CREATE EXTENSION (pgrx `finalize`: it runs after every other part of
+-- the script, so every function exists): who may run what, then linking to the host
+-- application's tables. COMMENTs live next to the objects they describe, in their
+-- wing's file.
+
+-- The native top-k's comment stays here until sql/recommend_api.sql takes it (the
+-- recommender is being rewritten meanwhile).
 COMMENT ON FUNCTION _personality_recommend(uuid, integer, text, text, double precision) IS
   'Internal: the native top-k of personality_recommend (threshold algorithm over personality_product_vectors); upserts and returns the product ids, best first.';
 

@@ -8,6 +8,10 @@
 -- a primary key or unique index on id (during a restore, that is the moment pg_restore
 -- adds profiles_pkey / products_pkey, after all rows are loaded).
 
+-- Rust (src/guc.rs), read by the functions below.
+COMMENT ON FUNCTION _personality_setting(text) IS
+  'Internal: the value of a superuser-only setting of the extension (personality.host_schema, personality.trusted_roles), read through the library so that it is always defined.';
+
 -- While CREATE EXTENSION runs, the event trigger below stays quiet (finalize.sql links).
 SELECT pg_catalog.set_config('personality.installing', 'on', true);
 

@@ -81,7 +81,7 @@ LANGUAGE c IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'personality_match_v1';
 
 COMMENT ON FUNCTION calculate_personality_product_match(jsonb, jsonb, jsonb) IS
-  'Personality-product match in [0, 1], 4 decimals (seed contract). Without product affinities (p_product_tags NULL, [] or {}): exactly the seed''s score: sum of score/100 x (adventurous .30, intellectual .25, practical .20, creative .15, social .10), rounded to 4 decimals after each addition, plus 0.2 x p_category_mappings->>''alignment_score''; unknown keys and JSON nulls ignored, clamped to [0, 1] instead of overflowing. With affinities a (object {trait: 0..1} or array of tags, a trait name counting 1): 0.75 x F + 0.25 x B + 0.2 x alignment, where s = score/100 clamped to [0, 1], F = sum(a x s) / sum(a) and B the seed''s weighted sum of s. Errors: 22023 for non-numeric JSON types, 22P02 for non-numeric strings.';
+  'Personality-product match in [0, 1], 4 decimals (seed contract). Without product affinities (p_product_tags NULL, [] or {}) exactly the seed''s weighted score, clamped instead of overflowing; with affinities 0.75 x fit + 0.25 x the seed''s score; plus 0.2 x alignment_score. Errors: 22023 for non-numeric JSON types, 22P02 for non-numeric strings. Rules: README "Match scoring".';
 
 CREATE OR REPLACE FUNCTION _personality_is_seed_mapping(p_id uuid) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -91,67 +91,95 @@ AS $$ SELECT p_id::text LIKE '00000000-0000-4000-a000-0000000000__' $$;
 COMMENT ON FUNCTION _personality_is_seed_mapping(uuid) IS
   'Internal: true for the ids of the default gift mappings shipped with the extension.';
 
-CREATE OR REPLACE FUNCTION _personality_gift_mappings_restore() RETURNS trigger
+CREATE OR REPLACE FUNCTION _personality_is_seed_question(p_question_id text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT p_question_id ~ '^q(0[1-9]|1[0-9]|2[0-4])$' $$;
+
+COMMENT ON FUNCTION _personality_is_seed_question(text) IS
+  'Internal: true for the ids of the default quiz questions shipped with the extension (q01..q24).';
+
+-- Default rows: one restore/forget/apply trio for mappings and questions
+-- (seed_defaults.sql) replaces 0.2.0's two copies.
+CREATE OR REPLACE FUNCTION _personality_seed_restore() RETURNS trigger
 LANGUAGE plpgsql
-SECURITY DEFINER  -- writers of mappings (service_role) need not write the bookkeeping table
+SECURITY DEFINER  -- writers of defaults (service_role) need not write the bookkeeping table
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF TG_RELID <> '@extschema@.personality_gift_mappings'::regclass THEN
-        RAISE EXCEPTION 'personality_ext: % fires only on personality_gift_mappings', TG_NAME
+    IF TG_RELID = '@extschema@.personality_gift_mappings'::regclass THEN
+        IF NEW.id IS NULL OR NOT @extschema@._personality_is_seed_mapping(NEW.id) THEN
+            RETURN NEW;
+        END IF;
+        DELETE FROM @extschema@.personality_seed_deletions
+         WHERE table_name = 'personality_gift_mappings' AND row_id = NEW.id::text;
+        UPDATE @extschema@.personality_gift_mappings m SET
+            personality_type = NEW.personality_type,
+            recommended_categories = NEW.recommended_categories,
+            avoided_categories = NEW.avoided_categories,
+            product_tags = NEW.product_tags,
+            recommendation_weight = NEW.recommendation_weight,
+            confidence_score = NEW.confidence_score,
+            evidence_strength = NEW.evidence_strength,
+            occasion_relevance = NEW.occasion_relevance,
+            price_range_modifier = NEW.price_range_modifier,
+            demographic_filters = NEW.demographic_filters,
+            algorithm_version = NEW.algorithm_version,
+            created_at = NEW.created_at,
+            updated_at = NEW.updated_at
+         WHERE m.id = NEW.id;
+    ELSIF TG_RELID = '@extschema@.personality_quiz_questions'::regclass THEN
+        IF NEW.question_id IS NULL OR NOT @extschema@._personality_is_seed_question(NEW.question_id) THEN
+            RETURN NEW;
+        END IF;
+        DELETE FROM @extschema@.personality_seed_deletions
+         WHERE table_name = 'personality_quiz_questions' AND row_id = NEW.question_id;
+        UPDATE @extschema@.personality_quiz_questions q SET
+            prompt = NEW.prompt,
+            options = NEW.options,
+            sort_order = NEW.sort_order,
+            is_active = NEW.is_active
+         WHERE q.question_id = NEW.question_id;
+    ELSE
+        RAISE EXCEPTION 'personality_ext: % fires only on personality_gift_mappings and personality_quiz_questions', TG_NAME
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
-    IF NEW.id IS NULL OR NOT @extschema@._personality_is_seed_mapping(NEW.id) THEN
-        RETURN NEW;
-    END IF;
-    DELETE FROM @extschema@.personality_seed_deletions
-     WHERE table_name = 'personality_gift_mappings' AND row_id = NEW.id::text;
-    UPDATE @extschema@.personality_gift_mappings m SET
-        personality_type = NEW.personality_type,
-        recommended_categories = NEW.recommended_categories,
-        avoided_categories = NEW.avoided_categories,
-        product_tags = NEW.product_tags,
-        recommendation_weight = NEW.recommendation_weight,
-        confidence_score = NEW.confidence_score,
-        evidence_strength = NEW.evidence_strength,
-        occasion_relevance = NEW.occasion_relevance,
-        price_range_modifier = NEW.price_range_modifier,
-        demographic_filters = NEW.demographic_filters,
-        algorithm_version = NEW.algorithm_version,
-        created_at = NEW.created_at,
-        updated_at = NEW.updated_at
-     WHERE m.id = NEW.id;
     IF FOUND THEN
         RETURN NULL;  -- the default row now carries the restored values
     END IF;
     RETURN NEW;
 END;
 $$;
+COMMENT ON FUNCTION _personality_seed_restore() IS
+  'Internal trigger function: an insert of a default row''s id into personality_gift_mappings or personality_quiz_questions (as pg_restore does) updates the default row instead of failing on the duplicate key.';
 
-COMMENT ON FUNCTION _personality_gift_mappings_restore() IS
-  'Internal trigger function: an insert of a default mapping''s id (as pg_restore does) updates the default row instead of failing on the duplicate key.';
-
-CREATE OR REPLACE FUNCTION _personality_gift_mappings_forget() RETURNS trigger
+CREATE OR REPLACE FUNCTION _personality_seed_forget() RETURNS trigger
 LANGUAGE plpgsql
-SECURITY DEFINER  -- writers of mappings (service_role) need not write the bookkeeping table
+SECURITY DEFINER  -- writers of defaults (service_role) need not write the bookkeeping table
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF TG_RELID <> '@extschema@.personality_gift_mappings'::regclass THEN
-        RAISE EXCEPTION 'personality_ext: % fires only on personality_gift_mappings', TG_NAME
+    IF TG_RELID = '@extschema@.personality_gift_mappings'::regclass THEN
+        IF @extschema@._personality_is_seed_mapping(OLD.id) THEN
+            INSERT INTO @extschema@.personality_seed_deletions (table_name, row_id)
+            VALUES ('personality_gift_mappings', OLD.id::text)
+            ON CONFLICT DO NOTHING;
+        END IF;
+    ELSIF TG_RELID = '@extschema@.personality_quiz_questions'::regclass THEN
+        IF @extschema@._personality_is_seed_question(OLD.question_id) THEN
+            INSERT INTO @extschema@.personality_seed_deletions (table_name, row_id)
+            VALUES ('personality_quiz_questions', OLD.question_id)
+            ON CONFLICT DO NOTHING;
+        END IF;
+    ELSE
+        RAISE EXCEPTION 'personality_ext: % fires only on personality_gift_mappings and personality_quiz_questions', TG_NAME
             USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
-    IF @extschema@._personality_is_seed_mapping(OLD.id) THEN
-        INSERT INTO @extschema@.personality_seed_deletions (table_name, row_id)
-        VALUES ('personality_gift_mappings', OLD.id::text)
-        ON CONFLICT DO NOTHING;
     END IF;
     RETURN OLD;
 END;
 $$;
-
-COMMENT ON FUNCTION _personality_gift_mappings_forget() IS
-  'Internal trigger function: remembers that a default mapping was deleted, so a restore does not bring it back.';
+COMMENT ON FUNCTION _personality_seed_forget() IS
+  'Internal trigger function: remembers that a default gift mapping or quiz question was deleted, so a restore does not bring it back.';
 
 CREATE OR REPLACE FUNCTION _personality_seed_deletions_apply() RETURNS trigger
 LANGUAGE plpgsql
@@ -164,94 +192,34 @@ BEGIN
     END IF;
     IF NEW.table_name = 'personality_gift_mappings' THEN
         DELETE FROM @extschema@.personality_gift_mappings WHERE id::text = NEW.row_id;
-    END IF;
-    RETURN NEW;
-END;
-$$;
-
-COMMENT ON FUNCTION _personality_seed_deletions_apply() IS
-  'Internal trigger function: a restored deletion record deletes the default row that CREATE EXTENSION re-created.';
-
-CREATE OR REPLACE FUNCTION _personality_is_seed_question(p_question_id text) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT p_question_id ~ '^q(0[1-9]|1[0-9]|2[0-4])$' $$;
-
-COMMENT ON FUNCTION _personality_is_seed_question(text) IS
-  'Internal: true for the ids of the default quiz questions shipped with the extension (q01..q24).';
-
-CREATE OR REPLACE FUNCTION _personality_quiz_questions_restore() RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF TG_RELID <> '@extschema@.personality_quiz_questions'::regclass THEN
-        RAISE EXCEPTION 'personality_ext: % fires only on personality_quiz_questions', TG_NAME
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
-    IF NEW.question_id IS NULL OR NOT @extschema@._personality_is_seed_question(NEW.question_id) THEN
-        RETURN NEW;
-    END IF;
-    DELETE FROM @extschema@.personality_seed_deletions
-     WHERE table_name = 'personality_quiz_questions' AND row_id = NEW.question_id;
-    UPDATE @extschema@.personality_quiz_questions q SET
-        prompt = NEW.prompt,
-        options = NEW.options,
-        sort_order = NEW.sort_order,
-        is_active = NEW.is_active
-     WHERE q.question_id = NEW.question_id;
-    IF FOUND THEN
-        RETURN NULL;  -- the default row now carries the restored values
-    END IF;
-    RETURN NEW;
-END;
-$$;
-
-COMMENT ON FUNCTION _personality_quiz_questions_restore() IS
-  'Internal trigger function: an insert of a default question''s id (as pg_restore does) updates the default row instead of failing on the duplicate key.';
-
-CREATE OR REPLACE FUNCTION _personality_quiz_questions_forget() RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF TG_RELID <> '@extschema@.personality_quiz_questions'::regclass THEN
-        RAISE EXCEPTION 'personality_ext: % fires only on personality_quiz_questions', TG_NAME
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
-    IF @extschema@._personality_is_seed_question(OLD.question_id) THEN
-        INSERT INTO @extschema@.personality_seed_deletions (table_name, row_id)
-        VALUES ('personality_quiz_questions', OLD.question_id)
-        ON CONFLICT DO NOTHING;
-    END IF;
-    RETURN OLD;
-END;
-$$;
-
-COMMENT ON FUNCTION _personality_quiz_questions_forget() IS
-  'Internal trigger function: remembers that a default quiz question was deleted, so a restore does not bring it back.';
-
-CREATE OR REPLACE FUNCTION _personality_seed_deletions_apply_quiz() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF TG_RELID <> '@extschema@.personality_seed_deletions'::regclass THEN
-        RAISE EXCEPTION 'personality_ext: % fires only on personality_seed_deletions', TG_NAME
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
-    IF NEW.table_name = 'personality_quiz_questions'
-       AND @extschema@._personality_is_seed_question(NEW.row_id) THEN
+    ELSIF NEW.table_name = 'personality_quiz_questions'
+          AND @extschema@._personality_is_seed_question(NEW.row_id) THEN
         DELETE FROM @extschema@.personality_quiz_questions WHERE question_id = NEW.row_id;
     END IF;
     RETURN NEW;
 END;
 $$;
+COMMENT ON FUNCTION _personality_seed_deletions_apply() IS
+  'Internal trigger function: a restored deletion record deletes the default gift mapping or quiz question that CREATE EXTENSION re-created.';
 
-COMMENT ON FUNCTION _personality_seed_deletions_apply_quiz() IS
-  'Internal trigger function: a restored deletion record of a default quiz question deletes the question that CREATE EXTENSION re-created.';
+CREATE OR REPLACE TRIGGER personality_gift_mappings_restore
+    BEFORE INSERT ON personality_gift_mappings
+    FOR EACH ROW EXECUTE FUNCTION _personality_seed_restore();
+CREATE OR REPLACE TRIGGER personality_gift_mappings_forget
+    AFTER DELETE ON personality_gift_mappings
+    FOR EACH ROW EXECUTE FUNCTION _personality_seed_forget();
+CREATE OR REPLACE TRIGGER personality_quiz_questions_restore
+    BEFORE INSERT ON personality_quiz_questions
+    FOR EACH ROW EXECUTE FUNCTION _personality_seed_restore();
+CREATE OR REPLACE TRIGGER personality_quiz_questions_forget
+    AFTER DELETE ON personality_quiz_questions
+    FOR EACH ROW EXECUTE FUNCTION _personality_seed_forget();
+DROP TRIGGER personality_seed_deletions_apply_quiz ON personality_seed_deletions;
+DROP FUNCTION _personality_seed_deletions_apply_quiz();
+DROP FUNCTION _personality_gift_mappings_restore();
+DROP FUNCTION _personality_gift_mappings_forget();
+DROP FUNCTION _personality_quiz_questions_restore();
+DROP FUNCTION _personality_quiz_questions_forget();
 
 CREATE OR REPLACE FUNCTION "_personality_assessment"(
 	"p_responses" TEXT, /* Option < & str > */

@@ -14,18 +14,8 @@
 -- option of one trait is not always in the same position. The Rust tests in
 -- core/src/quiz.rs read the INSERT below (one question per line) and check all this.
 --
--- Dump/restore, as for personality_gift_mappings (gift_mappings.sql): CREATE
--- EXTENSION inserts the defaults, then pg_restore loads the dumped rows of this table;
--- the BEFORE INSERT trigger turns a restored row with a default's question_id into an
--- update of that default. Deleting a default records it in personality_seed_deletions,
--- and restoring that record deletes the default again.
---
--- The restore and forget trigger functions are SECURITY DEFINER: the roles that may
--- write questions (service_role, an app's admin role) have no privileges on
--- personality_seed_deletions, and without it deleting a default question, or
--- re-inserting a deleted one, would fail with "permission denied for table
--- personality_seed_deletions". A trigger function cannot be called directly, and only
--- a role that already holds INSERT or DELETE on personality_quiz_questions fires them.
+-- Dump/restore: the default questions' ids are fixed (q01..q24); operator edits and
+-- deletions survive pg_dump / pg_restore through the mechanism in seed_defaults.sql.
 
 CREATE TABLE personality_quiz_questions (
     question_id text PRIMARY KEY,
@@ -46,93 +36,17 @@ AS $$ SELECT p_question_id ~ '^q(0[1-9]|1[0-9]|2[0-4])$' $$;
 COMMENT ON FUNCTION _personality_is_seed_question(text) IS
   'Internal: true for the ids of the default quiz questions shipped with the extension (q01..q24).';
 
-CREATE FUNCTION _personality_quiz_questions_restore() RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF TG_RELID <> '@extschema@.personality_quiz_questions'::regclass THEN
-        RAISE EXCEPTION 'personality_ext: % fires only on personality_quiz_questions', TG_NAME
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
-    IF NEW.question_id IS NULL OR NOT @extschema@._personality_is_seed_question(NEW.question_id) THEN
-        RETURN NEW;
-    END IF;
-    DELETE FROM @extschema@.personality_seed_deletions
-     WHERE table_name = 'personality_quiz_questions' AND row_id = NEW.question_id;
-    UPDATE @extschema@.personality_quiz_questions q SET
-        prompt = NEW.prompt,
-        options = NEW.options,
-        sort_order = NEW.sort_order,
-        is_active = NEW.is_active
-     WHERE q.question_id = NEW.question_id;
-    IF FOUND THEN
-        RETURN NULL;  -- the default row now carries the restored values
-    END IF;
-    RETURN NEW;
-END;
-$$;
-COMMENT ON FUNCTION _personality_quiz_questions_restore() IS
-  'Internal trigger function: an insert of a default question''s id (as pg_restore does) updates the default row instead of failing on the duplicate key.';
-
 CREATE TRIGGER personality_quiz_questions_restore
     BEFORE INSERT ON personality_quiz_questions
-    FOR EACH ROW EXECUTE FUNCTION _personality_quiz_questions_restore();
+    FOR EACH ROW EXECUTE FUNCTION _personality_seed_restore();
 COMMENT ON TRIGGER personality_quiz_questions_restore ON personality_quiz_questions IS
   'Makes pg_restore of edited default quiz questions an update of the defaults created by CREATE EXTENSION.';
 
-CREATE FUNCTION _personality_quiz_questions_forget() RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF TG_RELID <> '@extschema@.personality_quiz_questions'::regclass THEN
-        RAISE EXCEPTION 'personality_ext: % fires only on personality_quiz_questions', TG_NAME
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
-    IF @extschema@._personality_is_seed_question(OLD.question_id) THEN
-        INSERT INTO @extschema@.personality_seed_deletions (table_name, row_id)
-        VALUES ('personality_quiz_questions', OLD.question_id)
-        ON CONFLICT DO NOTHING;
-    END IF;
-    RETURN OLD;
-END;
-$$;
-COMMENT ON FUNCTION _personality_quiz_questions_forget() IS
-  'Internal trigger function: remembers that a default quiz question was deleted, so a restore does not bring it back.';
-
 CREATE TRIGGER personality_quiz_questions_forget
     AFTER DELETE ON personality_quiz_questions
-    FOR EACH ROW EXECUTE FUNCTION _personality_quiz_questions_forget();
+    FOR EACH ROW EXECUTE FUNCTION _personality_seed_forget();
 COMMENT ON TRIGGER personality_quiz_questions_forget ON personality_quiz_questions IS
   'Records deletions of default quiz questions in personality_seed_deletions.';
-
-CREATE FUNCTION _personality_seed_deletions_apply_quiz() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF TG_RELID <> '@extschema@.personality_seed_deletions'::regclass THEN
-        RAISE EXCEPTION 'personality_ext: % fires only on personality_seed_deletions', TG_NAME
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
-    IF NEW.table_name = 'personality_quiz_questions'
-       AND @extschema@._personality_is_seed_question(NEW.row_id) THEN
-        DELETE FROM @extschema@.personality_quiz_questions WHERE question_id = NEW.row_id;
-    END IF;
-    RETURN NEW;
-END;
-$$;
-COMMENT ON FUNCTION _personality_seed_deletions_apply_quiz() IS
-  'Internal trigger function: a restored deletion record of a default quiz question deletes the question that CREATE EXTENSION re-created.';
-
-CREATE TRIGGER personality_seed_deletions_apply_quiz
-    AFTER INSERT ON personality_seed_deletions
-    FOR EACH ROW EXECUTE FUNCTION _personality_seed_deletions_apply_quiz();
-COMMENT ON TRIGGER personality_seed_deletions_apply_quiz ON personality_seed_deletions IS
-  'Applies restored deletion records to the default quiz questions.';
 
 -- The default bank: one question per line (the Rust tests parse these lines).
 INSERT INTO personality_quiz_questions (question_id, prompt, options, sort_order)

@@ -5,6 +5,10 @@
 -- older request.jwt.claim.sub. The policies are the same on Supabase and on plain
 -- Postgres; on plain Postgres, grant your app role privileges and set
 -- request.jwt.claims (or use a role with BYPASSRLS / the owner for trusted jobs).
+-- Rust (src/guc.rs), called by the function below.
+COMMENT ON FUNCTION _personality_trusted_owner(oid) IS
+  'Internal: true when objects owned by this role may run inside the extension''s privileged code (a superuser, or a role in personality.trusted_roles).';
+
 CREATE FUNCTION _personality_current_user_id() RETURNS uuid
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp

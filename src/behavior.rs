@@ -36,35 +36,22 @@ use serde_json::{json, Map, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// Why a learning step could not run.
-#[derive(Debug)]
+/// Why a learning step could not run. Never shown for a valid swipe (the trigger
+/// turns it into a WARNING and queues the swipe); `personality_sync_profile` reports it
+/// as pgrx reports an `Err`: SQLSTATE 22000 with this message.
+#[derive(Debug, thiserror::Error)]
 pub enum LearnError {
-    Spi(pgrx::spi::Error),
+    #[error(transparent)]
+    Spi(#[from] pgrx::spi::Error),
     /// the library was upgraded, the extension's SQL objects not yet
+    #[error(
+        "the extension's SQL objects are older than its library (no personality_learning_state); \
+         run ALTER EXTENSION personality_ext UPDATE"
+    )]
     SqlOlderThanLibrary,
     /// the extension is not installed in this database (being dropped)
+    #[error("the extension personality_ext is not installed in this database")]
     NotInstalled,
-}
-
-impl From<pgrx::spi::Error> for LearnError {
-    fn from(e: pgrx::spi::Error) -> Self {
-        LearnError::Spi(e)
-    }
-}
-
-impl std::fmt::Display for LearnError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            LearnError::Spi(e) => e.fmt(f),
-            LearnError::SqlOlderThanLibrary => f.write_str(
-                "the extension's SQL objects are older than its library (no personality_learning_state); \
-                 run ALTER EXTENSION personality_ext UPDATE",
-            ),
-            LearnError::NotInstalled => {
-                f.write_str("the extension personality_ext is not installed in this database")
-            }
-        }
-    }
 }
 
 pub(crate) struct Plans {

@@ -1,50 +1,33 @@
-//! Raising errors with real SQLSTATEs. Everything user input can trigger goes through
-//! [`raise`]; `unwrap`/`expect`/`panic!` would surface as XX000 internal_error.
+//! Raising core's [`Error`] as a Postgres ERROR. Everything user input can trigger goes
+//! through [`raise`]; `unwrap`/`expect`/`panic!` would surface as XX000 internal_error.
+//! The error type and its SQLSTATEs are `personality_core::error`'s; this file only maps
+//! them to pgrx, by one exhaustive match.
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::{function_name, PgLogLevel, PgSqlErrorCode};
 
-/// An error to report to the client: SQLSTATE, lowercase message, optional detail/hint.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SqlError {
-    pub sqlstate: &'static str,
-    pub message: String,
-    pub detail: Option<String>,
-    pub hint: Option<String>,
-}
+pub use personality_core::error::{Error, SqlState};
 
-impl SqlError {
-    pub fn new(sqlstate: &'static str, message: impl Into<String>) -> Self {
-        SqlError {
-            sqlstate,
-            message: message.into(),
-            detail: None,
-            hint: None,
+/// Postgres's error code for each SQLSTATE the extension raises. Exhaustive: a new
+/// [`SqlState`] does not compile until it is mapped here.
+fn code(state: SqlState) -> PgSqlErrorCode {
+    match state {
+        SqlState::InvalidParameterValue => PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+        SqlState::InvalidTextRepresentation => PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION,
+        SqlState::NullValueNotAllowed => PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+        SqlState::InsufficientPrivilege => PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+        SqlState::UndefinedColumn => PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN,
+        SqlState::UndefinedTable => PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
+        SqlState::NoDataFound => PgSqlErrorCode::ERRCODE_NO_DATA_FOUND,
+        SqlState::ObjectNotInPrerequisiteState => {
+            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE
         }
-    }
-
-    pub fn hint(mut self, h: impl Into<String>) -> Self {
-        self.hint = Some(h.into());
-        self
-    }
-}
-
-fn code(sqlstate: &str) -> PgSqlErrorCode {
-    match sqlstate {
-        "22023" => PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
-        "22P02" => PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION,
-        "22004" => PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
-        "42501" => PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
-        "42703" => PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN,
-        "42P01" => PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
-        "P0002" => PgSqlErrorCode::ERRCODE_NO_DATA_FOUND,
-        "55000" => PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-        _ => PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
     }
 }
 
 /// Reports `e` as an ERROR; does not return (Postgres unwinds the call).
-pub fn raise(e: SqlError) -> ! {
-    let mut r = ErrorReport::new(code(e.sqlstate), e.message, function_name!());
+pub fn raise(e: impl Into<Error>) -> ! {
+    let e: Error = e.into();
+    let mut r = ErrorReport::new(code(e.code), e.message, function_name!());
     if let Some(d) = e.detail {
         r = r.set_detail(d);
     }
@@ -54,4 +37,31 @@ pub fn raise(e: SqlError) -> ! {
     r.report(PgLogLevel::ERROR);
     // report(ERROR) longjmps away; this line is never reached.
     unreachable!("ereport(ERROR) returned")
+}
+
+/// The 0.3.0 constructor, SQLSTATE as text, kept while `src/recommend.rs` (being
+/// rewritten) still calls it: `raise(SqlError::new("P0002", msg).hint(h))`. New code
+/// builds an [`Error`] with a [`SqlState`].
+pub struct SqlError(Error);
+
+impl SqlError {
+    /// `sqlstate` must be one of [`SqlState`]'s codes. An unknown one (a typo; never user
+    /// input) is reported as 55000 with the code in the detail, never as XX000.
+    pub fn new(sqlstate: &'static str, message: impl Into<String>) -> SqlError {
+        SqlError(match SqlState::from_code(sqlstate) {
+            Some(state) => Error::new(state, message),
+            None => Error::new(SqlState::ObjectNotInPrerequisiteState, message)
+                .with_detail(format!("unmapped SQLSTATE {sqlstate}")),
+        })
+    }
+
+    pub fn hint(self, h: impl Into<String>) -> SqlError {
+        SqlError(self.0.with_hint(h))
+    }
+}
+
+impl From<SqlError> for Error {
+    fn from(e: SqlError) -> Error {
+        e.0
+    }
 }

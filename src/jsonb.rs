@@ -2,7 +2,7 @@
 //! jsonb_out and re-parses it with serde_json on every call). Lookups use Postgres's
 //! own binary search over the container; numbers are decoded from their base-10000
 //! digits (personality_core::numeric). See BENCHMARKS.md for what this buys.
-use personality_core::numeric::{self, Numeric};
+use personality_core::numeric_binary::{self, Numeric};
 use pgrx::pg_sys;
 
 const JB_CMASK: u32 = 0x0FFF_FFFF;
@@ -156,15 +156,15 @@ unsafe fn decode_numeric(n: pg_sys::Numeric) -> (Numeric, u32) {
     let header = size - pgrx::varsize_any_exhdr(v);
     let bytes = std::slice::from_raw_parts((v as *const u8).add(header), size - header);
     (
-        numeric::decode(bytes).unwrap_or(Numeric::NaN),
-        numeric::display_scale(bytes).unwrap_or(0),
+        numeric_binary::decode(bytes).unwrap_or(Numeric::NaN),
+        numeric_binary::display_scale(bytes).unwrap_or(0),
     )
 }
 
 /// A numeric datum for `units / 10000`, built directly in the short on-disk format.
 pub fn numeric_scale4(units: u32) -> pg_sys::Datum {
     let mut payload = [0u8; 8];
-    let n = numeric::encode_scale4(units, &mut payload);
+    let n = numeric_binary::encode_scale4(units, &mut payload);
     // SAFETY: palloc'd in the current (per-call) memory context, header set before use.
     unsafe {
         let total = pg_sys::VARHDRSZ + n;

@@ -20,19 +20,25 @@
     name = "security",
     requires = ["schema", guc::_personality_trusted_owner]
 );
-// Default gift mappings and their survival across dump/restore.
+// Default rows (mappings, questions) surviving dump/restore: one mechanism for both.
+::pgrx::extension_sql_file!(
+    "../sql/seed_defaults.sql",
+    name = "seed_defaults",
+    requires = ["schema"]
+);
+// Default gift mappings.
 ::pgrx::extension_sql_file!(
     "../sql/gift_mappings.sql",
     name = "gift_mappings",
-    requires = ["schema"]
+    requires = ["schema", "seed_defaults"]
 );
 // calculate_personality_product_match, a raw C function reading jsonb in place.
 ::pgrx::extension_sql_file!(
     "../sql/scoring.sql",
     name = "scoring",
-    requires = ["schema"]
+    requires = ["schema", scoring::personality_product_traits]
 );
-// The quiz's question bank (default questions survive dump/restore like mappings).
+// The quiz's question bank.
 ::pgrx::extension_sql_file!(
     "../sql/quiz.sql",
     name = "quiz",

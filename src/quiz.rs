@@ -1,28 +1,18 @@
 //! SQL layer of the quiz (maths in personality_core::quiz): scoring a user's answers
 //! against the question bank, and the computed fields of an assessment that
 //! personality_assess() (sql/assess.sql) writes.
-use crate::errors::{raise, SqlError};
-use personality_core::quiz::{self, Question, QuizError};
+use crate::errors::{raise, Error, SqlState};
+use personality_core::quiz::{self, Question};
+use personality_core::round::round_to;
 use personality_core::traits::{Trait, Vector, ALL};
 use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde_json::{json, Value};
 
-fn quiz_error(e: QuizError) -> ! {
-    let mut err = SqlError::new("22023", e.message().to_string());
-    if let Some(h) = e.hint() {
-        err = err.hint(h.to_string());
-    }
-    raise(err)
-}
-
 /// The question bank as the caller can see it (RLS: readable by everyone).
 fn load_bank() -> Vec<Question> {
     let Some(schema) = crate::cache::schema() else {
-        raise(SqlError::new(
-            "55000",
-            "the extension personality_ext is not installed in this database",
-        ))
+        raise(Error::not_installed())
     };
     let rows = Spi::connect(|client| {
         let table = client.select(
@@ -45,25 +35,19 @@ fn load_bank() -> Vec<Question> {
     });
     let rows = match rows {
         Ok(r) => r,
-        Err(e) => raise(SqlError::new(
-            "55000",
+        Err(e) => raise(Error::new(
+            SqlState::ObjectNotInPrerequisiteState,
             format!("cannot read the quiz questions: {e}"),
         )),
     };
     let mut bank = Vec::with_capacity(rows.len());
     for (id, options, active) in rows {
         let options = match parse_json(options.as_deref())
-            .map_err(|e| e.to_string())
-            .and_then(|v| quiz::parse_options(&v))
+            .map_err(|e| quiz::invalid_options(&id, e))
+            .and_then(|v| quiz::parse_options(&id, &v))
         {
             Ok(o) => o,
-            Err(msg) => raise(
-                SqlError::new(
-                    "22023",
-                    format!("quiz question \"{id}\" has invalid options: {msg}"),
-                )
-                .hint("fix the row in personality_quiz_questions or set is_active = false"),
-            ),
+            Err(e) => raise(e),
         };
         bank.push(Question {
             id,
@@ -86,18 +70,18 @@ fn parse_json(text: Option<&str>) -> Result<Value, serde_json::Error> {
 fn score(responses: Option<&str>, completion: Option<i32>) -> quiz::QuizResult {
     let responses = match responses.map(|t| parse_json(Some(t))) {
         None => raise(
-            SqlError::new("22023", "quiz responses must be a JSON object, got NULL")
-                .hint("send {\"question_id\": \"option value\", ...}"),
+            Error::invalid_parameter("quiz responses must be a JSON object, got NULL")
+                .with_hint("send {\"question_id\": \"option value\", ...}"),
         ),
         Some(Ok(v)) => v,
         Some(Err(e)) => raise(
-            SqlError::new("22023", format!("invalid quiz responses: {e}"))
-                .hint("send a flat JSON object {\"question_id\": \"option value\", ...}"),
+            Error::invalid_parameter(format!("invalid quiz responses: {e}"))
+                .with_hint("send a flat JSON object {\"question_id\": \"option value\", ...}"),
         ),
     };
-    let answers = quiz::responses_from_json(&responses).unwrap_or_else(|e| quiz_error(e));
+    let answers = quiz::responses_from_json(&responses).unwrap_or_else(|e| raise(e));
     let bank = load_bank();
-    quiz::score(&bank, &answers, completion).unwrap_or_else(|e| quiz_error(e))
+    quiz::score(&bank, &answers, completion).unwrap_or_else(|e| raise(e))
 }
 
 /// Scores quiz answers `{question_id: option value}` against the active questions.
@@ -156,19 +140,16 @@ fn _personality_assessment(
 ) -> JsonB {
     let Some(p_trigger) = p_trigger else {
         raise(
-            SqlError::new("22023", "assessment trigger must not be NULL")
-                .hint("use one of: initial, periodic, behavior_change, retake, manual"),
+            Error::invalid_parameter("assessment trigger must not be NULL")
+                .with_hint("use one of: initial, periodic, behavior_change, retake, manual"),
         )
     };
-    let trigger = quiz::validate_trigger(p_trigger).unwrap_or_else(|e| quiz_error(e));
+    let trigger = quiz::validate_trigger(p_trigger).unwrap_or_else(|e| raise(e));
     if matches!(p_completion_time_seconds, Some(t) if t < 0) {
-        raise(SqlError::new(
-            "22023",
-            format!(
-                "invalid quiz responses: completion time must not be negative (got {})",
-                p_completion_time_seconds.unwrap_or(0)
-            ),
-        ));
+        raise(Error::invalid_parameter(format!(
+            "invalid quiz responses: completion time must not be negative (got {})",
+            p_completion_time_seconds.unwrap_or(0)
+        )));
     }
     let result = score(p_responses, p_completion_time_seconds);
     // the previous profile row: a stored value nested too deeply reads as no profile
@@ -221,17 +202,14 @@ fn _personality_assessment(
     let fv = quiz::feature_vector(&scores);
     let mut fv_json = serde_json::Map::new();
     for t in ALL {
-        fv_json.insert(
-            t.name().into(),
-            json!((fv[t.index()] * 10000.0).round() / 10000.0),
-        );
+        fv_json.insert(t.name().into(), json!(round_to(fv[t.index()], 4)));
     }
     JsonB(json!({
         "quiz": result.to_json(),
         "personality_scores": scores_json,
         "primary_type": primary.name(),
         "secondary_types": names(&secondary),
-        "confidence_level": (confidence * 100.0).round() / 100.0,
+        "confidence_level": round_to(confidence, 2),
         "assessment_method": if has_behavior { "hybrid" } else { "quiz" },
         "total_questions_answered": result.questions_answered,
         "feature_vector": Value::Object(fv_json),

@@ -1,9 +1,9 @@
 //! SQL layer of match scoring (maths in personality_core::scoring):
 //! calculate_personality_product_match, the seed's function, native and reading the
 //! jsonb datums in place; and personality_product_traits.
-use crate::errors::{raise, SqlError};
+use crate::errors::{raise, Error, SqlState};
 use crate::jsonb::{self, Container, Value};
-use personality_core::scoring::{self, Mapping, Num, Raw, ScoreError, Scores};
+use personality_core::scoring::{self, Mapping, Num, Raw, Scores};
 use personality_core::traits::{Trait, Vector, ALL};
 use pgrx::prelude::*;
 use pgrx::JsonB;
@@ -34,18 +34,9 @@ fn raw<'a>(v: &Value<'a>) -> Raw<'a> {
     }
 }
 
-fn score_error(e: ScoreError) -> SqlError {
-    SqlError {
-        sqlstate: e.sqlstate,
-        message: e.message,
-        detail: e.detail,
-        hint: e.hint,
-    }
-}
-
-fn scores_of(c: &Container) -> Result<Scores, ScoreError> {
+fn scores_of(c: &Container) -> Result<Scores, Error> {
     if !c.is_object() {
-        return Err(ScoreError::not_an_object(c.type_name()));
+        return Err(scoring::not_an_object(c.type_name()));
     }
     let values: Vec<(&str, Value)> = JSONB_ORDER
         .iter()
@@ -54,7 +45,7 @@ fn scores_of(c: &Container) -> Result<Scores, ScoreError> {
     scoring::parse_scores(values.iter().map(|(k, v)| (*k, raw(v))))
 }
 
-fn affinities_of(c: &Container) -> Result<Option<Vector>, ScoreError> {
+fn affinities_of(c: &Container) -> Result<Option<Vector>, Error> {
     if c.is_object() {
         let values: Vec<(&str, Value)> = ALL
             .iter()
@@ -71,10 +62,7 @@ fn affinities_of(c: &Container) -> Result<Option<Vector>, ScoreError> {
                 Some(Value::String(s)) => names.push(s),
                 // nested containers are no tag names (and no way to hide work)
                 Some(v @ (Value::Array | Value::Object)) => {
-                    return Err(ScoreError::bad_tags(&format!(
-                        "array of {}s",
-                        v.type_name()
-                    )))
+                    return Err(scoring::bad_tags(&format!("array of {}s", v.type_name())))
                 }
                 _ => {}
             }
@@ -83,12 +71,12 @@ fn affinities_of(c: &Container) -> Result<Option<Vector>, ScoreError> {
     } else {
         match c.element(0) {
             Some(Value::Null) | None => Ok(None),
-            Some(v) => Err(ScoreError::bad_tags(v.type_name())),
+            Some(v) => Err(scoring::bad_tags(v.type_name())),
         }
     }
 }
 
-fn alignment_of(c: &Container) -> Result<Option<Num>, ScoreError> {
+fn alignment_of(c: &Container) -> Result<Option<Num>, Error> {
     let v = c.get("alignment_score");
     scoring::parse_alignment(Some(v.as_ref().map(raw).unwrap_or(Raw::Null)))
 }
@@ -106,7 +94,7 @@ unsafe fn arg(fcinfo: pg_sys::FunctionCallInfo, i: usize) -> Option<Container> {
 /// value a plain number with at most 6 decimals. None means "take the general path"
 /// (which also produces the errors).
 fn seed_fast(scores: Option<&Container>, mappings: Option<&Container>) -> Option<u32> {
-    use personality_core::numeric::Numeric;
+    use personality_core::numeric_binary::Numeric;
     let mut vals = [(Trait::Social, 0i64); 5];
     let mut n = 0;
     if let Some(c) = scores {
@@ -140,7 +128,7 @@ fn compute(
     scores: Option<Container>,
     tags: Option<Container>,
     mappings: Option<Container>,
-) -> Result<u32, ScoreError> {
+) -> Result<u32, Error> {
     let affinities = match tags {
         Some(c) => affinities_of(&c)?,
         None => None,
@@ -191,7 +179,7 @@ pub unsafe extern "C-unwind" fn personality_match_v1(
 ) -> pg_sys::Datum {
     match compute(arg(fcinfo, 0), arg(fcinfo, 1), arg(fcinfo, 2)) {
         Ok(units) => jsonb::numeric_scale4(units),
-        Err(e) => raise(score_error(e)),
+        Err(e) => raise(e),
     }
 }
 
@@ -222,10 +210,7 @@ pub(crate) fn mappings() -> Rc<Vec<Mapping>> {
     }
     // Every name qualified: this also runs under the caller's own search_path.
     let Some(schema) = crate::cache::schema() else {
-        raise(SqlError::new(
-            "55000",
-            "the extension personality_ext is not installed in this database",
-        ))
+        raise(Error::not_installed())
     };
     let sql = format!(
         "SELECT personality_type::pg_catalog.text, recommended_categories, avoided_categories, \
@@ -253,8 +238,8 @@ pub(crate) fn mappings() -> Rc<Vec<Mapping>> {
     });
     let loaded = match loaded {
         Ok(m) => m,
-        Err(e) => raise(SqlError::new(
-            "55000",
+        Err(e) => raise(Error::new(
+            SqlState::ObjectNotInPrerequisiteState,
             format!("cannot read personality_gift_mappings: {e}"),
         )),
     };

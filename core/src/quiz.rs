@@ -6,9 +6,12 @@
 //! content (q01..q24) has a single source of truth, `sql/quiz.sql`, which the tests
 //! below read. Nothing here knows about Postgres: the SQL layer loads the active
 //! questions, turns the user's JSON object into `(question id, answer)` pairs and
-//! raises [`QuizError`] with [`QuizError::sqlstate`], message and hint.
+//! raises the [`Error`] (22023, message and hint) returned here.
 //!
 //! # Rules
+//!
+//! This is the authoritative text of the quiz rules; README "The quiz" summarises it.
+//!
 //!
 //! * **Options.** Each question's `options` is a JSON array of
 //!   `{"value": text, "label": text, "traits": {trait: weight}}` with weights 0..1 and
@@ -71,10 +74,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{json, Map, Value};
 
+use crate::error::Error;
+use crate::round::round_to;
 use crate::traits::{self, Trait, Vector, ALL};
-
-/// SQLSTATE of every [`QuizError`]: `invalid_parameter_value`.
-pub const SQLSTATE: &str = "22023";
 
 /// The valid values of `personality_assessment_history.assessment_trigger`.
 pub const ASSESSMENT_TRIGGERS: [&str; 5] =
@@ -94,7 +96,7 @@ pub const MIN_SECONDS_PER_QUESTION: f64 = 3.0;
 pub const BALANCED_SPREAD: f64 = 10.0;
 /// Swipes at which behaviour weighs as much as the quiz in [`blend`].
 pub const BLEND_HALF_EVIDENCE: f64 = 20.0;
-/// At most this many problems are spelled out in a [`QuizError`] message.
+/// At most this many problems are spelled out in an error message.
 pub const MAX_LISTED_PROBLEMS: usize = 20;
 
 /// One answer option of a question.
@@ -160,60 +162,29 @@ pub fn scores_json(scores: &Vector) -> Value {
     Value::Object(m)
 }
 
-/// Invalid quiz input (SQLSTATE 22023): every problem found, a lowercase message and,
-/// where useful, a hint.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QuizError {
-    message: String,
-    problems: Vec<String>,
-    hint: Option<String>,
-}
-
-impl QuizError {
-    fn new(context: &str, problems: Vec<String>, hints: Vec<String>) -> QuizError {
-        let mut listed: Vec<String> = problems.iter().take(MAX_LISTED_PROBLEMS).cloned().collect();
-        if problems.len() > MAX_LISTED_PROBLEMS {
-            listed.push(format!("and {} more", problems.len() - MAX_LISTED_PROBLEMS));
-        }
-        QuizError {
-            message: format!("{context}: {}", listed.join("; ")),
-            problems,
-            hint: if hints.is_empty() {
-                None
-            } else {
-                Some(hints.join("; "))
-            },
-        }
+/// Invalid quiz input (SQLSTATE 22023): `"{context}: {problem}; {problem}; ..."`, at
+/// most [`MAX_LISTED_PROBLEMS`] spelled out, and the hints joined by `"; "`.
+fn invalid(context: &str, problems: Vec<String>, hints: Vec<String>) -> Error {
+    let mut listed: Vec<String> = problems.iter().take(MAX_LISTED_PROBLEMS).cloned().collect();
+    if problems.len() > MAX_LISTED_PROBLEMS {
+        listed.push(format!("and {} more", problems.len() - MAX_LISTED_PROBLEMS));
     }
-
-    /// Always `"22023"` (`invalid_parameter_value`).
-    pub fn sqlstate(&self) -> &'static str {
-        SQLSTATE
-    }
-
-    /// E.g. `invalid quiz responses: unknown question "q99"; question "q01" has no option "zzz"`.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-
-    /// Each problem on its own (the message lists at most [`MAX_LISTED_PROBLEMS`]).
-    pub fn problems(&self) -> &[String] {
-        &self.problems
-    }
-
-    /// E.g. `question "q01" accepts "new_trail", "online_course", ...`.
-    pub fn hint(&self) -> Option<&str> {
-        self.hint.as_deref()
+    let e = Error::invalid_parameter(format!("{context}: {}", listed.join("; ")));
+    if hints.is_empty() {
+        e
+    } else {
+        e.with_hint(hints.join("; "))
     }
 }
 
-impl std::fmt::Display for QuizError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
+/// A row of the question bank whose `options` cannot be used (22023); `problem` says
+/// why (see [`parse_options`], or the JSON parser's message).
+pub fn invalid_options(question_id: &str, problem: impl std::fmt::Display) -> Error {
+    Error::invalid_parameter(format!(
+        "quiz question \"{question_id}\" has invalid options: {problem}"
+    ))
+    .with_hint("fix the row in personality_quiz_questions or set is_active = false")
 }
-
-impl std::error::Error for QuizError {}
 
 /// `"name"`, shortened to 64 characters for error messages.
 fn quoted(s: &str) -> String {
@@ -249,30 +220,19 @@ fn weight(x: f64) -> f64 {
     finite(x).clamp(0.0, 1.0)
 }
 
-fn round_to(x: f64, decimals: i32) -> f64 {
-    let f = 10f64.powi(decimals);
-    let r = (x * f).round() / f;
-    // Avoid "-0.0" in JSON.
-    if r == 0.0 {
-        0.0
-    } else {
-        r
-    }
-}
-
 /// Parse the `options` column of a question. Every problem is reported, joined by
 /// `"; "`: not an array, an empty array, an option that is not an object, a missing or
 /// non-string `value` / `label`, a duplicate value, `traits` not an object, an unknown
-/// trait name, a weight that is not a number in 0..1.
-pub fn parse_options(json: &Value) -> Result<Vec<QuizOption>, String> {
+/// trait name, a weight that is not a number in 0..1; see [`invalid_options`].
+pub fn parse_options(question_id: &str, json: &Value) -> Result<Vec<QuizOption>, Error> {
     let Value::Array(items) = json else {
-        return Err(format!(
-            "options must be a JSON array, not {}",
-            json_type(json)
+        return Err(invalid_options(
+            question_id,
+            format!("options must be a JSON array, not {}", json_type(json)),
         ));
     };
     if items.is_empty() {
-        return Err("options must not be empty".to_string());
+        return Err(invalid_options(question_id, "options must not be empty"));
     }
     let mut problems = Vec::new();
     let mut out = Vec::with_capacity(items.len());
@@ -333,16 +293,16 @@ pub fn parse_options(json: &Value) -> Result<Vec<QuizOption>, String> {
     if problems.is_empty() {
         Ok(out)
     } else {
-        Err(problems.join("; "))
+        Err(invalid_options(question_id, problems.join("; ")))
     }
 }
 
 /// The answers of a quiz JSON object `{question_id: option value}`, sorted by question
 /// id; a value that is not a JSON string becomes `None` (reported by [`score`]).
 /// Anything but an object is error 22023.
-pub fn responses_from_json(json: &Value) -> Result<Vec<Response>, QuizError> {
+pub fn responses_from_json(json: &Value) -> Result<Vec<Response>, Error> {
     let Value::Object(m) = json else {
-        return Err(QuizError::new(
+        return Err(invalid(
             "invalid quiz responses",
             vec![format!(
                 "responses must be a JSON object, not {}",
@@ -366,7 +326,7 @@ pub fn score(
     bank: &[Question],
     responses: &[Response],
     completion_time_seconds: Option<i32>,
-) -> Result<QuizResult, QuizError> {
+) -> Result<QuizResult, Error> {
     let by_id: HashMap<&str, &Question> = bank
         .iter()
         .rev() // the first of duplicate ids wins
@@ -464,7 +424,7 @@ pub fn score(
                 None => "answers are option values given as JSON strings".to_string(),
             });
         }
-        return Err(QuizError::new("invalid quiz responses", problems, hints));
+        return Err(invalid("invalid quiz responses", problems, hints));
     }
 
     let n = answered.len();
@@ -546,13 +506,13 @@ pub fn quality(positions: &[usize], completion_time_seconds: Option<i32>) -> f64
 
 /// Check an assessment trigger (`initial`, `periodic`, `behavior_change`, `retake`,
 /// `manual`); returns the canonical value, or error 22023.
-pub fn validate_trigger(trigger: &str) -> Result<&'static str, QuizError> {
+pub fn validate_trigger(trigger: &str) -> Result<&'static str, Error> {
     ASSESSMENT_TRIGGERS
         .iter()
         .copied()
         .find(|t| *t == trigger)
         .ok_or_else(|| {
-            QuizError::new(
+            invalid(
                 "invalid assessment trigger",
                 vec![format!("{} is not a known trigger", quoted(trigger))],
                 vec![
@@ -680,7 +640,7 @@ mod tests {
         seed()
             .into_iter()
             .map(|q| Question {
-                options: parse_options(&q.options_json).unwrap(),
+                options: parse_options(&q.id, &q.options_json).unwrap(),
                 id: q.id,
                 active: true,
             })
@@ -1014,15 +974,15 @@ mod tests {
             ("q05", Some("festival")),
         ]);
         let e = score(&b, &r, Some(-1)).unwrap_err();
-        assert_eq!(e.sqlstate(), "22023");
+        assert_eq!(e.code.code(), "22023");
         assert_eq!(
-            e.message(),
+            e.message,
             "invalid quiz responses: question \"q01\" has no option \"zzz\"; \
              question \"q03\" is not active; the answer to question \"q04\" is not a string; \
              unknown question \"q99\"; completion time must not be negative (got -1)"
         );
-        assert_eq!(e.problems().len(), 5);
-        let hint = e.hint().unwrap();
+        assert_eq!(e.message.matches("; ").count() + 1, 5);
+        let hint = e.hint.as_deref().unwrap();
         assert!(
             hint.starts_with(
                 "question \"q01\" accepts \"new_trail\", \"online_course\", \"build_shelf\", \
@@ -1031,28 +991,33 @@ mod tests {
             "{hint}"
         );
         assert!(hint.contains("e.g. {\"q01\": \"new_trail\"}"), "{hint}");
-        assert_eq!(e.to_string(), e.message());
-        assert_eq!(e.message(), e.message().to_lowercase());
+        assert_eq!(e.to_string(), e.message);
+        assert_eq!(e.detail, None);
+        assert_eq!(e.message, e.message.to_lowercase());
     }
 
     #[test]
     fn unknown_question_alone() {
         let e = score(&bank(), &resp(&[("q99", Some("a"))]), None).unwrap_err();
         assert_eq!(
-            e.message(),
+            e.message,
             "invalid quiz responses: unknown question \"q99\""
         );
-        assert!(e.hint().unwrap().starts_with("active questions: q01, q02"));
+        assert!(e
+            .hint
+            .as_deref()
+            .unwrap()
+            .starts_with("active questions: q01, q02"));
     }
 
     #[test]
     fn wrong_option_alone() {
         let e = score(&bank(), &resp(&[("q02", Some("Tool_Kit"))]), None).unwrap_err();
         assert_eq!(
-            e.message(),
+            e.message,
             "invalid quiz responses: question \"q02\" has no option \"Tool_Kit\""
         );
-        assert!(e.hint().unwrap().contains("\"tool_kit\""));
+        assert!(e.hint.as_deref().unwrap().contains("\"tool_kit\""));
     }
 
     #[test]
@@ -1061,10 +1026,10 @@ mod tests {
         b[0].active = false;
         let e = score(&b, &resp(&[("q01", Some("new_trail"))]), None).unwrap_err();
         assert_eq!(
-            e.message(),
+            e.message,
             "invalid quiz responses: question \"q01\" is not active"
         );
-        assert_eq!(e.hint(), None);
+        assert_eq!(e.hint.as_deref(), None);
     }
 
     #[test]
@@ -1074,7 +1039,7 @@ mod tests {
         assert_eq!(r, resp(&[("q01", None), ("q02", Some("tool_kit"))]));
         let e = score(&bank(), &r, None).unwrap_err();
         assert_eq!(
-            e.message(),
+            e.message,
             "invalid quiz responses: the answer to question \"q01\" is not a string"
         );
     }
@@ -1082,14 +1047,14 @@ mod tests {
     #[test]
     fn empty_quiz() {
         let e = score(&bank(), &[], Some(10)).unwrap_err();
-        assert_eq!(e.message(), "invalid quiz responses: no questions answered");
+        assert_eq!(e.message, "invalid quiz responses: no questions answered");
         assert_eq!(
-            e.hint(),
+            e.hint.as_deref(),
             Some("answers are option values given as JSON strings, e.g. {\"q01\": \"new_trail\"}")
         );
         let e = score(&[], &[], None).unwrap_err();
         assert_eq!(
-            e.hint(),
+            e.hint.as_deref(),
             Some("answers are option values given as JSON strings")
         );
     }
@@ -1103,7 +1068,7 @@ mod tests {
         ]);
         let e = score(&bank(), &r, None).unwrap_err();
         assert_eq!(
-            e.message(),
+            e.message,
             "invalid quiz responses: question \"q02\" is answered more than once"
         );
     }
@@ -1111,9 +1076,9 @@ mod tests {
     #[test]
     fn responses_must_be_an_object() {
         let e = responses_from_json(&json!(["q01"])).unwrap_err();
-        assert_eq!(e.sqlstate(), "22023");
+        assert_eq!(e.code.code(), "22023");
         assert_eq!(
-            e.message(),
+            e.message,
             "invalid quiz responses: responses must be a JSON object, not array"
         );
         assert_eq!(responses_from_json(&json!({})).unwrap(), vec![]);
@@ -1128,10 +1093,9 @@ mod tests {
         let mut r2 = r.clone();
         r2.push((long.clone(), Some("a".into())));
         let e = score(&bank(), &r2, None).unwrap_err();
-        assert_eq!(e.problems().len(), 31);
-        assert!(e.message().ends_with("; and 11 more"), "{}", e.message());
+        assert!(e.message.ends_with("; and 11 more"), "{}", e.message);
         let e = score(&bank(), &[(long, None)], None).unwrap_err();
-        assert!(e.message().contains(&format!("\"{}...\"", "y".repeat(64))));
+        assert!(e.message.contains(&format!("\"{}...\"", "y".repeat(64))));
     }
 
     #[test]
@@ -1141,34 +1105,41 @@ mod tests {
         }
         for bad in ["", "Initial", "quiz", "behaviour_change"] {
             let e = validate_trigger(bad).unwrap_err();
-            assert_eq!(e.sqlstate(), "22023");
-            assert!(e.message().starts_with("invalid assessment trigger: "));
-            assert!(e.hint().unwrap().contains("behavior_change"));
+            assert_eq!(e.code.code(), "22023");
+            assert!(e.message.starts_with("invalid assessment trigger: "));
+            assert!(e.hint.as_deref().unwrap().contains("behavior_change"));
         }
         assert_eq!(
-            validate_trigger("x").unwrap_err().message(),
+            validate_trigger("x").unwrap_err().message,
             "invalid assessment trigger: \"x\" is not a known trigger"
         );
     }
 
     #[test]
     fn parse_options_reports_every_problem() {
+        let problem = |j: Value| {
+            let e = parse_options("q7", &j).unwrap_err();
+            assert_eq!(e.code.code(), "22023");
+            assert_eq!(
+                e.hint.as_deref(),
+                Some("fix the row in personality_quiz_questions or set is_active = false")
+            );
+            let prefix = "quiz question \"q7\" has invalid options: ";
+            assert!(e.message.starts_with(prefix), "{}", e.message);
+            e.message[prefix.len()..].to_string()
+        };
         assert_eq!(
-            parse_options(&json!({})).unwrap_err(),
+            problem(json!({})),
             "options must be a JSON array, not object"
         );
-        assert_eq!(
-            parse_options(&json!([])).unwrap_err(),
-            "options must not be empty"
-        );
-        let e = parse_options(&json!([
+        assert_eq!(problem(json!([])), "options must not be empty");
+        let e = problem(json!([
             1,
             {"value": "a", "label": "A", "traits": {"social": 1.5, "funny": 0.2}},
             {"value": "a", "label": "A2", "traits": {}},
             {"label": "B", "traits": {"creative": "high"}},
             {"value": "c", "label": "C"}
-        ]))
-        .unwrap_err();
+        ]));
         assert_eq!(
             e,
             "option 1 must be a JSON object, not number; \
@@ -1179,9 +1150,12 @@ mod tests {
              option 4 has weight \"high\" for creative: weights are numbers from 0 to 1; \
              option 5 needs an object \"traits\""
         );
-        let ok = parse_options(&json!([
-            {"value": "a", "label": "A", "traits": {"social": 1, "creative": 0.25}}
-        ]))
+        let ok = parse_options(
+            "q7",
+            &json!([
+                {"value": "a", "label": "A", "traits": {"social": 1, "creative": 0.25}}
+            ]),
+        )
         .unwrap();
         assert_eq!(ok[0].traits, [0.0, 0.0, 0.0, 0.25, 1.0]);
         assert_eq!(ok[0].value, "a");

@@ -5,7 +5,10 @@
 //! arguments into [`Raw`] values; everything below is plain Rust so it can be unit- and
 //! property-tested without a database.
 //!
-//! # The match score (README text)
+//! # The match score
+//!
+//! This is the authoritative text of the rules; README "Match scoring" summarises it and
+//! the `COMMENT ON` of the SQL function points there.
 //!
 //! Scores are the person's trait scores (normally 0 to 100). The product may come with
 //! *affinities*: how strongly it appeals to each trait, from 0 to 1.
@@ -47,13 +50,15 @@
 //! 0 when the category is one the mapping avoids. If several mappings target one trait, the
 //! highest affinity wins. Categories and tags are compared trimmed and case-insensitively.
 
-use crate::numeric::Numeric;
+use crate::error::{Error, SqlState};
+use crate::numeric_binary::Numeric;
+use crate::round::round_to;
 use crate::traits::{Trait, Vector, ALL};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::HashSet;
 use std::fmt;
 
-mod numeric;
+mod numeric_text;
 #[cfg(test)]
 mod tests;
 
@@ -82,11 +87,6 @@ pub const CATEGORY_RANK_STEP: f64 = 0.15;
 pub const CATEGORY_RANK_FLOOR: f64 = 0.5;
 /// Number of matching tags that make a full tag match.
 pub const TAGS_FOR_FULL_MATCH: usize = 2;
-
-/// SQLSTATE `invalid_parameter_value`: a value of the wrong JSON type.
-pub const INVALID_PARAMETER_VALUE: &str = "22023";
-/// SQLSTATE `invalid_text_representation`: a string that is not a number.
-pub const INVALID_TEXT_REPRESENTATION: &str = "22P02";
 
 /// Longest stretch of a rejected string quoted back in an error message.
 const QUOTE_LIMIT: usize = 60;
@@ -158,7 +158,7 @@ impl Num {
     /// Parse Postgres numeric text (JSON number text or a numeric string); `None` when the
     /// text is not a number. `NaN` parses (to a NaN value); callers reject it.
     pub fn parse(text: &str) -> Option<Num> {
-        numeric::parse(text)
+        numeric_text::parse(text)
     }
 
     /// A decimal value; its scale is taken as the display scale.
@@ -169,7 +169,7 @@ impl Num {
         })
     }
 
-    /// A number decoded from Postgres' binary numeric (`crate::numeric::decode`).
+    /// A number decoded from Postgres' binary numeric (`crate::numeric_binary::decode`).
     ///
     /// Pass the numeric's display scale when known (the header's dscale): without it the
     /// seed emulation is still exact for every score with at most 14 decimal places, but a
@@ -193,7 +193,7 @@ impl Num {
     /// text, as if that had been written in the JSON (so 0.1 is exactly 0.1).
     pub fn from_f64(x: f64) -> Num {
         if x.is_finite() && x.abs() < 1e15 {
-            if let Some(n) = numeric::parse(&x.to_string()) {
+            if let Some(n) = numeric_text::parse(&x.to_string()) {
                 return n;
             }
         }
@@ -321,55 +321,23 @@ impl FromIterator<(Trait, Num)> for Scores {
 // Errors
 // ---------------------------------------------------------------------------------------
 
-/// A user-facing error, ready to be raised by the pgrx layer with this SQLSTATE.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScoreError {
-    pub sqlstate: &'static str,
-    pub message: String,
-    pub detail: Option<String>,
-    pub hint: Option<String>,
+/// The personality scores argument is not a JSON object (22023); `kind` is its JSON type
+/// as [`Raw::kind`] / `jsonb_typeof` name it (e.g. `"array"`).
+pub fn not_an_object(kind: &str) -> Error {
+    Error::invalid_parameter(format!(
+        "personality scores must be a JSON object, got a JSON {kind}"
+    ))
+    .with_hint(Subject::SCORE_HINT)
 }
 
-impl ScoreError {
-    /// The personality scores argument is not a JSON object; `kind` is its JSON type as
-    /// [`Raw::kind`] / `jsonb_typeof` name it (e.g. `"array"`).
-    pub fn not_an_object(kind: &str) -> ScoreError {
-        ScoreError {
-            sqlstate: INVALID_PARAMETER_VALUE,
-            message: format!("personality scores must be a JSON object, got a JSON {kind}"),
-            detail: None,
-            hint: Some(Subject::SCORE_HINT.to_string()),
-        }
-    }
-
-    /// The product tags argument is neither an object of trait affinities nor an array of
-    /// tag names; `kind` is its JSON type.
-    pub fn bad_tags(kind: &str) -> ScoreError {
-        ScoreError {
-            sqlstate: INVALID_PARAMETER_VALUE,
-            message: format!(
-                "product tags must be a JSON object of trait affinities or a JSON array of tag names, got a JSON {kind}"
-            ),
-            detail: None,
-            hint: Some(Subject::AFFINITY_HINT.to_string()),
-        }
-    }
+/// The product tags argument is neither an object of trait affinities nor an array of
+/// tag names (22023); `kind` is its JSON type.
+pub fn bad_tags(kind: &str) -> Error {
+    Error::invalid_parameter(format!(
+        "product tags must be a JSON object of trait affinities or a JSON array of tag names, got a JSON {kind}"
+    ))
+    .with_hint(Subject::AFFINITY_HINT)
 }
-
-impl fmt::Display for ScoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
-        if let Some(d) = &self.detail {
-            write!(f, "\nDETAIL: {d}")?;
-        }
-        if let Some(h) = &self.hint {
-            write!(f, "\nHINT: {h}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ScoreError {}
 
 /// What a value is, for error messages.
 #[derive(Debug, Clone, Copy)]
@@ -395,38 +363,33 @@ impl Subject {
         }
     }
 
-    fn wrong_type(self, raw: &Raw) -> ScoreError {
-        ScoreError {
-            sqlstate: INVALID_PARAMETER_VALUE,
-            message: format!("{self} must be a number, got a JSON {}", raw.kind()),
-            detail: None,
-            hint: Some(self.hint().to_string()),
-        }
+    fn wrong_type(self, raw: &Raw) -> Error {
+        Error::invalid_parameter(format!(
+            "{self} must be a number, got a JSON {}",
+            raw.kind()
+        ))
+        .with_hint(self.hint())
     }
 
-    fn not_numeric(self, text: &str) -> ScoreError {
-        ScoreError {
-            sqlstate: INVALID_TEXT_REPRESENTATION,
-            message: format!("{self} is not a number: {}", quote(text)),
-            detail: Some(
-                "Numbers may be JSON numbers or strings holding a number, such as \"85\" or \"8.5e1\"."
-                    .to_string(),
-            ),
-            hint: Some(self.hint().to_string()),
-        }
+    fn not_numeric(self, text: &str) -> Error {
+        Error::new(
+            SqlState::InvalidTextRepresentation,
+            format!("{self} is not a number: {}", quote(text)),
+        )
+        .with_detail(
+            "Numbers may be JSON numbers or strings holding a number, such as \"85\" or \"8.5e1\".",
+        )
+        .with_hint(self.hint())
     }
 
-    fn nan(self) -> ScoreError {
-        ScoreError {
-            sqlstate: INVALID_PARAMETER_VALUE,
-            message: format!("{self} must be a number, got NaN"),
-            detail: Some("NaN is not a finite number and cannot be scored.".to_string()),
-            hint: Some(self.hint().to_string()),
-        }
+    fn nan(self) -> Error {
+        Error::invalid_parameter(format!("{self} must be a number, got NaN"))
+            .with_detail("NaN is not a finite number and cannot be scored.")
+            .with_hint(self.hint())
     }
 
     /// Decode one value: `Ok(None)` for JSON null, an error for anything not numeric.
-    fn decode(self, raw: Raw) -> Result<Option<Num>, ScoreError> {
+    fn decode(self, raw: Raw) -> Result<Option<Num>, Error> {
         match raw {
             Raw::Null => Ok(None),
             Raw::Number(text) | Raw::String(text) => match Num::parse(text) {
@@ -474,7 +437,7 @@ fn quote(text: &str) -> String {
 /// that is not numeric (22P02), NaN (22023).
 pub fn parse_scores<'a>(
     entries: impl IntoIterator<Item = (&'a str, Raw<'a>)>,
-) -> Result<Scores, ScoreError> {
+) -> Result<Scores, Error> {
     let mut scores = Scores::new();
     for (key, raw) in entries {
         let Some(t) = Trait::from_name(key) else {
@@ -496,7 +459,7 @@ pub fn parse_scores<'a>(
 ///   result is `Ok(Some(value))`, with 0 for null.
 ///
 /// A wrong type errors like a trait score, naming `alignment_score`.
-pub fn parse_alignment(raw: Option<Raw>) -> Result<Option<Num>, ScoreError> {
+pub fn parse_alignment(raw: Option<Raw>) -> Result<Option<Num>, Error> {
     match raw {
         None => Ok(None),
         Some(raw) => Ok(Some(Subject::Alignment.decode(raw)?.unwrap_or(Num::ZERO))),
@@ -509,7 +472,7 @@ pub fn parse_alignment(raw: Option<Raw>) -> Result<Option<Num>, ScoreError> {
 /// errors like a trait score, naming the key. `None` when no trait has affinity > 0.
 pub fn parse_affinities_object<'a>(
     entries: impl IntoIterator<Item = (&'a str, Raw<'a>)>,
-) -> Result<Option<Vector>, ScoreError> {
+) -> Result<Option<Vector>, Error> {
     let mut a = [0.0; 5];
     for (key, raw) in entries {
         let Some(t) = Trait::from_name(key) else {
@@ -834,7 +797,7 @@ pub fn product_affinities_with(
         let a = mapping_affinity(t, m, category.as_deref(), &product_tags, tick);
         out[t.index()] = out[t.index()].max(a);
     }
-    out.map(|x| (x * 10_000.0).round() / 10_000.0)
+    out.map(|x| round_to(x, 4))
 }
 
 /// One mapping's affinity; `tags` are normalized and distinct.

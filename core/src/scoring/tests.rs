@@ -1,5 +1,5 @@
 use super::*;
-use crate::numeric::Numeric;
+use crate::numeric_binary::Numeric;
 use crate::traits::ranked;
 use proptest::prelude::*;
 use std::str::FromStr;
@@ -17,7 +17,7 @@ fn dec(s: &str) -> Decimal {
 }
 
 /// Seed mode end to end: parse the scores and the alignment, then score.
-fn seed(entries: &[(&str, Raw)], alignment: Option<Raw>) -> Result<Decimal, ScoreError> {
+fn seed(entries: &[(&str, Raw)], alignment: Option<Raw>) -> Result<Decimal, Error> {
     let scores = parse_scores(entries.iter().copied())?;
     let alignment = parse_alignment(alignment)?;
     Ok(match_score(&scores, None, alignment.as_ref()))
@@ -380,7 +380,7 @@ fn decoded_numbers_from_the_binary_numeric() {
         Ok("0.2653".to_string())
     );
     let e = parse_scores([("adventurous", Raw::Decoded(Num::from(Numeric::NaN)))]).err();
-    assert_eq!(e.map(|e| e.sqlstate), Some("22023"));
+    assert_eq!(e.map(|e| e.code.code()), Some("22023"));
     assert_eq!(Raw::Decoded(exact).kind(), "number");
     // The display scale decides numeric_div's precision: 1234.56789012345678900 (dscale
     // 17) divides exactly, 1234.567890123456789 (dscale 15) is rounded to 16 places.
@@ -424,7 +424,7 @@ fn errors_name_key_and_type() {
         Ok(s) => panic!("accepted {s:?}"),
     };
     let e = err(&[("adventurous", Raw::Bool(true))]);
-    assert_eq!(e.sqlstate, "22023");
+    assert_eq!(e.code.code(), "22023");
     assert_eq!(
         e.message,
         "personality score \"adventurous\" must be a number, got a JSON boolean"
@@ -441,21 +441,21 @@ fn errors_name_key_and_type() {
         "personality score \"creative\" must be a number, got a JSON object"
     );
     let e = err(&[("adventurous", st("very"))]);
-    assert_eq!(e.sqlstate, "22P02");
+    assert_eq!(e.code.code(), "22P02");
     assert_eq!(
         e.message,
         "personality score \"adventurous\" is not a number: \"very\""
     );
     let e = err(&[("adventurous", st("NaN"))]);
     assert_eq!(
-        (e.sqlstate, e.message.as_str()),
+        (e.code.code(), e.message.as_str()),
         (
             "22023",
             "personality score \"adventurous\" must be a number, got NaN"
         )
     );
     let e = err(&[("practical", n("NaN"))]);
-    assert_eq!(e.sqlstate, "22023");
+    assert_eq!(e.code.code(), "22023");
     // Long garbage is shortened in the message.
     let long = "x".repeat(10_000);
     let e = err(&[("adventurous", st(&long))]);
@@ -465,17 +465,17 @@ fn errors_name_key_and_type() {
     let e = err(&[("social", Raw::Array), ("adventurous", Raw::Bool(false))]);
     assert!(e.message.contains("\"social\""));
 
-    let e = ScoreError::not_an_object("array");
-    assert_eq!(e.sqlstate, "22023");
+    let e = not_an_object("array");
+    assert_eq!(e.code.code(), "22023");
     assert_eq!(
         e.message,
         "personality scores must be a JSON object, got a JSON array"
     );
     assert!(e
-        .to_string()
+        .report()
         .starts_with("personality scores must be a JSON object"));
-    assert!(e.to_string().contains("\nHINT: "));
-    assert_eq!(ScoreError::bad_tags("number").sqlstate, "22023");
+    assert!(e.report().contains("\nHINT: "));
+    assert_eq!(bad_tags("number").code.code(), "22023");
 }
 
 #[test]
@@ -495,15 +495,17 @@ fn alignment_parsing() {
         e.as_ref().map(|e| e.message.as_str()),
         Some("alignment_score must be a number, got a JSON array")
     );
-    assert_eq!(e.map(|e| e.sqlstate), Some("22023"));
+    assert_eq!(e.map(|e| e.code.code()), Some("22023"));
     let e = parse_alignment(Some(st("high"))).err();
     assert_eq!(
         e.as_ref().map(|e| e.message.as_str()),
         Some("alignment_score is not a number: \"high\"")
     );
-    assert_eq!(e.map(|e| e.sqlstate), Some("22P02"));
+    assert_eq!(e.map(|e| e.code.code()), Some("22P02"));
     assert_eq!(
-        parse_alignment(Some(st("nan"))).err().map(|e| e.sqlstate),
+        parse_alignment(Some(st("nan")))
+            .err()
+            .map(|e| e.code.code()),
         Some("22023")
     );
 }
@@ -522,7 +524,7 @@ fn affinities_object_and_tag_names() {
     assert_eq!(parse_affinities_object([("adventurous", n("0"))]), Ok(None));
     assert_eq!(parse_affinities_object([]), Ok(None));
     let e = parse_affinities_object([("creative", Raw::Bool(true))]).err();
-    assert_eq!(e.as_ref().map(|e| e.sqlstate), Some("22023"));
+    assert_eq!(e.as_ref().map(|e| e.code.code()), Some("22023"));
     assert_eq!(
         e.map(|e| e.message),
         Some("tag affinity \"creative\" must be a number, got a JSON boolean".into())
@@ -530,7 +532,7 @@ fn affinities_object_and_tag_names() {
     assert_eq!(
         parse_affinities_object([("creative", st("lots"))])
             .err()
-            .map(|e| e.sqlstate),
+            .map(|e| e.code.code()),
         Some("22P02")
     );
 

@@ -118,7 +118,7 @@ fn restore_trigger_on_own_table_rewrites_a_default_mapping() {
         .unwrap();
     let t = c.batch_execute(
         "CREATE TRIGGER adv_restore BEFORE INSERT ON adv_m
-           FOR EACH ROW EXECUTE FUNCTION public._personality_gift_mappings_restore()",
+           FOR EACH ROW EXECUTE FUNCTION public._personality_seed_restore()",
     );
     // adventurous now recommends nothing and avoids everything
     let _ = c.batch_execute(
@@ -126,11 +126,11 @@ fn restore_trigger_on_own_table_rewrites_a_default_mapping() {
            '{electronics,fashion,home-garden,books-media,health-beauty,sports-outdoors,food-drink,toys-games,art-crafts,experiences}',
            '[]', 0.00, 0.00, 'low', '{}', '{}', '{}', 'evil', now(), now())",
     );
-    s.assert_unchanged(&before, "_personality_gift_mappings_restore (SECURITY DEFINER, PUBLIC) on the attacker's temp table updates the default mapping from NEW");
+    s.assert_unchanged(&before, "_personality_seed_restore (SECURITY DEFINER, PUBLIC) on the attacker's temp table updates the default mapping from NEW");
     assert_refused(
         &t,
         &["42501"],
-        "CREATE TRIGGER ... EXECUTE FUNCTION _personality_gift_mappings_restore()",
+        "CREATE TRIGGER ... EXECUTE FUNCTION _personality_seed_restore()",
     );
 }
 
@@ -145,17 +145,20 @@ fn restore_trigger_on_own_table_rewrites_a_default_question() {
     .unwrap();
     let t = c.batch_execute(
         "CREATE TRIGGER adv_restore BEFORE INSERT ON adv_q
-           FOR EACH ROW EXECUTE FUNCTION public._personality_quiz_questions_restore()",
+           FOR EACH ROW EXECUTE FUNCTION public._personality_seed_restore()",
     );
     let _ = c.batch_execute(
         "INSERT INTO adv_q VALUES ('q01', 'Pwned?', '[{\"value\": \"yes\", \"label\": \"yes\", \"traits\": {\"social\": 1.0}}]', 1, true);
          INSERT INTO adv_q VALUES ('q02', 'Gone', '[{\"value\": \"x\", \"label\": \"x\", \"traits\": {}}]', 2, false);",
     );
-    s.assert_unchanged(&before, "_personality_quiz_questions_restore on the attacker's temp table rewrites q01 / deactivates q02");
+    s.assert_unchanged(
+        &before,
+        "_personality_seed_restore on the attacker's temp table rewrites q01 / deactivates q02",
+    );
     assert_refused(
         &t,
         &["42501"],
-        "CREATE TRIGGER ... EXECUTE FUNCTION _personality_quiz_questions_restore()",
+        "CREATE TRIGGER ... EXECUTE FUNCTION _personality_seed_restore()",
     );
 }
 
@@ -168,18 +171,18 @@ fn forget_trigger_on_own_table_deletes_a_default_mapping() {
         .unwrap();
     let t = c.batch_execute(
         "CREATE TRIGGER adv_forget AFTER DELETE ON adv_f
-           FOR EACH ROW EXECUTE FUNCTION public._personality_gift_mappings_forget()",
+           FOR EACH ROW EXECUTE FUNCTION public._personality_seed_forget()",
     );
     // The recorded 'deletion' fires personality_seed_deletions_apply, which deletes
     // the real default mapping.
     let _ = c.batch_execute(
         "INSERT INTO adv_f VALUES ('00000000-0000-4000-a000-000000000003'); DELETE FROM adv_f;",
     );
-    s.assert_unchanged(&before, "_personality_gift_mappings_forget on the attacker's table inserts into personality_seed_deletions, whose trigger deletes the default mapping");
+    s.assert_unchanged(&before, "_personality_seed_forget on the attacker's table inserts into personality_seed_deletions, whose trigger deletes the default mapping");
     assert_refused(
         &t,
         &["42501"],
-        "CREATE TRIGGER ... EXECUTE FUNCTION _personality_gift_mappings_forget()",
+        "CREATE TRIGGER ... EXECUTE FUNCTION _personality_seed_forget()",
     );
 }
 
@@ -192,14 +195,14 @@ fn forget_trigger_on_own_table_deletes_a_default_question() {
         .unwrap();
     let t = c.batch_execute(
         "CREATE TRIGGER adv_forget AFTER DELETE ON adv_f
-           FOR EACH ROW EXECUTE FUNCTION public._personality_quiz_questions_forget()",
+           FOR EACH ROW EXECUTE FUNCTION public._personality_seed_forget()",
     );
     let _ = c.batch_execute("INSERT INTO adv_f VALUES ('q05'), ('q06'); DELETE FROM adv_f;");
-    s.assert_unchanged(&before, "_personality_quiz_questions_forget on the attacker's table deletes default questions through personality_seed_deletions");
+    s.assert_unchanged(&before, "_personality_seed_forget on the attacker's table deletes default questions through personality_seed_deletions");
     assert_refused(
         &t,
         &["42501"],
-        "CREATE TRIGGER ... EXECUTE FUNCTION _personality_quiz_questions_forget()",
+        "CREATE TRIGGER ... EXECUTE FUNCTION _personality_seed_forget()",
     );
 }
 
