@@ -302,9 +302,20 @@ pub fn hybrid(
         cands: HashMap::new(),
     };
     let no_extra: [Item; 0] = [];
-    let phase1 = score::score_top(&core_swipes, &pre, &catalog, &no_extra, &p, 600);
+    let phase1 = score::score_top(
+        &core_swipes,
+        &pre,
+        &catalog,
+        &no_extra,
+        &p,
+        (10 * k).clamp(100, 300),
+    );
     let mut wanted: Vec<Item> = phase1.iter().map(|s| s.item).collect();
-    for id in popular.into_iter().chain(content((3 * k).clamp(100, 1000))) {
+    for id in popular
+        .into_iter()
+        .take((5 * k).clamp(50, 300))
+        .chain(content((2 * k).clamp(40, 400)))
+    {
         wanted.push(ids.of(id));
     }
     let mut uniq = HashSet::new();
