@@ -36,7 +36,7 @@ mod tests {
             "SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relrowsecurity \
              AND relname LIKE 'personality\\_%'",
         );
-        assert_eq!(with, Ok(Some(9)));
+        assert_eq!(with, Ok(Some(14)));
     }
 
     #[pg_test]
@@ -47,6 +47,6 @@ mod tests {
         let linked = Spi::get_one::<i64>(
             "SELECT count(*) FROM personality_host_status() WHERE status = 'linked'",
         );
-        assert_eq!(linked, Ok(Some(4)));
+        assert_eq!(linked, Ok(Some(6)));
     }
 }
