@@ -30,7 +30,8 @@ BEGIN
                       '_personality_host_table',
                       '_personality_current_user_id', '_personality_setting', '_personality_trusted_owner') THEN
             EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO PUBLIC', r.f);
-        ELSIF r.name IN ('personality_assess', 'personality_recommend', 'personality_sync_profile') THEN
+        ELSIF r.name IN ('personality_assess', 'personality_recommend', 'personality_sync_profile',
+                         'personality_similar_products') THEN
             IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'authenticated') THEN
                 EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO authenticated', r.f);
             END IF;
@@ -43,7 +44,8 @@ BEGIN
             END IF;
         ELSIF r.name IN ('personality_refresh_product_vectors', 'personality_attach_catalog',
                          'personality_attach_behavior', 'personality_detach_behavior',
-                         'personality_link_host', 'personality_health', 'personality_slow_queries')
+                         'personality_link_host', 'personality_health', 'personality_slow_queries',
+                         'personality_refresh_model')
               AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'service_role') THEN
             EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO service_role', r.f);
         END IF;

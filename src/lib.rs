@@ -87,6 +87,13 @@
     name = "recommend_api",
     requires = ["recommend", recommend::_personality_recommend]
 );
+// The collaborative model (issue 14): item stats, neighbours, personality_refresh_model(),
+// personality_similar_products(), personality_kpis.
+::pgrx::extension_sql_file!(
+    "../sql/model.sql",
+    name = "model",
+    requires = ["recommend_api"]
+);
 // Monitoring views and personality_health().
 ::pgrx::extension_sql_file!(
     "../sql/monitoring.sql",
@@ -102,6 +109,7 @@ mod cache;
 mod errors;
 mod guc;
 mod jsonb;
+mod model;
 mod quiz;
 mod recommend;
 mod scoring;
@@ -111,6 +119,7 @@ mod subxact;
 #[pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     guc::init();
+    model::init();
     cache::init();
 }
 

@@ -121,8 +121,9 @@ fn load_swipes(
     client: &SpiClient<'_>,
     user: Uuid,
     person: &mut Person,
-) -> Result<HashSet<Key>, pgrx::spi::Error> {
+) -> Result<(HashSet<Key>, Vec<crate::model::SwipeRow>), pgrx::spi::Error> {
     let mut swiped = HashSet::new();
+    let mut rows = Vec::new();
     let tables_stmt = kept(
         &SWIPE_TABLES,
         client,
@@ -132,33 +133,44 @@ fn load_swipes(
                 WHEN 'varchar' THEN 's.' || quote_ident(t.direction_column) || '::text' \
                 WHEN 'bpchar' THEN 's.' || quote_ident(t.direction_column) || '::text' \
                 WHEN 'name' THEN 's.' || quote_ident(t.direction_column) || '::text' \
-                ELSE 'NULL::text' END \
+                ELSE 'NULL::text' END, \
+                CASE @S._personality_column_type(t.swipe_table, 'created_at') \
+                WHEN 'timestamptz' THEN 'extract(epoch FROM s.created_at)::float8' \
+                ELSE 'NULL::float8' END \
            FROM @S.personality_swipe_tables t JOIN pg_class c ON c.oid = t.swipe_table \
           WHERE c.relpersistence <> 't' \
             AND @S._personality_column_type(t.swipe_table, 'user_id') = 'uuid' \
             AND @S._personality_column_type(t.swipe_table, 'product_id') = 'uuid'",
         &[],
     );
-    let tables: Vec<(String, String)> = client
+    let tables: Vec<(String, String, String)> = client
         .select(&*tables_stmt, None, &[])?
         .map(|r| {
             Ok((
                 r.get::<String>(1)?.unwrap_or_default(),
                 r.get::<String>(2)?.unwrap_or_default(),
+                r.get::<String>(3)?.unwrap_or_default(),
             ))
         })
         .collect::<Result<_, pgrx::spi::Error>>()?;
     let schema = schema();
-    for (table, dir) in tables {
+    for (table, dir, ts) in tables {
         let sql = format!(
-            "SELECT s.product_id, v.category, {dir} FROM {table} s \
+            "SELECT s.product_id, v.category, {dir}, {ts} FROM {table} s \
              LEFT JOIN {schema}.personality_product_vectors v ON v.product_id = s.product_id WHERE s.user_id = $1"
         );
         for r in client.select(&sql, None, &[user.into()])? {
+            let direction = learning::parse_direction(r.get::<String>(3)?.as_deref());
             if let Some(p) = r.get::<Uuid>(1)? {
                 swiped.insert(*p.as_bytes());
+                rows.push(crate::model::SwipeRow {
+                    product: p,
+                    direction,
+                    ts: r.get::<f64>(4)?.filter(|x| x.is_finite()).unwrap_or(0.0),
+                    seq: rows.len(),
+                });
             }
-            let outcome = learning::parse_direction(r.get::<String>(3)?.as_deref()).outcome();
+            let outcome = direction.outcome();
             let Some(y) = outcome else { continue };
             let add = |c: &mut Counts| {
                 if y >= 0.5 {
@@ -176,7 +188,7 @@ fn load_swipes(
             }
         }
     }
-    Ok(swiped)
+    Ok((swiped, rows))
 }
 
 thread_local! {
@@ -238,12 +250,13 @@ fn lists_stmt(client: &SpiClient<'_>) -> std::rc::Rc<pgrx::spi::OwnedPreparedSta
     )
 }
 
-type KeptCell = std::cell::RefCell<Option<(u64, std::rc::Rc<pgrx::spi::OwnedPreparedStatement>)>>;
+pub(crate) type KeptCell =
+    std::cell::RefCell<Option<(u64, std::rc::Rc<pgrx::spi::OwnedPreparedStatement>)>>;
 
 /// A statement prepared once per cache generation (crate::cache), with `@S` replaced
 /// by the extension's schema: every name it uses is qualified, and the function runs
 /// under search_path pg_catalog, pg_temp.
-fn kept(
+pub(crate) fn kept(
     cell: &'static std::thread::LocalKey<KeptCell>,
     client: &SpiClient<'_>,
     sql: &str,
@@ -265,7 +278,7 @@ fn kept(
 }
 
 /// The extension's schema, quoted.
-fn schema() -> String {
+pub(crate) fn schema() -> String {
     crate::cache::schema().unwrap_or_else(|| {
         raise(SqlError::new(
             "55000",
@@ -274,9 +287,8 @@ fn schema() -> String {
     })
 }
 
-struct Found {
+pub(crate) struct Found {
     id: Uuid,
-    product: Product,
     scored: recommend::Scored,
 }
 
@@ -443,11 +455,7 @@ fn grouped_top_k(
                 shares,
             };
             let scored = recommend::score(person, &product, w, max_price);
-            found.push(Found {
-                id,
-                product,
-                scored,
-            });
+            found.push(Found { id, scored });
         }
     }
     let scored = found.len();
@@ -458,6 +466,163 @@ fn grouped_top_k(
         groups.len()
     );
     Some(found)
+}
+
+/// The 0.2.0 content ranker: the best `k` products by combined score (personality
+/// match, category alignment, behaviour), active, under the price cap, not avoided,
+/// not swiped.
+pub(crate) fn content_top(
+    client: &SpiClient<'_>,
+    person: &Person,
+    w: &Weights,
+    k: usize,
+    swiped: &HashSet<Key>,
+    avoided: &[Option<String>],
+    p_max_price: Option<f64>,
+) -> Vec<Found> {
+    let w = *w;
+    let grouped = grouped_top_k(client, person, &w, k, swiped, avoided, p_max_price);
+    match grouped {
+        Some(found) => found,
+        None => {
+            let w_ = w;
+            // Partitions: (category, price band) with active products, minus avoided categories.
+            let parts: Vec<(String, i32)> =
+                spi(client.select(&*categories_stmt(client), None, &[]))
+                    .map(|r| {
+                        Ok((
+                            r.get::<String>(1)?.unwrap_or_default(),
+                            r.get::<i32>(2)?.unwrap_or(3),
+                        ))
+                    })
+                    .collect::<Result<Vec<_>, pgrx::spi::Error>>()
+                    .unwrap_or_else(|e| {
+                        raise(SqlError::new(
+                            "55000",
+                            format!("personality_recommend: {e}"),
+                        ))
+                    })
+                    .into_iter()
+                    .filter(|(c, _)| !avoided.contains(&Some(c.clone())))
+                    // bands wholly above the price cap would be scanned to the end for nothing
+                    .filter(|(_, band)| match p_max_price {
+                        None => true,
+                        Some(cap) => match band {
+                            0 => true,
+                            1 => cap >= 25.0,
+                            2 => cap > 100.0,
+                            _ => false,
+                        },
+                    })
+                    .collect();
+            let category_of = |i: usize| Some(parts[i].0.as_str()).filter(|c| !c.is_empty());
+            let mut depth: Vec<Vector> = vec![[1.0; 5]; parts.len()];
+            let mut n: Vec<i32> = vec![(k as i32).max(10); parts.len()];
+            let mut open: Vec<bool> = vec![true; parts.len()];
+            let mut bound: Vec<f64> = (0..parts.len())
+                .map(|i| {
+                    recommend::category_bound(person, &w_, &depth[i], category_of(i), parts[i].1)
+                })
+                .collect();
+            let mut seen: HashSet<Key> = HashSet::new();
+            let mut found: Vec<Found> = Vec::new();
+            let mut kth = f64::NEG_INFINITY;
+            let stmt = lists_stmt(client);
+            let (mut rounds, mut fetched) = (0u32, 0usize);
+            loop {
+                // The most promising open partitions first, a few per round trip.
+                let mut fetch: Vec<usize> = (0..parts.len())
+                    .filter(|i| open[*i] && !recommend::reached(kth, bound[*i]))
+                    .collect();
+                if fetch.is_empty() {
+                    break;
+                }
+                fetch.sort_by(|a, b| {
+                    bound[*b]
+                        .partial_cmp(&bound[*a])
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                });
+                fetch.truncate(4);
+                let fetch_cats: Vec<String> = fetch.iter().map(|i| parts[*i].0.clone()).collect();
+                let fetch_bands: Vec<i32> = fetch.iter().map(|i| parts[*i].1).collect();
+                let fetch_n: Vec<i32> = fetch.iter().map(|i| n[*i]).collect();
+                rounds += 1;
+                let rows = spi(client.select(
+                    &*stmt,
+                    None,
+                    &[
+                        fetch_cats.into(),
+                        fetch_bands.into(),
+                        fetch_n.into(),
+                        p_max_price.into(),
+                    ],
+                ));
+                // per fetched partition and list: rows returned and the last share seen
+                let mut count = vec![[0i32; 5]; fetch.len()];
+                let mut last = vec![[0.0f64; 5]; fetch.len()];
+                fetched += rows.len();
+                for r in rows {
+                    let ci = spi(r.get::<i64>(1)).unwrap_or(1).max(1) as usize - 1;
+                    let li = spi(r.get::<i32>(2)).unwrap_or(0).clamp(0, 4) as usize;
+                    let Some(id) = spi(r.get::<Uuid>(3)) else {
+                        continue;
+                    };
+                    let mut shares = [0.0; 5];
+                    for (i, share) in shares.iter_mut().enumerate() {
+                        *share = spi(r.get::<f32>(5 + i)).unwrap_or(0.0) as f64;
+                    }
+                    if ci < fetch.len() {
+                        count[ci][li] += 1;
+                        last[ci][li] = shares[li];
+                    }
+                    let key = *id.as_bytes();
+                    if !seen.insert(key)
+                        || swiped.contains(&key)
+                        || shares.iter().all(|x| *x <= 0.0)
+                    {
+                        continue;
+                    }
+                    let product = Product {
+                        category: fetch
+                            .get(ci)
+                            .and_then(|i| category_of(*i))
+                            .map(str::to_string),
+                        price: spi(r.get::<f64>(4)),
+                        shares,
+                    };
+                    let scored = recommend::score(person, &product, &w_, p_max_price);
+                    found.push(Found { id, scored });
+                }
+                found.sort_by(rank_cmp);
+                found.truncate(k);
+                if found.len() >= k {
+                    kth = found[k - 1].scored.combined;
+                }
+                for (j, &i) in fetch.iter().enumerate() {
+                    if (0..5).any(|t| count[j][t] < n[i]) {
+                        open[i] = false; // a list ran out: every product of the partition was seen
+                        continue;
+                    }
+                    depth[i] = last[j];
+                    bound[i] = recommend::category_bound(
+                        person,
+                        &w_,
+                        &depth[i],
+                        category_of(i),
+                        parts[i].1,
+                    );
+                    n[i] = n[i].saturating_mul(4);
+                }
+            }
+            found.truncate(k);
+            pgrx::debug1!(
+                "personality_recommend: {} partitions, {rounds} round trips, {fetched} rows read, {} scored",
+                parts.len(),
+                seen.len()
+            );
+            found
+        }
+    }
 }
 
 /// Internal: computes and upserts the top `p_limit` recommendations; returns their
@@ -488,181 +653,64 @@ fn _personality_recommend(
                 .hint("Take the quiz first: SELECT * FROM personality_assess(user_id, answers);"),
             )
         };
-        let swiped = spi(load_swipes(client, p_user_id, &mut person));
+        let (swiped, swipe_rows) = spi(load_swipes(client, p_user_id, &mut person));
         let avoided: Vec<Option<String>> =
             person.avoided_categories().into_iter().map(Some).collect();
-
-        let grouped = grouped_top_k(client, &person, &w, k, &swiped, &avoided, p_max_price);
-        let found: Vec<Found> = match grouped {
-            Some(found) => found,
-            None => {
-                let w_ = w;
-                // Partitions: (category, price band) with active products, minus avoided categories.
-                let parts: Vec<(String, i32)> =
-                    spi(client.select(&*categories_stmt(client), None, &[]))
-                        .map(|r| {
-                            Ok((
-                                r.get::<String>(1)?.unwrap_or_default(),
-                                r.get::<i32>(2)?.unwrap_or(3),
-                            ))
-                        })
-                        .collect::<Result<Vec<_>, pgrx::spi::Error>>()
-                        .unwrap_or_else(|e| {
-                            raise(SqlError::new(
-                                "55000",
-                                format!("personality_recommend: {e}"),
-                            ))
-                        })
+        let hybrid = crate::model::hybrid_for(p_user_id);
+        let rows: Vec<crate::model::Out> = if hybrid {
+            crate::model::hybrid(
+                client,
+                p_user_id,
+                &person,
+                &w,
+                k,
+                &swipe_rows,
+                &avoided,
+                p_max_price,
+                |n| {
+                    content_top(client, &person, &w, n, &swiped, &avoided, p_max_price)
                         .into_iter()
-                        .filter(|(c, _)| !avoided.contains(&Some(c.clone())))
-                        // bands wholly above the price cap would be scanned to the end for nothing
-                        .filter(|(_, band)| match p_max_price {
-                            None => true,
-                            Some(cap) => match band {
-                                0 => true,
-                                1 => cap >= 25.0,
-                                2 => cap > 100.0,
-                                _ => false,
-                            },
-                        })
-                        .collect();
-                let category_of = |i: usize| Some(parts[i].0.as_str()).filter(|c| !c.is_empty());
-                let mut depth: Vec<Vector> = vec![[1.0; 5]; parts.len()];
-                let mut n: Vec<i32> = vec![(k as i32).max(10); parts.len()];
-                let mut open: Vec<bool> = vec![true; parts.len()];
-                let mut bound: Vec<f64> = (0..parts.len())
-                    .map(|i| {
-                        recommend::category_bound(
-                            &person,
-                            &w_,
-                            &depth[i],
-                            category_of(i),
-                            parts[i].1,
-                        )
-                    })
-                    .collect();
-                let mut seen: HashSet<Key> = HashSet::new();
-                let mut found: Vec<Found> = Vec::new();
-                let mut kth = f64::NEG_INFINITY;
-                let stmt = lists_stmt(client);
-                let (mut rounds, mut fetched) = (0u32, 0usize);
-                loop {
-                    // The most promising open partitions first, a few per round trip.
-                    let mut fetch: Vec<usize> = (0..parts.len())
-                        .filter(|i| open[*i] && !recommend::reached(kth, bound[*i]))
-                        .collect();
-                    if fetch.is_empty() {
-                        break;
+                        .map(|f| f.id)
+                        .collect()
+                },
+            )
+        } else {
+            content_top(client, &person, &w, k, &swiped, &avoided, p_max_price)
+                .into_iter()
+                .map(|f| {
+                    let mut factors = serde_json::Map::new();
+                    for t in ALL {
+                        let v = (f.scored.factors[t.index()] * 10000.0).round() / 10000.0;
+                        factors.insert(t.name().to_string(), serde_json::json!(v));
                     }
-                    fetch.sort_by(|a, b| {
-                        bound[*b]
-                            .partial_cmp(&bound[*a])
-                            .unwrap_or(std::cmp::Ordering::Equal)
-                    });
-                    fetch.truncate(4);
-                    let fetch_cats: Vec<String> =
-                        fetch.iter().map(|i| parts[*i].0.clone()).collect();
-                    let fetch_bands: Vec<i32> = fetch.iter().map(|i| parts[*i].1).collect();
-                    let fetch_n: Vec<i32> = fetch.iter().map(|i| n[*i]).collect();
-                    rounds += 1;
-                    let rows = spi(client.select(
-                        &*stmt,
-                        None,
-                        &[
-                            fetch_cats.into(),
-                            fetch_bands.into(),
-                            fetch_n.into(),
-                            p_max_price.into(),
-                        ],
-                    ));
-                    // per fetched partition and list: rows returned and the last share seen
-                    let mut count = vec![[0i32; 5]; fetch.len()];
-                    let mut last = vec![[0.0f64; 5]; fetch.len()];
-                    fetched += rows.len();
-                    for r in rows {
-                        let ci = spi(r.get::<i64>(1)).unwrap_or(1).max(1) as usize - 1;
-                        let li = spi(r.get::<i32>(2)).unwrap_or(0).clamp(0, 4) as usize;
-                        let Some(id) = spi(r.get::<Uuid>(3)) else {
-                            continue;
-                        };
-                        let mut shares = [0.0; 5];
-                        for (i, share) in shares.iter_mut().enumerate() {
-                            *share = spi(r.get::<f32>(5 + i)).unwrap_or(0.0) as f64;
-                        }
-                        if ci < fetch.len() {
-                            count[ci][li] += 1;
-                            last[ci][li] = shares[li];
-                        }
-                        let key = *id.as_bytes();
-                        if !seen.insert(key)
-                            || swiped.contains(&key)
-                            || shares.iter().all(|x| *x <= 0.0)
-                        {
-                            continue;
-                        }
-                        let product = Product {
-                            category: fetch
-                                .get(ci)
-                                .and_then(|i| category_of(*i))
-                                .map(str::to_string),
-                            price: spi(r.get::<f64>(4)),
-                            shares,
-                        };
-                        let scored = recommend::score(&person, &product, &w_, p_max_price);
-                        found.push(Found {
-                            id,
-                            product,
-                            scored,
-                        });
+                    crate::model::Out {
+                        id: f.id,
+                        personality_match: f.scored.personality_match,
+                        category_alignment: f.scored.category_alignment,
+                        behavioral_prediction: f.scored.behavioral_prediction,
+                        combined: f.scored.combined,
+                        reasons: f.scored.reasons,
+                        factors,
                     }
-                    found.sort_by(rank_cmp);
-                    found.truncate(k);
-                    if found.len() >= k {
-                        kth = found[k - 1].scored.combined;
-                    }
-                    for (j, &i) in fetch.iter().enumerate() {
-                        if (0..5).any(|t| count[j][t] < n[i]) {
-                            open[i] = false; // a list ran out: every product of the partition was seen
-                            continue;
-                        }
-                        depth[i] = last[j];
-                        bound[i] = recommend::category_bound(
-                            &person,
-                            &w_,
-                            &depth[i],
-                            category_of(i),
-                            parts[i].1,
-                        );
-                        n[i] = n[i].saturating_mul(4);
-                    }
-                }
-                found.truncate(k);
-                pgrx::debug1!(
-                    "personality_recommend: {} partitions, {rounds} round trips, {fetched} rows read, {} scored",
-                    parts.len(),
-                    seen.len()
-                );
-                found
-            }
+                })
+                .collect()
+        };
+        let engine = if hybrid {
+            crate::model::HYBRID
+        } else {
+            crate::model::CONTENT
         };
 
-        let ids: Vec<Uuid> = found.iter().map(|f| f.id).collect();
-        let col = |g: &dyn Fn(&Found) -> f64| -> Vec<f64> { found.iter().map(g).collect() };
-        let reasons: Vec<String> = found
+        let ids: Vec<Uuid> = rows.iter().map(|f| f.id).collect();
+        let col =
+            |g: &dyn Fn(&crate::model::Out) -> f64| -> Vec<f64> { rows.iter().map(g).collect() };
+        let reasons: Vec<String> = rows
             .iter()
-            .map(|f| serde_json::to_string(&f.scored.reasons).unwrap_or_else(|_| "[]".into()))
+            .map(|f| serde_json::to_string(&f.reasons).unwrap_or_else(|_| "[]".into()))
             .collect();
-        let factors: Vec<String> = found
+        let factors: Vec<String> = rows
             .iter()
-            .map(|f| {
-                let mut m = serde_json::Map::new();
-                for t in ALL {
-                    let v = (f.scored.factors[t.index()] * 10000.0).round() / 10000.0;
-                    m.insert(t.name().to_string(), serde_json::json!(v));
-                }
-                let _ = &f.product;
-                Value::Object(m).to_string()
-            })
+            .map(|f| Value::Object(f.factors.clone()).to_string())
             .collect();
         use pgrx::pg_sys::BuiltinOid::*;
         let o = pgrx::PgOid::BuiltIn;
@@ -672,9 +720,9 @@ fn _personality_recommend(
             "INSERT INTO @S.personality_recommendations AS r (user_id, product_id, personality_profile_id, \
                 personality_match_score, category_alignment_score, behavioral_prediction, combined_score, \
                 recommendation_reasons, personality_factors, confidence_level, recommendation_context, \
-                generated_at, updated_at) \
+                generated_at, updated_at, algorithm_version) \
              SELECT $1, u.product_id, $2, round(u.m::numeric, 4), round(u.c::numeric, 4), round(u.b::numeric, 4), \
-                    round(u.s::numeric, 4), u.reasons::jsonb, u.factors::jsonb, round($3::numeric, 2), $4, now(), now() \
+                    round(u.s::numeric, 4), u.reasons::jsonb, u.factors::jsonb, round($3::numeric, 2), $4, now(), now(), $12 \
                FROM unnest($5::uuid[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::text[], $11::text[]) \
                     AS u(product_id, m, c, b, s, reasons, factors) \
              ON CONFLICT ON CONSTRAINT unique_user_product_personality DO UPDATE SET \
@@ -686,6 +734,7 @@ fn _personality_recommend(
                 personality_factors = EXCLUDED.personality_factors, \
                 confidence_level = EXCLUDED.confidence_level, \
                 recommendation_context = EXCLUDED.recommendation_context, \
+                algorithm_version = EXCLUDED.algorithm_version, \
                 generated_at = now(), updated_at = now()",
             &[
                 o(UUIDOID),
@@ -699,6 +748,7 @@ fn _personality_recommend(
                 o(FLOAT8ARRAYOID),
                 o(TEXTARRAYOID),
                 o(TEXTARRAYOID),
+                o(TEXTOID),
             ],
         );
         spi(client.update(
@@ -710,12 +760,13 @@ fn _personality_recommend(
                 person.confidence.clamp(0.0, 1.0).into(),
                 p_context.into(),
                 ids.clone().into(),
-                col(&|f| f.scored.personality_match).into(),
-                col(&|f| f.scored.category_alignment).into(),
-                col(&|f| f.scored.behavioral_prediction).into(),
-                col(&|f| f.scored.combined).into(),
+                col(&|f| f.personality_match).into(),
+                col(&|f| f.category_alignment).into(),
+                col(&|f| f.behavioral_prediction).into(),
+                col(&|f| f.combined).into(),
                 reasons.into(),
                 factors.into(),
+                engine.into(),
             ],
         ));
         ids

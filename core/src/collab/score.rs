@@ -109,6 +109,8 @@ pub struct Scored {
     pub quality: f64,
     /// The liked product that contributed most to `collab` ("because you liked …").
     pub because: Option<Item>,
+    /// Trust in the collaborative side for this candidate, `g(i)` (0..1).
+    pub trust: f64,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -156,6 +158,22 @@ pub fn score_top<S: Store>(
     extra: &[Item],
     p: &Params,
     limit: usize,
+) -> Vec<Scored> {
+    score_top_where(swipes, store, catalog, extra, p, limit, |_| true)
+}
+
+/// [`score_top`] over the candidates `allowed` accepts only (the SQL side: products the
+/// request may show, i.e. active, under the price cap, not in an avoided category). The
+/// collaborative part is still normalised over every candidate, so filtering does not
+/// change the scores of the candidates kept.
+pub fn score_top_where<S: Store>(
+    swipes: &[Swipe],
+    store: &S,
+    catalog: &Catalog,
+    extra: &[Item],
+    p: &Params,
+    limit: usize,
+    allowed: impl Fn(Item) -> bool,
 ) -> Vec<Scored> {
     let swiped: IdSet = swipes.iter().map(|s| s.item).collect();
     // newest first, bounded
@@ -220,6 +238,7 @@ pub fn score_top<S: Store>(
 
     let mut out: Vec<Scored> = acc
         .into_iter()
+        .filter(|(item, _)| allowed(*item))
         .map(|(item, a)| {
             let collab = if max_collab > 0.0 {
                 unit(a.sum / max_collab)
@@ -247,6 +266,7 @@ pub fn score_top<S: Store>(
                 fit,
                 quality,
                 because: a.because,
+                trust: g,
             }
         })
         .collect();

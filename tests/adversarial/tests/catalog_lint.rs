@@ -31,6 +31,11 @@ const WRITE_ALLOW: &[(&str, &[&str], &str)] = &[
         "seed API: stores the user's recommendations; authorizes the user id itself",
     ),
     (
+        "personality_similar_products",
+        &["authenticated"],
+        "issue 14: read-only (stable) SECURITY DEFINER reader of the co-like neighbours",
+    ),
+    (
         "personality_sync_profile",
         &["authenticated"],
         "a user syncs their own profile; authorizes the user id itself",

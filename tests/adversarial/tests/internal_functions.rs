@@ -46,6 +46,10 @@ const ALLOWED_AUTHENTICATED: &[(&str, &str)] = &[
         "personality_sync_profile",
         "users sync their own profile; authorizes per user",
     ),
+    (
+        "personality_similar_products",
+        "issue 14: read-only (stable) reader of the co-like neighbours, no per-user data",
+    ),
 ];
 
 /// (signature, whether it can write: volatile, SECURITY DEFINER or a trigger) of every

@@ -19,6 +19,9 @@
 \ir ../fixtures/sample_data.sql
 \set ECHO all
 CREATE EXTENSION personality_ext;
+-- This file checks the 0.2.0 content ranker against its brute force: every person is
+-- served by it (the hybrid engine of issue 14 is tested in tests/client/tests/model.rs).
+SET personality.hybrid_share = 0;
 \set u1 '00000000-0000-4000-d000-000000000001'
 \set u2 '00000000-0000-4000-d000-000000000002'
 \set u3 '00000000-0000-4000-d000-000000000003'
