@@ -20,6 +20,8 @@ use_major() {
     PG_CONFIG=$(pg_config_for "$1")
     PGBIN=$("$PG_CONFIG" --bindir 2>/dev/null || dirname "$PG_CONFIG")
     PATH=$PGBIN:$PATH0
+    # exported: scripts/backup.sh (run by the integration tests) and pgrx read them
+    export PG_CONFIG PGBIN
     PORT_BASE=$((PORT_BASE0 + 10 * ($1 - 15)))
     PG_FEATURES=(--no-default-features --features "personality_ext/pg$1")
 }

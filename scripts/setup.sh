@@ -114,7 +114,9 @@ for m in $PG_MAJORS; do
 done
 
 # Never let pgrx download Postgres: point it at the pg_configs above. `cargo pgrx init`
-# rewrites config.toml, so its base_testing_port (parallel checkouts) is passed back in.
+# rewrites config.toml and cannot write base_port / base_testing_port itself (pgrx 0.18.1
+# serialises them after the [configs] table and fails, leaving the file empty), so
+# they are kept aside and put back on top: parallel checkouts set base_testing_port.
 pgrx_toml=${PGRX_HOME:-$HOME/.pgrx}/config.toml
 need_init=
 for ((i = 0; i < ${#configs[@]}; i += 2)); do
@@ -126,15 +128,19 @@ if [ -n "$need_init" ]; then
     for m in $SUPPORTED_MAJORS; do
         case " ${configs[*]} " in *" --pg$m "*) continue ;; esac
         old=$(sed -n "s/^pg$m *= *\"\(.*\)\"/\1/p" "$pgrx_toml" 2>/dev/null || true)
-        [ -n "$old" ] && [ -x "$old" ] && configs+=("--pg$m" "$old")
+        if [ -n "$old" ] && [ -x "$old" ]; then configs+=("--pg$m" "$old"); fi
     done
-    port_args=()
-    for key in base_port base_testing_port; do
-        v=$(sed -n "s/^$key *= *\([0-9]*\)/\1/p" "$pgrx_toml" 2>/dev/null || true)
-        [ -n "$v" ] && port_args+=("--${key//_/-}" "$v")
-    done
-    say "cargo pgrx init ${configs[*]} ${port_args[*]}"
-    cargo pgrx init "${configs[@]}" "${port_args[@]}"
+    ports=$(grep -E '^base_(testing_)?port *=' "$pgrx_toml" 2>/dev/null || true)
+    say "cargo pgrx init ${configs[*]}"
+    mkdir -p "$(dirname "$pgrx_toml")"
+    grep -v -E '^base_(testing_)?port *=' "$pgrx_toml" >"$pgrx_toml.new" 2>/dev/null || true
+    mv "$pgrx_toml.new" "$pgrx_toml"
+    [ -s "$pgrx_toml" ] || rm -f "$pgrx_toml"
+    cargo pgrx init "${configs[@]}"
+    if [ -n "$ports" ]; then
+        { echo "$ports"; echo; cat "$pgrx_toml"; } >"$pgrx_toml.new"
+        mv "$pgrx_toml.new" "$pgrx_toml"
+    fi
 else
     say "pgrx initialised for majors $PG_MAJORS"
 fi
