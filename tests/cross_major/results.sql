@@ -48,8 +48,9 @@ SELECT pg_temp.clean(to_jsonb(l)) FROM personality_learning l ORDER BY user_id;
 SELECT user_id, state FROM personality_learning_state ORDER BY user_id;
 SELECT personality_sync_profile(NULL) AS profiles_written;
 SELECT user_id, pg_temp.clean(to_jsonb(p)) FROM personality_profiles p ORDER BY user_id;
-SELECT user_id, assessment_type, pg_temp.clean(to_jsonb(h) - 'user_id' - 'assessment_type')
-  FROM personality_assessment_history h ORDER BY user_id, assessment_type, to_jsonb(h)::text;
+SELECT user_id, assessment_trigger, pg_temp.clean(to_jsonb(h) - 'user_id' - 'assessment_trigger')
+  FROM personality_assessment_history h
+ ORDER BY user_id, assessment_trigger, pg_temp.clean(to_jsonb(h))::text;
 
 \echo == match: every profile against the first 150 products
 SELECT p.user_id, f.product_id,
