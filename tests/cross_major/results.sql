@@ -26,6 +26,7 @@ $$;
 CREATE FUNCTION pg_temp.clean(j jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
 SELECT j - 'id' - 'created_at' - 'updated_at' - 'last_assessment_at' - 'learned_at'
          - 'generated_at' - 'shown_at' - 'interacted_at' - 'personality_profile_id'
+         - 'assessment_timestamp'
 $$;
 
 \echo == quiz: personality_score_quiz of five answer sets
