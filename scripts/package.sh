@@ -150,7 +150,9 @@ test_artefacts() {
     # D/usr/share/postgresql/N). Debian's 15 is such a tree already; 16..18 (relocatable,
     # share next to lib) get D/usr/lib/postgresql/N/share -> D/usr/share/postgresql/N.
     local deb=$OUT/postgresql-$m-personality-ext_${VERSION}_amd64.deb root=$work/deb-root
-    dpkg-deb --info "$deb" | grep -q "Depends: postgresql-$m" || { say "$deb: bad control"; return 1; }
+    local info
+    info=$(dpkg-deb --info "$deb")
+    grep -q "Depends: postgresql-$m," <<<"$info" || { say "$deb: bad control"; return 1; }
     rm -rf "$root"
     if [ "$("$PG_CONFIG" --sharedir)" != "$(dirname "$("$PG_CONFIG" --bindir)")/share" ]; then
         pgc=$(copy_tree "$root/usr") # Debian's layout already
