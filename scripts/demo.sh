@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # The demo (README "Quick start"): builds and installs personality_ext, starts a
-# throwaway PostgreSQL 15 cluster under target/ on port 5493, creates a small gifting
-# app schema with a generated sample catalog, installs the extension and shows it work.
+# throwaway PostgreSQL cluster under target/ (15 on port 5493 by default; PG_MAJOR=17
+# picks another supported major, on port 5493 + 10 x (major - 15)), creates a small
+# gifting app schema with a generated sample catalog, installs the extension and shows
+# it work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+PG_MAJOR=${PG_MAJOR:-15}
+PG_MAJORS=$PG_MAJOR bash scripts/setup.sh
 source scripts/lib.sh
+check_majors
+use_major "$PG_MAJOR"
 
-echo "[demo] building and installing the extension (release build, 1-3 minutes)"
+echo "[demo] building and installing the extension into $("$PG_CONFIG" --version) (release build, 1-3 minutes)"
 install_extension
-cluster_start demo 5493
+cluster_start demo $((PORT_BASE + 3))
 DB=personality_demo
 psql -X -q -c "CREATE DATABASE $DB"
 PSQL=(psql -X -q -d "$DB" -v ON_ERROR_STOP=1)

@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
-# Runs every test layer of personality_ext on throwaway clusters (README "Testing").
-# Needs root on Debian 12; installs what is missing first (scripts/setup.sh).
+# Runs every test layer of personality_ext on every supported PostgreSQL major, on
+# throwaway clusters (README "Testing"). Needs root on Debian 12; installs what is
+# missing first (scripts/setup.sh), including PostgreSQL 16, 17 and 18.
+#
+#   bash scripts/test.sh                        every layer, every major
+#   PG_MAJORS=17 bash scripts/test.sh           every layer, one major
+#   bash scripts/test.sh regress integration    chosen layers (for development)
+#
+# fmt and unit do not depend on the major and run once; the others run per major;
+# cross_major compares the results the majors computed (layer `results`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/lib.sh
+check_majors
 
 passed=0
 failed=0
 failures=()
+timings=()
 layer() {
     local name=$1
     shift
@@ -25,33 +35,38 @@ layer() {
 }
 
 fmt() { cargo fmt --all -- --check; }
-clippy() { cargo clippy --workspace --all-targets -- -D warnings; }
 unit() { cargo test -p personality_core; }
+clippy() { cargo clippy --workspace --all-targets "${PG_FEATURES[@]}" -- -D warnings; }
 pg_tests() {
     # #[pg_test]s run inside a real backend; initdb refuses root, hence --runas.
-    as_pg mkdir -p "$PGROOT/pgrx"
-    cargo pgrx test pg15 --runas postgres --pgdata "$PGROOT/pgrx/data"
+    local dir
+    dir=$(cluster_dir pgrx)
+    as_pg mkdir -p "$dir"
+    cargo pgrx test "pg$PG_MAJOR" --runas postgres --pgdata "$dir/data"
 }
 regress() {
     cluster_start regress $((PORT_BASE + 1))
     # The postgres user runs pg_regress and must be able to read the inputs.
-    rm -rf "$PGROOT/regress-in" "$PGROOT/regress-out"
-    mkdir -p "$PGROOT/regress-in"
-    cp -r tests/pg_regress/sql tests/pg_regress/expected "$PGROOT/regress-in/"
-    cp -r tests/fixtures "$PGROOT/regress-in/fixtures"
-    chown -R postgres "$PGROOT/regress-in"
-    as_pg mkdir -p "$PGROOT/regress-out"
+    local in out
+    in=$(cluster_dir regress-in)
+    out=$(cluster_dir regress-out)
+    rm -rf "$in" "$out"
+    mkdir -p "$in"
+    cp -r tests/pg_regress/sql tests/pg_regress/expected "$in/"
+    cp -r tests/fixtures "$in/fixtures"
+    chown -R postgres "$in"
+    as_pg mkdir -p "$out"
     local tests
     tests=$(cd tests/pg_regress/sql && ls *.sql | sed 's/\.sql$//' | sort)
     local rc=0
     # psql reads each test on stdin, so \ir paths are relative to this directory.
     # shellcheck disable=SC2086
-    (cd "$PGROOT/regress-in/sql" && as_pg "$(dirname "$("$PG_CONFIG" --pgxs)")/../test/regress/pg_regress" \
-        --host="$PGHOST" --port="$PGPORT" --user=postgres \
-        --inputdir="$PGROOT/regress-in" --outputdir="$PGROOT/regress-out" \
+    (cd "$in/sql" && as_pg "$(dirname "$("$PG_CONFIG" --pgxs)")/../test/regress/pg_regress" \
+        --bindir="$PGBIN" --host="$PGHOST" --port="$PGPORT" --user=postgres \
+        --inputdir="$in" --outputdir="$out" \
         --dbname=personality_regress $tests) || rc=$?
-    if [ $rc -ne 0 ] && [ -f "$PGROOT/regress-out/regression.diffs" ]; then
-        head -200 "$PGROOT/regress-out/regression.diffs"
+    if [ $rc -ne 0 ] && [ -f "$out/regression.diffs" ]; then
+        head -200 "$out/regression.diffs"
     fi
     cluster_stop regress
     return $rc
@@ -65,23 +80,69 @@ integration() {
     cluster_stop integration
     return $rc
 }
+# The canonical results of this major (tests/cross_major/results.sql) for cross_major.
+results() {
+    cluster_start results $((PORT_BASE + 4))
+    mkdir -p target/cross-major
+    local file=target/cross-major/pg$PG_MAJOR.txt rc=0
+    rm -f "$file"
+    psql -X -q -c "CREATE DATABASE personality_results" &&
+        "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d personality_results \
+            -f tests/cross_major/results.sql >"$file.partial" || rc=$?
+    cluster_stop results
+    [ $rc -eq 0 ] || { tail -20 "$file.partial"; return $rc; }
+    mv "$file.partial" "$file"
+    echo "$(wc -l <"$file") lines in $file"
+}
+cross_major() {
+    local first="" m f rc=0
+    for m in $PG_MAJORS; do
+        f=target/cross-major/pg$m.txt
+        [ -s "$f" ] || { echo "missing $f (layer results of $m failed or did not run)"; rc=1; continue; }
+        if [ -z "$first" ]; then
+            first=$f
+        elif diff -u "$first" "$f" >"target/cross-major/diff-pg$m.txt"; then
+            echo "$f = $first"
+        else
+            echo "$f differs from $first:"
+            head -60 "target/cross-major/diff-pg$m.txt"
+            rc=1
+        fi
+    done
+    return $rc
+}
+package_test() { bash scripts/package.sh --test "$PG_MAJOR"; }
 
 # `scripts/test.sh regress integration` runs only those layers (for development).
-want=${*:-fmt clippy unit pg_tests install_extension regress integration}
+want=${*:-fmt unit clippy pg_tests install_extension regress integration results package cross_major}
 for l in $want; do
     case $l in
-    fmt) layer "cargo fmt --check" fmt ;;
-    clippy) layer "cargo clippy -D warnings" clippy ;;
-    unit) layer "unit and property tests (personality_core)" unit ;;
-    pg_tests) layer "pg_test (in-database Rust tests)" pg_tests ;;
-    install_extension) layer "install release build" install_extension ;;
-    regress) layer "pg_regress" regress ;;
-    integration) layer "integration (roles, concurrency, dump/restore)" integration ;;
+    fmt | unit | clippy | pg_tests | install_extension | regress | integration | results | package | cross_major) ;;
     *) echo "unknown layer $l"; exit 2 ;;
     esac
 done
+has() { case " $want " in *" $1 "*) return 0 ;; esac; return 1; }
+
+t_all=$SECONDS
+has fmt && layer "cargo fmt --check" fmt
+has unit && layer "unit and property tests (personality_core)" unit
+for m in $PG_MAJORS; do
+    use_major "$m"
+    t_major=$SECONDS
+    printf '\n##### PostgreSQL %s (%s) #####\n' "$m" "$("$PG_CONFIG" --version)"
+    has clippy && layer "[pg$m] cargo clippy -D warnings" clippy
+    has pg_tests && layer "[pg$m] pg_test (in-database Rust tests)" pg_tests
+    has install_extension && layer "[pg$m] install release build" install_extension
+    has regress && layer "[pg$m] pg_regress" regress
+    has integration && layer "[pg$m] integration (roles, concurrency, dump/restore, upgrade)" integration
+    has results && layer "[pg$m] canonical results" results
+    has package && layer "[pg$m] package: build, install into a clean tree, smoke" package_test
+    timings+=("pg$m $((SECONDS - t_major))s")
+done
+has cross_major && layer "cross-major: identical results on $(echo $PG_MAJORS | tr ' ' ',')" cross_major
 
 echo
+echo "time per major: ${timings[*]}; total $((SECONDS - t_all))s"
 if [ $failed -gt 0 ]; then
     echo "failed layers: ${failures[*]}"
 fi

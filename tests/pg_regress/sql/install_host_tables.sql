@@ -55,9 +55,10 @@ BEGIN;
 \set ECHO none
 \ir ../fixtures/host_schema.sql
 \set ECHO all
+-- (NOT NULL constraints are pg_constraint rows since PostgreSQL 18 only: left out.)
 CREATE TEMP TABLE before AS
 SELECT 'class' AS kind, relname::text AS name FROM pg_class WHERE relnamespace = 'public'::regnamespace
-UNION ALL SELECT 'constraint', conrelid::regclass || '.' || conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+UNION ALL SELECT 'constraint', conrelid::regclass || '.' || conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype <> 'n'
 UNION ALL SELECT 'trigger', tgrelid::regclass || '.' || tgname FROM pg_trigger WHERE tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace)
 UNION ALL SELECT 'function', oid::regprocedure::text FROM pg_proc WHERE pronamespace = 'public'::regnamespace
 UNION ALL SELECT 'policy', polrelid::regclass || '.' || polname FROM pg_policy
@@ -67,7 +68,7 @@ SELECT count(*) > 0 AS extension_added_objects FROM pg_class WHERE relname LIKE 
 DROP EXTENSION personality_ext;
 CREATE TEMP TABLE after AS
 SELECT 'class' AS kind, relname::text AS name FROM pg_class WHERE relnamespace = 'public'::regnamespace
-UNION ALL SELECT 'constraint', conrelid::regclass || '.' || conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+UNION ALL SELECT 'constraint', conrelid::regclass || '.' || conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype <> 'n'
 UNION ALL SELECT 'trigger', tgrelid::regclass || '.' || tgname FROM pg_trigger WHERE tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace)
 UNION ALL SELECT 'function', oid::regprocedure::text FROM pg_proc WHERE pronamespace = 'public'::regnamespace
 UNION ALL SELECT 'policy', polrelid::regclass || '.' || polname FROM pg_policy
