@@ -1192,10 +1192,6 @@ BEGIN
         RETURN 0;
     END IF;
     IF p_product_ids IS NULL THEN
-        -- One full rebuild at a time, each reading what the one before committed. During
-        -- pg_restore -j the gift mappings' trigger and the products link rebuild at once;
-        -- the one that read the older mappings must not commit last.
-        LOCK TABLE @extschema@.personality_product_vectors IN SHARE ROW EXCLUSIVE MODE;
         DELETE FROM @extschema@.personality_product_vectors v
          WHERE NOT EXISTS (SELECT 1 FROM @extschema@.personality_product_features f WHERE f.product_id = v.product_id);
     ELSE
