@@ -7,8 +7,7 @@
 //! of `collab::score` ranks them, a per-category cap and the rotation penalty shape the
 //! list. Work is bounded by the person's swipes (500), K neighbours each and a few
 //! hundred extra candidates, never by the catalog size.
-use crate::errors::{raise, SqlError};
-use crate::recommend::{kept, KeptCell};
+use crate::recommend::{kept, spi, KeptCell};
 use personality_core::collab::neighbours::Neighbour;
 use personality_core::collab::score::{self, Params, Store};
 use personality_core::collab::stats::{Catalog, ItemStats, HALF_LIFE};
@@ -123,16 +122,6 @@ thread_local! {
     static STATE: KeptCell = const { std::cell::RefCell::new(None) };
     static CANDIDATES: KeptCell = const { std::cell::RefCell::new(None) };
     static SHOWN: KeptCell = const { std::cell::RefCell::new(None) };
-}
-
-fn spi<T>(r: Result<T, pgrx::spi::Error>) -> T {
-    match r {
-        Ok(v) => v,
-        Err(e) => raise(SqlError::new(
-            "55000",
-            format!("personality_recommend: {e}"),
-        )),
-    }
 }
 
 /// Dense indices of the products one request touches.

@@ -13,7 +13,8 @@ use std::collections::{HashMap, HashSet};
 
 type Key = [u8; 16];
 
-fn spi<T>(r: Result<T, pgrx::spi::Error>) -> T {
+/// An SPI result, or the error as 55000 (personality_recommend and the hybrid engine).
+pub(crate) fn spi<T>(r: Result<T, pgrx::spi::Error>) -> T {
     match r {
         Ok(v) => v,
         Err(e) => raise(SqlError::new(
