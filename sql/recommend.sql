@@ -132,49 +132,80 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_n bigint;
+    v_seen text;
+    v_round int := 0;
 BEGIN
     IF @extschema@._personality_features_view() IS NULL THEN
         RETURN 0;
     END IF;
     IF p_product_ids IS NULL THEN
         DELETE FROM @extschema@.personality_product_vectors v
-         WHERE NOT EXISTS (SELECT 1 FROM @extschema@.personality_product_features f WHERE f.product_id = v.product_id);
+         WHERE NOT EXISTS (SELECT 1 FROM @extschema@.personality_product_features f
+                            WHERE f.product_id OPERATOR(pg_catalog.=) v.product_id);
     ELSE
         DELETE FROM @extschema@.personality_product_vectors v
-         WHERE v.product_id = ANY (p_product_ids)
-           AND NOT EXISTS (SELECT 1 FROM @extschema@.personality_product_features f WHERE f.product_id = v.product_id);
+         WHERE v.product_id OPERATOR(pg_catalog.=) ANY (p_product_ids)
+           AND NOT EXISTS (SELECT 1 FROM @extschema@.personality_product_features f
+                            WHERE f.product_id OPERATOR(pg_catalog.=) v.product_id);
     END IF;
-    INSERT INTO @extschema@.personality_product_vectors AS v
-        (product_id, category, price, price_band, group_id, is_active, affinities, strength,
-         adventurous, intellectual, practical, creative, social, refreshed_at)
-    SELECT f.product_id, coalesce(lower(trim(f.category)), ''), f.price,
-           a.band,
-           hashtextextended(concat_ws('|', coalesce(lower(trim(f.category)), ''), a.band, a.j::text), 0),
-           coalesce(f.is_active, true), a.j, a.total,
-           CASE WHEN a.total > 0 THEN (a.j->>'adventurous')::float8 / a.total ELSE 0 END,
-           CASE WHEN a.total > 0 THEN (a.j->>'intellectual')::float8 / a.total ELSE 0 END,
-           CASE WHEN a.total > 0 THEN (a.j->>'practical')::float8 / a.total ELSE 0 END,
-           CASE WHEN a.total > 0 THEN (a.j->>'creative')::float8 / a.total ELSE 0 END,
-           CASE WHEN a.total > 0 THEN (a.j->>'social')::float8 / a.total ELSE 0 END,
-           now()
-      FROM @extschema@.personality_product_features f
-      CROSS JOIN LATERAL (SELECT t.j,
-                                 (t.j->>'adventurous')::float8 + (t.j->>'intellectual')::float8
-                                 + (t.j->>'practical')::float8 + (t.j->>'creative')::float8
-                                 + (t.j->>'social')::float8 AS total,
-                                 CASE WHEN f.price IS NULL THEN 3 WHEN f.price < 25 THEN 0
-                                      WHEN f.price <= 100 THEN 1 ELSE 2 END AS band
-                            -- OFFSET 0 keeps the planner from inlining the call once per ->> below
-                            FROM (SELECT @extschema@.personality_product_traits(f.category, f.tags) AS j OFFSET 0) t) a
-     WHERE p_product_ids IS NULL OR f.product_id = ANY (p_product_ids)
-    ON CONFLICT (product_id) DO UPDATE SET
-        category = EXCLUDED.category, price = EXCLUDED.price, price_band = EXCLUDED.price_band,
-        group_id = EXCLUDED.group_id,
-        is_active = EXCLUDED.is_active,
-        affinities = EXCLUDED.affinities, strength = EXCLUDED.strength, adventurous = EXCLUDED.adventurous,
-        intellectual = EXCLUDED.intellectual, practical = EXCLUDED.practical,
-        creative = EXCLUDED.creative, social = EXCLUDED.social, refreshed_at = now();
-    GET DIAGNOSTICS v_n = ROW_COUNT;
+    -- The vectors are computed from the gift mappings this statement sees. A concurrent
+    -- transaction may change the mappings, rebuild its vectors and commit while this
+    -- statement waits for those rows (pg_restore -j: the mappings' COPY against the
+    -- rebuild of the products link); the stale values would then win. So the statement
+    -- also records which mapping row versions it saw, and runs again (at most 3 times)
+    -- when the committed mappings differ afterwards. No lock: taking one here deadlocks
+    -- against the products link, which holds ACCESS EXCLUSIVE on products.
+    LOOP
+        v_round := v_round OPERATOR(pg_catalog.+) 1;
+        WITH seen AS MATERIALIZED (
+            SELECT pg_catalog.string_agg(m.xmin::pg_catalog.text OPERATOR(pg_catalog.||) m.ctid::pg_catalog.text,
+                                         ',' ORDER BY m.ctid) AS versions
+              FROM @extschema@.personality_gift_mappings m
+        ), written AS (
+            INSERT INTO @extschema@.personality_product_vectors AS v
+                (product_id, category, price, price_band, group_id, is_active, affinities, strength,
+                 adventurous, intellectual, practical, creative, social, refreshed_at)
+            SELECT f.product_id, coalesce(pg_catalog.lower(pg_catalog.btrim(f.category)), ''), f.price,
+                   a.band,
+                   pg_catalog.hashtextextended(pg_catalog.concat_ws('|', coalesce(pg_catalog.lower(pg_catalog.btrim(f.category)), ''),
+                                                                    a.band, a.j::pg_catalog.text), 0),
+                   coalesce(f.is_active, true), a.j, a.total,
+                   CASE WHEN a.total OPERATOR(pg_catalog.>) 0 THEN (a.j OPERATOR(pg_catalog.->>) 'adventurous')::pg_catalog.float8 OPERATOR(pg_catalog./) a.total ELSE 0 END,
+                   CASE WHEN a.total OPERATOR(pg_catalog.>) 0 THEN (a.j OPERATOR(pg_catalog.->>) 'intellectual')::pg_catalog.float8 OPERATOR(pg_catalog./) a.total ELSE 0 END,
+                   CASE WHEN a.total OPERATOR(pg_catalog.>) 0 THEN (a.j OPERATOR(pg_catalog.->>) 'practical')::pg_catalog.float8 OPERATOR(pg_catalog./) a.total ELSE 0 END,
+                   CASE WHEN a.total OPERATOR(pg_catalog.>) 0 THEN (a.j OPERATOR(pg_catalog.->>) 'creative')::pg_catalog.float8 OPERATOR(pg_catalog./) a.total ELSE 0 END,
+                   CASE WHEN a.total OPERATOR(pg_catalog.>) 0 THEN (a.j OPERATOR(pg_catalog.->>) 'social')::pg_catalog.float8 OPERATOR(pg_catalog./) a.total ELSE 0 END,
+                   pg_catalog.now()
+              FROM @extschema@.personality_product_features f
+              CROSS JOIN LATERAL (SELECT t.j,
+                                         (t.j OPERATOR(pg_catalog.->>) 'adventurous')::pg_catalog.float8
+                                         OPERATOR(pg_catalog.+) (t.j OPERATOR(pg_catalog.->>) 'intellectual')::pg_catalog.float8
+                                         OPERATOR(pg_catalog.+) (t.j OPERATOR(pg_catalog.->>) 'practical')::pg_catalog.float8
+                                         OPERATOR(pg_catalog.+) (t.j OPERATOR(pg_catalog.->>) 'creative')::pg_catalog.float8
+                                         OPERATOR(pg_catalog.+) (t.j OPERATOR(pg_catalog.->>) 'social')::pg_catalog.float8 AS total,
+                                         CASE WHEN f.price IS NULL THEN 3
+                                              WHEN f.price OPERATOR(pg_catalog.<) 25::pg_catalog.numeric THEN 0
+                                              WHEN f.price OPERATOR(pg_catalog.<=) 100::pg_catalog.numeric THEN 1 ELSE 2 END AS band
+                                    -- OFFSET 0 keeps the planner from inlining the call once per ->> below
+                                    FROM (SELECT @extschema@.personality_product_traits(f.category, f.tags) AS j OFFSET 0) t) a
+             WHERE p_product_ids IS NULL OR f.product_id OPERATOR(pg_catalog.=) ANY (p_product_ids)
+            ON CONFLICT (product_id) DO UPDATE SET
+                category = EXCLUDED.category, price = EXCLUDED.price, price_band = EXCLUDED.price_band,
+                group_id = EXCLUDED.group_id,
+                is_active = EXCLUDED.is_active,
+                affinities = EXCLUDED.affinities, strength = EXCLUDED.strength, adventurous = EXCLUDED.adventurous,
+                intellectual = EXCLUDED.intellectual, practical = EXCLUDED.practical,
+                creative = EXCLUDED.creative, social = EXCLUDED.social, refreshed_at = pg_catalog.now()
+            RETURNING 1
+        )
+        SELECT (SELECT pg_catalog.count(*) FROM written), (SELECT s.versions FROM seen s)
+          INTO v_n, v_seen;
+        EXIT WHEN v_round OPERATOR(pg_catalog.>=) 3
+               OR v_seen IS NOT DISTINCT FROM
+                  (SELECT pg_catalog.string_agg(m.xmin::pg_catalog.text OPERATOR(pg_catalog.||) m.ctid::pg_catalog.text,
+                                                ',' ORDER BY m.ctid)
+                     FROM @extschema@.personality_gift_mappings m);
+    END LOOP;
     IF p_product_ids IS NULL THEN
         -- fresh statistics, or the top-k queries start with bad plans
         ANALYZE @extschema@.personality_product_vectors;
