@@ -9,6 +9,9 @@
 #   MAPPINGS="a" REGIMES="cold" bench/movielens/run.sh   # a subset of the SQL replays
 #   OFFLINE=0 bench/movielens/run.sh              # without the offline Rust rows
 #   ENGINE_ARGS="--k 10" bench/movielens/run.sh   # knobs of the offline Rust evaluator
+#   SETTINGS="personality.category_cap=1" LABEL=cap-off bench/movielens/run.sh
+#                                     # extension settings (ALTER DATABASE ... SET) for the
+#                                     # SQL replay; LABEL is appended to its ranking names
 #
 # The SQL replay, per operator mapping (a, b) and regime (warm, cold): a throwaway
 # cluster (scripts/lib.sh, port PERSONALITY_PORT_BASE + 8), a database with the host
@@ -47,7 +50,8 @@ fi
 
 PY="$B/venv/bin/python bench/movielens/eval.py"
 $PY split --data "$DATA" --out "$M/split"
-rm -rf "$M/rankings" "$M/sql"
+# a labelled run (other settings) adds its rows to the last full run's
+if [ -z "${LABEL:-}" ]; then rm -rf "$M/rankings" "$M/sql"; fi
 mkdir -p "$M/rankings" "$M/sql"
 
 # ---- the extension, through SQL ----
@@ -62,12 +66,15 @@ P() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 for m in $MAPPINGS; do
   for regime in $REGIMES; do
     db=ml_${m}_$regime
-    out=$M/sql/${m}_$regime
+    out=$M/sql/${m}_$regime${LABEL:+_$LABEL}
     mkdir -p "$out"
     echo "SQL replay: mapping $m, $regime"
     P -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
     P -d "$db" -f tests/fixtures/host_schema.sql
     P -d "$db" -c "CREATE EXTENSION personality_ext"
+    for kv in ${SETTINGS:-}; do
+      P -d postgres -c "ALTER DATABASE $db SET ${kv%%=*} = '${kv#*=}'"
+    done
     P -d "$db" -f "bench/movielens/mapping_$m.sql"
     P -d "$db" -c "CREATE SCHEMA ml" \
       -c "CREATE TABLE ml.items (item int PRIMARY KEY, category text, tags text)" \
@@ -78,7 +85,7 @@ for m in $MAPPINGS; do
     P -d "$db" -f bench/movielens/load.sql >"$out/load.log"
     echo "  loaded, refreshed and ranked in $((SECONDS - t0)) s"
     P -d "$db" -c "COPY (SELECT \"user\", item, rank FROM ml.ranking ORDER BY 1, 3) TO STDOUT (FORMAT csv, HEADER)" \
-      >"$M/rankings/${regime}__personality_recommend-SQL-mapping-${m^^}.csv"
+      >"$M/rankings/${regime}__personality_recommend-SQL-mapping-${m^^}${LABEL:+-$LABEL}.csv"
     P -d "$db" -c "COPY (SELECT right(product_id::text, 12)::int AS item,
                                 (adventurous * strength)::float8 AS a1, (intellectual * strength)::float8 AS a2,
                                 (practical * strength)::float8 AS a3, (creative * strength)::float8 AS a4,
