@@ -25,10 +25,10 @@
 //!   dislike, in proportion to how strongly the product expresses each trait, and a
 //!   trait the product does not express at all (`a = 0`) does not move. The factor
 //!   `1 − r` / `r` centres each swipe on what the person does anyway: someone who likes
-//!   60 % of everything they see keeps their scores where they are on average (each
-//!   trait settles where its own like rate odds equal the person's:
-//!   `s / (100 − s) = (p / (1 − p)) / (r / (1 − r))`, `p` the like rate of products
-//!   expressing the trait), and learns what they like *more* or *less* than usual.
+//!   60 % of everything they see keeps their scores where they are on average, and
+//!   learns what they like *more* or *less* than usual: a trait settles where
+//!   `s / (100 − s)` is the person's odds of liking products that express it over their
+//!   odds of liking anything, `(p / (1 − p)) / (r / (1 − r))` (50 when `p = r`).
 //!   0.2.0's rule ([`learn_0_2_0`], no centring) made every trait climb, because most
 //!   swipes are likes. On a new profile (`r = 0.5`) both rules move the same. The result
 //!   is always kept within 0 to 100 (a strong like at a high rate could otherwise
