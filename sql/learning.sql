@@ -11,7 +11,7 @@ CREATE TABLE personality_learning_state (
     learned_at timestamptz NOT NULL DEFAULT now()
 ) WITH (fillfactor = 50);
 COMMENT ON TABLE personality_learning_state IS
-  'Behaviour learning per user, updated by every swipe (one row per user, no index but the key, so updates are HOT). state: [1..5] trait scores, [6] swipes, [7] informative swipes, [8] behavioral_consistency, [9] confidence, [10..14] scores, [15] confidence, [16] swipes, [17] primary (0..4) and [18] secondary types (bit mask) as last written to personality_profiles, [19] outcome of the last swipe (0 learnt, 1 profile written, 2 product traits looked up), [20] primary before that write. Read it through personality_learning. Deleting a row loses nothing written to the profile; the next swipe rebuilds it from personality_profiles.';
+  'Behaviour learning per user, updated by every swipe (one row per user, no index but the key, so updates are HOT). state: [1..5] trait scores, [6] swipes, [7] informative swipes, [8] behavioral_consistency, [9] confidence, [10..14] scores, [15] confidence, [16] swipes, [17] primary (0..4) and [18] secondary types (bit mask) as last written to personality_profiles, [19] outcome of the last swipe (0 learnt, 1 profile written, 2 product traits looked up), [20] primary before that write, [21] likes and [22] dislikes (informative swipes; the like rate each swipe is centred on; absent in rows written by 0.2.0, read as 0). Read it through personality_learning. Deleting a row loses nothing written to the profile; the next swipe rebuilds it from personality_profiles.';
 COMMENT ON COLUMN personality_learning_state.state IS
   'Learning state (layout in the table comment; personality_core::learning_state).';
 COMMENT ON COLUMN personality_learning_state.learned_at IS

@@ -10,6 +10,13 @@ Protocol: docs/recommender-evaluation.md. Two sub-commands:
       computes the baselines (random, popularity, item-kNN, ALS) from the split,
       scores them and every external ranking file (CSV user,item,rank) with the same
       code, prints a markdown table (and writes it to --md).
+  eval.py traits --split DIR --regime R --vectors FILE --learnt FILE [--md FILE]
+      the learnt traits (issue 14 point 4): replays each person's swipes over the
+      product affinities the extension stored (vectors: item,a1..a5) with 0.2.0's rule
+      and with the centred rule, checks the centred replay against the learning state
+      the trigger wrote (learnt: user,s1..s5,swipes,likes,dislikes), and reports the
+      AUC of each at ranking the person's later-rated movies (liked >= 4 vs not) and
+      the mean trait score as swipes accumulate (drift).
 """
 import argparse
 import csv
@@ -256,6 +263,124 @@ def score(args):
             f.write("\n".join(lines) + "\n")
 
 
+# ---------------------------------------------------------------------------------------
+# traits (issue 14 point 4)
+# ---------------------------------------------------------------------------------------
+
+RATE = 0.05  # personality.learning_rate's default
+STRENGTH = {"right": 1.0, "up": 1.5, "left": 1.0}
+
+
+def learn(scores, aff, direction, counts, centred):
+    """One swipe, as personality_core::learning::learn (centred) / learn_0_2_0."""
+    if direction not in STRENGTH or not any(a > 0 for a in aff):
+        return scores
+    likes, dislikes = counts
+    r = (likes + 1.0) / (likes + dislikes + 2.0)
+    step = RATE * STRENGTH[direction]
+    out = []
+    if direction == "left":
+        w = 2.0 * r if centred else 1.0
+        out = [min(100.0, max(0.0, s - w * step * a * s)) for s, a in zip(scores, aff)]
+        counts[1] += 1
+    else:
+        w = 2.0 * (1.0 - r) if centred else 1.0
+        out = [min(100.0, max(0.0, s + w * step * a * (100.0 - s))) for s, a in zip(scores, aff)]
+        counts[0] += 1
+    return out
+
+
+def predict(scores, aff):
+    tot = sum(aff)
+    return sum(a * s / 100.0 for a, s in zip(aff, scores)) / tot if tot > 0 else 0.5
+
+
+def auc(pos, neg):
+    """P(score of a random positive > a random negative), ties count one half."""
+    if not pos or not neg:
+        return None
+    allv = sorted([(v, 1) for v in pos] + [(v, 0) for v in neg])
+    # average ranks over ties
+    rank_sum, i, n = 0.0, 0, len(allv)
+    while i < n:
+        j = i
+        while j < n and allv[j][0] == allv[i][0]:
+            j += 1
+        avg = (i + j + 1) / 2.0  # 1-based average rank of positions i..j-1
+        rank_sum += avg * sum(1 for k in range(i, j) if allv[k][1] == 1)
+        i = j
+    npos, nneg = len(pos), len(neg)
+    return (rank_sum - npos * (npos + 1) / 2.0) / (npos * nneg)
+
+
+def traits(args):
+    vec = {}
+    with open(args.vectors) as f:
+        for r in csv.DictReader(f):
+            vec[int(r["item"])] = [float(r[f"a{k}"]) for k in range(1, 6)]
+    learnt = {}
+    with open(args.learnt) as f:
+        for r in csv.DictReader(f):
+            learnt[int(r["user"])] = r
+    swipes = defaultdict(list)
+    with open(os.path.join(args.split, args.regime, "swipes.csv")) as f:
+        for r in csv.DictReader(f):
+            swipes[int(r["user"])].append((int(r["ts"]), int(r["seq"]), int(r["item"]), r["direction"]))
+    later = defaultdict(list)
+    with open(os.path.join(args.split, args.regime, "heldout.csv")) as f:
+        for r in csv.DictReader(f):
+            later[int(r["user"])].append((int(r["item"]), int(r["rating"])))
+    checkpoints = (0, 10, 20, 50, 100, 200, 400)
+    drift = {rule: defaultdict(list) for rule in ("0.2.0", "centred")}
+    aucs = {rule: [] for rule in ("0.2.0", "centred", "trigger")}
+    final_means = {rule: [] for rule in ("0.2.0", "centred", "trigger")}
+    max_diff = 0.0
+    for u in sorted(swipes):
+        rows = sorted(swipes[u])
+        res = {}
+        for rule, centred in (("0.2.0", False), ("centred", True)):
+            s, counts = [50.0] * 5, [0, 0]
+            for k, (_, _, item, d) in enumerate(rows):
+                if k in checkpoints:
+                    drift[rule][k].append(sum(s) / 5)
+                s = learn(s, vec.get(item, [0.0] * 5), d, counts, centred)
+            drift[rule]["end"].append(sum(s) / 5)
+            res[rule] = s
+        if u in learnt:
+            t = [float(learnt[u][f"s{k}"]) for k in range(1, 6)]
+            res["trigger"] = t
+            max_diff = max(max_diff, max(abs(a - b) for a, b in zip(t, res["centred"])))
+        for rule, s in res.items():
+            final_means[rule].append(sum(s) / 5)
+            pos = [predict(s, vec[i]) for i, r in later[u] if i in vec and sum(vec[i]) > 0 and r >= 4]
+            neg = [predict(s, vec[i]) for i, r in later[u] if i in vec and sum(vec[i]) > 0 and r < 4]
+            a = auc(pos, neg)
+            if a is not None:
+                aucs[rule].append(a)
+    lines = [f"Learnt traits, {args.regime} ({len(swipes)} persons; replayed over the extension's "
+             f"stored affinities; the trigger's state differs from the centred replay by at most "
+             f"{max_diff:.2g} points)", "",
+             "| rule | AUC later liked vs not (mean over persons) | persons | mean trait score at the end |",
+             "|---|---|---|---|"]
+    for rule, label in (("0.2.0", "0.2.0 (replayed)"), ("centred", "centred (replayed)"),
+                        ("trigger", "centred, as the trigger learnt it (SQL)")):
+        if aucs[rule]:
+            lines.append(f"| {label} | {np.mean(aucs[rule]):.3f} | {len(aucs[rule])} | "
+                         f"{np.mean(final_means[rule]):.1f} |")
+    lines += ["", "Mean trait score after k swipes (persons with at least k swipes):", "",
+              "| rule | " + " | ".join(f"k={k}" for k in checkpoints) + " | end |",
+              "|---|" + "---|" * (len(checkpoints) + 1)]
+    for rule in ("0.2.0", "centred"):
+        cells = [f"{np.mean(drift[rule][k]):.1f}" if drift[rule][k] else "" for k in checkpoints]
+        cells.append(f"{np.mean(drift[rule]['end']):.1f}")
+        lines.append(f"| {rule} | " + " | ".join(cells) + " |")
+    text = "\n".join(lines)
+    print(text, flush=True)
+    if args.md:
+        with open(args.md, "w") as f:
+            f.write(text + "\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -267,8 +392,14 @@ def main():
     b.add_argument("--ranking", action="append")
     b.add_argument("--md")
     b.add_argument("--no-baselines", action="store_true")
+    c = sub.add_parser("traits")
+    c.add_argument("--split", required=True)
+    c.add_argument("--regime", required=True, choices=REGIMES)
+    c.add_argument("--vectors", required=True)
+    c.add_argument("--learnt", required=True)
+    c.add_argument("--md")
     args = ap.parse_args()
-    {"split": split, "score": score}[args.cmd](args)
+    {"split": split, "score": score, "traits": traits}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -403,8 +403,13 @@ fn main() {
                 let Some(it) = items.get(s.item as usize).and_then(|x| x.as_ref()) else {
                     continue;
                 };
-                prof = learning::learn(&prof, &it.affinities, s.direction, learning::DEFAULT_RATE)
-                    .profile;
+                prof = learning::learn_0_2_0(
+                    &prof,
+                    &it.affinities,
+                    s.direction,
+                    learning::DEFAULT_RATE,
+                )
+                .profile;
                 cen = learn_centred(
                     &cen,
                     &it.affinities,

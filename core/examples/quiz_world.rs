@@ -264,7 +264,8 @@ fn main() {
             } else {
                 Direction::Dislike
             };
-            prof = learning::learn(&prof, &affs[i as usize], d, learning::DEFAULT_RATE).profile;
+            prof =
+                learning::learn_0_2_0(&prof, &affs[i as usize], d, learning::DEFAULT_RATE).profile;
             sw.push(Swipe {
                 item: i,
                 direction: d,

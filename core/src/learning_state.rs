@@ -34,11 +34,17 @@
 //! | 17 | secondary types (bit mask) when the profile row was last written |
 //! | 18 | outcome of the last step: 0 learnt, 1 learnt and the profile row is due, 2 the product's affinities are needed (nothing learnt) |
 //! | 19 | primary type (0..4) the profile row had before this step's write (with outcome 1) |
+//! | 20 | informative likes (the like rate each swipe is centred on, [`learning::like_rate`]) |
+//! | 21 | informative dislikes |
+//!
+//! Arrays written before 0.3.0 have 20 elements: the counts read as 0 (like rate 0.5)
+//! and the next step writes all 22. A state rebuilt from the profile row starts the
+//! counts at 0 as well (the profile row does not keep them).
 use crate::learning::{self, Direction, Profile};
 use crate::traits::{primary_and_secondary, Trait, Vector, ALL};
 
 /// Length of the state array.
-pub const LEN: usize = 20;
+pub const LEN: usize = 22;
 
 const EVIDENCE: usize = 5;
 const INFORMATIVE: usize = 6;
@@ -51,6 +57,8 @@ const SYNCED_PRIMARY: usize = 16;
 const SYNCED_SECONDARY: usize = 17;
 const OUTCOME: usize = 18;
 const PREVIOUS_PRIMARY: usize = 19;
+const LIKES: usize = 20;
+const DISLIKES: usize = 21;
 
 /// A confidence change of this much makes the profile row due.
 pub const SYNC_CONFIDENCE: f64 = 0.05;
@@ -139,9 +147,10 @@ fn value_at(a: &[Option<f64>], i: usize) -> Option<f64> {
     a.get(i).copied().flatten().filter(|x| !x.is_nan())
 }
 
-/// The scores (0..5), evidence (5), informative swipes (6) and consistency (7) of a
-/// stored state or of the profile fields (same positions), over a new behaviour-only
-/// profile; the confidence is left at that profile's.
+/// The scores (0..5), evidence (5), informative swipes (6), consistency (7) and like
+/// counts (20, 21; absent from the profile fields) of a stored state or of the profile
+/// fields (same positions), over a new behaviour-only profile; the confidence is left
+/// at that profile's.
 fn learnt_part(a: &[Option<f64>]) -> Profile {
     let mut p = learning::new_from_behavior();
     for t in ALL {
@@ -154,6 +163,8 @@ fn learnt_part(a: &[Option<f64>]) -> Profile {
     if let Some(c) = value_at(a, CONSISTENCY) {
         p.consistency = c.clamp(0.0, 1.0);
     }
+    p.likes = count(value_at(a, LIKES));
+    p.dislikes = count(value_at(a, DISLIKES));
     p
 }
 
@@ -225,6 +236,8 @@ impl State {
         v[SYNCED_SECONDARY] = self.synced_secondary as f64;
         v[OUTCOME] = outcome.code();
         v[PREVIOUS_PRIMARY] = previous_primary.index() as f64;
+        v[LIKES] = self.profile.likes as f64;
+        v[DISLIKES] = self.profile.dislikes as f64;
         v
     }
 
@@ -505,6 +518,73 @@ mod tests {
         let st = State::decode(&[Some(80.0), None]);
         assert_eq!(st.profile.evidence, 0);
         assert!(st.synced_scores[0].is_nan());
+    }
+
+    #[test]
+    fn a_0_2_0_state_keeps_working_and_gains_the_like_counts() {
+        // a 20-element state as 0.2.0 wrote it: the counts read as 0 (like rate 0.5)
+        let s = from_profile_fields(&quiz_profile([60.0, 50.0, 40.0, 30.0, 20.0]));
+        let mut old = s.encode(StepOutcome::Learned, s.synced_primary);
+        old.truncate(20);
+        let st = State::decode(&some(&old));
+        assert_eq!((st.profile.likes, st.profile.dislikes), (0, 0));
+        assert_eq!(st.profile.scores, s.profile.scores);
+        let mut enc = some(&old);
+        for d in [Direction::Like, Direction::Like, Direction::Dislike] {
+            let out = step(
+                &enc,
+                Some(&ADVENTUROUS),
+                true,
+                d,
+                0.05,
+                SyncPolicy::default(),
+            );
+            assert_eq!(out.len(), LEN);
+            enc = some(&out);
+        }
+        let st = State::decode(&enc);
+        assert_eq!((st.profile.likes, st.profile.dislikes), (2, 1));
+        assert_eq!(st.profile.evidence, 3);
+    }
+
+    /// The trigger's step learns with the centred rule (issue 14 point 4): after
+    /// many likes, one more like moves a trait less than a dislike does.
+    #[test]
+    fn the_step_is_centred_on_the_like_rate() {
+        let mut enc = some(
+            &State::synced(learning::new_from_behavior())
+                .encode(StepOutcome::Learned, Trait::Adventurous),
+        );
+        for _ in 0..30 {
+            enc = some(&step(
+                &enc,
+                Some(&ADVENTUROUS),
+                true,
+                Direction::Like,
+                0.05,
+                SyncPolicy::default(),
+            ));
+        }
+        let before = State::decode(&enc).profile;
+        assert_eq!(before.likes, 30);
+        let liked = State::decode(&some(&step(
+            &enc,
+            Some(&ADVENTUROUS),
+            true,
+            Direction::Like,
+            0.05,
+            SyncPolicy::default(),
+        )))
+        .profile;
+        let by_hand = learning::learn(&before, &ADVENTUROUS, Direction::Like, 0.05).profile;
+        assert_eq!(liked.scores, by_hand.scores);
+        // r = 31/32: a like moves 2(1 - r) = 1/16 of 0.2.0's step
+        let old = learning::learn_0_2_0(&before, &ADVENTUROUS, Direction::Like, 0.05).profile;
+        let (d_new, d_old) = (
+            liked.scores[0] - before.scores[0],
+            old.scores[0] - before.scores[0],
+        );
+        assert!((d_new - d_old / 16.0).abs() < 1e-9, "{d_new} {d_old}");
     }
 
     proptest! {

@@ -1,51 +1,44 @@
-//! Trait learning without drift.
+//! Trait learning without drift, for callers that keep scores and like counts
+//! apart (the offline examples).
 //!
-//! 0.2.0's rule ([`crate::learning::learn`]) moves every trait a liked product touches
-//! toward 100; since most swipes are likes, all traits climb together and the profile
-//! stops telling products apart. Here each swipe is centred on the person's own like
-//! rate `r` (smoothed: `(likes + 1) / (likes + dislikes + 2)` before the swipe): with
-//! outcome `y` (like 1, dislike 0) the error `e = y − r` moves each trait score `s` by
-//! `2 × rate × strength × a × e × (100 − s)` when `e > 0` and `… × s` when `e < 0`
-//! (the factor 2 makes a first swipe, `r = 0.5`, move exactly as 0.2.0 does). A person
-//! who likes nearly everything learns from their rare dislikes and little from likes;
-//! a product liked no more often than the person's base rate teaches nothing on average.
+//! The rule is [`crate::learning::learn`]'s, which the swipe trigger uses: each swipe
+//! is centred on the person's smoothed like rate before the swipe,
+//! `r = (likes + 1) / (likes + dislikes + 2)`, so a like moves a trait by
+//! `2 × rate × strength × a × (1 − r) × (100 − s)` and a dislike by
+//! `2 × rate × strength × a × r × s`. 0.2.0's rule
+//! ([`crate::learning::learn_0_2_0`]) moved every trait a liked product touches toward
+//! 100; since most swipes are likes, all traits climbed together. A person who likes
+//! nearly everything learns from their rare dislikes and little from likes; a product
+//! liked no more often than the person's base rate teaches nothing on average.
 
 use crate::learning::{self, Direction};
 use crate::traits::Vector;
 
-/// Like / dislike counts of a person (what the learning state would keep).
+/// Like / dislike counts of a person (what the learning state keeps).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Rate {
     pub likes: f64,
     pub dislikes: f64,
 }
 
-impl Rate {
-    /// Smoothed like rate, 0..1.
-    pub fn value(&self) -> f64 {
-        let l = if self.likes.is_finite() {
-            self.likes.max(0.0)
-        } else {
-            0.0
-        };
-        let d = if self.dislikes.is_finite() {
-            self.dislikes.max(0.0)
-        } else {
-            0.0
-        };
-        (l + 1.0) / (l + d + 2.0)
-    }
-}
-
-fn clean(x: f64, nan: f64, lo: f64, hi: f64) -> f64 {
-    if x.is_nan() {
-        nan
+fn count(x: f64) -> u64 {
+    // `as` saturates; NaN and negatives are 0
+    if x > 0.0 {
+        x as u64
     } else {
-        x.clamp(lo, hi)
+        0
     }
 }
 
-/// Learns one swipe; returns the new scores and updates `rate`. Never fails.
+impl Rate {
+    /// Smoothed like rate, 0..1 ([`learning::like_rate`]).
+    pub fn value(&self) -> f64 {
+        learning::like_rate(count(self.likes), count(self.dislikes))
+    }
+}
+
+/// Learns one swipe with [`learning::learn`]; returns the new scores and updates
+/// `counts`. Never fails.
 pub fn learn_centred(
     scores: &Vector,
     affinities: &Vector,
@@ -53,30 +46,22 @@ pub fn learn_centred(
     rate: f64,
     counts: &mut Rate,
 ) -> Vector {
-    let step = learning::effective_rate(rate) * d.strength();
-    let Some(y) = d.outcome() else {
-        return scores.map(|s| clean(s, 50.0, 0.0, 100.0));
+    let p = learning::Profile {
+        scores: *scores,
+        likes: count(counts.likes),
+        dislikes: count(counts.dislikes),
+        ..learning::new_from_behavior()
     };
-    let e = y - counts.value();
-    let mut out = [0.0; 5];
-    for t in 0..5 {
-        let s = clean(scores[t], 50.0, 0.0, 100.0);
-        let a = clean(affinities[t], 0.0, 0.0, 1.0);
-        let room = if e > 0.0 { 100.0 - s } else { s };
-        out[t] = clean(s + 2.0 * step * a * e * room, s, 0.0, 100.0);
-    }
-    if y > 0.5 {
-        counts.likes += 1.0;
-    } else {
-        counts.dislikes += 1.0;
-    }
-    out
+    let out = learning::learn(&p, affinities, d, rate).profile;
+    counts.likes = out.likes as f64;
+    counts.dislikes = out.dislikes as f64;
+    out.scores
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::learning::{learn, new_from_behavior};
+    use crate::learning::{learn_0_2_0 as learn, new_from_behavior};
 
     #[test]
     fn first_swipe_matches_0_2_0() {
