@@ -50,8 +50,8 @@
     name = "learning",
     requires = [
         "security",
-        behavior::_personality_learn_step,
-        behavior::_personality_sync_profiles
+        learning::_personality_learn_step,
+        learning::_personality_sync_profiles
     ]
 );
 // personality_assess(): scoring, profile upsert and history in one call.
@@ -67,19 +67,19 @@
 );
 // Attaching the swipe trigger; the products adapter view.
 ::pgrx::extension_sql_file!(
-    "../sql/behavior.sql",
-    name = "behavior",
+    "../sql/learning_triggers.sql",
+    name = "learning_triggers",
     requires = [
         "assess",
-        behavior::update_personality_from_behavior,
-        behavior_bulk::update_personality_from_behavior_bulk
+        learning::update_personality_from_behavior,
+        learning::statement_trigger::update_personality_from_behavior_bulk
     ]
 );
 // Precomputed product vectors and their maintenance.
 ::pgrx::extension_sql_file!(
     "../sql/recommend.sql",
     name = "recommend",
-    requires = ["behavior", "scoring"]
+    requires = ["learning_triggers", "scoring"]
 );
 // personality_recommend(): checks, then the native top-k.
 ::pgrx::extension_sql_file!(
@@ -103,12 +103,11 @@
 // Link to the host tables now, or warn what is missing.
 ::pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
-mod behavior;
-mod behavior_bulk;
 mod cache;
 mod errors;
 mod guc;
 mod jsonb;
+mod learning;
 mod model;
 mod quiz;
 mod recommend;

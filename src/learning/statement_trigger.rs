@@ -1,5 +1,5 @@
 //! The statement-level swipe trigger: the learning of the row-level trigger
-//! (src/behavior.rs) for every row of an INSERT, with a few set-based statements
+//! (src/learning/mod.rs) for every row of an INSERT, with a few set-based statements
 //! instead of one per row. Attached with `personality_attach_behavior(table, column,
 //! 'statement')`; meant for bulk loads.
 //!
@@ -12,7 +12,7 @@
 //! into personality_learning_queue, like the row trigger's. The statement's learning
 //! runs in one subtransaction: when it fails, it is rolled back with a WARNING and all
 //! of the statement's swipes are queued instead; the swipes themselves are kept.
-use crate::behavior::{self, Init, LearnError};
+use crate::learning::{self as behavior, Init, LearnError};
 use personality_core::learning;
 use personality_core::learning_state::{self as state, State, StepOutcome};
 use personality_core::traits::Vector;

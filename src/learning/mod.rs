@@ -23,7 +23,9 @@
 //! to be learnt later; the swipe itself is always kept.
 //!
 //! Every statement names the extension's schema and runs under the fixed search_path
-//! `pg_catalog, pg_temp` (set on the trigger functions in sql/behavior.sql).
+//! `pg_catalog, pg_temp` (set on the trigger functions in sql/learning_triggers.sql).
+pub mod statement_trigger;
+
 use crate::subxact;
 use personality_core::learning::{self, Profile};
 use personality_core::learning_state::{self as state, State, StepOutcome, SyncPolicy};
