@@ -50,8 +50,9 @@
     name = "learning",
     requires = [
         "security",
-        learning::_personality_learn_step,
-        learning::_personality_sync_profiles
+        learning::step::_personality_learn_step,
+        learning::step::_personality_state_slot,
+        learning::store::_personality_sync_profiles
     ]
 );
 // personality_assess(): scoring, profile upsert and history in one call.
@@ -65,13 +66,19 @@
         quiz::_personality_assessment
     ]
 );
-// Attaching the swipe trigger; the products adapter view.
+// The products adapter view (the catalog as the extension reads it).
+::pgrx::extension_sql_file!(
+    "../sql/product_features.sql",
+    name = "product_features",
+    requires = ["assess"]
+);
+// Attaching the swipe triggers to swipe tables.
 ::pgrx::extension_sql_file!(
     "../sql/learning_triggers.sql",
     name = "learning_triggers",
     requires = [
-        "assess",
-        learning::update_personality_from_behavior,
+        "product_features",
+        learning::row_trigger::update_personality_from_behavior,
         learning::statement_trigger::update_personality_from_behavior_bulk
     ]
 );

@@ -1,5 +1,5 @@
 //! The statement-level swipe trigger: the learning of the row-level trigger
-//! (src/learning/mod.rs) for every row of an INSERT, with a few set-based statements
+//! (row_trigger.rs) for every row of an INSERT, with a few set-based statements
 //! instead of one per row. Attached with `personality_attach_behavior(table, column,
 //! 'statement')`; meant for bulk loads.
 //!
@@ -12,13 +12,32 @@
 //! into personality_learning_queue, like the row trigger's. The statement's learning
 //! runs in one subtransaction: when it fails, it is rolled back with a WARNING and all
 //! of the statement's swipes are queued instead; the swipes themselves are kept.
-use crate::learning::{self as behavior, Init, LearnError};
+use super::{guarded, row_trigger, store, Init, LearnError};
+use crate::cache::{self, query, Query};
 use personality_core::learning;
 use personality_core::learning_state::{self as state, State, StepOutcome};
 use personality_core::traits::Vector;
 use pgrx::prelude::*;
 use pgrx::Uuid;
 use std::collections::{BTreeMap, HashMap};
+
+// Run as they are, not prepared: they join whole batches, where the plan for the batch
+// at hand is the better one (and the first and the last name the transition table).
+const READ_SWIPES: Query = query!("learning/bulk_read_swipes", []);
+const USERS_WITHOUT_STATE: Query = query!("learning/bulk_users_without_state", []);
+const LOCK_STATES: Query = query!("learning/bulk_lock_states", []);
+const STORE_STATES: Query = query!("learning/bulk_store_states", []);
+const MARK_RECOMMENDATIONS: Query = query!("learning/bulk_mark_recommendations", []);
+const USERS_WITH_QUEUE: Query = query!("learning/bulk_users_with_queue", []);
+const QUEUE_ALL: Query = query!("learning/bulk_queue_all", []);
+
+/// The text of a statement over the transition table `table`, its direction column
+/// read by `direction` (see [`direction_expr`]).
+fn over_new_rows(q: &Query, table: &str, direction: &str) -> Result<String, LearnError> {
+    Ok(cache::text(q)?
+        .replace("@new_rows@", &quote_ident(table))
+        .replace("@direction@", direction))
+}
 
 /// One inserted swipe.
 struct Swipe {
@@ -85,30 +104,15 @@ fn learn_statement(
     direction: &str,
 ) -> Result<i64, LearnError> {
     let rate = crate::guc::LEARNING_RATE.get();
-    let policy = behavior::sync_policy();
+    let policy = super::sync_policy();
     Spi::connect_mut(|client| {
         // SAFETY: the trigger data of this call, registered with the SPI connection
         // just opened, so that the transition table can be queried by name.
         unsafe {
             pg_sys::SPI_register_trigger_data(tdata);
         }
-        let plans = behavior::plans(client)?;
-        let schema = &plans.schema;
-        let rows = client.select(
-            &format!(
-                "SELECT n.user_id, n.product_id, n.d, {affinities}, v.product_id IS NOT NULL \
-                   FROM (SELECT pg_catalog.row_number() OVER () AS ord, user_id, product_id, {direction} AS d \
-                           FROM {table}) n \
-                   LEFT JOIN {schema}.personality_product_vectors v \
-                          ON v.product_id OPERATOR(pg_catalog.=) n.product_id \
-                  WHERE n.user_id IS NOT NULL \
-                  ORDER BY n.ord",
-                table = quote_ident(table),
-                affinities = behavior::VECTOR_AFFINITIES,
-            ),
-            None,
-            &[],
-        )?;
+        store::check_sql_current(client)?;
+        let rows = client.select(&over_new_rows(&READ_SWIPES, table, direction)?, None, &[])?;
         // By user (in user-id order: the order the states are locked in), each user's
         // swipes in insertion order.
         let mut by_user: BTreeMap<[u8; 16], (Uuid, Vec<Swipe>)> = BTreeMap::new();
@@ -146,14 +150,14 @@ fn learn_statement(
         // Products without a vector: the catalog view, each in a subtransaction (as
         // row by row).
         let mut fallback: HashMap<[u8; 16], Vector> = HashMap::new();
-        if plans.product.is_some() {
+        if !missing_vectors.is_empty() && store::has_features_view(client)? {
             for p in missing_vectors {
                 if fallback.contains_key(p.as_bytes()) {
                     continue;
                 }
                 pgrx::check_for_interrupts!();
-                let a = behavior::guarded("reading the product's traits", move || {
-                    behavior::fallback_affinities(Some(p))
+                let a = guarded("reading the product's traits", move || {
+                    store::fallback_affinities(Some(p))
                 })
                 .unwrap_or([0.0; 5]);
                 fallback.insert(*p.as_bytes(), a);
@@ -163,11 +167,7 @@ fn learn_statement(
         let users: Vec<Uuid> = by_user.values().map(|(u, _)| *u).collect();
         let without: Vec<Uuid> = client
             .select(
-                &format!(
-                    "SELECT u FROM pg_catalog.unnest($1::pg_catalog.uuid[]) u \
-                      WHERE NOT EXISTS (SELECT 1 FROM {schema}.personality_learning_state s \
-                                         WHERE s.user_id OPERATOR(pg_catalog.=) u) ORDER BY u"
-                ),
+                &cache::text(&USERS_WITHOUT_STATE)?,
                 None,
                 &[users.clone().into()],
             )?
@@ -176,31 +176,18 @@ fn learn_statement(
         for user in without {
             pgrx::check_for_interrupts!();
             let init = || {
-                behavior::guarded("building the learning state", move || {
-                    Spi::connect_mut(|c| {
-                        let plans = behavior::plans(c)?;
-                        Ok(behavior::init_state(c, &plans, user, false)?)
-                    })
+                guarded("building the learning state", move || {
+                    Spi::connect_mut(|c| store::init_state(c, user, false))
                 })
             };
             if init() == Some(Init::NoProfile)
-                && behavior::guarded("creating a profile", move || behavior::create_profile(user))
-                    .is_some()
+                && guarded("creating a profile", move || store::create_profile(user)).is_some()
             {
                 init();
             }
         }
         // Lock and read the states, in user-id order, without waiting.
-        let locked = client.update(
-            &format!(
-                "SELECT user_id, state FROM {schema}.personality_learning_state \
-                  WHERE user_id OPERATOR(pg_catalog.=) ANY ($1) \
-                    AND pg_catalog.cardinality(state) OPERATOR(pg_catalog.>) 0 \
-                  ORDER BY user_id FOR NO KEY UPDATE SKIP LOCKED"
-            ),
-            None,
-            &[users.into()],
-        )?;
+        let locked = client.update(&cache::text(&LOCK_STATES)?, None, &[users.into()])?;
         let mut states: HashMap<[u8; 16], Vec<Option<f64>>> = HashMap::new();
         for row in locked {
             if let (Some(u), Some(s)) = (row.get::<Uuid>(1)?, row.get::<Vec<Option<f64>>>(2)?) {
@@ -232,9 +219,8 @@ fn learn_statement(
                 let out = state::step(&current, Some(&affinities), false, direction, rate, policy);
                 if state::outcome_of(&out) == StepOutcome::WriteProfile {
                     let st = State::decode(&state::stored(&out));
-                    behavior::insert_history(
+                    store::insert_history(
                         client,
-                        &plans,
                         *user,
                         &st,
                         state::previous_primary_of(&out),
@@ -250,37 +236,24 @@ fn learn_statement(
                 learnt += 1;
             }
             if let Some(st) = last_written {
-                behavior::write_profile_row(client, &plans, *user, &st)?;
+                store::write_profile_row(client, *user, &st)?;
             }
             out_users.push(*user);
             out_states.extend(current.iter().map(|x| x.unwrap_or(f64::NAN)));
         }
-        behavior::enqueue(client, &plans, &queued)?;
+        store::enqueue(client, &queued)?;
         if !out_users.is_empty() {
             client.update(
-                &format!(
-                    "UPDATE {schema}.personality_learning_state s \
-                        SET state = $2[(x.i::pg_catalog.int4 OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) {len} \
-                                       OPERATOR(pg_catalog.+) 1 : x.i::pg_catalog.int4 OPERATOR(pg_catalog.*) {len}], \
-                            learned_at = pg_catalog.now() \
-                       FROM pg_catalog.unnest($1::pg_catalog.uuid[]) WITH ORDINALITY AS x(u, i) \
-                      WHERE s.user_id OPERATOR(pg_catalog.=) x.u",
-                    len = state::LEN
-                ),
+                &cache::text(&STORE_STATES)?,
                 None,
-                &[out_users.clone().into(), out_states.into()],
+                &[
+                    out_users.clone().into(),
+                    out_states.into(),
+                    (state::LEN as i32).into(),
+                ],
             )?;
             client.update(
-                &format!(
-                    "UPDATE {schema}.personality_recommendations r \
-                        SET is_swiped = true, swipe_direction = x.d, interacted_at = pg_catalog.now(), \
-                            updated_at = pg_catalog.now() \
-                       FROM (SELECT DISTINCT ON (u, p) u, p, d \
-                               FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.uuid[]), pg_catalog.unnest($2::pg_catalog.uuid[]), \
-                                      pg_catalog.unnest($3::pg_catalog.text[]), pg_catalog.unnest($4::pg_catalog.int4[])) AS t(u, p, d, o) \
-                              WHERE p IS NOT NULL ORDER BY u, p, o DESC) x \
-                      WHERE r.user_id OPERATOR(pg_catalog.=) x.u AND r.product_id OPERATOR(pg_catalog.=) x.p"
-                ),
+                &cache::text(&MARK_RECOMMENDATIONS)?,
                 None,
                 &[
                     m_users.into(),
@@ -291,18 +264,11 @@ fn learn_statement(
             )?;
             // swipes queued earlier for the users this statement holds
             let with_queue: Vec<Uuid> = client
-                .select(
-                    &format!(
-                        "SELECT DISTINCT q.user_id FROM {schema}.personality_learning_queue q \
-                          WHERE q.user_id OPERATOR(pg_catalog.=) ANY ($1) ORDER BY 1"
-                    ),
-                    None,
-                    &[out_users.into()],
-                )?
+                .select(&cache::text(&USERS_WITH_QUEUE)?, None, &[out_users.into()])?
                 .filter_map(|r| r.get::<Uuid>(1).ok().flatten())
                 .collect();
             for user in with_queue {
-                behavior::drain_queued(user)?;
+                super::drain_queued(user)?;
             }
         }
         Ok(learnt)
@@ -320,17 +286,8 @@ fn queue_statement(
         unsafe {
             pg_sys::SPI_register_trigger_data(tdata);
         }
-        let plans = behavior::plans(client)?;
-        client.update(
-            &format!(
-                "INSERT INTO {schema}.personality_learning_queue (user_id, product_id, direction) \
-                 SELECT user_id, product_id, {direction} FROM {table} WHERE user_id IS NOT NULL",
-                schema = plans.schema,
-                table = quote_ident(table),
-            ),
-            None,
-            &[],
-        )?;
+        store::check_sql_current(client)?;
+        client.update(&over_new_rows(&QUEUE_ALL, table, direction)?, None, &[])?;
         Ok(())
     })
 }
@@ -343,7 +300,7 @@ fn update_personality_from_behavior_bulk<'a>(
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, pgrx::PgTriggerError> {
     let tdata = trigger.trigger_data() as *const pg_sys::TriggerData as *mut pg_sys::TriggerData;
     // SAFETY: the trigger data of this call.
-    if !unsafe { behavior::fires_where_attached(tdata) } {
+    if !unsafe { row_trigger::fires_where_attached(tdata) } {
         warning!("personality_ext: update_personality_from_behavior_bulk() ignored: it learns only as trigger update_personality_from_swipes on a permanent table (personality_attach_behavior)");
         return Ok(None);
     }
@@ -369,7 +326,7 @@ fn update_personality_from_behavior_bulk<'a>(
     };
     let tdata = std::panic::AssertUnwindSafe(tdata);
     let (t, d) = (table.clone(), direction.clone());
-    let learnt = behavior::guarded("learning per statement", move || {
+    let learnt = guarded("learning per statement", move || {
         let tdata = tdata;
         learn_statement(tdata.0, &t, &d)
     });
@@ -377,7 +334,7 @@ fn update_personality_from_behavior_bulk<'a>(
         let tdata = std::panic::AssertUnwindSafe(trigger.trigger_data()
             as *const pg_sys::TriggerData
             as *mut pg_sys::TriggerData);
-        behavior::guarded("queueing the statement's swipes", move || {
+        guarded("queueing the statement's swipes", move || {
             let tdata = tdata;
             queue_statement(tdata.0, &table, &direction)
         });
