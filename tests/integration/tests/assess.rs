@@ -1,7 +1,7 @@
 //! Who may call personality_assess(), connected the way PostgREST connects: a user
 //! assesses only themselves, anon nobody, service_role anyone; retakes append history;
 //! concurrent assessments of one user keep exactly one profile row.
-use personality_it::*;
+use personality_integration::*;
 use postgres::Client;
 use std::sync::{Arc, Barrier, Mutex};
 

@@ -1,6 +1,6 @@
 //! Operations: the backup script end to end (dump, verified restore, retention), and a
 //! deliberately corrupted dump being caught.
-use personality_it::*;
+use personality_integration::*;
 use std::process::Command;
 
 fn backup_sh(args: &[&str], dir: &std::path::Path) -> std::process::Output {

@@ -6,7 +6,7 @@
 //! What must hold: no valid swipe insert or quiz fails (no 40P01, 55P03, 57014), and
 //! after the final `personality_sync_profile(NULL)` every user's learnt swipes equal
 //! their stored swipes.
-use personality_it::*;
+use personality_integration::*;
 use postgres::Client;
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};

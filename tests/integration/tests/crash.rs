@@ -1,7 +1,7 @@
 //! Crash recovery: kill -9 the postmaster during a swipe load, restart, and check that
 //! every committed swipe's learning is there and no profile is corrupt. Runs its own
 //! throwaway cluster (it is killed), as the postgres user.
-use personality_it::*;
+use personality_integration::*;
 use postgres::{Client, NoTls};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

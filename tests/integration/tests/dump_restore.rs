@@ -1,7 +1,7 @@
 //! pg_dump of a database using personality_ext, restored with plain pg_restore into a
 //! new, empty database: every personality row, the foreign keys to the host tables,
 //! the policies and indexes, and operator edits to the default mappings come back.
-use personality_it::*;
+use personality_integration::*;
 use postgres::Client;
 
 const TABLES: [&str; 7] = [

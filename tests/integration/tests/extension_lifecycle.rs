@@ -6,7 +6,7 @@
 //!   their swipes are learnt by the new installation.
 //! - A `swipes` table dropped and created again after CREATE EXTENSION gets the swipe
 //!   trigger (as it gets the foreign keys), or at least a WARNING/NOTICE saying how.
-use personality_it::*;
+use personality_integration::*;
 use postgres::Client;
 
 const SWIPE: &str = "INSERT INTO swipes (user_id, product_id, direction)

@@ -4,7 +4,7 @@
 //! state rebuilt from such a profile must never make a swipe fail (no XX000), neither
 //! row by row nor in a statement-level bulk insert that mixes this user with healthy
 //! users, whose learning must be complete. At most a WARNING is acceptable.
-use personality_it::*;
+use personality_integration::*;
 use postgres::Client;
 
 /// Profiles of users 1..4 (bad ones), each with a different kind of extreme value.

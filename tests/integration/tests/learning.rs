@@ -1,7 +1,7 @@
 //! Behaviour learning from real clients: many connections swiping at once, attaching
 //! the trigger to another swipe table, swiping as PostgREST does (authenticated role
 //! that may not write profiles), and a dump/restore that keeps learning wired.
-use personality_it::*;
+use personality_integration::*;
 use postgres::Client;
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::Instant;

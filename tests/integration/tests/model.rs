@@ -5,7 +5,7 @@
 //! name), personality_similar_products, personality_kpis, who may call what, the A/B
 //! split, and a small deterministic quality regression: on a synthetic population with
 //! item-level tastes the extension beats popularity on NDCG@10.
-use personality_it::*;
+use personality_integration::*;
 use postgres::Client;
 use std::collections::{HashMap, HashSet};
 

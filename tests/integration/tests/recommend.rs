@@ -3,7 +3,7 @@
 //! thousand varied products, for several users and argument sets), who may get whose
 //! recommendations (connected the way PostgREST connects), and a timing of 50 calls on
 //! 20,000 products (printed, not asserted).
-use personality_it::*;
+use personality_integration::*;
 use postgres::Client;
 use std::time::Instant;
 

@@ -7,7 +7,7 @@
 //! Each of the three ways must succeed (or fail loudly naming the exact repair
 //! command, which the test then runs) and give back the same product vectors, the
 //! edits, and the same recommendations as the source database.
-use personality_it::*;
+use personality_integration::*;
 use postgres::Client;
 
 const EDITED_MAPPING: &str = "00000000-0000-4000-a000-000000000002";

@@ -2,7 +2,7 @@
 //! PostgREST connects (login role `authenticator`, SET ROLE, request.jwt.claims), on the
 //! four seed tables and the learning state, for SELECT / INSERT / UPDATE / DELETE, and
 //! who may call personality_sync_profile. Every cell is asserted.
-use personality_it::*;
+use personality_integration::*;
 use postgres::Client;
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,7 +1,7 @@
 //! Replica: a streaming hot standby on loopback (pg_basebackup) receives all personality
 //! data; the read paths work there; personality_recommend fails with a clear error.
 //! Runs its own primary and standby clusters, as the postgres user.
-use personality_it::*;
+use personality_integration::*;
 use postgres::{Client, NoTls};
 use std::time::{Duration, Instant};
 

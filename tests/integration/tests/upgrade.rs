@@ -8,7 +8,7 @@
 //! The library is the current one throughout: a machine upgrades by installing
 //! the new library and SQL files, then running ALTER EXTENSION ... UPDATE. Between
 //! the two, swipes are kept and not learnt from (with a WARNING), which is tested too.
-use personality_it::*;
+use personality_integration::*;
 use postgres::Client;
 use std::process::Command;
 
