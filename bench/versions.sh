@@ -69,8 +69,12 @@ run() {
 PAIRED=${PAIRED:-0}
 results=$(mktemp)
 for r in $(seq 1 "$ROUNDS"); do
+    # odd rounds run old first, even rounds new first: whatever the first run of a pair
+    # leaves behind (dirty pages, autovacuum, a warmer cache) favours neither build
+    order="old new"
+    [ $((r % 2)) = 0 ] && order="new old"
     for c in $CLIENTS; do
-        for v in old new; do
+        for v in $order; do
             psql -X -q -d "bv_$v" -f bench/reset_swipes.sql >/dev/null
             psql -X -q -d "bv_$v" -c "VACUUM ANALYZE" >/dev/null
             if [ "$PAIRED" != 1 ]; then
@@ -90,7 +94,7 @@ for r in $(seq 1 "$ROUNDS"); do
         wait
         for v in old new; do echo "recommend c=1 $v $r $(awk '{print $1, 0}' "$results.$v")" >>"$results"; done
     else
-        for v in old new; do
+        for v in $order; do
             echo "recommend c=1 $v $r $(run "bv_$v" 1 "$pin/recommend.pgbench")" >>"$results"
         done
     fi
