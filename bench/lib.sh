@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Helpers shared by the bench scripts (run.sh, recommend.sh, quality.sh, load.sh).
+# Helpers shared by the bench scripts (run.sh, recommend.sh, quality.sh, load.sh,
+# versions.sh, model.sh): a helper used by two scripts lives here, not in a copy.
 # Source it from the repository root after scripts/lib.sh (throwaway clusters, as_pg,
 # install_extension, PG_CONFIG), which it relies on:
 #
@@ -42,8 +43,7 @@ create_extension_pinned() {
         if [ "$(sha256sum "$dir/personality_ext.so" | cut -c1-12)" = "$SO_ID" ] \
             && [ "$(sha256sum "$so" | cut -c1-12)" = "$SO_ID" ] \
             && [ "$(sha256sum "$sqlfile" | cut -c1-12)" = "$sql_id" ]; then
-            psql -X -q -v ON_ERROR_STOP=1 -d "$db" \
-                -c "UPDATE pg_proc SET probin = '$dir/personality_ext' WHERE probin = '\$libdir/personality_ext'"
+            pin_library "$db" "$dir"
             return 0
         fi
         say "the extension was reinstalled during CREATE EXTENSION; again in 20 s"
@@ -52,4 +52,48 @@ create_extension_pinned() {
     done
     echo "could not pin personality_ext.so" >&2
     return 1
+}
+
+# pin_library DB DIR: this database's C functions load DIR/personality_ext.so instead of
+# $libdir's (pg_proc.probin of DB only), so that two builds can be compared in one
+# cluster, or a reinstall by someone else cannot change the build under a run.
+pin_library() {
+    psql -X -q -v ON_ERROR_STOP=1 -d "$1" \
+        -c "UPDATE pg_proc SET probin = '$2/personality_ext' WHERE probin = '\$libdir/personality_ext'"
+}
+
+# median: the median of the numbers on stdin, one a line ("NA" when there are none).
+median() {
+    sort -g | awk '{a[NR] = $1} END {
+        if (NR == 0) { print "NA"; exit }
+        if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+# server_cpu DATADIR: CPU seconds used so far by the cluster of DATADIR: the postmaster,
+# its live children and (cutime/cstime) every child that has exited, e.g. the backends
+# of finished runs. Unlike wall-clock tps it hardly moves when other work shares the
+# machine: the difference over a run, per transaction, is what a change costs.
+server_cpu() {
+    local pm
+    pm=$(head -1 "$1/postmaster.pid")
+    python3 - "$pm" <<'PY'
+import os, sys
+pm = sys.argv[1]
+hz = os.sysconf("SC_CLK_TCK")
+def fields(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()
+total = 0
+f = fields(pm)
+total += sum(int(x) for x in f[11:15])  # utime stime cutime cstime
+for pid in os.listdir("/proc"):
+    if pid.isdigit() and pid != pm:
+        try:
+            g = fields(pid)
+        except OSError:
+            continue
+        if g[1] == pm:  # ppid
+            total += int(g[11]) + int(g[12])
+print(total / hz)
+PY
 }

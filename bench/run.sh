@@ -144,11 +144,6 @@ SETTINGS=$(q "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER
     echo
 } >>"$SUMMARY"
 
-median() {
-    sort -g | awk '{a[NR] = $1} END {
-        if (NR == 0) { print "NA"; exit }
-        if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
 # med SECTION VARIANT: median of the measured runs (run >= 1) in results.tsv.
 med() { awk -F'\t' -v s="$1" -v v="$2" '$1 == s && $2 == v && $3 >= 1 {print $4}' "$RESULTS" | median; }
 runs_of() { awk -F'\t' -v s="$1" -v v="$2" '$1 == s && $2 == v && $3 >= 1 {printf "%s%.0f", sep, $4; sep = ", "}' "$RESULTS"; }

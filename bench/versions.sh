@@ -44,8 +44,7 @@ for v in old new; do
     else
         psql -X -q -v ON_ERROR_STOP=1 -d bv_new -c "CREATE EXTENSION personality_ext"
     fi
-    psql -X -q -v ON_ERROR_STOP=1 -d "bv_$v" \
-        -c "UPDATE pg_proc SET probin = '$pin/$v/personality_ext' WHERE probin = '\$libdir/personality_ext'"
+    pin_library "bv_$v" "$pin/$v"
 done
 cat >"$pin/recommend.pgbench" <<SQL
 \set u random(1, $USERS)
@@ -53,41 +52,13 @@ SELECT count(*) FROM personality_recommend(('00000000-0000-4000-d000-' || lpad((
 SQL
 chmod a+r "$pin/recommend.pgbench"
 
-# server_cpu: CPU seconds used so far by the cluster: the postmaster, its live children
-# and (cutime/cstime) every child that has exited, e.g. the backends of finished runs.
-# Unlike wall-clock tps it hardly moves when other work shares the machine.
-server_cpu() {
-    local pm
-    pm=$(head -1 "$PGROOT/bench_versions/data/postmaster.pid")
-    python3 - "$pm" <<'PY'
-import os, sys
-pm = sys.argv[1]
-hz = os.sysconf("SC_CLK_TCK")
-def fields(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        return f.read().rsplit(")", 1)[1].split()
-total = 0
-f = fields(pm)
-total += sum(int(x) for x in f[11:15])  # utime stime cutime cstime
-for pid in os.listdir("/proc"):
-    if pid.isdigit() and pid != pm:
-        try:
-            g = fields(pid)
-        except OSError:
-            continue
-        if g[1] == pm:  # ppid
-            total += int(g[11]) + int(g[12])
-print(total / hz)
-PY
-}
-
 # run DB CLIENTS SCRIPT: prints "tps cpu_us_per_transaction" of one pgbench run.
 run() {
     local before after out
-    before=$(server_cpu)
+    before=$(server_cpu "$PGROOT/bench_versions/data")
     out=$("$PGBIN/pgbench" -n -h "$PGHOST" -p "$PGPORT" -c "$2" -j "$2" -T "$SECONDS_PER_RUN" \
         -D users="$USERS" -D products="$PRODUCTS" -f "$3" "$1" 2>/dev/null)
-    after=$(server_cpu)
+    after=$(server_cpu "$PGROOT/bench_versions/data")
     awk -v b="$before" -v a="$after" '
         /^number of transactions actually processed/ {split($0, x, ": "); split(x[2], y, "/"); n = y[1]}
         /^tps/ {t = $3}
@@ -98,8 +69,12 @@ run() {
 PAIRED=${PAIRED:-0}
 results=$(mktemp)
 for r in $(seq 1 "$ROUNDS"); do
+    # odd rounds run old first, even rounds new first: whatever the first run of a pair
+    # leaves behind (dirty pages, autovacuum, a warmer cache) favours neither build
+    order="old new"
+    [ $((r % 2)) = 0 ] && order="new old"
     for c in $CLIENTS; do
-        for v in old new; do
+        for v in $order; do
             psql -X -q -d "bv_$v" -f bench/reset_swipes.sql >/dev/null
             psql -X -q -d "bv_$v" -c "VACUUM ANALYZE" >/dev/null
             if [ "$PAIRED" != 1 ]; then
@@ -119,7 +94,7 @@ for r in $(seq 1 "$ROUNDS"); do
         wait
         for v in old new; do echo "recommend c=1 $v $r $(awk '{print $1, 0}' "$results.$v")" >>"$results"; done
     else
-        for v in old new; do
+        for v in $order; do
             echo "recommend c=1 $v $r $(run "bv_$v" 1 "$pin/recommend.pgbench")" >>"$results"
         done
     fi

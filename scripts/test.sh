@@ -76,7 +76,7 @@ integration() {
     local rc=0
     PERSONALITY_IT_HOST=$PGHOST PERSONALITY_IT_PORT=$PGPORT PERSONALITY_IT_ROOT=$ROOT \
         PERSONALITY_IT_PGBIN=$PGBIN PERSONALITY_IT_PORT_BASE=$PORT_BASE \
-        cargo test -p personality_it -p personality_adversarial --no-fail-fast -- --test-threads=2 || rc=$?
+        cargo test -p personality_integration -p personality_adversarial --no-fail-fast -- --test-threads=2 || rc=$?
     cluster_stop integration
     return $rc
 }

@@ -11,7 +11,7 @@ CREATE TABLE personality_learning_state (
     learned_at timestamptz NOT NULL DEFAULT now()
 ) WITH (fillfactor = 50);
 COMMENT ON TABLE personality_learning_state IS
-  'Behaviour learning per user, updated by every swipe (one row per user, no index but the key, so updates are HOT). state: [1..5] trait scores, [6] swipes, [7] informative swipes, [8] behavioral_consistency, [9] confidence, [10..14] scores, [15] confidence, [16] swipes, [17] primary (0..4) and [18] secondary types (bit mask) as last written to personality_profiles, [19] outcome of the last swipe (0 learnt, 1 profile written, 2 product traits looked up), [20] primary before that write, [21] likes and [22] dislikes (informative swipes; the like rate each swipe is centred on; absent in rows written by 0.2.0, read as 0). Read it through personality_learning. Deleting a row loses nothing written to the profile; the next swipe rebuilds it from personality_profiles.';
+  'Behaviour learning per user, updated by every swipe (one row per user, no index but the key, so updates are HOT). state: trait scores, swipes, informative swipes, behavioral_consistency and confidence; the scores, confidence, swipes, primary (0..4) and secondary types (bit mask) as last written to personality_profiles; the outcome of the last swipe (0 learnt, 1 profile written, 2 product traits looked up) the primary before that write; likes and dislikes (informative swipes, the like rate each swipe is centred on; absent in rows written by 0.2.0, read as 0). Index it by name: state[_personality_state_slot(''evidence'')] (layout: personality_core::learning_state). Read it through personality_learning. Deleting a row loses nothing written to the profile; the next swipe rebuilds it from personality_profiles.';
 COMMENT ON COLUMN personality_learning_state.state IS
   'Learning state (layout in the table comment; personality_core::learning_state).';
 COMMENT ON COLUMN personality_learning_state.learned_at IS
@@ -48,16 +48,17 @@ COMMENT ON POLICY personality_learning_queue_select_own ON personality_learning_
 
 CREATE VIEW personality_learning WITH (security_invoker = true) AS
 SELECT user_id,
-       round(state[1]::numeric, 2) AS adventurous,
-       round(state[2]::numeric, 2) AS intellectual,
-       round(state[3]::numeric, 2) AS practical,
-       round(state[4]::numeric, 2) AS creative,
-       round(state[5]::numeric, 2) AS social,
-       state[6]::bigint AS swipes,
-       state[7]::bigint AS informative_swipes,
-       round(state[8]::numeric, 4) AS behavioral_consistency,
-       round(state[9]::numeric, 4) AS confidence,
-       (state[6] - coalesce(nullif(state[16], 'NaN'), 0))::bigint AS swipes_not_in_profile,
+       round(state[@extschema@._personality_state_slot('adventurous')]::numeric, 2) AS adventurous,
+       round(state[@extschema@._personality_state_slot('intellectual')]::numeric, 2) AS intellectual,
+       round(state[@extschema@._personality_state_slot('practical')]::numeric, 2) AS practical,
+       round(state[@extschema@._personality_state_slot('creative')]::numeric, 2) AS creative,
+       round(state[@extschema@._personality_state_slot('social')]::numeric, 2) AS social,
+       state[@extschema@._personality_state_slot('evidence')]::bigint AS swipes,
+       state[@extschema@._personality_state_slot('informative')]::bigint AS informative_swipes,
+       round(state[@extschema@._personality_state_slot('consistency')]::numeric, 4) AS behavioral_consistency,
+       round(state[@extschema@._personality_state_slot('confidence')]::numeric, 4) AS confidence,
+       (state[@extschema@._personality_state_slot('evidence')]
+        - coalesce(nullif(state[@extschema@._personality_state_slot('synced_evidence')], 'NaN'), 0))::bigint AS swipes_not_in_profile,
        learned_at,
        (SELECT count(*) FROM personality_learning_queue q WHERE q.user_id = s.user_id) AS queued_swipes
   FROM personality_learning_state s;
@@ -87,6 +88,8 @@ COMMENT ON FUNCTION personality_sync_profile(uuid) IS
 
 COMMENT ON FUNCTION _personality_sync_profiles(uuid) IS
   'Internal: applies queued swipes and writes pending learning state into personality_profiles (NULL = every user). Use personality_sync_profile().';
+COMMENT ON FUNCTION _personality_state_slot(text) IS
+  'Internal: the 1-based index of a named slot of personality_learning_state.state (adventurous .. social, evidence, informative, consistency, confidence, synced_scores, synced_confidence, synced_evidence, synced_primary, synced_secondary, outcome, previous_primary; layout: personality_core::learning_state). Immutable: folded into a plan once. 22023 for an unknown name.';
 COMMENT ON FUNCTION _personality_learn_step(float8[], float8[], boolean, text, float8, float8, bigint) IS
   'Internal: one swipe''s learning step on a personality_learning_state array (state, product affinities, look up missing affinities, direction, learning rate, sync points, sync swipes). Pure.';
 

@@ -42,18 +42,33 @@ BEGIN
 END;
 $$;
 
+COMMENT ON TABLE personality_learning_state IS
+  'Behaviour learning per user, updated by every swipe (one row per user, no index but the key, so updates are HOT). state: trait scores, swipes, informative swipes, behavioral_consistency and confidence; the scores, confidence, swipes, primary (0..4) and secondary types (bit mask) as last written to personality_profiles; the outcome of the last swipe (0 learnt, 1 profile written, 2 product traits looked up) the primary before that write; likes and dislikes (informative swipes, the like rate each swipe is centred on; absent in rows written by 0.2.0, read as 0). Index it by name: state[_personality_state_slot(''evidence'')] (layout: personality_core::learning_state). Read it through personality_learning. Deleting a row loses nothing written to the profile; the next swipe rebuilds it from personality_profiles.';
+
+-- How SQL names the slots of the learning state (sql/learning.sql's view, the swipe
+-- trigger's statements).
+CREATE FUNCTION "_personality_state_slot"(
+	"name" TEXT /* &str */
+) RETURNS INT /* i32 */
+IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', '_personality_state_slot_wrapper';
+COMMENT ON FUNCTION _personality_state_slot(text) IS
+  'Internal: the 1-based index of a named slot of personality_learning_state.state (adventurous .. social, evidence, informative, consistency, confidence, synced_scores, synced_confidence, synced_evidence, synced_primary, synced_secondary, outcome, previous_primary; layout: personality_core::learning_state). Immutable: folded into a plan once. 22023 for an unknown name.';
+
 CREATE OR REPLACE VIEW personality_learning WITH (security_invoker = true) AS
 SELECT user_id,
-       round(state[1]::numeric, 2) AS adventurous,
-       round(state[2]::numeric, 2) AS intellectual,
-       round(state[3]::numeric, 2) AS practical,
-       round(state[4]::numeric, 2) AS creative,
-       round(state[5]::numeric, 2) AS social,
-       state[6]::bigint AS swipes,
-       state[7]::bigint AS informative_swipes,
-       round(state[8]::numeric, 4) AS behavioral_consistency,
-       round(state[9]::numeric, 4) AS confidence,
-       (state[6] - coalesce(nullif(state[16], 'NaN'), 0))::bigint AS swipes_not_in_profile,
+       round(state[@extschema@._personality_state_slot('adventurous')]::numeric, 2) AS adventurous,
+       round(state[@extschema@._personality_state_slot('intellectual')]::numeric, 2) AS intellectual,
+       round(state[@extschema@._personality_state_slot('practical')]::numeric, 2) AS practical,
+       round(state[@extschema@._personality_state_slot('creative')]::numeric, 2) AS creative,
+       round(state[@extschema@._personality_state_slot('social')]::numeric, 2) AS social,
+       state[@extschema@._personality_state_slot('evidence')]::bigint AS swipes,
+       state[@extschema@._personality_state_slot('informative')]::bigint AS informative_swipes,
+       round(state[@extschema@._personality_state_slot('consistency')]::numeric, 4) AS behavioral_consistency,
+       round(state[@extschema@._personality_state_slot('confidence')]::numeric, 4) AS confidence,
+       (state[@extschema@._personality_state_slot('evidence')]
+        - coalesce(nullif(state[@extschema@._personality_state_slot('synced_evidence')], 'NaN'), 0))::bigint AS swipes_not_in_profile,
        learned_at,
        (SELECT count(*) FROM personality_learning_queue q WHERE q.user_id = s.user_id) AS queued_swipes
   FROM personality_learning_state s;
@@ -1126,7 +1141,7 @@ COMMENT ON FUNCTION personality_detach_behavior(regclass) IS
 ALTER FUNCTION update_personality_from_behavior() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 ALTER FUNCTION update_personality_from_behavior_bulk() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
--- Index lookups only for the learning statements (sql/behavior.sql says why).
+-- Index lookups only for the learning statements (sql/learning_triggers.sql says why).
 ALTER FUNCTION update_personality_from_behavior() SET enable_seqscan = off;
 ALTER FUNCTION _personality_sync_profiles(uuid) SET enable_seqscan = off;
 ALTER FUNCTION _personality_assessment(text, int, text, text) SET enable_seqscan = off;
@@ -1564,7 +1579,8 @@ BEGIN
         IF r.name IN ('calculate_personality_product_match', 'personality_product_traits',
                       'personality_score_quiz', '_personality_score_quiz', 'personality_host_status',
                       '_personality_host_table',
-                      '_personality_current_user_id', '_personality_setting', '_personality_trusted_owner') THEN
+                      '_personality_current_user_id', '_personality_setting', '_personality_trusted_owner',
+                      '_personality_state_slot') THEN
             EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO PUBLIC', r.f);
         ELSIF r.name IN ('personality_assess', 'personality_recommend', 'personality_sync_profile') THEN
             IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'authenticated') THEN
@@ -2082,6 +2098,3 @@ END;
 $$;
 -- ==== end of issue 14 ====
 
--- learning: the state keeps like and dislike counts (issue 14 point 4)
-COMMENT ON TABLE personality_learning_state IS
-  'Behaviour learning per user, updated by every swipe (one row per user, no index but the key, so updates are HOT). state: [1..5] trait scores, [6] swipes, [7] informative swipes, [8] behavioral_consistency, [9] confidence, [10..14] scores, [15] confidence, [16] swipes, [17] primary (0..4) and [18] secondary types (bit mask) as last written to personality_profiles, [19] outcome of the last swipe (0 learnt, 1 profile written, 2 product traits looked up), [20] primary before that write, [21] likes and [22] dislikes (informative swipes; the like rate each swipe is centred on; absent in rows written by 0.2.0, read as 0). Read it through personality_learning. Deleting a row loses nothing written to the profile; the next swipe rebuilds it from personality_profiles.';

@@ -1,6 +1,11 @@
 //! What the extension caches per backend (its schema's name, prepared plans) and the
 //! one event that throws it all away.
 //!
+//! SQL that Rust runs is a [`Query`]: a file under `sql/queries/` compiled in with
+//! `include_str!` ([`query!`]), naming every object qualified: `@extschema@.` for the
+//! extension's (replaced by its quoted schema), `pg_catalog.` and
+//! `OPERATOR(pg_catalog.=)` for built-ins. [`prepared`] is the one plan cache.
+//!
 //! Cached SQL names the extension's schema in its text. After `DROP EXTENSION` and
 //! `CREATE EXTENSION` (perhaps in another schema) a backend that kept those plans
 //! would fail with 42P01 until it reconnected. So every cache records the
@@ -8,12 +13,18 @@
 //! whenever `personality_profiles` (dropped with the extension) is invalidated, or
 //! the whole relcache is reset.
 use pgrx::prelude::*;
-use std::cell::Cell;
+use pgrx::spi::{OwnedPreparedStatement, SpiClient};
+use pgrx::PgOid;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
 
 thread_local! {
     static GENERATION: Cell<u64> = const { Cell::new(1) };
     static WATCHED: Cell<pg_sys::Oid> = const { Cell::new(pg_sys::InvalidOid) };
     static SCHEMA: std::cell::RefCell<Option<(u64, String)>> = const { std::cell::RefCell::new(None) };
+    static PLANS: RefCell<(u64, HashMap<&'static str, Rc<OwnedPreparedStatement>>)> =
+        RefCell::new((0, HashMap::new()));
 }
 
 /// Registers the relcache callback; called once from `_PG_init`.
@@ -54,16 +65,7 @@ pub fn schema() -> Option<String> {
     // Spi::connect + select, not Spi::get_one: the latter assigns a transaction id,
     // which fails on a hot standby.
     let found = Spi::connect(|client| {
-        let rows = client.select(
-            "SELECT pg_catalog.quote_ident(n.nspname::pg_catalog.text), \
-                    pg_catalog.to_regclass(pg_catalog.quote_ident(n.nspname::pg_catalog.text) \
-                      OPERATOR(pg_catalog.||) '.personality_profiles')::pg_catalog.oid \
-               FROM pg_catalog.pg_extension e \
-               JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace \
-              WHERE e.extname OPERATOR(pg_catalog.=) 'personality_ext'",
-            None,
-            &[],
-        )?;
+        let rows = client.select(EXTENSION_SCHEMA.sql, None, &[])?;
         if rows.is_empty() {
             return Ok::<_, pgrx::spi::Error>(None);
         }
@@ -80,4 +82,125 @@ pub fn schema() -> Option<String> {
     }
     SCHEMA.with(|c| *c.borrow_mut() = Some((gen, schema.clone())));
     Some(schema)
+}
+
+/// A statement from `sql/queries/`, with the types of its parameters.
+pub struct Query {
+    /// its file, relative to `sql/queries/` (the cache key)
+    pub name: &'static str,
+    /// its text, `@extschema@` standing for the extension's schema
+    pub sql: &'static str,
+    pub args: &'static [PgOid],
+}
+
+/// `query!("wing/name", [UUIDOID, ...])`: the [`Query`] of
+/// `sql/queries/wing/name.sql`, compiled in.
+macro_rules! query {
+    ($name:literal, [$($arg:ident),* $(,)?]) => {
+        $crate::cache::Query {
+            name: $name,
+            sql: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/queries/", $name, ".sql")),
+            args: &[$(::pgrx::PgOid::BuiltIn(::pgrx::pg_sys::BuiltinOid::$arg)),*],
+        }
+    };
+}
+pub(crate) use query;
+
+/// Why a statement could not be prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Spi(#[from] pgrx::spi::Error),
+    /// the extension is not installed in this database (being dropped)
+    #[error("the extension personality_ext is not installed in this database")]
+    NotInstalled,
+}
+
+/// The text of `q` with its schema filled in, to run without preparing it.
+pub fn text(q: &Query) -> Result<String, PlanError> {
+    let schema = schema().ok_or(PlanError::NotInstalled)?;
+    Ok(q.sql.replace("@extschema@", &schema))
+}
+
+/// `q`'s plan when it was prepared in this generation.
+pub fn cached(q: &Query) -> Option<Rc<OwnedPreparedStatement>> {
+    let gen = generation();
+    PLANS.with(|p| {
+        let p = p.borrow();
+        if p.0 == gen {
+            p.1.get(q.name).cloned()
+        } else {
+            None
+        }
+    })
+}
+
+/// `q` prepared once per generation and kept (the one plan cache).
+pub fn prepared(
+    client: &SpiClient<'_>,
+    q: &Query,
+) -> Result<Rc<OwnedPreparedStatement>, PlanError> {
+    if let Some(p) = cached(q) {
+        return Ok(p);
+    }
+    let gen = generation();
+    let sql = text(q)?;
+    let plan = Rc::new(client.prepare_mut(&sql, q.args)?.keep());
+    PLANS.with(|p| {
+        let mut p = p.borrow_mut();
+        if p.0 != gen {
+            *p = (gen, HashMap::new());
+        }
+        p.1.insert(q.name, plan.clone());
+    });
+    Ok(plan)
+}
+
+/// Forgets every prepared plan (after an error: the extension may have been re-created,
+/// or a library upgrade left a plan broken); they are prepared again when next used.
+pub fn reset_plans() {
+    PLANS.with(|p| p.borrow_mut().1.clear());
+}
+
+const EXTENSION_SCHEMA: Query = query!("extension_schema", []);
+
+#[cfg(test)]
+mod query_files {
+    use std::path::{Path, PathBuf};
+
+    fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                files(&p, ext, out);
+            } else if p.extension().is_some_and(|e| e == ext) {
+                out.push(p);
+            }
+        }
+    }
+
+    /// Every file of sql/queries/ is a statement some Rust code runs, named once.
+    #[test]
+    fn every_query_file_is_used_exactly_once() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut rust = Vec::new();
+        files(&root.join("src"), "rs", &mut rust);
+        let source: String = rust
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+            .collect();
+        let mut sql = Vec::new();
+        files(&root.join("sql/queries"), "sql", &mut sql);
+        assert!(!sql.is_empty());
+        for p in sql {
+            let name = p
+                .strip_prefix(root.join("sql/queries"))
+                .unwrap_or(&p)
+                .with_extension("");
+            let name = name.to_string_lossy();
+            let uses = source.matches(&format!("query!(\"{name}\"")).count()
+                + source.matches(&format!("query!(\n    \"{name}\"")).count();
+            assert_eq!(uses, 1, "sql/queries/{name}.sql used {uses} times");
+        }
+    }
 }

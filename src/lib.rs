@@ -50,8 +50,9 @@
     name = "learning",
     requires = [
         "security",
-        behavior::_personality_learn_step,
-        behavior::_personality_sync_profiles
+        learning::step::_personality_learn_step,
+        learning::step::_personality_state_slot,
+        learning::store::_personality_sync_profiles
     ]
 );
 // personality_assess(): scoring, profile upsert and history in one call.
@@ -65,21 +66,27 @@
         quiz::_personality_assessment
     ]
 );
-// Attaching the swipe trigger; the products adapter view.
+// The products adapter view (the catalog as the extension reads it).
 ::pgrx::extension_sql_file!(
-    "../sql/behavior.sql",
-    name = "behavior",
+    "../sql/product_features.sql",
+    name = "product_features",
+    requires = ["assess"]
+);
+// Attaching the swipe triggers to swipe tables.
+::pgrx::extension_sql_file!(
+    "../sql/learning_triggers.sql",
+    name = "learning_triggers",
     requires = [
-        "assess",
-        behavior::update_personality_from_behavior,
-        behavior_bulk::update_personality_from_behavior_bulk
+        "product_features",
+        learning::row_trigger::update_personality_from_behavior,
+        learning::statement_trigger::update_personality_from_behavior_bulk
     ]
 );
 // Precomputed product vectors and their maintenance.
 ::pgrx::extension_sql_file!(
     "../sql/recommend.sql",
     name = "recommend",
-    requires = ["behavior", "scoring"]
+    requires = ["learning_triggers", "scoring"]
 );
 // personality_recommend(): checks, then the native top-k.
 ::pgrx::extension_sql_file!(
@@ -103,12 +110,11 @@
 // Link to the host tables now, or warn what is missing.
 ::pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
-mod behavior;
-mod behavior_bulk;
 mod cache;
 mod errors;
 mod guc;
 mod jsonb;
+mod learning;
 mod model;
 mod quiz;
 mod recommend;

@@ -1,6 +1,7 @@
 //! SQL layer of the quiz (maths in personality_core::quiz): scoring a user's answers
 //! against the question bank, and the computed fields of an assessment that
 //! personality_assess() (sql/assess.sql) writes.
+use crate::cache::{self, query, Query};
 use crate::errors::{raise, Error, SqlState};
 use personality_core::quiz::{self, Question};
 use personality_core::round::round_to;
@@ -11,19 +12,12 @@ use serde_json::{json, Value};
 
 /// The question bank as the caller can see it (RLS: readable by everyone).
 fn load_bank() -> Vec<Question> {
-    let Some(schema) = crate::cache::schema() else {
+    const QUESTION_BANK: Query = query!("quiz/question_bank", []);
+    let Ok(sql) = cache::text(&QUESTION_BANK) else {
         raise(Error::not_installed())
     };
     let rows = Spi::connect(|client| {
-        let table = client.select(
-            &format!(
-                "SELECT question_id, options::pg_catalog.text, is_active \
-                   FROM {schema}.personality_quiz_questions \
-                  ORDER BY sort_order NULLS LAST, question_id"
-            ),
-            None,
-            &[],
-        )?;
+        let table = client.select(&sql, None, &[])?;
         let mut out = Vec::new();
         for row in table {
             let id: Option<String> = row.get(1)?;

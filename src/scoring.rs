@@ -208,17 +208,10 @@ pub(crate) fn mappings() -> Rc<Vec<Mapping>> {
     }) {
         return m;
     }
-    // Every name qualified: this also runs under the caller's own search_path.
-    let Some(schema) = crate::cache::schema() else {
+    const GIFT_MAPPINGS: crate::cache::Query = crate::cache::query!("scoring/gift_mappings", []);
+    let Ok(sql) = crate::cache::text(&GIFT_MAPPINGS) else {
         raise(Error::not_installed())
     };
-    let sql = format!(
-        "SELECT personality_type::pg_catalog.text, recommended_categories, avoided_categories, \
-         ARRAY(SELECT pg_catalog.jsonb_array_elements_text(CASE WHEN pg_catalog.jsonb_typeof(product_tags) \
-               OPERATOR(pg_catalog.=) 'array' THEN product_tags ELSE '[]'::pg_catalog.jsonb END)), \
-         pg_catalog.float8(recommendation_weight) \
-         FROM {schema}.personality_gift_mappings"
-    );
     let loaded = Spi::connect(|client| {
         let mut out = Vec::new();
         let rows = client.select(sql.as_str(), None, &[])?;

@@ -46,19 +46,70 @@ use crate::traits::{primary_and_secondary, Trait, Vector, ALL};
 /// Length of the state array.
 pub const LEN: usize = 22;
 
-const EVIDENCE: usize = 5;
-const INFORMATIVE: usize = 6;
-const CONSISTENCY: usize = 7;
-const CONFIDENCE: usize = 8;
-const SYNCED_SCORES: usize = 9;
-const SYNCED_CONFIDENCE: usize = 14;
-const SYNCED_EVIDENCE: usize = 15;
-const SYNCED_PRIMARY: usize = 16;
-const SYNCED_SECONDARY: usize = 17;
-const OUTCOME: usize = 18;
-const PREVIOUS_PRIMARY: usize = 19;
-const LIKES: usize = 20;
-const DISLIKES: usize = 21;
+// The slots of the state array (0-based; the table above). A public contract: the pgrx
+// layer and SQL name them (SQL through `_personality_state_slot(name)`, see [`SLOTS`]),
+// never by number.
+/// the five trait scores, in the order of [`crate::traits::ALL`]
+pub const SCORES: usize = 0;
+pub const EVIDENCE: usize = 5;
+pub const INFORMATIVE: usize = 6;
+pub const CONSISTENCY: usize = 7;
+pub const CONFIDENCE: usize = 8;
+pub const SYNCED_SCORES: usize = 9;
+pub const SYNCED_CONFIDENCE: usize = 14;
+pub const SYNCED_EVIDENCE: usize = 15;
+pub const SYNCED_PRIMARY: usize = 16;
+pub const SYNCED_SECONDARY: usize = 17;
+pub const OUTCOME: usize = 18;
+pub const PREVIOUS_PRIMARY: usize = 19;
+/// likes and dislikes counted since the state was built (the centred rule's like rate)
+pub const LIKES: usize = 20;
+pub const DISLIKES: usize = 21;
+
+/// The slots by the names SQL uses for them (a trait's name is its score).
+pub const SLOTS: [(&str, usize); 18] = [
+    ("adventurous", SCORES),
+    ("intellectual", SCORES + 1),
+    ("practical", SCORES + 2),
+    ("creative", SCORES + 3),
+    ("social", SCORES + 4),
+    ("evidence", EVIDENCE),
+    ("informative", INFORMATIVE),
+    ("consistency", CONSISTENCY),
+    ("confidence", CONFIDENCE),
+    ("synced_scores", SYNCED_SCORES),
+    ("synced_confidence", SYNCED_CONFIDENCE),
+    ("synced_evidence", SYNCED_EVIDENCE),
+    ("synced_primary", SYNCED_PRIMARY),
+    ("synced_secondary", SYNCED_SECONDARY),
+    ("outcome", OUTCOME),
+    ("previous_primary", PREVIOUS_PRIMARY),
+    ("likes", LIKES),
+    ("dislikes", DISLIKES),
+];
+
+/// The 0-based slot named `name` (see [`SLOTS`]).
+pub fn slot(name: &str) -> Option<usize> {
+    SLOTS.iter().find(|(n, _)| *n == name).map(|(_, i)| *i)
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+
+    #[test]
+    fn slots_are_named_once_and_inside_the_array() {
+        for (i, (name, at)) in SLOTS.iter().enumerate() {
+            assert!(*at < LEN, "{name}");
+            assert_eq!(slot(name), Some(*at));
+            assert!(SLOTS[..i].iter().all(|(n, _)| n != name), "{name} twice");
+        }
+        for t in ALL {
+            assert_eq!(slot(t.name()), Some(SCORES + t.index()));
+        }
+        assert_eq!(slot("state"), None);
+    }
+}
 
 /// A confidence change of this much makes the profile row due.
 pub const SYNC_CONFIDENCE: f64 = 0.05;

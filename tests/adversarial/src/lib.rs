@@ -20,7 +20,9 @@
 //! (gift mappings, quiz questions, product vectors and groups, seed deletions), the
 //! rows of every user the attacker is not, the triggers running extension functions and
 //! the definitions and ACLs of the extension's functions.
-pub use personality_it::{connect, drop_db, ensure_roles, fresh_db, product_id, sqlstate, user_id};
+pub use personality_integration::{
+    connect, drop_db, ensure_roles, fresh_db, product_id, sqlstate, user_id,
+};
 use postgres::Client;
 
 /// What the attacker's own login role may do besides logging in.
@@ -476,7 +478,8 @@ impl Drop for Scene {
         // test for post-mortems (the role then stays, neutered, until the next run).
         // No panics here: a panic while unwinding would abort the whole test binary
         // (e.g. when an attack crashed the server).
-        let Ok(mut pg) = personality_it::config("postgres", "postgres").connect(postgres::NoTls)
+        let Ok(mut pg) =
+            personality_integration::config("postgres", "postgres").connect(postgres::NoTls)
         else {
             return;
         };

@@ -31,6 +31,10 @@ const ALLOWED_ANYONE: &[(&str, &str)] = &[
     ("_personality_is_seed_mapping", "pure predicate on an id"),
     ("_personality_is_seed_question", "pure predicate on an id"),
     ("_personality_learn_step", "pure arithmetic on arrays"),
+    (
+        "_personality_state_slot",
+        "pure: a learning state slot's index, read by the personality_learning view",
+    ),
 ];
 /// Additionally allowed for authenticated: the user-facing API (README).
 const ALLOWED_AUTHENTICATED: &[(&str, &str)] = &[

@@ -20,7 +20,7 @@
 \set ECHO all
 CREATE EXTENSION personality_ext;
 -- This file checks the 0.2.0 content ranker against its brute force: every person is
--- served by it (the hybrid engine of issue 14 is tested in tests/client/tests/model.rs).
+-- served by it (the hybrid engine of issue 14 is tested in tests/integration/tests/model.rs).
 SET personality.hybrid_share = 0;
 \set u1 '00000000-0000-4000-d000-000000000001'
 \set u2 '00000000-0000-4000-d000-000000000002'
