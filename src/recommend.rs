@@ -599,8 +599,9 @@ fn group_products_stmt(client: &SpiClient<'_>) -> std::rc::Rc<pgrx::spi::OwnedPr
 /// best fits all tie inside one category). Walking the ranked groups, each category
 /// gives at most `per_category` products, until `want` products from at least
 /// `categories` categories are in (collab::diversify::content_groups). Product ids,
-/// best group first. With more groups than personality.max_groups, the 0.2.0 ranker's
-/// best `want` (one category may then fill the list).
+/// best group first. With more groups than personality.max_groups, or when the groups
+/// gave fewer than `want` (a price cap inside a band, swiped products), the 0.2.0
+/// ranker's best `want` (then one category may fill the list).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn diverse_content(
     client: &SpiClient<'_>,
@@ -661,6 +662,17 @@ pub(crate) fn diverse_content(
             *n += 1;
             out.push(id);
         }
+    }
+    if out.len() < want {
+        // the groups' counts include products above the price cap or swiped: top up
+        // with the best fits overall, as before
+        let have: HashSet<Key> = out.iter().map(|id| *id.as_bytes()).collect();
+        out.extend(
+            content_top(client, person, w, want, swiped, avoided, max_price)
+                .into_iter()
+                .map(|f| f.id)
+                .filter(|id| !have.contains(id.as_bytes())),
+        );
     }
     out
 }
