@@ -564,6 +564,44 @@ mod tests {
     }
 
     #[test]
+    fn swipes_beyond_the_horizon_count_for_trust_only() {
+        // 300 products; product i's only neighbour is 1000 + i (its own candidate).
+        let mut nb: Vec<Vec<Neighbour>> = vec![Vec::new(); 1300];
+        for (i, list) in nb.iter_mut().enumerate().take(300) {
+            list.push(Neighbour {
+                item: 1000 + i as Item,
+                sim: 0.5,
+                co: 30,
+            });
+        }
+        let st = vec![ItemStats::default(); 1300];
+        let cat = Catalog::of(&st);
+        let store = MemStore {
+            neighbours: &nb,
+            stats: &st,
+            fit: |_: Item| 0.5,
+        };
+        let p = Params::default();
+        assert_eq!(p.neighbour_horizon(), 200);
+        // newest first: product 299 (ts 299) is rank 0, product 0 rank 299
+        let swipes: Vec<Swipe> = (0..300).map(|i| like(i, i as i64)).collect();
+        let out = score(&swipes, &store, &cat, &[], &p);
+        let got: HashSet<Item> = out.iter().map(|s| s.item).collect();
+        // ranks 0..199 (products 100..299) reach their neighbour, ranks 200.. do not
+        assert!((100..300).all(|i| got.contains(&(1000 + i))));
+        assert!((0..100).all(|i| !got.contains(&(1000 + i))));
+        // trust counts all 300 swipes
+        let all = Params {
+            recency_half_life: 0.0,
+            ..p
+        };
+        assert_eq!(all.neighbour_horizon(), 500);
+        let g = out[0].trust;
+        let expect = 300.0 / 310.0 * (30.0 / (30.0 + 20.0));
+        assert!((g - expect).abs() < 1e-9, "{g} {expect}");
+    }
+
+    #[test]
     fn top_n_is_the_head_of_the_full_ranking() {
         let (nb, st) = world();
         let cat = Catalog::of(&st);
