@@ -21,7 +21,7 @@
 # PERSONALITY_PORT_BASE + 7 (5497 by default), stopped on exit.
 #
 # Environment: BENCH_MODEL_PRODUCTS=100000 BENCH_MODEL_USERS=50000
-# BENCH_MODEL_SWIPES=1000000 BENCH_MODEL_SECONDS=20 BENCH_SKIP_INSTALL=1.
+# BENCH_MODEL_SWIPES=1000000 BENCH_MODEL_SECONDS=20 BENCH_SKIP_INSTALL=1 BENCH_MODEL_KEEP=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -38,7 +38,8 @@ chmod a+rx "$ROOT/target/bench" "$OUT"
 
 bench_install
 cluster_start benchmodel $((PORT_BASE + 7))
-trap 'cluster_stop benchmodel' EXIT
+# BENCH_MODEL_KEEP=1 leaves the cluster running (profiling against the loaded data)
+[ "${BENCH_MODEL_KEEP:-}" = 1 ] || trap 'cluster_stop benchmodel' EXIT
 as_pg "$PGBIN/psql" -X -q -h "$PGHOST" -p "$PGPORT" -d postgres -c "ALTER SYSTEM SET shared_buffers = '1GB'" >/dev/null
 as_pg "$PGBIN/pg_ctl" -D "$PGROOT/benchmodel/data" -w restart >/dev/null
 export PGHOST PGPORT

@@ -337,99 +337,118 @@ DECLARE
     v_category text;
     v_group bigint;
     v_band smallint;
-    v_occasion text := nullif(lower(btrim(p_occasion)), '');
+    v_occasion text := pg_catalog.lower(pg_catalog.btrim(p_occasion));
 BEGIN
+    -- every operator, function and type below is schema-qualified (issue 11)
+    IF v_occasion OPERATOR(pg_catalog.=) '' THEN
+        v_occasion := NULL;
+    END IF;
     IF p_product_id IS NULL THEN
         RAISE EXCEPTION 'product id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF p_limit IS NULL OR p_limit < 1 OR p_limit > 1000 THEN
-        RAISE EXCEPTION 'limit must be between 1 and 1000, got %', coalesce(p_limit::text, 'NULL')
+    IF p_limit IS NULL OR p_limit OPERATOR(pg_catalog.<) 1 OR p_limit OPERATOR(pg_catalog.>) 1000 THEN
+        RAISE EXCEPTION 'limit must be between 1 and 1000, got %', coalesce(p_limit::pg_catalog.text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF p_max_price IS NOT NULL AND (p_max_price = 'NaN' OR p_max_price IN ('Infinity', '-Infinity') OR p_max_price < 0) THEN
+    IF p_max_price IS NOT NULL
+       AND (p_max_price OPERATOR(pg_catalog.=) ANY ('{NaN,Infinity,-Infinity}'::pg_catalog.numeric[])
+            OR p_max_price OPERATOR(pg_catalog.<) 0) THEN
         RAISE EXCEPTION 'maximum price must be a finite number >= 0, got %', p_max_price
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass NULL for no price limit.';
     END IF;
     SELECT v.category, v.group_id, v.price_band INTO v_category, v_group, v_band
-      FROM @extschema@.personality_product_vectors v WHERE v.product_id = p_product_id;
+      FROM @extschema@.personality_product_vectors v WHERE v.product_id OPERATOR(pg_catalog.=) p_product_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'product % is not in the catalog', p_product_id
             USING ERRCODE = 'no_data_found',
                   HINT = 'Products get a vector when the products table is attached: SELECT personality_attach_catalog();';
     END IF;
     RETURN QUERY
-    WITH occ AS (
-        -- per trait, the best mapping's relevance of the occasion (NULL: no occasion given)
-        SELECT max(CASE WHEN pg_catalog.jsonb_typeof(m.occasion_relevance -> v_occasion) = 'number'
-                        THEN (m.occasion_relevance ->> v_occasion)::float8 END)
-                   FILTER (WHERE m.personality_type = 'adventurous') AS a,
-               max(CASE WHEN pg_catalog.jsonb_typeof(m.occasion_relevance -> v_occasion) = 'number'
-                        THEN (m.occasion_relevance ->> v_occasion)::float8 END)
-                   FILTER (WHERE m.personality_type = 'intellectual') AS i,
-               max(CASE WHEN pg_catalog.jsonb_typeof(m.occasion_relevance -> v_occasion) = 'number'
-                        THEN (m.occasion_relevance ->> v_occasion)::float8 END)
-                   FILTER (WHERE m.personality_type = 'practical') AS p,
-               max(CASE WHEN pg_catalog.jsonb_typeof(m.occasion_relevance -> v_occasion) = 'number'
-                        THEN (m.occasion_relevance ->> v_occasion)::float8 END)
-                   FILTER (WHERE m.personality_type = 'creative') AS c,
-               max(CASE WHEN pg_catalog.jsonb_typeof(m.occasion_relevance -> v_occasion) = 'number'
-                        THEN (m.occasion_relevance ->> v_occasion)::float8 END)
-                   FILTER (WHERE m.personality_type = 'social') AS s
+    WITH occ_rel AS (
+        -- each mapping's relevance of the occasion (NULL: no occasion given)
+        SELECT m.personality_type::pg_catalog.text AS t,
+               CASE WHEN pg_catalog.jsonb_typeof(m.occasion_relevance OPERATOR(pg_catalog.->) v_occasion)
+                         OPERATOR(pg_catalog.=) 'number'
+                    THEN (m.occasion_relevance OPERATOR(pg_catalog.->>) v_occasion)::pg_catalog.float8 END AS rel
           FROM @extschema@.personality_gift_mappings m
          WHERE v_occasion IS NOT NULL
+    ),
+    occ AS (
+        -- per trait, the best mapping's relevance
+        SELECT pg_catalog.max(r.rel) FILTER (WHERE r.t OPERATOR(pg_catalog.=) 'adventurous') AS a,
+               pg_catalog.max(r.rel) FILTER (WHERE r.t OPERATOR(pg_catalog.=) 'intellectual') AS i,
+               pg_catalog.max(r.rel) FILTER (WHERE r.t OPERATOR(pg_catalog.=) 'practical') AS p,
+               pg_catalog.max(r.rel) FILTER (WHERE r.t OPERATOR(pg_catalog.=) 'creative') AS c,
+               pg_catalog.max(r.rel) FILTER (WHERE r.t OPERATOR(pg_catalog.=) 'social') AS s
+          FROM occ_rel r
     ),
     -- 1. neighbours by co-likes (best first)
     nb AS (
         SELECT u.id, u.sim, u.co, u.ord
           FROM @extschema@.personality_item_neighbours n
-         CROSS JOIN LATERAL unnest(n.neighbour_ids, n.sims, n.cos) WITH ORDINALITY AS u(id, sim, co, ord)
-         WHERE n.product_id = p_product_id
+         CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(n.neighbour_ids), pg_catalog.unnest(n.sims),
+                                       pg_catalog.unnest(n.cos)) WITH ORDINALITY AS u(id, sim, co, ord)
+         WHERE n.product_id OPERATOR(pg_catalog.=) p_product_id
     ),
     -- 2. content: the same trait profile (group), then the same category and price band
     content AS (
         (SELECT v.product_id AS id, 1 AS tier FROM @extschema@.personality_product_vectors v
-          WHERE v.group_id = v_group AND v.is_active AND v.product_id <> p_product_id
+          WHERE v.group_id OPERATOR(pg_catalog.=) v_group AND v.is_active
+            AND v.product_id OPERATOR(pg_catalog.<>) p_product_id
           ORDER BY v.product_id LIMIT 500)
         UNION ALL
         (SELECT v.product_id, 2 FROM @extschema@.personality_product_vectors v
-          WHERE v.category = v_category AND v.price_band = v_band AND v.is_active
-            AND v.group_id <> v_group AND v.product_id <> p_product_id
+          WHERE v.category OPERATOR(pg_catalog.=) v_category AND v.price_band OPERATOR(pg_catalog.=) v_band
+            AND v.is_active AND v.group_id OPERATOR(pg_catalog.<>) v_group
+            AND v.product_id OPERATOR(pg_catalog.<>) p_product_id
           ORDER BY v.adventurous DESC, v.product_id LIMIT 500)
     ),
     cand AS (
-        SELECT nb.id, nb.sim::float8 AS score, nb.sim, nb.co, 0 AS tier FROM nb
+        SELECT nb.id, nb.sim::pg_catalog.float8 AS score, nb.sim, nb.co, 0 AS tier FROM nb
         UNION ALL
-        SELECT c.id, NULL, NULL, NULL, c.tier FROM content c WHERE c.id NOT IN (SELECT nb.id FROM nb)
+        SELECT c.id, NULL, NULL, NULL, c.tier FROM content c
+         WHERE NOT EXISTS (SELECT 1 FROM nb WHERE nb.id OPERATOR(pg_catalog.=) c.id)
     ),
     scored AS (
         SELECT c.id, c.sim, c.co, c.tier, v.category, v.price,
                CASE WHEN v_occasion IS NULL THEN 1.0
-                    ELSE v.adventurous * coalesce(o.a, 0.5) + v.intellectual * coalesce(o.i, 0.5)
-                         + v.practical * coalesce(o.p, 0.5) + v.creative * coalesce(o.c, 0.5)
-                         + v.social * coalesce(o.s, 0.5) END AS occ_fit,
+                    ELSE (v.adventurous OPERATOR(pg_catalog.*) coalesce(o.a, 0.5))
+                         OPERATOR(pg_catalog.+) (v.intellectual OPERATOR(pg_catalog.*) coalesce(o.i, 0.5))
+                         OPERATOR(pg_catalog.+) (v.practical OPERATOR(pg_catalog.*) coalesce(o.p, 0.5))
+                         OPERATOR(pg_catalog.+) (v.creative OPERATOR(pg_catalog.*) coalesce(o.c, 0.5))
+                         OPERATOR(pg_catalog.+) (v.social OPERATOR(pg_catalog.*) coalesce(o.s, 0.5)) END AS occ_fit,
                coalesce(st.likes, 0) AS likes,
-               (coalesce(st.likes, 0) + 1) / (coalesce(st.likes, 0) + coalesce(st.dislikes, 0) + 2) AS rate
+               (coalesce(st.likes, 0) OPERATOR(pg_catalog.+) 1)
+                 OPERATOR(pg_catalog./) (coalesce(st.likes, 0) OPERATOR(pg_catalog.+) coalesce(st.dislikes, 0)
+                                         OPERATOR(pg_catalog.+) 2) AS rate
           FROM cand c
-          JOIN @extschema@.personality_product_vectors v ON v.product_id = c.id AND v.is_active
-          LEFT JOIN @extschema@.personality_item_stats st ON st.product_id = c.id
+          JOIN @extschema@.personality_product_vectors v ON v.product_id OPERATOR(pg_catalog.=) c.id AND v.is_active
+          LEFT JOIN @extschema@.personality_item_stats st ON st.product_id OPERATOR(pg_catalog.=) c.id
           LEFT JOIN occ o ON true
-         WHERE (p_max_price IS NULL OR v.price <= p_max_price)
+         WHERE (p_max_price IS NULL OR v.price OPERATOR(pg_catalog.<=) p_max_price)
     )
     SELECT s.id,
-           (CASE WHEN s.tier = 0 THEN s.sim ELSE 0 END)::real,
-           pg_catalog.to_jsonb(array_remove(ARRAY[
-               CASE WHEN s.tier = 0 AND s.co >= 3 THEN format('liked by %s people who also liked this', s.co::int)
-                    WHEN s.tier = 0 THEN 'liked by people who also liked this' END,
-               CASE WHEN s.tier = 1 THEN 'same category, price band and personality profile'
-                    WHEN s.tier = 2 THEN 'same category and price band'
-                    WHEN s.category = v_category AND s.category <> '' THEN format('also in %s', s.category) END,
-               CASE WHEN v_occasion IS NOT NULL AND s.occ_fit >= 0.7 THEN format('a good fit for %s', replace(v_occasion, '_', ' ')) END,
+           (CASE WHEN s.tier OPERATOR(pg_catalog.=) 0 THEN s.sim ELSE 0 END)::pg_catalog.float4,
+           pg_catalog.to_jsonb(pg_catalog.array_remove(ARRAY[
+               CASE WHEN s.tier OPERATOR(pg_catalog.=) 0 AND s.co OPERATOR(pg_catalog.>=) 3
+                    THEN pg_catalog.format('liked by %s people who also liked this', s.co::pg_catalog.int4)
+                    WHEN s.tier OPERATOR(pg_catalog.=) 0 THEN 'liked by people who also liked this' END,
+               CASE WHEN s.tier OPERATOR(pg_catalog.=) 1 THEN 'same category, price band and personality profile'
+                    WHEN s.tier OPERATOR(pg_catalog.=) 2 THEN 'same category and price band'
+                    WHEN s.category OPERATOR(pg_catalog.=) v_category AND s.category OPERATOR(pg_catalog.<>) ''
+                    THEN pg_catalog.format('also in %s', s.category) END,
+               CASE WHEN v_occasion IS NOT NULL AND s.occ_fit OPERATOR(pg_catalog.>=) 0.7
+                    THEN pg_catalog.format('a good fit for %s', pg_catalog.replace(v_occasion, '_', ' ')) END,
                CASE WHEN p_max_price IS NOT NULL AND s.price IS NOT NULL
-                    THEN format('within your budget (%s of %s)', to_char(s.price, 'FM999999990.00'), to_char(p_max_price, 'FM999999990.00')) END
-           ], NULL))
+                    THEN pg_catalog.format('within your budget (%s of %s)', pg_catalog.to_char(s.price, 'FM999999990.00'),
+                                           pg_catalog.to_char(p_max_price, 'FM999999990.00')) END
+           ]::pg_catalog.text[], NULL::pg_catalog.text))
       FROM scored s
-     WHERE v_occasion IS NULL OR s.occ_fit > 0
-     ORDER BY s.tier, coalesce(s.sim, 0) * CASE WHEN v_occasion IS NULL THEN 1 ELSE 0.5 + 0.5 * s.occ_fit END DESC,
+     WHERE v_occasion IS NULL OR s.occ_fit OPERATOR(pg_catalog.>) 0
+     ORDER BY s.tier,
+              coalesce(s.sim, 0) OPERATOR(pg_catalog.*)
+                (CASE WHEN v_occasion IS NULL THEN 1
+                      ELSE 0.5 OPERATOR(pg_catalog.+) (0.5 OPERATOR(pg_catalog.*) s.occ_fit) END) DESC,
               s.rate DESC, s.likes DESC, s.id
      LIMIT p_limit;
 END;

@@ -122,6 +122,7 @@ thread_local! {
     static STATE: KeptCell = const { std::cell::RefCell::new(None) };
     static CANDIDATES: KeptCell = const { std::cell::RefCell::new(None) };
     static SHOWN: KeptCell = const { std::cell::RefCell::new(None) };
+    static HOST_PRODUCTS: KeptCell = const { std::cell::RefCell::new(None) };
 }
 
 /// Dense indices of the products one request touches.
@@ -174,8 +175,9 @@ fn round4(x: f64) -> serde_json::Value {
     serde_json::json!((x * 10000.0).round() / 10000.0)
 }
 
-/// The hybrid ranking of one person. `content(n)` gives the best n personality fits
-/// (the 0.2.0 ranker: active, under the price cap, not avoided, not swiped).
+/// The hybrid ranking of one person. `content(want, per_category, categories)` gives
+/// personality fits from several categories (recommend::diverse_content: active, under
+/// the price cap, not avoided, not swiped).
 #[allow(clippy::too_many_arguments)]
 pub fn hybrid(
     client: &SpiClient<'_>,
@@ -186,12 +188,18 @@ pub fn hybrid(
     swipes: &[SwipeRow],
     avoided: &[Option<String>],
     max_price: Option<f64>,
-    content: impl FnOnce(usize) -> Vec<Uuid>,
+    content: impl FnOnce(usize, usize, usize) -> Vec<Uuid>,
 ) -> Vec<Out> {
     use pgrx::pg_sys::BuiltinOid::*;
     let o = pgrx::PgOid::BuiltIn;
     let p = Params::default();
     let mut ids = Ids::default();
+    let cap_share = CATEGORY_CAP.get();
+    let cap = if cap_share <= 0.0 || cap_share >= 1.0 {
+        0
+    } else {
+        ((cap_share * k as f64).ceil() as usize).max(1)
+    };
 
     // The person's swipes, newest first (created_at, then the order read).
     let mut rows: Vec<&SwipeRow> = swipes.iter().collect();
@@ -213,12 +221,13 @@ pub fn hybrid(
         .collect();
     let swiped: HashSet<Item> = core_swipes.iter().map(|s| s.item).collect();
     // the products whose neighbours count: each product's latest swipe, likes and
-    // dislikes, the most recent p.max_swipes
+    // dislikes, within the scorer's horizon (Params::neighbour_horizon: older swipes
+    // weigh < 2^-10 and are not read)
     let mut seen = HashSet::new();
     let informative: Vec<Uuid> = core_swipes
         .iter()
         .filter(|s| seen.insert(s.item))
-        .take(p.max_swipes)
+        .take(p.neighbour_horizon())
         .filter(|s| s.is_like() || s.is_dislike())
         .map(|s| ids.ids[s.item as usize])
         .collect();
@@ -230,29 +239,17 @@ pub fn hybrid(
             &NEIGHBOURS,
             client,
             "SELECT nb.product_id, nb.neighbour_ids, nb.sims, nb.cos \
-               FROM @S.personality_item_neighbours nb WHERE nb.product_id = ANY ($1)",
+               FROM @S.personality_item_neighbours nb WHERE nb.product_id OPERATOR(pg_catalog.=) ANY ($1)",
             &[o(UUIDARRAYOID)],
         );
-        for r in spi(client.select(&*stmt, None, &[informative.into()])) {
-            let Some(pid) = spi(r.get::<Uuid>(1)) else {
+        let mut rows = spi(client.select(&*stmt, None, &[informative.into()]));
+        // the table itself, not its rows: it gives the raw datums of the current row
+        while rows.next().is_some() {
+            let Some(pid) = spi(rows.get::<Uuid>(1)) else {
                 continue;
             };
-            let nids: Vec<Option<Uuid>> = spi(r.get(2)).unwrap_or_default();
-            let sims: Vec<Option<f32>> = spi(r.get(3)).unwrap_or_default();
-            let cos: Vec<Option<f32>> = spi(r.get(4)).unwrap_or_default();
             let item = ids.of(pid) as usize;
-            let list: Vec<Neighbour> = nids
-                .into_iter()
-                .zip(sims)
-                .zip(cos)
-                .filter_map(|((id, sim), co)| {
-                    Some(Neighbour {
-                        item: ids.of(id?),
-                        sim: sim.unwrap_or(0.0),
-                        co: co.unwrap_or(0.0).max(0.0) as u32,
-                    })
-                })
-                .collect();
+            let list = neighbour_list(&rows, &mut ids);
             if neighbours.len() <= item {
                 neighbours.resize(item + 1, Vec::new());
             }
@@ -260,11 +257,12 @@ pub fn hybrid(
         }
     }
 
+    crate::recommend::phase("neighbours");
     // Catalog numbers and the popular products.
     let state = kept(
         &STATE,
         client,
-        "SELECT s.like_rate, s.log_max_decayed, extract(epoch FROM s.stats_at)::float8, s.popular_ids \
+        "SELECT s.like_rate, s.log_max_decayed, pg_catalog.date_part('epoch', s.stats_at), s.popular_ids \
            FROM @S.personality_model_state s WHERE s.id",
         &[],
     );
@@ -285,6 +283,7 @@ pub fn hybrid(
             .collect();
     }
 
+    crate::recommend::phase("state");
     // Phase 1: the best collaborative candidates, before reading their products.
     let pre = ReqStore {
         neighbours,
@@ -299,14 +298,16 @@ pub fn hybrid(
         &p,
         (10 * k).clamp(100, 300),
     );
+    crate::recommend::phase("collab candidates");
     let mut wanted: Vec<Item> = phase1.iter().map(|s| s.item).collect();
     for id in popular
         .into_iter()
         .take((5 * k).clamp(50, 300))
-        .chain(content((2 * k).clamp(40, 400)))
+        .chain(content_candidates(content, k, cap))
     {
         wanted.push(ids.of(id));
     }
+    crate::recommend::phase("content candidates");
     let mut uniq = HashSet::new();
     wanted.retain(|i| !swiped.contains(i) && uniq.insert(*i));
 
@@ -314,13 +315,13 @@ pub fn hybrid(
     let stmt = kept(
         &CANDIDATES,
         client,
-        "SELECT v.product_id, v.category, v.price::float8, v.strength::float8, v.adventurous, v.intellectual, \
-                v.practical, v.creative, v.social, s.likes, s.dislikes, s.neutral, s.decayed_likes, \
-                extract(epoch FROM s.at)::float8, s.side_likes \
-           FROM unnest($1::uuid[]) AS u(id) \
-           JOIN @S.personality_product_vectors v ON v.product_id = u.id \
-           LEFT JOIN @S.personality_item_stats s ON s.product_id = u.id \
-          WHERE v.is_active AND ($2::float8 IS NULL OR v.price <= $2)",
+        "SELECT v.product_id, v.category, v.price::pg_catalog.float8, v.strength::pg_catalog.float8, v.adventurous, \
+                v.intellectual, v.practical, v.creative, v.social, s.likes, s.dislikes, s.neutral, s.decayed_likes, \
+                pg_catalog.date_part('epoch', s.at), s.side_likes \
+           FROM pg_catalog.unnest($1::pg_catalog.uuid[]) AS u(id) \
+           JOIN @S.personality_product_vectors v ON v.product_id OPERATOR(pg_catalog.=) u.id \
+           LEFT JOIN @S.personality_item_stats s ON s.product_id OPERATOR(pg_catalog.=) u.id \
+          WHERE v.is_active AND ($2::pg_catalog.float8 IS NULL OR v.price OPERATOR(pg_catalog.<=) $2)",
         &[o(UUIDARRAYOID), o(FLOAT8OID)],
     );
     let wanted_ids: Vec<Uuid> = wanted.iter().map(|i| ids.ids[*i as usize]).collect();
@@ -374,6 +375,7 @@ pub fn hybrid(
         );
     }
 
+    crate::recommend::phase("candidate rows");
     // Phase 2: the blend over what may be shown.
     let store = ReqStore {
         neighbours: pre.neighbours,
@@ -390,6 +392,7 @@ pub fn hybrid(
         |i| store.cands.contains_key(&i),
     );
 
+    crate::recommend::phase("blend");
     // Rotation: shown recently, not swiped since, loses rank.
     let rotation = ROTATION.get().clamp(0.0, 1.0);
     if rotation > 0.0 {
@@ -397,8 +400,9 @@ pub fn hybrid(
             &SHOWN,
             client,
             "SELECT r.product_id FROM @S.personality_recommendations r \
-              WHERE r.user_id = $1 AND r.is_shown AND NOT coalesce(r.is_swiped, false) \
-                AND r.shown_at > now() - make_interval(days => $2)",
+              WHERE r.user_id OPERATOR(pg_catalog.=) $1 AND r.is_shown AND NOT coalesce(r.is_swiped, false) \
+                AND r.shown_at OPERATOR(pg_catalog.>) \
+                    (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(days => $2))",
             &[o(UUIDOID), o(INT4OID)],
         );
         let shown: HashSet<Item> =
@@ -436,12 +440,6 @@ pub fn hybrid(
                     .cmp(ids.ids[b.item as usize].as_bytes()),
             )
     });
-    let cap_share = CATEGORY_CAP.get();
-    let cap = if cap_share <= 0.0 || cap_share >= 1.0 {
-        0
-    } else {
-        ((cap_share * k as f64).ceil() as usize).max(1)
-    };
     let order: Vec<Item> = ranked.iter().map(|s| s.item).collect();
     let by_item: HashMap<Item, &score::Scored> = ranked.iter().map(|s| (s.item, s)).collect();
     let picked = diversify::cap_per_category(
@@ -452,6 +450,7 @@ pub fn hybrid(
         cap,
     );
 
+    crate::recommend::phase("order");
     // Names of the products behind "because you liked …".
     let because: Vec<Uuid> = picked
         .iter()
@@ -470,6 +469,7 @@ pub fn hybrid(
         })
         .filter(|t| person.scores[t.index()] >= 60.0);
 
+    crate::recommend::phase("names");
     let qw = p.quality_weight;
     picked
         .iter()
@@ -521,30 +521,125 @@ pub fn hybrid(
         .collect()
 }
 
+/// The content candidates: `(2k).clamp(40, 400)` fits; with a per-category cap, at most
+/// twice the cap from one category and at least enough categories to fill the list
+/// under the cap, plus one.
+fn content_candidates(
+    content: impl FnOnce(usize, usize, usize) -> Vec<Uuid>,
+    k: usize,
+    cap: usize,
+) -> Vec<Uuid> {
+    let want = (2 * k).clamp(40, 400);
+    if cap == 0 {
+        return content(want, want, 1);
+    }
+    content(want, 2 * cap, k.div_ceil(cap) + 1)
+}
+
+/// One stored neighbour list (columns 2..4: neighbour_ids uuid[], sims real[], cos
+/// real[]). The arrays are read in place (detoasted once, elements copied out of the
+/// array's data area): pgrx's `Vec<Option<Uuid>>` converts each element through a datum
+/// of its own, which cost more than the rest of the request (BENCHMARKS.md). An array
+/// that is not the plain shape the refresh writes (one dimension, no NULLs, the
+/// expected element type) is read through pgrx instead.
+fn neighbour_list(r: &pgrx::spi::SpiTupleTable<'_>, ids: &mut Ids) -> Vec<Neighbour> {
+    use pgrx::pg_sys::BuiltinOid::*;
+    let datum = |n: usize| spi(r.get_datum_by_ordinal(n));
+    // SAFETY: the datums come from this row of the SPI result, of the types the
+    // statement selects (uuid[], real[], real[]); `plain` checks the element type.
+    let fast = unsafe {
+        match (datum(2), datum(3), datum(4)) {
+            (Some(n), Some(s), Some(c)) => plain::<[u8; 16]>(n, UUIDOID.value()).and_then(|n| {
+                Some((
+                    n,
+                    plain::<f32>(s, FLOAT4OID.value())?,
+                    plain::<f32>(c, FLOAT4OID.value())?,
+                ))
+            }),
+            _ => None,
+        }
+    };
+    if let Some((nids, sims, cos)) = fast {
+        return nids
+            .iter()
+            .zip(sims.iter())
+            .zip(cos.iter())
+            .map(|((id, sim), co)| Neighbour {
+                item: ids.of(Uuid::from_bytes(*id)),
+                sim: *sim,
+                co: co.max(0.0) as u32,
+            })
+            .collect();
+    }
+    let nids: Vec<Option<Uuid>> = spi(r.get(2)).unwrap_or_default();
+    let sims: Vec<Option<f32>> = spi(r.get(3)).unwrap_or_default();
+    let cos: Vec<Option<f32>> = spi(r.get(4)).unwrap_or_default();
+    nids.into_iter()
+        .zip(sims)
+        .zip(cos)
+        .filter_map(|((id, sim), co)| {
+            Some(Neighbour {
+                item: ids.of(id?),
+                sim: sim.unwrap_or(0.0),
+                co: co.unwrap_or(0.0).max(0.0) as u32,
+            })
+        })
+        .collect()
+}
+
+/// The elements of a one-dimensional array datum without NULLs whose element type is
+/// `elem` (a fixed-length type laid out as `T`), copied; None for any other shape.
+///
+/// # Safety
+/// `datum` must be a non-null array datum.
+unsafe fn plain<T: Copy>(datum: pgrx::pg_sys::Datum, elem: pgrx::pg_sys::Oid) -> Option<Vec<T>> {
+    use pgrx::pg_sys;
+    let stored = datum.cast_mut_ptr::<pg_sys::varlena>();
+    let ptr = pg_sys::pg_detoast_datum(stored);
+    let mut arr = pgrx::array::RawArray::from_ptr(std::ptr::NonNull::new(ptr)?.cast());
+    let out = (arr.oid() == elem && arr.dims().len() <= 1 && !arr.any_nulls())
+        .then(|| arr.data::<T>().as_ref().to_vec());
+    if ptr != stored {
+        pg_sys::pfree(ptr.cast());
+    }
+    out
+}
+
 /// Names of products from the host's products table (name column), when it has one.
 fn product_names(client: &SpiClient<'_>, ids: &[Uuid]) -> HashMap<[u8; 16], String> {
     let mut out = HashMap::new();
     if ids.is_empty() {
         return out;
     }
-    let table: Option<String> = spi(client.select(
-        "SELECT t::text FROM (SELECT @S._personality_host_table('products') AS t) x \
-          WHERE x.t IS NOT NULL AND @S._personality_column_type(x.t, 'name') IN ('text', 'varchar', 'bpchar') \
-            AND @S._personality_column_type(x.t, 'id') = 'uuid'"
-            .replace("@S.", &format!("{}.", crate::recommend::schema()))
-            .as_str(),
-        Some(1),
+    // the table's name built from the catalog (regclass output depends on the search_path)
+    let host = kept(
+        &HOST_PRODUCTS,
+        client,
+        "SELECT pg_catalog.quote_ident(n.nspname::pg_catalog.text) OPERATOR(pg_catalog.||) '.' \
+                OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname::pg_catalog.text) \
+           FROM (SELECT @S._personality_host_table('products') AS t) x \
+           JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) x.t::pg_catalog.oid \
+           JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace \
+          WHERE @S._personality_column_type(x.t, 'name') OPERATOR(pg_catalog.=) ANY ('{text,varchar,bpchar}'::pg_catalog.text[]) \
+            AND @S._personality_column_type(x.t, 'id') OPERATOR(pg_catalog.=) 'uuid'",
         &[],
-    ))
-    .next()
-    .and_then(|r| spi(r.get::<String>(1)));
+    );
+    let table: Option<String> = spi(client.select(&*host, Some(1), &[]))
+        .next()
+        .and_then(|r| spi(r.get::<String>(1)));
     let Some(table) = table else {
         return out;
     };
     let sql = format!(
-        "SELECT p.id, p.name::pg_catalog.text FROM {table} p WHERE p.id = ANY ($1::pg_catalog.uuid[])"
+        "SELECT p.id, p.name::pg_catalog.text FROM {table} p \
+          WHERE p.id OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.uuid[])"
     );
-    for r in spi(client.select(&sql, None, &[ids.to_vec().into()])) {
+    let stmt = crate::recommend::kept_sql(
+        client,
+        &sql,
+        &[pgrx::PgOid::BuiltIn(pgrx::pg_sys::BuiltinOid::UUIDARRAYOID)],
+    );
+    for r in spi(client.select(&*stmt, None, &[ids.to_vec().into()])) {
         if let (Some(id), Some(name)) = (spi(r.get::<Uuid>(1)), spi(r.get::<String>(2))) {
             out.insert(*id.as_bytes(), name);
         }

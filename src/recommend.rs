@@ -13,6 +13,38 @@ use std::collections::{HashMap, HashSet};
 
 type Key = [u8; 16];
 
+/// When the last phase ended, and each phase's name and milliseconds.
+type Phases = (Option<std::time::Instant>, Vec<(&'static str, f64)>);
+
+thread_local! {
+    static PHASES: std::cell::RefCell<Phases> = const { std::cell::RefCell::new((None, Vec::new())) };
+}
+
+/// Marks the end of a phase of personality_recommend: its wall time is reported at
+/// DEBUG1 when the call ends (`SET client_min_messages = debug1` shows where a slow
+/// call spends its time).
+pub(crate) fn phase(name: &'static str) {
+    let now = std::time::Instant::now();
+    PHASES.with(|p| {
+        let mut p = p.borrow_mut();
+        match p.0 {
+            Some(t) if name != "start" => p.1.push((name, (now - t).as_secs_f64() * 1000.0)),
+            _ => p.1.clear(),
+        }
+        p.0 = Some(now);
+    });
+}
+
+fn phases_report() -> String {
+    PHASES.with(|p| {
+        let mut p = p.borrow_mut();
+        p.0 = None;
+        let out: Vec<String> = p.1.iter().map(|(n, ms)| format!("{n} {ms:.2}")).collect();
+        p.1.clear();
+        out.join(", ")
+    })
+}
+
 /// An SPI result, or the error as 55000 (personality_recommend and the hybrid engine).
 pub(crate) fn spi<T>(r: Result<T, pgrx::spi::Error>) -> T {
     match r {
@@ -52,7 +84,8 @@ fn load_person(
     let profile_stmt = kept(
         &PROFILE,
         client,
-        "SELECT id, personality_scores::text, confidence_level::float8 FROM @S.personality_profiles WHERE user_id = $1",
+        "SELECT p.id, p.personality_scores::pg_catalog.text, p.confidence_level::pg_catalog.float8 \
+           FROM @S.personality_profiles p WHERE p.user_id OPERATOR(pg_catalog.=) $1",
         &[pgrx::PgOid::BuiltIn(pgrx::pg_sys::BuiltinOid::UUIDOID)],
     );
     let rows = client.select(&*profile_stmt, Some(1), &[user.into()])?;
@@ -79,8 +112,9 @@ fn load_person(
     let mappings_stmt = kept(
         &MAPPINGS,
         client,
-        "SELECT personality_type::text, recommended_categories, avoided_categories, occasion_relevance::text, \
-                price_range_modifier::text, recommendation_weight::float8 FROM @S.personality_gift_mappings",
+        "SELECT m.personality_type::pg_catalog.text, m.recommended_categories, m.avoided_categories, \
+                m.occasion_relevance::pg_catalog.text, m.price_range_modifier::pg_catalog.text, \
+                m.recommendation_weight::pg_catalog.float8 FROM @S.personality_gift_mappings m",
         &[],
     );
     for m in client.select(&*mappings_stmt, None, &[])? {
@@ -128,20 +162,28 @@ fn load_swipes(
     let tables_stmt = kept(
         &SWIPE_TABLES,
         client,
-        "SELECT t.swipe_table::text, CASE @S._personality_column_type(t.swipe_table, t.direction_column) \
-                WHEN 'enum' THEN 'textin(enum_out(s.' || quote_ident(t.direction_column) || '))' \
-                WHEN 'text' THEN 's.' || quote_ident(t.direction_column) || '::text' \
-                WHEN 'varchar' THEN 's.' || quote_ident(t.direction_column) || '::text' \
-                WHEN 'bpchar' THEN 's.' || quote_ident(t.direction_column) || '::text' \
-                WHEN 'name' THEN 's.' || quote_ident(t.direction_column) || '::text' \
-                ELSE 'NULL::text' END, \
-                CASE @S._personality_column_type(t.swipe_table, 'created_at') \
-                WHEN 'timestamptz' THEN 'extract(epoch FROM s.created_at)::float8' \
-                ELSE 'NULL::float8' END \
-           FROM @S.personality_swipe_tables t JOIN pg_class c ON c.oid = t.swipe_table \
-          WHERE c.relpersistence <> 't' \
-            AND @S._personality_column_type(t.swipe_table, 'user_id') = 'uuid' \
-            AND @S._personality_column_type(t.swipe_table, 'product_id') = 'uuid'",
+        // the table's name built from the catalog (regclass output depends on the
+        // search_path); each direction and created_at expression fully qualified too
+        "SELECT pg_catalog.quote_ident(n.nspname::pg_catalog.text) OPERATOR(pg_catalog.||) '.' \
+                OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname::pg_catalog.text), \
+                CASE WHEN ty.dir OPERATOR(pg_catalog.=) 'enum' \
+                     THEN 'pg_catalog.textin(pg_catalog.enum_out(s.' \
+                          OPERATOR(pg_catalog.||) pg_catalog.quote_ident(t.direction_column::pg_catalog.text) OPERATOR(pg_catalog.||) '))' \
+                     WHEN ty.dir OPERATOR(pg_catalog.=) ANY ('{text,varchar,bpchar,name}'::pg_catalog.text[]) \
+                     THEN 's.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(t.direction_column::pg_catalog.text) \
+                          OPERATOR(pg_catalog.||) '::pg_catalog.text' \
+                     ELSE 'NULL::pg_catalog.text' END, \
+                CASE WHEN ty.ts OPERATOR(pg_catalog.=) 'timestamptz' \
+                     THEN 'pg_catalog.date_part(''epoch'', s.created_at)' \
+                     ELSE 'NULL::pg_catalog.float8' END \
+           FROM @S.personality_swipe_tables t \
+           JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.swipe_table::pg_catalog.oid \
+           JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace \
+          CROSS JOIN LATERAL (SELECT @S._personality_column_type(t.swipe_table, t.direction_column) AS dir, \
+                                     @S._personality_column_type(t.swipe_table, 'created_at') AS ts) ty \
+          WHERE c.relpersistence OPERATOR(pg_catalog.<>) 't' \
+            AND @S._personality_column_type(t.swipe_table, 'user_id') OPERATOR(pg_catalog.=) 'uuid' \
+            AND @S._personality_column_type(t.swipe_table, 'product_id') OPERATOR(pg_catalog.=) 'uuid'",
         &[],
     );
     let tables: Vec<(String, String, String)> = client
@@ -158,9 +200,15 @@ fn load_swipes(
     for (table, dir, ts) in tables {
         let sql = format!(
             "SELECT s.product_id, v.category, {dir}, {ts} FROM {table} s \
-             LEFT JOIN {schema}.personality_product_vectors v ON v.product_id = s.product_id WHERE s.user_id = $1"
+             LEFT JOIN {schema}.personality_product_vectors v ON v.product_id OPERATOR(pg_catalog.=) s.product_id \
+             WHERE s.user_id OPERATOR(pg_catalog.=) $1"
         );
-        for r in client.select(&sql, None, &[user.into()])? {
+        let stmt = kept_sql(
+            client,
+            &sql,
+            &[pgrx::PgOid::BuiltIn(pgrx::pg_sys::BuiltinOid::UUIDOID)],
+        );
+        for r in client.select(&*stmt, None, &[user.into()])? {
             let direction = learning::parse_direction(r.get::<String>(3)?.as_deref());
             if let Some(p) = r.get::<Uuid>(1)? {
                 swiped.insert(*p.as_bytes());
@@ -203,14 +251,14 @@ fn categories_stmt(client: &SpiClient<'_>) -> std::rc::Rc<pgrx::spi::OwnedPrepar
         &CATEGORIES,
         client,
         "WITH RECURSIVE c(cat, band) AS ( \
-           (SELECT category, price_band FROM @S.personality_product_vectors WHERE is_active \
-             ORDER BY category, price_band LIMIT 1) \
+           (SELECT v.category, v.price_band FROM @S.personality_product_vectors v WHERE v.is_active \
+             ORDER BY v.category, v.price_band LIMIT 1) \
            UNION ALL \
            SELECT x.category, x.price_band FROM c CROSS JOIN LATERAL \
              (SELECT v.category, v.price_band FROM @S.personality_product_vectors v \
-               WHERE v.is_active AND (v.category, v.price_band) > (c.cat, c.band) \
+               WHERE v.is_active AND ROW(v.category, v.price_band) OPERATOR(pg_catalog.>) ROW(c.cat, c.band) \
                ORDER BY v.category, v.price_band LIMIT 1) x) \
-         SELECT cat, band::int FROM c",
+         SELECT c.cat, c.band::pg_catalog.int4 FROM c",
         &[],
     )
 }
@@ -219,11 +267,11 @@ fn categories_stmt(client: &SpiClient<'_>) -> std::rc::Rc<pgrx::spi::OwnedPrepar
 fn lists_stmt(client: &SpiClient<'_>) -> std::rc::Rc<pgrx::spi::OwnedPreparedStatement> {
     let list = |i: usize, t: &str| {
         format!(
-            "(SELECT c.ci, {i} AS li, v.product_id, v.price::float8, v.adventurous, v.intellectual, \
+            "(SELECT c.ci, {i} AS li, v.product_id, v.price::pg_catalog.float8, v.adventurous, v.intellectual, \
                      v.practical, v.creative, v.social \
                 FROM @S.personality_product_vectors v \
-               WHERE v.category = c.cat AND v.price_band = c.band AND v.is_active \
-                 AND ($4::float8 IS NULL OR v.price <= $4) \
+               WHERE v.category OPERATOR(pg_catalog.=) c.cat AND v.price_band OPERATOR(pg_catalog.=) c.band AND v.is_active \
+                 AND ($4::pg_catalog.float8 IS NULL OR v.price OPERATOR(pg_catalog.<=) $4) \
                ORDER BY v.{t} DESC, v.product_id LIMIT c.n)"
         )
     };
@@ -233,7 +281,8 @@ fn lists_stmt(client: &SpiClient<'_>) -> std::rc::Rc<pgrx::spi::OwnedPreparedSta
         .map(|(i, t)| list(i, t.name()))
         .collect();
     let sql = format!(
-        "SELECT x.* FROM unnest($1::text[], $2::int[], $3::int[]) WITH ORDINALITY AS c(cat, band, n, ci) \
+        "SELECT x.* FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.int4[]), \
+                pg_catalog.unnest($3::pg_catalog.int4[])) WITH ORDINALITY AS c(cat, band, n, ci) \
          CROSS JOIN LATERAL ({}) x",
         lists.join(" UNION ALL ")
     );
@@ -275,6 +324,40 @@ pub(crate) fn kept(
     let sql = sql.replace("@S.", &format!("{}.", schema()));
     let stmt = std::rc::Rc::new(spi(client.prepare(&sql, args)).keep());
     cell.with(|c| *c.borrow_mut() = Some((generation, stmt.clone())));
+    stmt
+}
+
+thread_local! {
+    static KEPT_SQL: std::cell::RefCell<HashMap<String, (u64, std::rc::Rc<pgrx::spi::OwnedPreparedStatement>)>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
+/// [`kept`] for a statement whose text is built at run time (it names a host table):
+/// prepared once per text and cache generation; a few texts per database.
+pub(crate) fn kept_sql(
+    client: &SpiClient<'_>,
+    sql: &str,
+    args: &[pgrx::PgOid],
+) -> std::rc::Rc<pgrx::spi::OwnedPreparedStatement> {
+    let generation = crate::cache::generation();
+    if let Some(s) = KEPT_SQL.with(|c| {
+        c.borrow()
+            .get(sql)
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, s)| s.clone())
+    }) {
+        return s;
+    }
+    let stmt = std::rc::Rc::new(spi(client.prepare(sql, args)).keep());
+    KEPT_SQL.with(|c| {
+        let mut c = c.borrow_mut();
+        // a renamed or re-attached table leaves its old text behind: keep the map small
+        c.retain(|_, (g, _)| *g == generation);
+        if c.len() >= 64 {
+            c.clear();
+        }
+        c.insert(sql.to_string(), (generation, stmt.clone()));
+    });
     stmt
 }
 
@@ -335,72 +418,12 @@ fn grouped_top_k(
     avoided: &[Option<String>],
     max_price: Option<f64>,
 ) -> Option<Vec<Found>> {
-    let groups_stmt = kept(
-        &GROUPS,
-        client,
-        "SELECT group_id, category, price_band::int, adventurous, intellectual, practical, creative, social, \
-                active_products FROM @S.personality_vector_groups \
-          WHERE active_products > 0 \
-            AND (SELECT reltuples FROM pg_class WHERE oid = '@S.personality_vector_groups'::regclass) <= $1",
-        &[pgrx::PgOid::BuiltIn(pgrx::pg_sys::BuiltinOid::INT8OID)],
-    );
-    let limit = crate::guc::MAX_GROUPS.get() as i64;
-    if limit <= 0 {
-        return None;
-    }
-    let rows = spi(client.select(&*groups_stmt, None, &[limit.into()]));
-    if rows.is_empty() {
-        // too many groups, or none (no vectors yet: the threshold path finds nothing too)
-        return None;
-    }
-    let mut groups: Vec<(f64, i64, i64)> = Vec::with_capacity(rows.len());
-    let mut ranker = recommend::Ranker::new(person, w);
-    for r in rows {
-        let gid = spi(r.get::<i64>(1)).unwrap_or(0);
-        let category = spi(r.get::<String>(2)).unwrap_or_default();
-        let band = spi(r.get::<i32>(3)).unwrap_or(3);
-        if !band_allowed(band, max_price) || avoided.contains(&Some(category.clone())) {
-            continue;
-        }
-        let mut shares = [0.0; 5];
-        for (i, share) in shares.iter_mut().enumerate() {
-            *share = spi(r.get::<f32>(4 + i)).unwrap_or(0.0) as f64;
-        }
-        if shares.iter().all(|x| *x <= 0.0) {
-            continue;
-        }
-        let product = Product {
-            category: Some(category).filter(|c| !c.is_empty()),
-            price: recommend::band_price(band),
-            shares,
-        };
-        let count = spi(r.get::<i64>(9)).unwrap_or(0);
-        groups.push((ranker.combined(&product), gid, count));
-    }
-    groups.sort_by(|a, b| {
-        b.0.partial_cmp(&a.0)
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then(a.1.cmp(&b.1))
-    });
-
-    use pgrx::pg_sys::BuiltinOid::*;
-    let products_stmt = kept(
-        &GROUP_PRODUCTS,
-        client,
-        "SELECT g.ord, v.product_id, v.category, v.price::float8, v.adventurous, v.intellectual, \
-                v.practical, v.creative, v.social \
-           FROM unnest($1::bigint[]) WITH ORDINALITY AS g(gid, ord) \
-           CROSS JOIN LATERAL ( \
-             SELECT * FROM @S.personality_product_vectors v \
-              WHERE v.group_id = g.gid AND v.is_active AND ($3::float8 IS NULL OR v.price <= $3) \
-              ORDER BY v.product_id LIMIT $2) v \
-          ORDER BY g.ord, v.product_id",
-        &[
-            pgrx::PgOid::BuiltIn(INT8ARRAYOID),
-            pgrx::PgOid::BuiltIn(INT8OID),
-            pgrx::PgOid::BuiltIn(FLOAT8OID),
-        ],
-    );
+    let ranked = ranked_groups(client, person, w, avoided, max_price)?;
+    let groups: Vec<(f64, i64, i64)> = ranked
+        .iter()
+        .map(|g| (g.fit, g.id, g.products as i64))
+        .collect();
+    let products_stmt = group_products_stmt(client);
     let mut found: Vec<Found> = Vec::with_capacity(k);
     let mut next = 0;
     let mut ties_done = false;
@@ -467,6 +490,191 @@ fn grouped_top_k(
         groups.len()
     );
     Some(found)
+}
+
+/// A group of products that score the same for a person, with that score.
+pub(crate) struct RankedGroup {
+    pub fit: f64,
+    pub id: i64,
+    pub category: Option<String>,
+    pub products: usize,
+}
+
+/// The product groups a person may be shown (price band under the cap, category not
+/// avoided, some trait share), best fit first (ties by group id). None when there are
+/// more groups than personality.max_groups (or none): the caller falls back to the
+/// threshold algorithm.
+pub(crate) fn ranked_groups(
+    client: &SpiClient<'_>,
+    person: &Person,
+    w: &Weights,
+    avoided: &[Option<String>],
+    max_price: Option<f64>,
+) -> Option<Vec<RankedGroup>> {
+    let groups_stmt = kept(
+        &GROUPS,
+        client,
+        "SELECT g.group_id, g.category, g.price_band::pg_catalog.int4, g.adventurous, g.intellectual, g.practical, \
+                g.creative, g.social, g.active_products FROM @S.personality_vector_groups g \
+          WHERE g.active_products OPERATOR(pg_catalog.>) 0 \
+            AND (SELECT c.reltuples FROM pg_catalog.pg_class c \
+                  WHERE c.oid OPERATOR(pg_catalog.=) '@S.personality_vector_groups'::pg_catalog.regclass) \
+                OPERATOR(pg_catalog.<=) $1",
+        &[pgrx::PgOid::BuiltIn(pgrx::pg_sys::BuiltinOid::INT8OID)],
+    );
+    let limit = crate::guc::MAX_GROUPS.get() as i64;
+    if limit <= 0 {
+        return None;
+    }
+    let rows = spi(client.select(&*groups_stmt, None, &[limit.into()]));
+    if rows.is_empty() {
+        // too many groups, or none (no vectors yet: the threshold path finds nothing too)
+        return None;
+    }
+    let mut groups: Vec<RankedGroup> = Vec::with_capacity(rows.len());
+    let mut ranker = recommend::Ranker::new(person, w);
+    for r in rows {
+        let gid = spi(r.get::<i64>(1)).unwrap_or(0);
+        let category = spi(r.get::<String>(2)).unwrap_or_default();
+        let band = spi(r.get::<i32>(3)).unwrap_or(3);
+        if !band_allowed(band, max_price) || avoided.contains(&Some(category.clone())) {
+            continue;
+        }
+        let mut shares = [0.0; 5];
+        for (i, share) in shares.iter_mut().enumerate() {
+            *share = spi(r.get::<f32>(4 + i)).unwrap_or(0.0) as f64;
+        }
+        if shares.iter().all(|x| *x <= 0.0) {
+            continue;
+        }
+        let product = Product {
+            category: Some(category).filter(|c| !c.is_empty()),
+            price: recommend::band_price(band),
+            shares,
+        };
+        let count = spi(r.get::<i64>(9)).unwrap_or(0);
+        groups.push(RankedGroup {
+            fit: ranker.combined(&product),
+            id: gid,
+            category: product.category,
+            products: count.max(0) as usize,
+        });
+    }
+    groups.sort_by(|a, b| {
+        b.fit
+            .partial_cmp(&a.fit)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.id.cmp(&b.id))
+    });
+    Some(groups)
+}
+
+/// Up to `limit` products of each group of `gids` (in that order; by product id within
+/// a group), active and under the price cap:
+/// (group's position, product id, category, price, five shares).
+fn group_products_stmt(client: &SpiClient<'_>) -> std::rc::Rc<pgrx::spi::OwnedPreparedStatement> {
+    use pgrx::pg_sys::BuiltinOid::*;
+    kept(
+        &GROUP_PRODUCTS,
+        client,
+        "SELECT g.ord, v.product_id, v.category, v.price::pg_catalog.float8, v.adventurous, v.intellectual, \
+                v.practical, v.creative, v.social \
+           FROM pg_catalog.unnest($1::pg_catalog.int8[]) WITH ORDINALITY AS g(gid, ord) \
+           CROSS JOIN LATERAL ( \
+             SELECT * FROM @S.personality_product_vectors v \
+              WHERE v.group_id OPERATOR(pg_catalog.=) g.gid AND v.is_active \
+                AND ($3::pg_catalog.float8 IS NULL OR v.price OPERATOR(pg_catalog.<=) $3) \
+              ORDER BY v.product_id LIMIT $2) v \
+          ORDER BY g.ord, v.product_id",
+        &[
+            pgrx::PgOid::BuiltIn(INT8ARRAYOID),
+            pgrx::PgOid::BuiltIn(INT8OID),
+            pgrx::PgOid::BuiltIn(FLOAT8OID),
+        ],
+    )
+}
+
+/// Content candidates for the hybrid engine: the best fits of several categories, so
+/// that its per-category cap has other categories to take from (a quiz-only person's
+/// best fits all tie inside one category). Walking the ranked groups, each category
+/// gives at most `per_category` products, until `want` products from at least
+/// `categories` categories are in (collab::diversify::content_groups). Product ids,
+/// best group first. With more groups than personality.max_groups, or when the groups
+/// gave fewer than `want` (a price cap inside a band, swiped products), the 0.2.0
+/// ranker's best `want` (then one category may fill the list).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn diverse_content(
+    client: &SpiClient<'_>,
+    person: &Person,
+    w: &Weights,
+    swiped: &HashSet<Key>,
+    avoided: &[Option<String>],
+    max_price: Option<f64>,
+    want: usize,
+    per_category: usize,
+    categories: usize,
+) -> Vec<Uuid> {
+    use personality_core::collab::diversify::{content_groups, Group};
+    let Some(ranked) = ranked_groups(client, person, w, avoided, max_price) else {
+        return content_top(client, person, w, want, swiped, avoided, max_price)
+            .into_iter()
+            .map(|f| f.id)
+            .collect();
+    };
+    let groups: Vec<Group<&str>> = ranked
+        .iter()
+        .map(|g| Group {
+            id: g.id,
+            category: g.category.as_deref(),
+            fit: g.fit,
+            products: g.products,
+        })
+        .collect();
+    let gids = content_groups(&groups, want, per_category, categories);
+    if gids.is_empty() {
+        return Vec::new();
+    }
+    let category_of: HashMap<i64, Option<&str>> = ranked
+        .iter()
+        .map(|g| (g.id, g.category.as_deref()))
+        .collect();
+    // a few more than the quota per group: some of them may be swiped
+    let limit = (per_category + per_category / 2 + 2) as i64;
+    let mut per: HashMap<Option<&str>, usize> = HashMap::new();
+    let mut out = Vec::new();
+    let rows = spi(client.select(
+        &*group_products_stmt(client),
+        None,
+        &[gids.clone().into(), limit.into(), max_price.into()],
+    ));
+    for r in rows {
+        let Some(id) = spi(r.get::<Uuid>(2)) else {
+            continue;
+        };
+        if swiped.contains(id.as_bytes()) {
+            continue;
+        }
+        let ord = spi(r.get::<i64>(1)).unwrap_or(0);
+        let gid = usize::try_from(ord - 1).ok().and_then(|i| gids.get(i));
+        let category = gid.and_then(|g| category_of.get(g).copied()).flatten();
+        let n = per.entry(category).or_insert(0);
+        if *n < per_category {
+            *n += 1;
+            out.push(id);
+        }
+    }
+    if out.len() < want {
+        // the groups' counts include products above the price cap or swiped: top up
+        // with the best fits overall, as before
+        let have: HashSet<Key> = out.iter().map(|id| *id.as_bytes()).collect();
+        out.extend(
+            content_top(client, person, w, want, swiped, avoided, max_price)
+                .into_iter()
+                .map(|f| f.id)
+                .filter(|id| !have.contains(id.as_bytes())),
+        );
+    }
+    out
 }
 
 /// The 0.2.0 content ranker: the best `k` products by combined score (personality
@@ -644,6 +852,7 @@ fn _personality_recommend(
         crate::guc::WEIGHT_CATEGORY.get(),
         crate::guc::WEIGHT_BEHAVIOR.get(),
     );
+    phase("start");
     Spi::connect_mut(|client| {
         let Some((profile_id, mut person)) = spi(load_person(client, p_user_id, p_occasion)) else {
             raise(
@@ -654,7 +863,9 @@ fn _personality_recommend(
                 .hint("Take the quiz first: SELECT * FROM personality_assess(user_id, answers);"),
             )
         };
+        phase("person");
         let (swiped, swipe_rows) = spi(load_swipes(client, p_user_id, &mut person));
+        phase("swipes");
         let avoided: Vec<Option<String>> =
             person.avoided_categories().into_iter().map(Some).collect();
         let hybrid = crate::model::hybrid_for(p_user_id);
@@ -668,11 +879,18 @@ fn _personality_recommend(
                 &swipe_rows,
                 &avoided,
                 p_max_price,
-                |n| {
-                    content_top(client, &person, &w, n, &swiped, &avoided, p_max_price)
-                        .into_iter()
-                        .map(|f| f.id)
-                        .collect()
+                |want, per_category, categories| {
+                    diverse_content(
+                        client,
+                        &person,
+                        &w,
+                        &swiped,
+                        &avoided,
+                        p_max_price,
+                        want,
+                        per_category,
+                        categories,
+                    )
                 },
             )
         } else {
@@ -702,6 +920,7 @@ fn _personality_recommend(
             crate::model::CONTENT
         };
 
+        phase("rank");
         let ids: Vec<Uuid> = rows.iter().map(|f| f.id).collect();
         let col =
             |g: &dyn Fn(&crate::model::Out) -> f64| -> Vec<f64> { rows.iter().map(g).collect() };
@@ -722,9 +941,14 @@ fn _personality_recommend(
                 personality_match_score, category_alignment_score, behavioral_prediction, combined_score, \
                 recommendation_reasons, personality_factors, confidence_level, recommendation_context, \
                 generated_at, updated_at, algorithm_version) \
-             SELECT $1, u.product_id, $2, round(u.m::numeric, 4), round(u.c::numeric, 4), round(u.b::numeric, 4), \
-                    round(u.s::numeric, 4), u.reasons::jsonb, u.factors::jsonb, round($3::numeric, 2), $4, now(), now(), $12 \
-               FROM unnest($5::uuid[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::text[], $11::text[]) \
+             SELECT $1, u.product_id, $2, pg_catalog.round(u.m::pg_catalog.numeric, 4), \
+                    pg_catalog.round(u.c::pg_catalog.numeric, 4), pg_catalog.round(u.b::pg_catalog.numeric, 4), \
+                    pg_catalog.round(u.s::pg_catalog.numeric, 4), u.reasons::pg_catalog.jsonb, u.factors::pg_catalog.jsonb, \
+                    pg_catalog.round($3::pg_catalog.numeric, 2), $4, pg_catalog.now(), pg_catalog.now(), $12 \
+               FROM ROWS FROM (pg_catalog.unnest($5::pg_catalog.uuid[]), pg_catalog.unnest($6::pg_catalog.float8[]), \
+                    pg_catalog.unnest($7::pg_catalog.float8[]), pg_catalog.unnest($8::pg_catalog.float8[]), \
+                    pg_catalog.unnest($9::pg_catalog.float8[]), pg_catalog.unnest($10::pg_catalog.text[]), \
+                    pg_catalog.unnest($11::pg_catalog.text[])) \
                     AS u(product_id, m, c, b, s, reasons, factors) \
              ON CONFLICT ON CONSTRAINT unique_user_product_personality DO UPDATE SET \
                 personality_match_score = EXCLUDED.personality_match_score, \
@@ -736,7 +960,7 @@ fn _personality_recommend(
                 confidence_level = EXCLUDED.confidence_level, \
                 recommendation_context = EXCLUDED.recommendation_context, \
                 algorithm_version = EXCLUDED.algorithm_version, \
-                generated_at = now(), updated_at = now()",
+                generated_at = pg_catalog.now(), updated_at = pg_catalog.now()",
             &[
                 o(UUIDOID),
                 o(UUIDOID),
@@ -770,6 +994,8 @@ fn _personality_recommend(
                 engine.into(),
             ],
         ));
+        phase("store");
+        pgrx::debug1!("personality_recommend ({engine}) ms: {}", phases_report());
         ids
     })
 }

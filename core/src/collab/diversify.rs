@@ -3,6 +3,11 @@
 //! categories), the best capped-out products fill it. Swiped products never appear:
 //! [`super::score::score`] already drops them, and `swiped` is checked again here so a
 //! swipe that arrived between scoring and display is honoured.
+//!
+//! The cap can only spread the list when the candidates span categories: the content
+//! candidates of a person without collaborative evidence are therefore taken per
+//! category ([`content_groups`]), not as the best n fits overall (which tie inside one
+//! category for a quiz-only person, so the cap refilled the list from that category).
 
 use super::Item;
 use std::collections::{HashMap, HashSet};
@@ -44,9 +49,86 @@ pub fn cap_per_category<C: Eq + std::hash::Hash>(
     out
 }
 
+/// A group of products that score the same for a person (same category, price band and
+/// trait shares): its id, category, the person's fit and how many active products it has.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group<C> {
+    pub id: i64,
+    pub category: Option<C>,
+    pub fit: f64,
+    pub products: usize,
+}
+
+/// Which groups to read for content candidates that span several categories: walking
+/// `groups` best fit first, each category claims products from its best groups until it
+/// has `per_category`; the walk stops once at least `want` products from at least
+/// `categories` categories are claimed (or the groups run out). Returns the group ids
+/// in walk order. Linear in the number of groups.
+pub fn content_groups<C: Eq + std::hash::Hash + Clone>(
+    groups: &[Group<C>],
+    want: usize,
+    per_category: usize,
+    categories: usize,
+) -> Vec<i64> {
+    let per_category = per_category.max(1);
+    let mut claimed: HashMap<Option<C>, usize> = HashMap::new();
+    let mut total = 0usize;
+    let mut out = Vec::new();
+    for g in groups {
+        if total >= want && claimed.len() >= categories {
+            break;
+        }
+        if g.products == 0 {
+            continue;
+        }
+        let have = claimed.entry(g.category.clone()).or_insert(0);
+        if *have >= per_category {
+            continue;
+        }
+        let take = g.products.min(per_category - *have);
+        *have += take;
+        total += take;
+        out.push(g.id);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn g(id: i64, cat: &'static str, fit: f64, products: usize) -> Group<&'static str> {
+        Group {
+            id,
+            category: Some(cat),
+            fit,
+            products,
+        }
+    }
+
+    #[test]
+    fn content_groups_span_categories() {
+        // A quiz-only person: every top group is in one category, each big enough for
+        // the whole list. The best n overall would all be "a".
+        let groups = [
+            g(1, "a", 0.9, 500),
+            g(2, "a", 0.9, 500),
+            g(3, "a", 0.8, 500),
+            g(4, "b", 0.7, 500),
+            g(5, "b", 0.7, 500),
+            g(6, "c", 0.6, 3),
+            g(7, "c", 0.6, 500),
+            g(8, "d", 0.5, 500),
+        ];
+        // 8 per category, 40 wanted from at least 3 categories
+        assert_eq!(content_groups(&groups, 40, 8, 3), vec![1, 4, 6, 7, 8]);
+        // enough once 3 categories and 20 products are claimed
+        assert_eq!(content_groups(&groups, 20, 8, 3), vec![1, 4, 6, 7]);
+        // one category only: all of its groups, then stop
+        let one = [g(1, "a", 0.9, 2), g(2, "a", 0.8, 2), g(3, "a", 0.7, 2)];
+        assert_eq!(content_groups(&one, 40, 8, 3), vec![1, 2, 3]);
+        assert!(content_groups::<&str>(&[], 40, 8, 3).is_empty());
+    }
 
     #[test]
     fn caps_then_fills() {

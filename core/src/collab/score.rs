@@ -85,6 +85,26 @@ pub struct Params {
     pub support_k: f64,
 }
 
+/// Recency weights below 2^-HORIZON_HALF_LIVES are not worth reading neighbours for.
+pub const HORIZON_HALF_LIVES: f64 = 10.0;
+
+impl Params {
+    /// How many of the most recent swipes have their neighbours read: those within
+    /// [`HORIZON_HALF_LIVES`] recency half-lives (200 swipes by default), at most
+    /// `max_swipes`; all `max_swipes` when the half-life is 0. An older swipe weighs
+    /// < 2^-10 and all of them together less than 0.1 % of the total recency weight
+    /// (Σ_{r≥10h} 2^(-r/h) / Σ_r 2^(-r/h) = 2^-10); they still count in n (trust).
+    /// The SQL side reads only these swipes' neighbour lists.
+    pub fn neighbour_horizon(&self) -> usize {
+        let half = finite_or(self.recency_half_life, 0.0);
+        if half > 0.0 {
+            ((HORIZON_HALF_LIVES * half).ceil() as usize).min(self.max_swipes)
+        } else {
+            self.max_swipes
+        }
+    }
+}
+
 impl Default for Params {
     fn default() -> Self {
         Params {
@@ -120,6 +140,50 @@ struct Acc {
     support: f64,
     best: f64,
     because: Option<Item>,
+}
+
+/// The accumulators of one scoring call.
+enum Accs {
+    /// indexed by item; `touched` in first-touch order
+    Dense {
+        acc: Vec<Acc>,
+        seen: Vec<bool>,
+        touched: Vec<Item>,
+    },
+    Map(IdMap<Acc>),
+}
+
+impl Accs {
+    fn dense(n: usize) -> Accs {
+        Accs::Dense {
+            acc: vec![Acc::default(); n],
+            seen: vec![false; n],
+            touched: Vec::new(),
+        }
+    }
+
+    fn entry(&mut self, item: Item) -> &mut Acc {
+        match self {
+            Accs::Dense { acc, seen, touched } => {
+                let i = item as usize;
+                if !seen[i] {
+                    seen[i] = true;
+                    touched.push(item);
+                }
+                &mut acc[i]
+            }
+            Accs::Map(m) => m.entry(item).or_default(),
+        }
+    }
+
+    fn into_vec(self) -> Vec<(Item, Acc)> {
+        match self {
+            Accs::Dense { acc, touched, .. } => {
+                touched.into_iter().map(|i| (i, acc[i as usize])).collect()
+            }
+            Accs::Map(m) => m.into_iter().collect(),
+        }
+    }
 }
 
 /// What the scorer reads from the stored tables.
@@ -186,7 +250,26 @@ pub fn score_top_where<S: Store>(
 
     let half = finite_or(p.recency_half_life, 0.0);
     let dislike_w = finite_or(p.dislike_weight, 0.0).max(0.0);
-    let mut acc: IdMap<Acc> = IdMap::default();
+    let horizon = p.neighbour_horizon();
+    // Products are dense indices on the SQL side: accumulate in a vector when the
+    // largest index is small against the work, else in a map (the offline evaluator
+    // indexes the whole catalog). Hashing was most of the request's scoring time.
+    let entries: usize = recent
+        .iter()
+        .take(horizon)
+        .map(|s| store.neighbours(s.item).len())
+        .sum::<usize>()
+        + extra.len();
+    let max_item = recent
+        .iter()
+        .take(horizon)
+        .flat_map(|s| store.neighbours(s.item).iter().map(|nb| nb.item))
+        .chain(extra.iter().copied())
+        .max();
+    let mut acc = match max_item {
+        Some(m) if (m as usize) < 4 * entries + 1024 => Accs::dense(m as usize + 1),
+        _ => Accs::Map(IdMap::with_capacity_and_hasher(entries, Default::default())),
+    };
     let mut n = 0.0;
     for (r, s) in recent.iter().enumerate() {
         let sign = if s.is_like() {
@@ -197,7 +280,9 @@ pub fn score_top_where<S: Store>(
             continue;
         };
         n += 1.0;
-        if sign == 0.0 {
+        // beyond the horizon a swipe still counts in n, but its neighbours weigh
+        // < 2^-10 each (Params::neighbour_horizon)
+        if sign == 0.0 || r >= horizon {
             continue;
         }
         let w = if half > 0.0 {
@@ -210,7 +295,7 @@ pub fn score_top_where<S: Store>(
                 continue;
             }
             let c = w * finite_or(nb.sim as f64, 0.0);
-            let a = acc.entry(nb.item).or_default();
+            let a = acc.entry(nb.item);
             a.sum += c;
             if s.is_like() {
                 a.support += w.abs() * nb.co as f64;
@@ -223,13 +308,14 @@ pub fn score_top_where<S: Store>(
     }
     for &i in extra {
         if !swiped.contains(&i) {
-            acc.entry(i).or_default();
+            acc.entry(i);
         }
     }
+    let acc = acc.into_vec();
 
     let max_collab = acc
-        .values()
-        .map(|a| a.sum)
+        .iter()
+        .map(|(_, a)| a.sum)
         .fold(0.0f64, |m, x| if x > m { x } else { m });
     let k = finite_or(p.confidence_k, 0.0).max(0.0);
     let gamma = if n + k > 0.0 { n / (n + k) } else { 0.0 };
@@ -475,6 +561,44 @@ mod tests {
         let out = score(&[like(0, 0), like(99, 1)], &store, &cat, &[1, 99, 1000], &p);
         assert!(out.iter().all(|s| s.score.is_finite()));
         assert!(score(&[], &store, &cat, &[], &Params::default()).is_empty());
+    }
+
+    #[test]
+    fn swipes_beyond_the_horizon_count_for_trust_only() {
+        // 300 products; product i's only neighbour is 1000 + i (its own candidate).
+        let mut nb: Vec<Vec<Neighbour>> = vec![Vec::new(); 1300];
+        for (i, list) in nb.iter_mut().enumerate().take(300) {
+            list.push(Neighbour {
+                item: 1000 + i as Item,
+                sim: 0.5,
+                co: 30,
+            });
+        }
+        let st = vec![ItemStats::default(); 1300];
+        let cat = Catalog::of(&st);
+        let store = MemStore {
+            neighbours: &nb,
+            stats: &st,
+            fit: |_: Item| 0.5,
+        };
+        let p = Params::default();
+        assert_eq!(p.neighbour_horizon(), 200);
+        // newest first: product 299 (ts 299) is rank 0, product 0 rank 299
+        let swipes: Vec<Swipe> = (0..300).map(|i| like(i, i as i64)).collect();
+        let out = score(&swipes, &store, &cat, &[], &p);
+        let got: HashSet<Item> = out.iter().map(|s| s.item).collect();
+        // ranks 0..199 (products 100..299) reach their neighbour, ranks 200.. do not
+        assert!((100..300).all(|i| got.contains(&(1000 + i))));
+        assert!((0..100).all(|i| !got.contains(&(1000 + i))));
+        // trust counts all 300 swipes
+        let all = Params {
+            recency_half_life: 0.0,
+            ..p
+        };
+        assert_eq!(all.neighbour_horizon(), 500);
+        let g = out[0].trust;
+        let expect = 300.0 / 310.0 * (30.0 / (30.0 + 20.0));
+        assert!((g - expect).abs() < 1e-9, "{g} {expect}");
     }
 
     #[test]

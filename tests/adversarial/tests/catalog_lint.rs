@@ -411,3 +411,138 @@ fn anon_has_only_select_on_gift_mappings_and_quiz_questions() {
     }
     f.assert_none("anon's privileges on extension relations");
 }
+
+/// The string literals of a Rust source file that hold SQL (SELECT, INSERT, WITH), with
+/// `\` line continuations joined.
+fn sql_literals(src: &str) -> Vec<String> {
+    let b = src.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        // skip // comments (doc comments quote SQL for people, not for the server)
+        if b[i] == b'/' && i + 1 < b.len() && b[i + 1] == b'/' {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if b[i] == b'\'' && i + 2 < b.len() && (b[i + 2] == b'\'' || b[i + 1] == b'\\') {
+            // a char literal such as '"' or '\n'
+            i += 3;
+            continue;
+        }
+        if b[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let mut s = String::new();
+        i += 1;
+        while i < b.len() && b[i] != b'"' {
+            if b[i] == b'\\' && i + 1 < b.len() {
+                if b[i + 1] == b'\n' {
+                    i += 2;
+                    while i < b.len() && (b[i] == b' ' || b[i] == b'\n') {
+                        i += 1;
+                    }
+                    s.push(' ');
+                    continue;
+                }
+                s.push(b[i + 1] as char);
+                i += 2;
+                continue;
+            }
+            s.push(b[i] as char);
+            i += 1;
+        }
+        i += 1;
+        let up = s.to_uppercase();
+        if up.contains("SELECT ") || up.contains("INSERT ") || up.starts_with("WITH ") {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// What is bare in one SQL text: operators without OPERATOR(pg_catalog.…), casts to
+/// unqualified types, and built-in functions called without pg_catalog.
+fn bare_sql(sql: &str) -> Vec<String> {
+    let mut code = code_only(sql);
+    // `col = EXCLUDED.col` of ON CONFLICT DO UPDATE SET assigns, it compares nothing
+    if let Some(p) = code.find("DO UPDATE SET") {
+        if !code[p..].contains(" WHERE ") {
+            code.truncate(p);
+        }
+    }
+    let mut found = Vec::new();
+    for op in [
+        " = ", " <> ", " <= ", " >= ", " < ", " > ", " || ", " - ", " + ",
+    ] {
+        if code.contains(op) {
+            found.push(format!("operator `{}`", op.trim()));
+        }
+    }
+    let mut rest = code.as_str();
+    while let Some(p) = rest.find("::") {
+        rest = &rest[p + 2..];
+        if !rest.starts_with("pg_catalog.") {
+            found.push(format!(
+                "cast ::{}",
+                rest.split(|c: char| !c.is_alphanumeric() && c != '_' && c != '[' && c != ']')
+                    .next()
+                    .unwrap_or("")
+            ));
+        }
+    }
+    let names: Vec<String> = [
+        "now",
+        "unnest",
+        "round",
+        "extract",
+        "make_interval",
+        "quote_ident",
+        "textin",
+        "enum_out",
+        "array_position",
+        "date_part",
+        "pg_class",
+        "pg_namespace",
+        "pg_trigger",
+        "array_agg",
+        "count",
+        "sum",
+        "min",
+        "max",
+        "format",
+        "lower",
+        "btrim",
+        "to_regclass",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for n in unqualified(&code, &names) {
+        found.push(format!("`{n}` without pg_catalog."));
+    }
+    found
+}
+
+#[test]
+fn recommend_engines_qualify_every_name_in_their_sql() {
+    // Issue 11: the statements src/recommend.rs and src/model.rs run through SPI name
+    // every operator, type, function and catalog relation by schema (the functions pin
+    // search_path too; this keeps the rule when a statement is copied elsewhere).
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut f = Failures::default();
+    for file in ["src/recommend.rs", "src/model.rs"] {
+        let src = std::fs::read_to_string(root.join(file)).expect(file);
+        let sqls = sql_literals(&src);
+        assert!(sqls.len() >= 5, "{file}: SQL literals not found: {sqls:?}");
+        for sql in sqls {
+            let bare = bare_sql(&sql);
+            f.check(bare.is_empty(), || {
+                format!("{file}: {} in: {sql}", bare.join(", "))
+            });
+        }
+    }
+    f.assert_none("unqualified names in the recommend engines' SQL");
+}

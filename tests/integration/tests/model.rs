@@ -108,6 +108,50 @@ fn recs(c: &mut Client, user: u32, limit: i32) -> Vec<(String, String, String, f
     .collect()
 }
 
+/// Issue 14 point 6: a person the model knows nothing about (a quiz, no swipes, no
+/// refresh yet) gets a list from several categories. Their best fits all tie inside one
+/// category; before, the content candidates were the best 40 fits overall, so the
+/// per-category cap had nothing else to take and refilled the list from that category.
+#[test]
+fn cold_start_list_spans_categories() {
+    let db = "model_cold_start";
+    let mut c = fresh_db(db, 2000, 5, true);
+    // every answer the most adventurous option (the demo's user 1)
+    c.execute(
+        "WITH answers AS (
+            SELECT jsonb_object_agg(question_id,
+                     (SELECT o->>'value' FROM jsonb_array_elements(options) o
+                       ORDER BY (o->'traits'->>'adventurous')::numeric DESC NULLS LAST LIMIT 1)) AS a
+              FROM personality_quiz_questions WHERE is_active)
+         SELECT 1 FROM answers, personality_assess($1::text::uuid, answers.a, 240)",
+        &[&user_id(1)],
+    )
+    .expect("quiz");
+    for limit in [5, 10] {
+        let r = recs(&mut c, 1, limit);
+        assert_eq!(r.len(), limit as usize, "{r:?}");
+        let cats: Vec<String> = c
+            .query(
+                "SELECT v.category FROM unnest($1::text[]) p JOIN personality_product_vectors v ON v.product_id = p::uuid",
+                &[&r.iter().map(|x| x.0.clone()).collect::<Vec<_>>()],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let mut per: HashMap<&str, usize> = HashMap::new();
+        for x in &cats {
+            *per.entry(x.as_str()).or_default() += 1;
+        }
+        // personality.category_cap 0.4: at most 2 of 5, 4 of 10 from one category
+        let cap = (limit as usize * 2).div_ceil(5);
+        assert!(per.len() >= 2, "top {limit} from one category: {per:?}");
+        assert!(per.values().all(|n| *n <= cap), "top {limit}: {per:?}");
+    }
+    drop(c);
+    drop_db(db);
+}
+
 #[test]
 fn refresh_is_incremental_and_recommendations_use_it() {
     let db = "it_model";
