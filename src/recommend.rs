@@ -1,15 +1,17 @@
 //! SQL layer of the recommendation engine (maths in personality_core::recommend):
 //! reads the person, their swipes and the per-trait sorted product vectors, finds the
 //! top k with a threshold algorithm, and upserts them into personality_recommendations.
+use crate::cache::{self, query, PlanError, Query};
 use crate::errors::{raise, SqlError};
 use personality_core::learning;
 use personality_core::recommend::{self, Counts, Person, Product, TraitMapping, Weights};
 use personality_core::traits::{Trait, Vector, ALL};
 use pgrx::prelude::*;
-use pgrx::spi::SpiClient;
+use pgrx::spi::{OwnedPreparedStatement, SpiClient};
 use pgrx::Uuid;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 type Key = [u8; 16];
 
@@ -81,13 +83,7 @@ fn load_person(
     user: Uuid,
     occasion: Option<&str>,
 ) -> Result<Option<(Uuid, Person)>, pgrx::spi::Error> {
-    let profile_stmt = kept(
-        &PROFILE,
-        client,
-        "SELECT p.id, p.personality_scores::pg_catalog.text, p.confidence_level::pg_catalog.float8 \
-           FROM @S.personality_profiles p WHERE p.user_id OPERATOR(pg_catalog.=) $1",
-        &[pgrx::PgOid::BuiltIn(pgrx::pg_sys::BuiltinOid::UUIDOID)],
-    );
+    let profile_stmt = plan(client, &PROFILE);
     let rows = client.select(&*profile_stmt, Some(1), &[user.into()])?;
     if rows.is_empty() {
         return Ok(None);
@@ -109,14 +105,7 @@ fn load_person(
     }
     let mut mappings: [Option<TraitMapping>; 5] = Default::default();
     let mut best_weight = [f64::NEG_INFINITY; 5];
-    let mappings_stmt = kept(
-        &MAPPINGS,
-        client,
-        "SELECT m.personality_type::pg_catalog.text, m.recommended_categories, m.avoided_categories, \
-                m.occasion_relevance::pg_catalog.text, m.price_range_modifier::pg_catalog.text, \
-                m.recommendation_weight::pg_catalog.float8 FROM @S.personality_gift_mappings m",
-        &[],
-    );
+    let mappings_stmt = plan(client, &GIFT_MAPPINGS);
     for m in client.select(&*mappings_stmt, None, &[])? {
         let Some(t) = m.get::<String>(1)?.as_deref().and_then(Trait::from_name) else {
             continue;
@@ -159,33 +148,7 @@ fn load_swipes(
 ) -> Result<(HashSet<Key>, Vec<crate::model::SwipeRow>), pgrx::spi::Error> {
     let mut swiped = HashSet::new();
     let mut rows = Vec::new();
-    let tables_stmt = kept(
-        &SWIPE_TABLES,
-        client,
-        // the table's name built from the catalog (regclass output depends on the
-        // search_path); each direction and created_at expression fully qualified too
-        "SELECT pg_catalog.quote_ident(n.nspname::pg_catalog.text) OPERATOR(pg_catalog.||) '.' \
-                OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname::pg_catalog.text), \
-                CASE WHEN ty.dir OPERATOR(pg_catalog.=) 'enum' \
-                     THEN 'pg_catalog.textin(pg_catalog.enum_out(s.' \
-                          OPERATOR(pg_catalog.||) pg_catalog.quote_ident(t.direction_column::pg_catalog.text) OPERATOR(pg_catalog.||) '))' \
-                     WHEN ty.dir OPERATOR(pg_catalog.=) ANY ('{text,varchar,bpchar,name}'::pg_catalog.text[]) \
-                     THEN 's.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(t.direction_column::pg_catalog.text) \
-                          OPERATOR(pg_catalog.||) '::pg_catalog.text' \
-                     ELSE 'NULL::pg_catalog.text' END, \
-                CASE WHEN ty.ts OPERATOR(pg_catalog.=) 'timestamptz' \
-                     THEN 'pg_catalog.date_part(''epoch'', s.created_at)' \
-                     ELSE 'NULL::pg_catalog.float8' END \
-           FROM @S.personality_swipe_tables t \
-           JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.swipe_table::pg_catalog.oid \
-           JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace \
-          CROSS JOIN LATERAL (SELECT @S._personality_column_type(t.swipe_table, t.direction_column) AS dir, \
-                                     @S._personality_column_type(t.swipe_table, 'created_at') AS ts) ty \
-          WHERE c.relpersistence OPERATOR(pg_catalog.<>) 't' \
-            AND @S._personality_column_type(t.swipe_table, 'user_id') OPERATOR(pg_catalog.=) 'uuid' \
-            AND @S._personality_column_type(t.swipe_table, 'product_id') OPERATOR(pg_catalog.=) 'uuid'",
-        &[],
-    );
+    let tables_stmt = plan(client, &SWIPE_TABLES);
     let tables: Vec<(String, String, String)> = client
         .select(&*tables_stmt, None, &[])?
         .map(|r| {
@@ -196,17 +159,11 @@ fn load_swipes(
             ))
         })
         .collect::<Result<_, pgrx::spi::Error>>()?;
-    let schema = schema();
     for (table, dir, ts) in tables {
-        let sql = format!(
-            "SELECT s.product_id, v.category, {dir}, {ts} FROM {table} s \
-             LEFT JOIN {schema}.personality_product_vectors v ON v.product_id OPERATOR(pg_catalog.=) s.product_id \
-             WHERE s.user_id OPERATOR(pg_catalog.=) $1"
-        );
-        let stmt = kept_sql(
+        let stmt = filled(
             client,
-            &sql,
-            &[pgrx::PgOid::BuiltIn(pgrx::pg_sys::BuiltinOid::UUIDOID)],
+            &SWIPES,
+            &[("table", &table), ("direction", &dir), ("created_at", &ts)],
         );
         for r in client.select(&*stmt, None, &[user.into()])? {
             let direction = learning::parse_direction(r.get::<String>(3)?.as_deref());
@@ -240,135 +197,68 @@ fn load_swipes(
     Ok((swiped, rows))
 }
 
-thread_local! {
-    static CATEGORIES: KeptCell = const { std::cell::RefCell::new(None) };
-    static LISTS: KeptCell = const { std::cell::RefCell::new(None) };
-}
-
 /// The catalog's categories with active products (a skip scan of the category index).
-fn categories_stmt(client: &SpiClient<'_>) -> std::rc::Rc<pgrx::spi::OwnedPreparedStatement> {
-    kept(
-        &CATEGORIES,
-        client,
-        "WITH RECURSIVE c(cat, band) AS ( \
-           (SELECT v.category, v.price_band FROM @S.personality_product_vectors v WHERE v.is_active \
-             ORDER BY v.category, v.price_band LIMIT 1) \
-           UNION ALL \
-           SELECT x.category, x.price_band FROM c CROSS JOIN LATERAL \
-             (SELECT v.category, v.price_band FROM @S.personality_product_vectors v \
-               WHERE v.is_active AND ROW(v.category, v.price_band) OPERATOR(pg_catalog.>) ROW(c.cat, c.band) \
-               ORDER BY v.category, v.price_band LIMIT 1) x) \
-         SELECT c.cat, c.band::pg_catalog.int4 FROM c",
-        &[],
-    )
+fn categories_stmt(client: &SpiClient<'_>) -> Rc<OwnedPreparedStatement> {
+    plan(client, &CATEGORIES)
 }
 
 /// For each given category, the first n products of each of the five per-trait lists.
-fn lists_stmt(client: &SpiClient<'_>) -> std::rc::Rc<pgrx::spi::OwnedPreparedStatement> {
-    let list = |i: usize, t: &str| {
-        format!(
-            "(SELECT c.ci, {i} AS li, v.product_id, v.price::pg_catalog.float8, v.adventurous, v.intellectual, \
-                     v.practical, v.creative, v.social \
-                FROM @S.personality_product_vectors v \
-               WHERE v.category OPERATOR(pg_catalog.=) c.cat AND v.price_band OPERATOR(pg_catalog.=) c.band AND v.is_active \
-                 AND ($4::pg_catalog.float8 IS NULL OR v.price OPERATOR(pg_catalog.<=) $4) \
-               ORDER BY v.{t} DESC, v.product_id LIMIT c.n)"
-        )
-    };
-    let lists: Vec<String> = ALL
-        .iter()
-        .enumerate()
-        .map(|(i, t)| list(i, t.name()))
-        .collect();
-    let sql = format!(
-        "SELECT x.* FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.int4[]), \
-                pg_catalog.unnest($3::pg_catalog.int4[])) WITH ORDINALITY AS c(cat, band, n, ci) \
-         CROSS JOIN LATERAL ({}) x",
-        lists.join(" UNION ALL ")
-    );
-    use pgrx::pg_sys::BuiltinOid::*;
-    kept(
-        &LISTS,
-        client,
-        &sql,
-        &[
-            pgrx::PgOid::BuiltIn(TEXTARRAYOID),
-            pgrx::PgOid::BuiltIn(INT4ARRAYOID),
-            pgrx::PgOid::BuiltIn(INT4ARRAYOID),
-            pgrx::PgOid::BuiltIn(FLOAT8OID),
-        ],
-    )
+fn lists_stmt(client: &SpiClient<'_>) -> Rc<OwnedPreparedStatement> {
+    plan(client, &LISTS)
 }
 
-pub(crate) type KeptCell =
-    std::cell::RefCell<Option<(u64, std::rc::Rc<pgrx::spi::OwnedPreparedStatement>)>>;
+const PROFILE: Query = query!("recommend/profile", [UUIDOID]);
+const GIFT_MAPPINGS: Query = query!("recommend/gift_mappings", []);
+const SWIPE_TABLES: Query = query!("recommend/swipe_tables", []);
+const SWIPES: Query = query!("recommend/swipes", [UUIDOID]);
+const CATEGORIES: Query = query!("recommend/categories", []);
+const LISTS: Query = query!(
+    "recommend/lists",
+    [TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID, FLOAT8OID]
+);
+const GROUPS: Query = query!("recommend/groups", [INT8OID]);
+const GROUP_PRODUCTS: Query = query!(
+    "recommend/group_products",
+    [INT8ARRAYOID, INT8OID, FLOAT8OID]
+);
+const UPSERT: Query = query!(
+    "recommend/upsert",
+    [
+        UUIDOID,
+        UUIDOID,
+        FLOAT8OID,
+        TEXTOID,
+        UUIDARRAYOID,
+        FLOAT8ARRAYOID,
+        FLOAT8ARRAYOID,
+        FLOAT8ARRAYOID,
+        FLOAT8ARRAYOID,
+        TEXTARRAYOID,
+        TEXTARRAYOID,
+        TEXTOID
+    ]
+);
 
-/// A statement prepared once per cache generation (crate::cache), with `@S` replaced
-/// by the extension's schema: every name it uses is qualified, and the function runs
-/// under search_path pg_catalog, pg_temp.
-pub(crate) fn kept(
-    cell: &'static std::thread::LocalKey<KeptCell>,
-    client: &SpiClient<'_>,
-    sql: &str,
-    args: &[pgrx::PgOid],
-) -> std::rc::Rc<pgrx::spi::OwnedPreparedStatement> {
-    let generation = crate::cache::generation();
-    if let Some(s) = cell.with(|c| {
-        c.borrow()
-            .as_ref()
-            .filter(|(g, _)| *g == generation)
-            .map(|(_, s)| s.clone())
-    }) {
-        return s;
+/// A cache error as 55000 (personality_recommend and the hybrid engine).
+fn plan_error(e: PlanError) -> SqlError {
+    match e {
+        PlanError::Spi(e) => SqlError::new("55000", format!("personality_recommend: {e}")),
+        PlanError::NotInstalled => SqlError::new("55000", e.to_string()),
     }
-    let sql = sql.replace("@S.", &format!("{}.", schema()));
-    let stmt = std::rc::Rc::new(spi(client.prepare(&sql, args)).keep());
-    cell.with(|c| *c.borrow_mut() = Some((generation, stmt.clone())));
-    stmt
 }
 
-thread_local! {
-    static KEPT_SQL: std::cell::RefCell<HashMap<String, (u64, std::rc::Rc<pgrx::spi::OwnedPreparedStatement>)>> =
-        std::cell::RefCell::new(HashMap::new());
+/// `q`'s plan from the one plan cache (crate::cache), run read-only when it can be.
+pub(crate) fn plan(client: &SpiClient<'_>, q: &Query) -> Rc<OwnedPreparedStatement> {
+    cache::prepared_read(client, q).unwrap_or_else(|e| raise(plan_error(e)))
 }
 
-/// [`kept`] for a statement whose text is built at run time (it names a host table):
-/// prepared once per text and cache generation; a few texts per database.
-pub(crate) fn kept_sql(
+/// `q` with its run-time holes filled in (crate::cache::prepared_filled).
+pub(crate) fn filled(
     client: &SpiClient<'_>,
-    sql: &str,
-    args: &[pgrx::PgOid],
-) -> std::rc::Rc<pgrx::spi::OwnedPreparedStatement> {
-    let generation = crate::cache::generation();
-    if let Some(s) = KEPT_SQL.with(|c| {
-        c.borrow()
-            .get(sql)
-            .filter(|(g, _)| *g == generation)
-            .map(|(_, s)| s.clone())
-    }) {
-        return s;
-    }
-    let stmt = std::rc::Rc::new(spi(client.prepare(sql, args)).keep());
-    KEPT_SQL.with(|c| {
-        let mut c = c.borrow_mut();
-        // a renamed or re-attached table leaves its old text behind: keep the map small
-        c.retain(|_, (g, _)| *g == generation);
-        if c.len() >= 64 {
-            c.clear();
-        }
-        c.insert(sql.to_string(), (generation, stmt.clone()));
-    });
-    stmt
-}
-
-/// The extension's schema, quoted.
-pub(crate) fn schema() -> String {
-    crate::cache::schema().unwrap_or_else(|| {
-        raise(SqlError::new(
-            "55000",
-            "the extension personality_ext is not installed in this database",
-        ))
-    })
+    q: &Query,
+    holes: &[(&str, &str)],
+) -> Rc<OwnedPreparedStatement> {
+    cache::prepared_filled(client, q, holes).unwrap_or_else(|e| raise(plan_error(e)))
 }
 
 pub(crate) struct Found {
@@ -382,15 +272,6 @@ fn rank_cmp(a: &Found, b: &Found) -> std::cmp::Ordering {
         .partial_cmp(&a.scored.combined)
         .unwrap_or(std::cmp::Ordering::Equal)
         .then(a.id.as_bytes().cmp(b.id.as_bytes()))
-}
-
-thread_local! {
-    static PROFILE: KeptCell = const { std::cell::RefCell::new(None) };
-    static MAPPINGS: KeptCell = const { std::cell::RefCell::new(None) };
-    static SWIPE_TABLES: KeptCell = const { std::cell::RefCell::new(None) };
-    static UPSERT: KeptCell = const { std::cell::RefCell::new(None) };
-    static GROUPS: KeptCell = const { std::cell::RefCell::new(None) };
-    static GROUP_PRODUCTS: KeptCell = const { std::cell::RefCell::new(None) };
 }
 
 fn band_allowed(band: i32, max_price: Option<f64>) -> bool {
@@ -511,17 +392,7 @@ pub(crate) fn ranked_groups(
     avoided: &[Option<String>],
     max_price: Option<f64>,
 ) -> Option<Vec<RankedGroup>> {
-    let groups_stmt = kept(
-        &GROUPS,
-        client,
-        "SELECT g.group_id, g.category, g.price_band::pg_catalog.int4, g.adventurous, g.intellectual, g.practical, \
-                g.creative, g.social, g.active_products FROM @S.personality_vector_groups g \
-          WHERE g.active_products OPERATOR(pg_catalog.>) 0 \
-            AND (SELECT c.reltuples FROM pg_catalog.pg_class c \
-                  WHERE c.oid OPERATOR(pg_catalog.=) '@S.personality_vector_groups'::pg_catalog.regclass) \
-                OPERATOR(pg_catalog.<=) $1",
-        &[pgrx::PgOid::BuiltIn(pgrx::pg_sys::BuiltinOid::INT8OID)],
-    );
+    let groups_stmt = plan(client, &GROUPS);
     let limit = crate::guc::MAX_GROUPS.get() as i64;
     if limit <= 0 {
         return None;
@@ -572,26 +443,8 @@ pub(crate) fn ranked_groups(
 /// Up to `limit` products of each group of `gids` (in that order; by product id within
 /// a group), active and under the price cap:
 /// (group's position, product id, category, price, five shares).
-fn group_products_stmt(client: &SpiClient<'_>) -> std::rc::Rc<pgrx::spi::OwnedPreparedStatement> {
-    use pgrx::pg_sys::BuiltinOid::*;
-    kept(
-        &GROUP_PRODUCTS,
-        client,
-        "SELECT g.ord, v.product_id, v.category, v.price::pg_catalog.float8, v.adventurous, v.intellectual, \
-                v.practical, v.creative, v.social \
-           FROM pg_catalog.unnest($1::pg_catalog.int8[]) WITH ORDINALITY AS g(gid, ord) \
-           CROSS JOIN LATERAL ( \
-             SELECT * FROM @S.personality_product_vectors v \
-              WHERE v.group_id OPERATOR(pg_catalog.=) g.gid AND v.is_active \
-                AND ($3::pg_catalog.float8 IS NULL OR v.price OPERATOR(pg_catalog.<=) $3) \
-              ORDER BY v.product_id LIMIT $2) v \
-          ORDER BY g.ord, v.product_id",
-        &[
-            pgrx::PgOid::BuiltIn(INT8ARRAYOID),
-            pgrx::PgOid::BuiltIn(INT8OID),
-            pgrx::PgOid::BuiltIn(FLOAT8OID),
-        ],
-    )
+fn group_products_stmt(client: &SpiClient<'_>) -> Rc<OwnedPreparedStatement> {
+    plan(client, &GROUP_PRODUCTS)
 }
 
 /// Content candidates for the hybrid engine: the best fits of several categories, so
@@ -932,50 +785,7 @@ fn _personality_recommend(
             .iter()
             .map(|f| Value::Object(f.factors.clone()).to_string())
             .collect();
-        use pgrx::pg_sys::BuiltinOid::*;
-        let o = pgrx::PgOid::BuiltIn;
-        let upsert = kept(
-            &UPSERT,
-            client,
-            "INSERT INTO @S.personality_recommendations AS r (user_id, product_id, personality_profile_id, \
-                personality_match_score, category_alignment_score, behavioral_prediction, combined_score, \
-                recommendation_reasons, personality_factors, confidence_level, recommendation_context, \
-                generated_at, updated_at, algorithm_version) \
-             SELECT $1, u.product_id, $2, pg_catalog.round(u.m::pg_catalog.numeric, 4), \
-                    pg_catalog.round(u.c::pg_catalog.numeric, 4), pg_catalog.round(u.b::pg_catalog.numeric, 4), \
-                    pg_catalog.round(u.s::pg_catalog.numeric, 4), u.reasons::pg_catalog.jsonb, u.factors::pg_catalog.jsonb, \
-                    pg_catalog.round($3::pg_catalog.numeric, 2), $4, pg_catalog.now(), pg_catalog.now(), $12 \
-               FROM ROWS FROM (pg_catalog.unnest($5::pg_catalog.uuid[]), pg_catalog.unnest($6::pg_catalog.float8[]), \
-                    pg_catalog.unnest($7::pg_catalog.float8[]), pg_catalog.unnest($8::pg_catalog.float8[]), \
-                    pg_catalog.unnest($9::pg_catalog.float8[]), pg_catalog.unnest($10::pg_catalog.text[]), \
-                    pg_catalog.unnest($11::pg_catalog.text[])) \
-                    AS u(product_id, m, c, b, s, reasons, factors) \
-             ON CONFLICT ON CONSTRAINT unique_user_product_personality DO UPDATE SET \
-                personality_match_score = EXCLUDED.personality_match_score, \
-                category_alignment_score = EXCLUDED.category_alignment_score, \
-                behavioral_prediction = EXCLUDED.behavioral_prediction, \
-                combined_score = EXCLUDED.combined_score, \
-                recommendation_reasons = EXCLUDED.recommendation_reasons, \
-                personality_factors = EXCLUDED.personality_factors, \
-                confidence_level = EXCLUDED.confidence_level, \
-                recommendation_context = EXCLUDED.recommendation_context, \
-                algorithm_version = EXCLUDED.algorithm_version, \
-                generated_at = pg_catalog.now(), updated_at = pg_catalog.now()",
-            &[
-                o(UUIDOID),
-                o(UUIDOID),
-                o(FLOAT8OID),
-                o(TEXTOID),
-                o(UUIDARRAYOID),
-                o(FLOAT8ARRAYOID),
-                o(FLOAT8ARRAYOID),
-                o(FLOAT8ARRAYOID),
-                o(FLOAT8ARRAYOID),
-                o(TEXTARRAYOID),
-                o(TEXTARRAYOID),
-                o(TEXTOID),
-            ],
-        );
+        let upsert = cache::prepared(client, &UPSERT).unwrap_or_else(|e| raise(plan_error(e)));
         spi(client.update(
             &*upsert,
             None,
