@@ -5,6 +5,7 @@ use crate::cache::{self, query, PlanError, Query};
 use crate::errors::{raise, SqlError};
 use personality_core::learning;
 use personality_core::recommend::{self, Counts, Person, Product, TraitMapping, Weights};
+use personality_core::topk::{self, CatalogSource, Found, GroupFit, Partition, Row};
 use personality_core::traits::{Trait, Vector, ALL};
 use pgrx::prelude::*;
 use pgrx::spi::{OwnedPreparedStatement, SpiClient};
@@ -261,116 +262,98 @@ pub(crate) fn filled(
     cache::prepared_filled(client, q, holes).unwrap_or_else(|e| raise(plan_error(e)))
 }
 
-pub(crate) struct Found {
-    id: Uuid,
-    scored: recommend::Scored,
-}
-
-fn rank_cmp(a: &Found, b: &Found) -> std::cmp::Ordering {
-    b.scored
-        .combined
-        .partial_cmp(&a.scored.combined)
-        .unwrap_or(std::cmp::Ordering::Equal)
-        .then(a.id.as_bytes().cmp(b.id.as_bytes()))
-}
-
-fn band_allowed(band: i32, max_price: Option<f64>) -> bool {
-    match max_price {
-        None => true,
-        Some(cap) => match band {
-            0 => true,
-            1 => cap >= 25.0,
-            2 => cap > 100.0,
-            _ => false,
-        },
-    }
-}
-
-/// Every product of a (category, price band, shares) group has the same combined score
-/// for a person: rank the groups, then take products from the best ones (by product id
-/// within a group). Exact; None when there are too many groups for this to pay.
-#[allow(clippy::too_many_arguments)]
-fn grouped_top_k(
-    client: &SpiClient<'_>,
-    person: &Person,
-    w: &Weights,
-    k: usize,
-    swiped: &HashSet<Key>,
-    avoided: &[Option<String>],
+/// The catalog through SPI, for the top-k algorithms of personality_core::topk.
+struct SpiCatalog<'a, 'b> {
+    client: &'a SpiClient<'b>,
     max_price: Option<f64>,
-) -> Option<Vec<Found>> {
-    let ranked = ranked_groups(client, person, w, avoided, max_price)?;
-    let groups: Vec<(f64, i64, i64)> = ranked
-        .iter()
-        .map(|g| (g.fit, g.id, g.products as i64))
-        .collect();
-    let products_stmt = group_products_stmt(client);
-    let mut found: Vec<Found> = Vec::with_capacity(k);
-    let mut next = 0;
-    let mut ties_done = false;
-    let mut read = 0usize;
-    loop {
-        let mut batch: Vec<i64> = Vec::new();
-        let want;
-        if found.len() < k && next < groups.len() {
-            // enough groups to fill what is missing, counting products the user swiped
-            want = (k - found.len() + swiped.len()) as i64;
-            let mut covered = 0i64;
-            while next < groups.len() && covered < want && batch.len() < 64 {
-                batch.push(groups[next].1);
-                covered += groups[next].2;
-                next += 1;
-            }
-        } else if !ties_done && next > 0 && next < groups.len() {
-            // groups tied with the last one used compete by product id, as in a full ranking
-            ties_done = true;
-            want = (k + swiped.len()) as i64;
-            let boundary = groups[next - 1].0;
-            while next < groups.len() && (groups[next].0 - boundary).abs() < 1e-12 {
-                batch.push(groups[next].1);
-                next += 1;
-            }
-            if batch.is_empty() {
-                break;
-            }
-        } else {
-            break;
-        }
-        let rows = spi(client.select(
-            &*products_stmt,
-            None,
-            &[batch.into(), want.into(), max_price.into()],
-        ));
-        read += rows.len();
-        // all of the batch: a later group of the batch may tie with an earlier one
-        for r in rows {
-            let Some(id) = spi(r.get::<Uuid>(2)) else {
-                continue;
-            };
-            if swiped.contains(id.as_bytes()) {
-                continue;
-            }
-            let mut shares = [0.0; 5];
-            for (i, share) in shares.iter_mut().enumerate() {
-                *share = spi(r.get::<f32>(5 + i)).unwrap_or(0.0) as f64;
-            }
-            let product = Product {
-                category: spi(r.get::<String>(3)).filter(|c| !c.is_empty()),
-                price: spi(r.get::<f64>(4)),
-                shares,
-            };
-            let scored = recommend::score(person, &product, w, max_price);
-            found.push(Found { id, scored });
-        }
+}
+
+/// The five shares of a row, from column `first` on.
+fn shares_at(
+    r: &pgrx::spi::SpiHeapTupleData<'_>,
+    first: usize,
+) -> Result<Vector, pgrx::spi::Error> {
+    let mut shares = [0.0; 5];
+    for (i, share) in shares.iter_mut().enumerate() {
+        *share = r.get::<f32>(first + i)?.unwrap_or(0.0) as f64;
     }
-    let scored = found.len();
-    found.sort_by(rank_cmp);
-    found.truncate(k);
-    pgrx::debug1!(
-        "personality_recommend: {} groups ranked, {next} used, {read} rows read, {scored} scored",
-        groups.len()
-    );
-    Some(found)
+    Ok(shares)
+}
+
+impl CatalogSource for SpiCatalog<'_, '_> {
+    type Id = Key;
+    type Error = pgrx::spi::Error;
+
+    fn group_products(&mut self, groups: &[i64], limit: i64) -> Result<Vec<Row<Key>>, Self::Error> {
+        let stmt = group_products_stmt(self.client);
+        let rows = self.client.select(
+            &*stmt,
+            None,
+            &[groups.to_vec().into(), limit.into(), self.max_price.into()],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let Some(id) = r.get::<Uuid>(2)? else {
+                continue;
+            };
+            out.push(Row {
+                id: *id.as_bytes(),
+                part: usize::try_from(r.get::<i64>(1)?.unwrap_or(1) - 1).unwrap_or(0),
+                list: 0,
+                category: r.get::<String>(3)?,
+                price: r.get::<f64>(4)?,
+                shares: shares_at(&r, 5)?,
+            });
+        }
+        Ok(out)
+    }
+
+    fn lists(&mut self, request: &[(&Partition, i32)]) -> Result<Vec<Row<Key>>, Self::Error> {
+        let cats: Vec<String> = request.iter().map(|(p, _)| p.category.clone()).collect();
+        let bands: Vec<i32> = request.iter().map(|(p, _)| p.band).collect();
+        let depths: Vec<i32> = request.iter().map(|(_, n)| *n).collect();
+        let stmt = lists_stmt(self.client);
+        let rows = self.client.select(
+            &*stmt,
+            None,
+            &[
+                cats.into(),
+                bands.into(),
+                depths.into(),
+                self.max_price.into(),
+            ],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let part = r.get::<i64>(1)?.unwrap_or(1).max(1) as usize - 1;
+            let list = r.get::<i32>(2)?.unwrap_or(0).clamp(0, 4) as usize;
+            let Some(id) = r.get::<Uuid>(3)? else {
+                continue;
+            };
+            out.push(Row {
+                id: *id.as_bytes(),
+                part,
+                list,
+                category: None,
+                price: r.get::<f64>(4)?,
+                shares: shares_at(&r, 5)?,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The catalog's (category, price band) partitions with active products.
+fn load_partitions(client: &SpiClient<'_>) -> Result<Vec<Partition>, pgrx::spi::Error> {
+    client
+        .select(&*categories_stmt(client), None, &[])?
+        .map(|r| {
+            Ok(Partition {
+                category: r.get::<String>(1)?.unwrap_or_default(),
+                band: r.get::<i32>(2)?.unwrap_or(3),
+            })
+        })
+        .collect()
 }
 
 /// A group of products that score the same for a person, with that score.
@@ -408,7 +391,7 @@ pub(crate) fn ranked_groups(
         let gid = spi(r.get::<i64>(1)).unwrap_or(0);
         let category = spi(r.get::<String>(2)).unwrap_or_default();
         let band = spi(r.get::<i32>(3)).unwrap_or(3);
-        if !band_allowed(band, max_price) || avoided.contains(&Some(category.clone())) {
+        if !topk::band_allowed(band, max_price) || avoided.contains(&Some(category.clone())) {
             continue;
         }
         let mut shares = [0.0; 5];
@@ -471,7 +454,7 @@ pub(crate) fn diverse_content(
     let Some(ranked) = ranked_groups(client, person, w, avoided, max_price) else {
         return content_top(client, person, w, want, swiped, avoided, max_price)
             .into_iter()
-            .map(|f| f.id)
+            .map(|f| Uuid::from_bytes(f.id))
             .collect();
     };
     let groups: Vec<Group<&str>> = ranked
@@ -523,8 +506,8 @@ pub(crate) fn diverse_content(
         out.extend(
             content_top(client, person, w, want, swiped, avoided, max_price)
                 .into_iter()
-                .map(|f| f.id)
-                .filter(|id| !have.contains(id.as_bytes())),
+                .filter(|f| !have.contains(&f.id))
+                .map(|f| Uuid::from_bytes(f.id)),
         );
     }
     out
@@ -532,7 +515,8 @@ pub(crate) fn diverse_content(
 
 /// The 0.2.0 content ranker: the best `k` products by combined score (personality
 /// match, category alignment, behaviour), active, under the price cap, not avoided,
-/// not swiped.
+/// not swiped. By product groups (personality_core::topk::grouped_top_k), or with more
+/// groups than personality.max_groups by the threshold algorithm (threshold_top_k).
 pub(crate) fn content_top(
     client: &SpiClient<'_>,
     person: &Person,
@@ -540,151 +524,182 @@ pub(crate) fn content_top(
     k: usize,
     swiped: &HashSet<Key>,
     avoided: &[Option<String>],
-    p_max_price: Option<f64>,
-) -> Vec<Found> {
-    let w = *w;
-    let grouped = grouped_top_k(client, person, &w, k, swiped, avoided, p_max_price);
-    match grouped {
-        Some(found) => found,
-        None => {
-            let w_ = w;
-            // Partitions: (category, price band) with active products, minus avoided categories.
-            let parts: Vec<(String, i32)> =
-                spi(client.select(&*categories_stmt(client), None, &[]))
-                    .map(|r| {
-                        Ok((
-                            r.get::<String>(1)?.unwrap_or_default(),
-                            r.get::<i32>(2)?.unwrap_or(3),
-                        ))
-                    })
-                    .collect::<Result<Vec<_>, pgrx::spi::Error>>()
-                    .unwrap_or_else(|e| {
-                        raise(SqlError::new(
-                            "55000",
-                            format!("personality_recommend: {e}"),
-                        ))
-                    })
-                    .into_iter()
-                    .filter(|(c, _)| !avoided.contains(&Some(c.clone())))
-                    // bands wholly above the price cap would be scanned to the end for nothing
-                    .filter(|(_, band)| match p_max_price {
-                        None => true,
-                        Some(cap) => match band {
-                            0 => true,
-                            1 => cap >= 25.0,
-                            2 => cap > 100.0,
-                            _ => false,
-                        },
-                    })
-                    .collect();
-            let category_of = |i: usize| Some(parts[i].0.as_str()).filter(|c| !c.is_empty());
-            let mut depth: Vec<Vector> = vec![[1.0; 5]; parts.len()];
-            let mut n: Vec<i32> = vec![(k as i32).max(10); parts.len()];
-            let mut open: Vec<bool> = vec![true; parts.len()];
-            let mut bound: Vec<f64> = (0..parts.len())
-                .map(|i| {
-                    recommend::category_bound(person, &w_, &depth[i], category_of(i), parts[i].1)
-                })
-                .collect();
-            let mut seen: HashSet<Key> = HashSet::new();
-            let mut found: Vec<Found> = Vec::new();
-            let mut kth = f64::NEG_INFINITY;
-            let stmt = lists_stmt(client);
-            let (mut rounds, mut fetched) = (0u32, 0usize);
-            loop {
-                // The most promising open partitions first, a few per round trip.
-                let mut fetch: Vec<usize> = (0..parts.len())
-                    .filter(|i| open[*i] && !recommend::reached(kth, bound[*i]))
-                    .collect();
-                if fetch.is_empty() {
-                    break;
-                }
-                fetch.sort_by(|a, b| {
-                    bound[*b]
-                        .partial_cmp(&bound[*a])
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                });
-                fetch.truncate(4);
-                let fetch_cats: Vec<String> = fetch.iter().map(|i| parts[*i].0.clone()).collect();
-                let fetch_bands: Vec<i32> = fetch.iter().map(|i| parts[*i].1).collect();
-                let fetch_n: Vec<i32> = fetch.iter().map(|i| n[*i]).collect();
-                rounds += 1;
-                let rows = spi(client.select(
-                    &*stmt,
-                    None,
-                    &[
-                        fetch_cats.into(),
-                        fetch_bands.into(),
-                        fetch_n.into(),
-                        p_max_price.into(),
-                    ],
-                ));
-                // per fetched partition and list: rows returned and the last share seen
-                let mut count = vec![[0i32; 5]; fetch.len()];
-                let mut last = vec![[0.0f64; 5]; fetch.len()];
-                fetched += rows.len();
-                for r in rows {
-                    let ci = spi(r.get::<i64>(1)).unwrap_or(1).max(1) as usize - 1;
-                    let li = spi(r.get::<i32>(2)).unwrap_or(0).clamp(0, 4) as usize;
-                    let Some(id) = spi(r.get::<Uuid>(3)) else {
-                        continue;
-                    };
-                    let mut shares = [0.0; 5];
-                    for (i, share) in shares.iter_mut().enumerate() {
-                        *share = spi(r.get::<f32>(5 + i)).unwrap_or(0.0) as f64;
-                    }
-                    if ci < fetch.len() {
-                        count[ci][li] += 1;
-                        last[ci][li] = shares[li];
-                    }
-                    let key = *id.as_bytes();
-                    if !seen.insert(key)
-                        || swiped.contains(&key)
-                        || shares.iter().all(|x| *x <= 0.0)
-                    {
-                        continue;
-                    }
-                    let product = Product {
-                        category: fetch
-                            .get(ci)
-                            .and_then(|i| category_of(*i))
-                            .map(str::to_string),
-                        price: spi(r.get::<f64>(4)),
-                        shares,
-                    };
-                    let scored = recommend::score(person, &product, &w_, p_max_price);
-                    found.push(Found { id, scored });
-                }
-                found.sort_by(rank_cmp);
-                found.truncate(k);
-                if found.len() >= k {
-                    kth = found[k - 1].scored.combined;
-                }
-                for (j, &i) in fetch.iter().enumerate() {
-                    if (0..5).any(|t| count[j][t] < n[i]) {
-                        open[i] = false; // a list ran out: every product of the partition was seen
-                        continue;
-                    }
-                    depth[i] = last[j];
-                    bound[i] = recommend::category_bound(
-                        person,
-                        &w_,
-                        &depth[i],
-                        category_of(i),
-                        parts[i].1,
-                    );
-                    n[i] = n[i].saturating_mul(4);
-                }
-            }
-            found.truncate(k);
-            pgrx::debug1!(
-                "personality_recommend: {} partitions, {rounds} round trips, {fetched} rows read, {} scored",
-                parts.len(),
-                seen.len()
-            );
-            found
-        }
+    max_price: Option<f64>,
+) -> Vec<Found<Key>> {
+    let mut source = SpiCatalog { client, max_price };
+    if let Some(ranked) = ranked_groups(client, person, w, avoided, max_price) {
+        let groups: Vec<GroupFit> = ranked
+            .iter()
+            .map(|g| GroupFit {
+                fit: g.fit,
+                id: g.id,
+                products: g.products as i64,
+            })
+            .collect();
+        let (found, s) = spi(topk::grouped_top_k(
+            person,
+            w,
+            k,
+            &groups,
+            swiped,
+            max_price,
+            &mut source,
+        ));
+        pgrx::debug1!(
+            "personality_recommend: {} groups ranked, {} used, {} rows read, {} scored",
+            s.parts,
+            s.used,
+            s.rows,
+            s.scored
+        );
+        return found;
     }
+    let parts = topk::partitions(spi(load_partitions(client)), avoided, max_price);
+    let (found, s) = spi(topk::threshold_top_k(
+        person,
+        w,
+        k,
+        &parts,
+        swiped,
+        max_price,
+        &mut source,
+    ));
+    pgrx::debug1!(
+        "personality_recommend: {} partitions, {} round trips, {} rows read, {} scored",
+        s.parts,
+        s.used,
+        s.rows,
+        s.scored
+    );
+    found
+}
+
+/// What personality_recommend knows about the person before ranking.
+struct Loaded {
+    profile_id: Uuid,
+    person: Person,
+    swiped: HashSet<Key>,
+    swipes: Vec<crate::model::SwipeRow>,
+    avoided: Vec<Option<String>>,
+}
+
+/// The person (P0002 without a profile), their gift mappings and their swipes.
+fn load(client: &SpiClient<'_>, user: Uuid, occasion: Option<&str>) -> Loaded {
+    let Some((profile_id, mut person)) = spi(load_person(client, user, occasion)) else {
+        raise(
+            SqlError::new("P0002", format!("user {user} has no personality profile"))
+                .hint("Take the quiz first: SELECT * FROM personality_assess(user_id, answers);"),
+        )
+    };
+    phase("person");
+    let (swiped, swipes) = spi(load_swipes(client, user, &mut person));
+    phase("swipes");
+    let avoided = person.avoided_categories().into_iter().map(Some).collect();
+    Loaded {
+        profile_id,
+        person,
+        swiped,
+        swipes,
+        avoided,
+    }
+}
+
+/// The top `k` by the person's engine (the hybrid one, or the 0.2.0 content ranker for
+/// the A/B share personality.hybrid_share leaves out), and the engine's name.
+fn rank(
+    client: &SpiClient<'_>,
+    user: Uuid,
+    l: &Loaded,
+    w: &Weights,
+    k: usize,
+    max_price: Option<f64>,
+) -> (Vec<crate::model::Out>, &'static str) {
+    if crate::model::hybrid_for(user) {
+        let rows = crate::model::hybrid(
+            client,
+            user,
+            &l.person,
+            w,
+            k,
+            &l.swipes,
+            &l.avoided,
+            max_price,
+            |want, per_category, categories| {
+                diverse_content(
+                    client,
+                    &l.person,
+                    w,
+                    &l.swiped,
+                    &l.avoided,
+                    max_price,
+                    want,
+                    per_category,
+                    categories,
+                )
+            },
+        );
+        return (rows, crate::model::HYBRID);
+    }
+    let rows = content_top(client, &l.person, w, k, &l.swiped, &l.avoided, max_price)
+        .into_iter()
+        .map(|f| {
+            let mut factors = serde_json::Map::new();
+            for t in ALL {
+                let v = (f.scored.factors[t.index()] * 10000.0).round() / 10000.0;
+                factors.insert(t.name().to_string(), serde_json::json!(v));
+            }
+            crate::model::Out {
+                id: Uuid::from_bytes(f.id),
+                personality_match: f.scored.personality_match,
+                category_alignment: f.scored.category_alignment,
+                behavioral_prediction: f.scored.behavioral_prediction,
+                combined: f.scored.combined,
+                reasons: f.scored.reasons,
+                factors,
+            }
+        })
+        .collect();
+    (rows, crate::model::CONTENT)
+}
+
+/// Upserts the ranked rows into personality_recommendations.
+fn store(
+    client: &mut SpiClient<'_>,
+    user: Uuid,
+    l: &Loaded,
+    context: &str,
+    engine: &str,
+    rows: &[crate::model::Out],
+) {
+    let ids: Vec<Uuid> = rows.iter().map(|f| f.id).collect();
+    let col = |g: &dyn Fn(&crate::model::Out) -> f64| -> Vec<f64> { rows.iter().map(g).collect() };
+    let reasons: Vec<String> = rows
+        .iter()
+        .map(|f| serde_json::to_string(&f.reasons).unwrap_or_else(|_| "[]".into()))
+        .collect();
+    let factors: Vec<String> = rows
+        .iter()
+        .map(|f| Value::Object(f.factors.clone()).to_string())
+        .collect();
+    let upsert = cache::prepared(client, &UPSERT).unwrap_or_else(|e| raise(plan_error(e)));
+    spi(client.update(
+        &*upsert,
+        None,
+        &[
+            user.into(),
+            l.profile_id.into(),
+            l.person.confidence.clamp(0.0, 1.0).into(),
+            context.into(),
+            ids.into(),
+            col(&|f| f.personality_match).into(),
+            col(&|f| f.category_alignment).into(),
+            col(&|f| f.behavioral_prediction).into(),
+            col(&|f| f.combined).into(),
+            reasons.into(),
+            factors.into(),
+            engine.into(),
+        ],
+    ));
 }
 
 /// Internal: computes and upserts the top `p_limit` recommendations; returns their
@@ -707,105 +722,12 @@ fn _personality_recommend(
     );
     phase("start");
     Spi::connect_mut(|client| {
-        let Some((profile_id, mut person)) = spi(load_person(client, p_user_id, p_occasion)) else {
-            raise(
-                SqlError::new(
-                    "P0002",
-                    format!("user {p_user_id} has no personality profile"),
-                )
-                .hint("Take the quiz first: SELECT * FROM personality_assess(user_id, answers);"),
-            )
-        };
-        phase("person");
-        let (swiped, swipe_rows) = spi(load_swipes(client, p_user_id, &mut person));
-        phase("swipes");
-        let avoided: Vec<Option<String>> =
-            person.avoided_categories().into_iter().map(Some).collect();
-        let hybrid = crate::model::hybrid_for(p_user_id);
-        let rows: Vec<crate::model::Out> = if hybrid {
-            crate::model::hybrid(
-                client,
-                p_user_id,
-                &person,
-                &w,
-                k,
-                &swipe_rows,
-                &avoided,
-                p_max_price,
-                |want, per_category, categories| {
-                    diverse_content(
-                        client,
-                        &person,
-                        &w,
-                        &swiped,
-                        &avoided,
-                        p_max_price,
-                        want,
-                        per_category,
-                        categories,
-                    )
-                },
-            )
-        } else {
-            content_top(client, &person, &w, k, &swiped, &avoided, p_max_price)
-                .into_iter()
-                .map(|f| {
-                    let mut factors = serde_json::Map::new();
-                    for t in ALL {
-                        let v = (f.scored.factors[t.index()] * 10000.0).round() / 10000.0;
-                        factors.insert(t.name().to_string(), serde_json::json!(v));
-                    }
-                    crate::model::Out {
-                        id: f.id,
-                        personality_match: f.scored.personality_match,
-                        category_alignment: f.scored.category_alignment,
-                        behavioral_prediction: f.scored.behavioral_prediction,
-                        combined: f.scored.combined,
-                        reasons: f.scored.reasons,
-                        factors,
-                    }
-                })
-                .collect()
-        };
-        let engine = if hybrid {
-            crate::model::HYBRID
-        } else {
-            crate::model::CONTENT
-        };
-
+        let loaded = load(client, p_user_id, p_occasion);
+        let (rows, engine) = rank(client, p_user_id, &loaded, &w, k, p_max_price);
         phase("rank");
-        let ids: Vec<Uuid> = rows.iter().map(|f| f.id).collect();
-        let col =
-            |g: &dyn Fn(&crate::model::Out) -> f64| -> Vec<f64> { rows.iter().map(g).collect() };
-        let reasons: Vec<String> = rows
-            .iter()
-            .map(|f| serde_json::to_string(&f.reasons).unwrap_or_else(|_| "[]".into()))
-            .collect();
-        let factors: Vec<String> = rows
-            .iter()
-            .map(|f| Value::Object(f.factors.clone()).to_string())
-            .collect();
-        let upsert = cache::prepared(client, &UPSERT).unwrap_or_else(|e| raise(plan_error(e)));
-        spi(client.update(
-            &*upsert,
-            None,
-            &[
-                p_user_id.into(),
-                profile_id.into(),
-                person.confidence.clamp(0.0, 1.0).into(),
-                p_context.into(),
-                ids.clone().into(),
-                col(&|f| f.personality_match).into(),
-                col(&|f| f.category_alignment).into(),
-                col(&|f| f.behavioral_prediction).into(),
-                col(&|f| f.combined).into(),
-                reasons.into(),
-                factors.into(),
-                engine.into(),
-            ],
-        ));
+        store(client, p_user_id, &loaded, p_context, engine, &rows);
         phase("store");
         pgrx::debug1!("personality_recommend ({engine}) ms: {}", phases_report());
-        ids
+        rows.iter().map(|f| f.id).collect()
     })
 }
