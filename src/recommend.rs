@@ -2,7 +2,7 @@
 //! reads the person, their swipes and the per-trait sorted product vectors, finds the
 //! top k with a threshold algorithm, and upserts them into personality_recommendations.
 use crate::cache::{self, query, PlanError, Query};
-use crate::errors::{raise, SqlError};
+use crate::errors::{raise, Error, SqlState};
 use personality_core::learning;
 use personality_core::recommend::{self, Counts, Person, Product, TraitMapping, Weights};
 use personality_core::topk::{self, CatalogSource, Found, GroupFit, Partition, Row};
@@ -48,15 +48,17 @@ fn phases_report() -> String {
     })
 }
 
-/// An SPI result, or the error as 55000 (personality_recommend and the hybrid engine).
+/// An SPI error of personality_recommend or the hybrid engine, as 55000.
+fn spi_error(e: pgrx::spi::Error) -> Error {
+    Error::new(
+        SqlState::ObjectNotInPrerequisiteState,
+        format!("personality_recommend: {e}"),
+    )
+}
+
+/// An SPI result, or the error raised as 55000.
 pub(crate) fn spi<T>(r: Result<T, pgrx::spi::Error>) -> T {
-    match r {
-        Ok(v) => v,
-        Err(e) => raise(SqlError::new(
-            "55000",
-            format!("personality_recommend: {e}"),
-        )),
-    }
+    r.unwrap_or_else(|e| raise(spi_error(e)))
 }
 
 fn f64_of(v: Option<&Value>) -> Option<f64> {
@@ -241,10 +243,10 @@ const UPSERT: Query = query!(
 );
 
 /// A cache error as 55000 (personality_recommend and the hybrid engine).
-fn plan_error(e: PlanError) -> SqlError {
+fn plan_error(e: PlanError) -> Error {
     match e {
-        PlanError::Spi(e) => SqlError::new("55000", format!("personality_recommend: {e}")),
-        PlanError::NotInstalled => SqlError::new("55000", e.to_string()),
+        PlanError::Spi(e) => spi_error(e),
+        PlanError::NotInstalled => Error::not_installed(),
     }
 }
 
@@ -587,8 +589,11 @@ struct Loaded {
 fn load(client: &SpiClient<'_>, user: Uuid, occasion: Option<&str>) -> Loaded {
     let Some((profile_id, mut person)) = spi(load_person(client, user, occasion)) else {
         raise(
-            SqlError::new("P0002", format!("user {user} has no personality profile"))
-                .hint("Take the quiz first: SELECT * FROM personality_assess(user_id, answers);"),
+            Error::new(
+                SqlState::NoDataFound,
+                format!("user {user} has no personality profile"),
+            )
+            .with_hint("Take the quiz first: SELECT * FROM personality_assess(user_id, answers);"),
         )
     };
     phase("person");

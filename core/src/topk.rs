@@ -12,7 +12,7 @@
 //!   reading stops when the k-th best score reaches every open partition's bound, else
 //!   the depth grows fourfold.
 
-use crate::recommend::{self, Person, Product, Scored, Weights};
+use crate::recommend::{self, Person, Product, Scored, Weights, BUDGET_BELOW, PREMIUM_ABOVE};
 use crate::traits::Vector;
 use std::collections::HashSet;
 use std::hash::Hash;
@@ -101,8 +101,8 @@ pub fn band_allowed(band: i32, max_price: Option<f64>) -> bool {
         None => true,
         Some(cap) => match band {
             0 => true,
-            1 => cap >= 25.0,
-            2 => cap > 100.0,
+            1 => cap >= BUDGET_BELOW,
+            2 => cap > PREMIUM_ABOVE,
             _ => false,
         },
     }
@@ -433,12 +433,15 @@ mod tests {
                         break id;
                     }
                 };
+                let cents =
+                    |rng: &mut Rng, below: f64| (rng.below((below * 100.0) as u64) as f64) / 100.0;
                 let price = match band {
-                    0 => Some((rng.below(2400) as f64) / 100.0),
-                    1 => Some(25.0 + (rng.below(7501) as f64) / 100.0),
-                    2 => Some(100.01 + rng.below(50_000) as f64 / 100.0),
+                    0 => Some(cents(rng, BUDGET_BELOW)),
+                    1 => Some(BUDGET_BELOW + cents(rng, PREMIUM_ABOVE - BUDGET_BELOW + 0.01)),
+                    2 => Some(PREMIUM_ABOVE + 0.01 + cents(rng, 500.0)),
                     _ => None,
                 };
+                assert_eq!(recommend::price_band(price), band);
                 items.push(Item {
                     id,
                     group: g,
@@ -635,8 +638,10 @@ mod tests {
     fn bands_above_the_cap_are_skipped() {
         assert!(band_allowed(2, None));
         assert!(band_allowed(0, Some(1.0)));
-        assert!(!band_allowed(1, Some(24.99)) && band_allowed(1, Some(25.0)));
-        assert!(!band_allowed(2, Some(100.0)) && band_allowed(2, Some(100.5)));
+        assert!(!band_allowed(1, Some(BUDGET_BELOW - 0.01)) && band_allowed(1, Some(BUDGET_BELOW)));
+        assert!(
+            !band_allowed(2, Some(PREMIUM_ABOVE)) && band_allowed(2, Some(PREMIUM_ABOVE + 0.5))
+        );
         assert!(!band_allowed(3, Some(1e9)));
     }
 }
