@@ -14,7 +14,9 @@ CREATE TABLE personality_product_vectors (
     category text NOT NULL DEFAULT '',
     price numeric,
     -- 0 budget (< 25), 1 mid (25..100), 2 premium (> 100), 3 unknown: the mappings'
-    -- price_range_modifier is constant within a band
+    -- price_range_modifier is constant within a band. 25 and 100 are
+    -- personality_core::recommend::BUDGET_BELOW and PREMIUM_ABOVE (also in the
+    -- refresh function below).
     price_band smallint NOT NULL DEFAULT 3,
     is_active boolean NOT NULL DEFAULT true,
     affinities jsonb NOT NULL DEFAULT '{}',

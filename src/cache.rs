@@ -25,6 +25,8 @@ thread_local! {
     static SCHEMA: std::cell::RefCell<Option<(u64, String)>> = const { std::cell::RefCell::new(None) };
     static PLANS: RefCell<(u64, HashMap<&'static str, Rc<OwnedPreparedStatement>>)> =
         RefCell::new((0, HashMap::new()));
+    static FILLED: RefCell<HashMap<String, (u64, Rc<OwnedPreparedStatement>)>> =
+        RefCell::new(HashMap::new());
 }
 
 /// Registers the relcache callback; called once from `_PG_init`.
@@ -140,12 +142,33 @@ pub fn prepared(
     client: &SpiClient<'_>,
     q: &Query,
 ) -> Result<Rc<OwnedPreparedStatement>, PlanError> {
+    prepare_kept(client, q, true)
+}
+
+/// [`prepared`] for a statement that only reads: run read-only (no new snapshot per
+/// statement) when the transaction has written nothing yet.
+pub fn prepared_read(
+    client: &SpiClient<'_>,
+    q: &Query,
+) -> Result<Rc<OwnedPreparedStatement>, PlanError> {
+    prepare_kept(client, q, false)
+}
+
+fn prepare_kept(
+    client: &SpiClient<'_>,
+    q: &Query,
+    mutating: bool,
+) -> Result<Rc<OwnedPreparedStatement>, PlanError> {
     if let Some(p) = cached(q) {
         return Ok(p);
     }
     let gen = generation();
     let sql = text(q)?;
-    let plan = Rc::new(client.prepare_mut(&sql, q.args)?.keep());
+    let plan = Rc::new(if mutating {
+        client.prepare_mut(&sql, q.args)?.keep()
+    } else {
+        client.prepare(&sql, q.args)?.keep()
+    });
     PLANS.with(|p| {
         let mut p = p.borrow_mut();
         if p.0 != gen {
@@ -156,13 +179,86 @@ pub fn prepared(
     Ok(plan)
 }
 
+/// `q` with its `@name@` holes filled in at run time (a host table's name, quoted and
+/// qualified from the catalog), prepared read-only once per resulting text and
+/// generation; a few texts per database.
+pub fn prepared_filled(
+    client: &SpiClient<'_>,
+    q: &Query,
+    holes: &[(&str, &str)],
+) -> Result<Rc<OwnedPreparedStatement>, PlanError> {
+    let gen = generation();
+    let schema = schema().ok_or(PlanError::NotInstalled)?;
+    let mut all = vec![("extschema", schema.as_str())];
+    all.extend_from_slice(holes);
+    let sql = fill(q.sql, &all);
+    if let Some(p) = FILLED.with(|c| {
+        c.borrow()
+            .get(&sql)
+            .filter(|(g, _)| *g == gen)
+            .map(|(_, p)| p.clone())
+    }) {
+        return Ok(p);
+    }
+    let plan = Rc::new(client.prepare(&sql, q.args)?.keep());
+    FILLED.with(|c| {
+        let mut c = c.borrow_mut();
+        // a renamed or re-attached table leaves its old text behind: keep the map small
+        c.retain(|_, (g, _)| *g == gen);
+        if c.len() >= 64 {
+            c.clear();
+        }
+        c.insert(sql, (gen, plan.clone()));
+    });
+    Ok(plan)
+}
+
+/// `template` with each `@name@` of `holes` replaced by its value, in one pass (a value
+/// that happens to contain `@name@` is left as it is).
+fn fill(template: &str, holes: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    'scan: while let Some(at) = rest.find('@') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        for (name, value) in holes {
+            let hole = rest
+                .strip_prefix('@')
+                .and_then(|r| r.strip_prefix(name))
+                .and_then(|r| r.strip_prefix('@'));
+            if let Some(after) = hole {
+                out.push_str(value);
+                rest = after;
+                continue 'scan;
+            }
+        }
+        out.push('@');
+        rest = &rest[1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Forgets every prepared plan (after an error: the extension may have been re-created,
 /// or a library upgrade left a plan broken); they are prepared again when next used.
 pub fn reset_plans() {
     PLANS.with(|p| p.borrow_mut().1.clear());
+    FILLED.with(|c| c.borrow_mut().clear());
 }
 
 const EXTENSION_SCHEMA: Query = query!("extension_schema", []);
+
+#[cfg(test)]
+mod fill_holes {
+    #[test]
+    fn fills_each_hole_once() {
+        let holes = [("extschema", "\"s@table@\""), ("table", "t")];
+        assert_eq!(
+            super::fill("SELECT @table@.x FROM @extschema@.y, a@b @", &holes),
+            "SELECT t.x FROM \"s@table@\".y, a@b @"
+        );
+    }
+}
 
 #[cfg(test)]
 mod query_files {

@@ -38,30 +38,3 @@ pub fn raise(e: impl Into<Error>) -> ! {
     // report(ERROR) longjmps away; this line is never reached.
     unreachable!("ereport(ERROR) returned")
 }
-
-/// The 0.3.0 constructor, SQLSTATE as text, kept while `src/recommend.rs` (being
-/// rewritten) still calls it: `raise(SqlError::new("P0002", msg).hint(h))`. New code
-/// builds an [`Error`] with a [`SqlState`].
-pub struct SqlError(Error);
-
-impl SqlError {
-    /// `sqlstate` must be one of [`SqlState`]'s codes. An unknown one (a typo; never user
-    /// input) is reported as 55000 with the code in the detail, never as XX000.
-    pub fn new(sqlstate: &'static str, message: impl Into<String>) -> SqlError {
-        SqlError(match SqlState::from_code(sqlstate) {
-            Some(state) => Error::new(state, message),
-            None => Error::new(SqlState::ObjectNotInPrerequisiteState, message)
-                .with_detail(format!("unmapped SQLSTATE {sqlstate}")),
-        })
-    }
-
-    pub fn hint(self, h: impl Into<String>) -> SqlError {
-        SqlError(self.0.with_hint(h))
-    }
-}
-
-impl From<SqlError> for Error {
-    fn from(e: SqlError) -> Error {
-        e.0
-    }
-}

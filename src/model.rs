@@ -7,7 +7,8 @@
 //! of `collab::score` ranks them, a per-category cap and the rotation penalty shape the
 //! list. Work is bounded by the person's swipes (500), K neighbours each and a few
 //! hundred extra candidates, never by the catalog size.
-use crate::recommend::{kept, spi, KeptCell};
+use crate::cache::{query, Query};
+use crate::recommend::{filled, plan, spi};
 use personality_core::collab::neighbours::Neighbour;
 use personality_core::collab::score::{self, Params, Store};
 use personality_core::collab::stats::{Catalog, ItemStats, HALF_LIFE};
@@ -117,13 +118,12 @@ pub struct Out {
     pub factors: serde_json::Map<String, serde_json::Value>,
 }
 
-thread_local! {
-    static NEIGHBOURS: KeptCell = const { std::cell::RefCell::new(None) };
-    static STATE: KeptCell = const { std::cell::RefCell::new(None) };
-    static CANDIDATES: KeptCell = const { std::cell::RefCell::new(None) };
-    static SHOWN: KeptCell = const { std::cell::RefCell::new(None) };
-    static HOST_PRODUCTS: KeptCell = const { std::cell::RefCell::new(None) };
-}
+const NEIGHBOURS: Query = query!("model/neighbours", [UUIDARRAYOID]);
+const STATE: Query = query!("model/state", []);
+const CANDIDATES: Query = query!("model/candidates", [UUIDARRAYOID, FLOAT8OID]);
+const SHOWN: Query = query!("model/shown", [UUIDOID, INT4OID]);
+const HOST_PRODUCTS: Query = query!("model/host_products", []);
+const PRODUCT_NAMES: Query = query!("model/product_names", [UUIDARRAYOID]);
 
 /// Dense indices of the products one request touches.
 #[derive(Default)]
@@ -190,8 +190,6 @@ pub fn hybrid(
     max_price: Option<f64>,
     content: impl FnOnce(usize, usize, usize) -> Vec<Uuid>,
 ) -> Vec<Out> {
-    use pgrx::pg_sys::BuiltinOid::*;
-    let o = pgrx::PgOid::BuiltIn;
     let p = Params::default();
     let mut ids = Ids::default();
     let cap_share = CATEGORY_CAP.get();
@@ -235,13 +233,7 @@ pub fn hybrid(
     // Their stored neighbour lists.
     let mut neighbours: Vec<Vec<Neighbour>> = Vec::new();
     if !informative.is_empty() {
-        let stmt = kept(
-            &NEIGHBOURS,
-            client,
-            "SELECT nb.product_id, nb.neighbour_ids, nb.sims, nb.cos \
-               FROM @S.personality_item_neighbours nb WHERE nb.product_id OPERATOR(pg_catalog.=) ANY ($1)",
-            &[o(UUIDARRAYOID)],
-        );
+        let stmt = plan(client, &NEIGHBOURS);
         let mut rows = spi(client.select(&*stmt, None, &[informative.into()]));
         // the table itself, not its rows: it gives the raw datums of the current row
         while rows.next().is_some() {
@@ -259,13 +251,7 @@ pub fn hybrid(
 
     crate::recommend::phase("neighbours");
     // Catalog numbers and the popular products.
-    let state = kept(
-        &STATE,
-        client,
-        "SELECT s.like_rate, s.log_max_decayed, pg_catalog.date_part('epoch', s.stats_at), s.popular_ids \
-           FROM @S.personality_model_state s WHERE s.id",
-        &[],
-    );
+    let state = plan(client, &STATE);
     let mut catalog = Catalog {
         like_rate: 0.5,
         log_max_decayed: 0.0,
@@ -312,18 +298,7 @@ pub fn hybrid(
     wanted.retain(|i| !swiped.contains(i) && uniq.insert(*i));
 
     // What the request may show of them, with their vectors and stats.
-    let stmt = kept(
-        &CANDIDATES,
-        client,
-        "SELECT v.product_id, v.category, v.price::pg_catalog.float8, v.strength::pg_catalog.float8, v.adventurous, \
-                v.intellectual, v.practical, v.creative, v.social, s.likes, s.dislikes, s.neutral, s.decayed_likes, \
-                pg_catalog.date_part('epoch', s.at), s.side_likes \
-           FROM pg_catalog.unnest($1::pg_catalog.uuid[]) AS u(id) \
-           JOIN @S.personality_product_vectors v ON v.product_id OPERATOR(pg_catalog.=) u.id \
-           LEFT JOIN @S.personality_item_stats s ON s.product_id OPERATOR(pg_catalog.=) u.id \
-          WHERE v.is_active AND ($2::pg_catalog.float8 IS NULL OR v.price OPERATOR(pg_catalog.<=) $2)",
-        &[o(UUIDARRAYOID), o(FLOAT8OID)],
-    );
+    let stmt = plan(client, &CANDIDATES);
     let wanted_ids: Vec<Uuid> = wanted.iter().map(|i| ids.ids[*i as usize]).collect();
     let mut ranker = recommend::Ranker::new(person, w);
     let mut cands: HashMap<Item, Cand> = HashMap::new();
@@ -396,15 +371,7 @@ pub fn hybrid(
     // Rotation: shown recently, not swiped since, loses rank.
     let rotation = ROTATION.get().clamp(0.0, 1.0);
     if rotation > 0.0 {
-        let stmt = kept(
-            &SHOWN,
-            client,
-            "SELECT r.product_id FROM @S.personality_recommendations r \
-              WHERE r.user_id OPERATOR(pg_catalog.=) $1 AND r.is_shown AND NOT coalesce(r.is_swiped, false) \
-                AND r.shown_at OPERATOR(pg_catalog.>) \
-                    (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(days => $2))",
-            &[o(UUIDOID), o(INT4OID)],
-        );
+        let stmt = plan(client, &SHOWN);
         let shown: HashSet<Item> =
             spi(client.select(&*stmt, None, &[user.into(), ROTATION_DAYS.get().into()]))
                 .filter_map(|r| spi(r.get::<Uuid>(1)))
@@ -612,33 +579,14 @@ fn product_names(client: &SpiClient<'_>, ids: &[Uuid]) -> HashMap<[u8; 16], Stri
         return out;
     }
     // the table's name built from the catalog (regclass output depends on the search_path)
-    let host = kept(
-        &HOST_PRODUCTS,
-        client,
-        "SELECT pg_catalog.quote_ident(n.nspname::pg_catalog.text) OPERATOR(pg_catalog.||) '.' \
-                OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname::pg_catalog.text) \
-           FROM (SELECT @S._personality_host_table('products') AS t) x \
-           JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) x.t::pg_catalog.oid \
-           JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace \
-          WHERE @S._personality_column_type(x.t, 'name') OPERATOR(pg_catalog.=) ANY ('{text,varchar,bpchar}'::pg_catalog.text[]) \
-            AND @S._personality_column_type(x.t, 'id') OPERATOR(pg_catalog.=) 'uuid'",
-        &[],
-    );
+    let host = plan(client, &HOST_PRODUCTS);
     let table: Option<String> = spi(client.select(&*host, Some(1), &[]))
         .next()
         .and_then(|r| spi(r.get::<String>(1)));
     let Some(table) = table else {
         return out;
     };
-    let sql = format!(
-        "SELECT p.id, p.name::pg_catalog.text FROM {table} p \
-          WHERE p.id OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.uuid[])"
-    );
-    let stmt = crate::recommend::kept_sql(
-        client,
-        &sql,
-        &[pgrx::PgOid::BuiltIn(pgrx::pg_sys::BuiltinOid::UUIDARRAYOID)],
-    );
+    let stmt = filled(client, &PRODUCT_NAMES, &[("table", &table)]);
     for r in spi(client.select(&*stmt, None, &[ids.to_vec().into()])) {
         if let (Some(id), Some(name)) = (spi(r.get::<Uuid>(1)), spi(r.get::<String>(2))) {
             out.insert(*id.as_bytes(), name);

@@ -1,15 +1,18 @@
 //! SQL layer of the recommendation engine (maths in personality_core::recommend):
 //! reads the person, their swipes and the per-trait sorted product vectors, finds the
 //! top k with a threshold algorithm, and upserts them into personality_recommendations.
-use crate::errors::{raise, SqlError};
+use crate::cache::{self, query, PlanError, Query};
+use crate::errors::{raise, Error, SqlState};
 use personality_core::learning;
 use personality_core::recommend::{self, Counts, Person, Product, TraitMapping, Weights};
+use personality_core::topk::{self, CatalogSource, Found, GroupFit, Partition, Row};
 use personality_core::traits::{Trait, Vector, ALL};
 use pgrx::prelude::*;
-use pgrx::spi::SpiClient;
+use pgrx::spi::{OwnedPreparedStatement, SpiClient};
 use pgrx::Uuid;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 type Key = [u8; 16];
 
@@ -45,15 +48,17 @@ fn phases_report() -> String {
     })
 }
 
-/// An SPI result, or the error as 55000 (personality_recommend and the hybrid engine).
+/// An SPI error of personality_recommend or the hybrid engine, as 55000.
+fn spi_error(e: pgrx::spi::Error) -> Error {
+    Error::new(
+        SqlState::ObjectNotInPrerequisiteState,
+        format!("personality_recommend: {e}"),
+    )
+}
+
+/// An SPI result, or the error raised as 55000.
 pub(crate) fn spi<T>(r: Result<T, pgrx::spi::Error>) -> T {
-    match r {
-        Ok(v) => v,
-        Err(e) => raise(SqlError::new(
-            "55000",
-            format!("personality_recommend: {e}"),
-        )),
-    }
+    r.unwrap_or_else(|e| raise(spi_error(e)))
 }
 
 fn f64_of(v: Option<&Value>) -> Option<f64> {
@@ -81,13 +86,7 @@ fn load_person(
     user: Uuid,
     occasion: Option<&str>,
 ) -> Result<Option<(Uuid, Person)>, pgrx::spi::Error> {
-    let profile_stmt = kept(
-        &PROFILE,
-        client,
-        "SELECT p.id, p.personality_scores::pg_catalog.text, p.confidence_level::pg_catalog.float8 \
-           FROM @S.personality_profiles p WHERE p.user_id OPERATOR(pg_catalog.=) $1",
-        &[pgrx::PgOid::BuiltIn(pgrx::pg_sys::BuiltinOid::UUIDOID)],
-    );
+    let profile_stmt = plan(client, &PROFILE);
     let rows = client.select(&*profile_stmt, Some(1), &[user.into()])?;
     if rows.is_empty() {
         return Ok(None);
@@ -109,14 +108,7 @@ fn load_person(
     }
     let mut mappings: [Option<TraitMapping>; 5] = Default::default();
     let mut best_weight = [f64::NEG_INFINITY; 5];
-    let mappings_stmt = kept(
-        &MAPPINGS,
-        client,
-        "SELECT m.personality_type::pg_catalog.text, m.recommended_categories, m.avoided_categories, \
-                m.occasion_relevance::pg_catalog.text, m.price_range_modifier::pg_catalog.text, \
-                m.recommendation_weight::pg_catalog.float8 FROM @S.personality_gift_mappings m",
-        &[],
-    );
+    let mappings_stmt = plan(client, &GIFT_MAPPINGS);
     for m in client.select(&*mappings_stmt, None, &[])? {
         let Some(t) = m.get::<String>(1)?.as_deref().and_then(Trait::from_name) else {
             continue;
@@ -159,33 +151,7 @@ fn load_swipes(
 ) -> Result<(HashSet<Key>, Vec<crate::model::SwipeRow>), pgrx::spi::Error> {
     let mut swiped = HashSet::new();
     let mut rows = Vec::new();
-    let tables_stmt = kept(
-        &SWIPE_TABLES,
-        client,
-        // the table's name built from the catalog (regclass output depends on the
-        // search_path); each direction and created_at expression fully qualified too
-        "SELECT pg_catalog.quote_ident(n.nspname::pg_catalog.text) OPERATOR(pg_catalog.||) '.' \
-                OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname::pg_catalog.text), \
-                CASE WHEN ty.dir OPERATOR(pg_catalog.=) 'enum' \
-                     THEN 'pg_catalog.textin(pg_catalog.enum_out(s.' \
-                          OPERATOR(pg_catalog.||) pg_catalog.quote_ident(t.direction_column::pg_catalog.text) OPERATOR(pg_catalog.||) '))' \
-                     WHEN ty.dir OPERATOR(pg_catalog.=) ANY ('{text,varchar,bpchar,name}'::pg_catalog.text[]) \
-                     THEN 's.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(t.direction_column::pg_catalog.text) \
-                          OPERATOR(pg_catalog.||) '::pg_catalog.text' \
-                     ELSE 'NULL::pg_catalog.text' END, \
-                CASE WHEN ty.ts OPERATOR(pg_catalog.=) 'timestamptz' \
-                     THEN 'pg_catalog.date_part(''epoch'', s.created_at)' \
-                     ELSE 'NULL::pg_catalog.float8' END \
-           FROM @S.personality_swipe_tables t \
-           JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.swipe_table::pg_catalog.oid \
-           JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace \
-          CROSS JOIN LATERAL (SELECT @S._personality_column_type(t.swipe_table, t.direction_column) AS dir, \
-                                     @S._personality_column_type(t.swipe_table, 'created_at') AS ts) ty \
-          WHERE c.relpersistence OPERATOR(pg_catalog.<>) 't' \
-            AND @S._personality_column_type(t.swipe_table, 'user_id') OPERATOR(pg_catalog.=) 'uuid' \
-            AND @S._personality_column_type(t.swipe_table, 'product_id') OPERATOR(pg_catalog.=) 'uuid'",
-        &[],
-    );
+    let tables_stmt = plan(client, &SWIPE_TABLES);
     let tables: Vec<(String, String, String)> = client
         .select(&*tables_stmt, None, &[])?
         .map(|r| {
@@ -196,17 +162,11 @@ fn load_swipes(
             ))
         })
         .collect::<Result<_, pgrx::spi::Error>>()?;
-    let schema = schema();
     for (table, dir, ts) in tables {
-        let sql = format!(
-            "SELECT s.product_id, v.category, {dir}, {ts} FROM {table} s \
-             LEFT JOIN {schema}.personality_product_vectors v ON v.product_id OPERATOR(pg_catalog.=) s.product_id \
-             WHERE s.user_id OPERATOR(pg_catalog.=) $1"
-        );
-        let stmt = kept_sql(
+        let stmt = filled(
             client,
-            &sql,
-            &[pgrx::PgOid::BuiltIn(pgrx::pg_sys::BuiltinOid::UUIDOID)],
+            &SWIPES,
+            &[("table", &table), ("direction", &dir), ("created_at", &ts)],
         );
         for r in client.select(&*stmt, None, &[user.into()])? {
             let direction = learning::parse_direction(r.get::<String>(3)?.as_deref());
@@ -240,256 +200,162 @@ fn load_swipes(
     Ok((swiped, rows))
 }
 
-thread_local! {
-    static CATEGORIES: KeptCell = const { std::cell::RefCell::new(None) };
-    static LISTS: KeptCell = const { std::cell::RefCell::new(None) };
-}
-
 /// The catalog's categories with active products (a skip scan of the category index).
-fn categories_stmt(client: &SpiClient<'_>) -> std::rc::Rc<pgrx::spi::OwnedPreparedStatement> {
-    kept(
-        &CATEGORIES,
-        client,
-        "WITH RECURSIVE c(cat, band) AS ( \
-           (SELECT v.category, v.price_band FROM @S.personality_product_vectors v WHERE v.is_active \
-             ORDER BY v.category, v.price_band LIMIT 1) \
-           UNION ALL \
-           SELECT x.category, x.price_band FROM c CROSS JOIN LATERAL \
-             (SELECT v.category, v.price_band FROM @S.personality_product_vectors v \
-               WHERE v.is_active AND ROW(v.category, v.price_band) OPERATOR(pg_catalog.>) ROW(c.cat, c.band) \
-               ORDER BY v.category, v.price_band LIMIT 1) x) \
-         SELECT c.cat, c.band::pg_catalog.int4 FROM c",
-        &[],
-    )
+fn categories_stmt(client: &SpiClient<'_>) -> Rc<OwnedPreparedStatement> {
+    plan(client, &CATEGORIES)
 }
 
 /// For each given category, the first n products of each of the five per-trait lists.
-fn lists_stmt(client: &SpiClient<'_>) -> std::rc::Rc<pgrx::spi::OwnedPreparedStatement> {
-    let list = |i: usize, t: &str| {
-        format!(
-            "(SELECT c.ci, {i} AS li, v.product_id, v.price::pg_catalog.float8, v.adventurous, v.intellectual, \
-                     v.practical, v.creative, v.social \
-                FROM @S.personality_product_vectors v \
-               WHERE v.category OPERATOR(pg_catalog.=) c.cat AND v.price_band OPERATOR(pg_catalog.=) c.band AND v.is_active \
-                 AND ($4::pg_catalog.float8 IS NULL OR v.price OPERATOR(pg_catalog.<=) $4) \
-               ORDER BY v.{t} DESC, v.product_id LIMIT c.n)"
-        )
-    };
-    let lists: Vec<String> = ALL
-        .iter()
-        .enumerate()
-        .map(|(i, t)| list(i, t.name()))
-        .collect();
-    let sql = format!(
-        "SELECT x.* FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.int4[]), \
-                pg_catalog.unnest($3::pg_catalog.int4[])) WITH ORDINALITY AS c(cat, band, n, ci) \
-         CROSS JOIN LATERAL ({}) x",
-        lists.join(" UNION ALL ")
-    );
-    use pgrx::pg_sys::BuiltinOid::*;
-    kept(
-        &LISTS,
-        client,
-        &sql,
-        &[
-            pgrx::PgOid::BuiltIn(TEXTARRAYOID),
-            pgrx::PgOid::BuiltIn(INT4ARRAYOID),
-            pgrx::PgOid::BuiltIn(INT4ARRAYOID),
-            pgrx::PgOid::BuiltIn(FLOAT8OID),
-        ],
-    )
+fn lists_stmt(client: &SpiClient<'_>) -> Rc<OwnedPreparedStatement> {
+    plan(client, &LISTS)
 }
 
-pub(crate) type KeptCell =
-    std::cell::RefCell<Option<(u64, std::rc::Rc<pgrx::spi::OwnedPreparedStatement>)>>;
+const PROFILE: Query = query!("recommend/profile", [UUIDOID]);
+const GIFT_MAPPINGS: Query = query!("recommend/gift_mappings", []);
+const SWIPE_TABLES: Query = query!("recommend/swipe_tables", []);
+const SWIPES: Query = query!("recommend/swipes", [UUIDOID]);
+const CATEGORIES: Query = query!("recommend/categories", []);
+const LISTS: Query = query!(
+    "recommend/lists",
+    [TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID, FLOAT8OID]
+);
+const GROUPS: Query = query!("recommend/groups", [INT8OID]);
+const GROUP_PRODUCTS: Query = query!(
+    "recommend/group_products",
+    [INT8ARRAYOID, INT8OID, FLOAT8OID]
+);
+const UPSERT: Query = query!(
+    "recommend/upsert",
+    [
+        UUIDOID,
+        UUIDOID,
+        FLOAT8OID,
+        TEXTOID,
+        UUIDARRAYOID,
+        FLOAT8ARRAYOID,
+        FLOAT8ARRAYOID,
+        FLOAT8ARRAYOID,
+        FLOAT8ARRAYOID,
+        TEXTARRAYOID,
+        TEXTARRAYOID,
+        TEXTOID
+    ]
+);
 
-/// A statement prepared once per cache generation (crate::cache), with `@S` replaced
-/// by the extension's schema: every name it uses is qualified, and the function runs
-/// under search_path pg_catalog, pg_temp.
-pub(crate) fn kept(
-    cell: &'static std::thread::LocalKey<KeptCell>,
-    client: &SpiClient<'_>,
-    sql: &str,
-    args: &[pgrx::PgOid],
-) -> std::rc::Rc<pgrx::spi::OwnedPreparedStatement> {
-    let generation = crate::cache::generation();
-    if let Some(s) = cell.with(|c| {
-        c.borrow()
-            .as_ref()
-            .filter(|(g, _)| *g == generation)
-            .map(|(_, s)| s.clone())
-    }) {
-        return s;
-    }
-    let sql = sql.replace("@S.", &format!("{}.", schema()));
-    let stmt = std::rc::Rc::new(spi(client.prepare(&sql, args)).keep());
-    cell.with(|c| *c.borrow_mut() = Some((generation, stmt.clone())));
-    stmt
-}
-
-thread_local! {
-    static KEPT_SQL: std::cell::RefCell<HashMap<String, (u64, std::rc::Rc<pgrx::spi::OwnedPreparedStatement>)>> =
-        std::cell::RefCell::new(HashMap::new());
-}
-
-/// [`kept`] for a statement whose text is built at run time (it names a host table):
-/// prepared once per text and cache generation; a few texts per database.
-pub(crate) fn kept_sql(
-    client: &SpiClient<'_>,
-    sql: &str,
-    args: &[pgrx::PgOid],
-) -> std::rc::Rc<pgrx::spi::OwnedPreparedStatement> {
-    let generation = crate::cache::generation();
-    if let Some(s) = KEPT_SQL.with(|c| {
-        c.borrow()
-            .get(sql)
-            .filter(|(g, _)| *g == generation)
-            .map(|(_, s)| s.clone())
-    }) {
-        return s;
-    }
-    let stmt = std::rc::Rc::new(spi(client.prepare(sql, args)).keep());
-    KEPT_SQL.with(|c| {
-        let mut c = c.borrow_mut();
-        // a renamed or re-attached table leaves its old text behind: keep the map small
-        c.retain(|_, (g, _)| *g == generation);
-        if c.len() >= 64 {
-            c.clear();
-        }
-        c.insert(sql.to_string(), (generation, stmt.clone()));
-    });
-    stmt
-}
-
-/// The extension's schema, quoted.
-pub(crate) fn schema() -> String {
-    crate::cache::schema().unwrap_or_else(|| {
-        raise(SqlError::new(
-            "55000",
-            "the extension personality_ext is not installed in this database",
-        ))
-    })
-}
-
-pub(crate) struct Found {
-    id: Uuid,
-    scored: recommend::Scored,
-}
-
-fn rank_cmp(a: &Found, b: &Found) -> std::cmp::Ordering {
-    b.scored
-        .combined
-        .partial_cmp(&a.scored.combined)
-        .unwrap_or(std::cmp::Ordering::Equal)
-        .then(a.id.as_bytes().cmp(b.id.as_bytes()))
-}
-
-thread_local! {
-    static PROFILE: KeptCell = const { std::cell::RefCell::new(None) };
-    static MAPPINGS: KeptCell = const { std::cell::RefCell::new(None) };
-    static SWIPE_TABLES: KeptCell = const { std::cell::RefCell::new(None) };
-    static UPSERT: KeptCell = const { std::cell::RefCell::new(None) };
-    static GROUPS: KeptCell = const { std::cell::RefCell::new(None) };
-    static GROUP_PRODUCTS: KeptCell = const { std::cell::RefCell::new(None) };
-}
-
-fn band_allowed(band: i32, max_price: Option<f64>) -> bool {
-    match max_price {
-        None => true,
-        Some(cap) => match band {
-            0 => true,
-            1 => cap >= 25.0,
-            2 => cap > 100.0,
-            _ => false,
-        },
+/// A cache error as 55000 (personality_recommend and the hybrid engine).
+fn plan_error(e: PlanError) -> Error {
+    match e {
+        PlanError::Spi(e) => spi_error(e),
+        PlanError::NotInstalled => Error::not_installed(),
     }
 }
 
-/// Every product of a (category, price band, shares) group has the same combined score
-/// for a person: rank the groups, then take products from the best ones (by product id
-/// within a group). Exact; None when there are too many groups for this to pay.
-#[allow(clippy::too_many_arguments)]
-fn grouped_top_k(
+/// `q`'s plan from the one plan cache (crate::cache), run read-only when it can be.
+pub(crate) fn plan(client: &SpiClient<'_>, q: &Query) -> Rc<OwnedPreparedStatement> {
+    cache::prepared_read(client, q).unwrap_or_else(|e| raise(plan_error(e)))
+}
+
+/// `q` with its run-time holes filled in (crate::cache::prepared_filled).
+pub(crate) fn filled(
     client: &SpiClient<'_>,
-    person: &Person,
-    w: &Weights,
-    k: usize,
-    swiped: &HashSet<Key>,
-    avoided: &[Option<String>],
+    q: &Query,
+    holes: &[(&str, &str)],
+) -> Rc<OwnedPreparedStatement> {
+    cache::prepared_filled(client, q, holes).unwrap_or_else(|e| raise(plan_error(e)))
+}
+
+/// The catalog through SPI, for the top-k algorithms of personality_core::topk.
+struct SpiCatalog<'a, 'b> {
+    client: &'a SpiClient<'b>,
     max_price: Option<f64>,
-) -> Option<Vec<Found>> {
-    let ranked = ranked_groups(client, person, w, avoided, max_price)?;
-    let groups: Vec<(f64, i64, i64)> = ranked
-        .iter()
-        .map(|g| (g.fit, g.id, g.products as i64))
-        .collect();
-    let products_stmt = group_products_stmt(client);
-    let mut found: Vec<Found> = Vec::with_capacity(k);
-    let mut next = 0;
-    let mut ties_done = false;
-    let mut read = 0usize;
-    loop {
-        let mut batch: Vec<i64> = Vec::new();
-        let want;
-        if found.len() < k && next < groups.len() {
-            // enough groups to fill what is missing, counting products the user swiped
-            want = (k - found.len() + swiped.len()) as i64;
-            let mut covered = 0i64;
-            while next < groups.len() && covered < want && batch.len() < 64 {
-                batch.push(groups[next].1);
-                covered += groups[next].2;
-                next += 1;
-            }
-        } else if !ties_done && next > 0 && next < groups.len() {
-            // groups tied with the last one used compete by product id, as in a full ranking
-            ties_done = true;
-            want = (k + swiped.len()) as i64;
-            let boundary = groups[next - 1].0;
-            while next < groups.len() && (groups[next].0 - boundary).abs() < 1e-12 {
-                batch.push(groups[next].1);
-                next += 1;
-            }
-            if batch.is_empty() {
-                break;
-            }
-        } else {
-            break;
-        }
-        let rows = spi(client.select(
-            &*products_stmt,
-            None,
-            &[batch.into(), want.into(), max_price.into()],
-        ));
-        read += rows.len();
-        // all of the batch: a later group of the batch may tie with an earlier one
-        for r in rows {
-            let Some(id) = spi(r.get::<Uuid>(2)) else {
-                continue;
-            };
-            if swiped.contains(id.as_bytes()) {
-                continue;
-            }
-            let mut shares = [0.0; 5];
-            for (i, share) in shares.iter_mut().enumerate() {
-                *share = spi(r.get::<f32>(5 + i)).unwrap_or(0.0) as f64;
-            }
-            let product = Product {
-                category: spi(r.get::<String>(3)).filter(|c| !c.is_empty()),
-                price: spi(r.get::<f64>(4)),
-                shares,
-            };
-            let scored = recommend::score(person, &product, w, max_price);
-            found.push(Found { id, scored });
-        }
+}
+
+/// The five shares of a row, from column `first` on.
+fn shares_at(
+    r: &pgrx::spi::SpiHeapTupleData<'_>,
+    first: usize,
+) -> Result<Vector, pgrx::spi::Error> {
+    let mut shares = [0.0; 5];
+    for (i, share) in shares.iter_mut().enumerate() {
+        *share = r.get::<f32>(first + i)?.unwrap_or(0.0) as f64;
     }
-    let scored = found.len();
-    found.sort_by(rank_cmp);
-    found.truncate(k);
-    pgrx::debug1!(
-        "personality_recommend: {} groups ranked, {next} used, {read} rows read, {scored} scored",
-        groups.len()
-    );
-    Some(found)
+    Ok(shares)
+}
+
+impl CatalogSource for SpiCatalog<'_, '_> {
+    type Id = Key;
+    type Error = pgrx::spi::Error;
+
+    fn group_products(&mut self, groups: &[i64], limit: i64) -> Result<Vec<Row<Key>>, Self::Error> {
+        let stmt = group_products_stmt(self.client);
+        let rows = self.client.select(
+            &*stmt,
+            None,
+            &[groups.to_vec().into(), limit.into(), self.max_price.into()],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let Some(id) = r.get::<Uuid>(2)? else {
+                continue;
+            };
+            out.push(Row {
+                id: *id.as_bytes(),
+                part: usize::try_from(r.get::<i64>(1)?.unwrap_or(1) - 1).unwrap_or(0),
+                list: 0,
+                category: r.get::<String>(3)?,
+                price: r.get::<f64>(4)?,
+                shares: shares_at(&r, 5)?,
+            });
+        }
+        Ok(out)
+    }
+
+    fn lists(&mut self, request: &[(&Partition, i32)]) -> Result<Vec<Row<Key>>, Self::Error> {
+        let cats: Vec<String> = request.iter().map(|(p, _)| p.category.clone()).collect();
+        let bands: Vec<i32> = request.iter().map(|(p, _)| p.band).collect();
+        let depths: Vec<i32> = request.iter().map(|(_, n)| *n).collect();
+        let stmt = lists_stmt(self.client);
+        let rows = self.client.select(
+            &*stmt,
+            None,
+            &[
+                cats.into(),
+                bands.into(),
+                depths.into(),
+                self.max_price.into(),
+            ],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let part = r.get::<i64>(1)?.unwrap_or(1).max(1) as usize - 1;
+            let list = r.get::<i32>(2)?.unwrap_or(0).clamp(0, 4) as usize;
+            let Some(id) = r.get::<Uuid>(3)? else {
+                continue;
+            };
+            out.push(Row {
+                id: *id.as_bytes(),
+                part,
+                list,
+                category: None,
+                price: r.get::<f64>(4)?,
+                shares: shares_at(&r, 5)?,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The catalog's (category, price band) partitions with active products.
+fn load_partitions(client: &SpiClient<'_>) -> Result<Vec<Partition>, pgrx::spi::Error> {
+    client
+        .select(&*categories_stmt(client), None, &[])?
+        .map(|r| {
+            Ok(Partition {
+                category: r.get::<String>(1)?.unwrap_or_default(),
+                band: r.get::<i32>(2)?.unwrap_or(3),
+            })
+        })
+        .collect()
 }
 
 /// A group of products that score the same for a person, with that score.
@@ -511,17 +377,7 @@ pub(crate) fn ranked_groups(
     avoided: &[Option<String>],
     max_price: Option<f64>,
 ) -> Option<Vec<RankedGroup>> {
-    let groups_stmt = kept(
-        &GROUPS,
-        client,
-        "SELECT g.group_id, g.category, g.price_band::pg_catalog.int4, g.adventurous, g.intellectual, g.practical, \
-                g.creative, g.social, g.active_products FROM @S.personality_vector_groups g \
-          WHERE g.active_products OPERATOR(pg_catalog.>) 0 \
-            AND (SELECT c.reltuples FROM pg_catalog.pg_class c \
-                  WHERE c.oid OPERATOR(pg_catalog.=) '@S.personality_vector_groups'::pg_catalog.regclass) \
-                OPERATOR(pg_catalog.<=) $1",
-        &[pgrx::PgOid::BuiltIn(pgrx::pg_sys::BuiltinOid::INT8OID)],
-    );
+    let groups_stmt = plan(client, &GROUPS);
     let limit = crate::guc::MAX_GROUPS.get() as i64;
     if limit <= 0 {
         return None;
@@ -537,7 +393,7 @@ pub(crate) fn ranked_groups(
         let gid = spi(r.get::<i64>(1)).unwrap_or(0);
         let category = spi(r.get::<String>(2)).unwrap_or_default();
         let band = spi(r.get::<i32>(3)).unwrap_or(3);
-        if !band_allowed(band, max_price) || avoided.contains(&Some(category.clone())) {
+        if !topk::band_allowed(band, max_price) || avoided.contains(&Some(category.clone())) {
             continue;
         }
         let mut shares = [0.0; 5];
@@ -572,26 +428,8 @@ pub(crate) fn ranked_groups(
 /// Up to `limit` products of each group of `gids` (in that order; by product id within
 /// a group), active and under the price cap:
 /// (group's position, product id, category, price, five shares).
-fn group_products_stmt(client: &SpiClient<'_>) -> std::rc::Rc<pgrx::spi::OwnedPreparedStatement> {
-    use pgrx::pg_sys::BuiltinOid::*;
-    kept(
-        &GROUP_PRODUCTS,
-        client,
-        "SELECT g.ord, v.product_id, v.category, v.price::pg_catalog.float8, v.adventurous, v.intellectual, \
-                v.practical, v.creative, v.social \
-           FROM pg_catalog.unnest($1::pg_catalog.int8[]) WITH ORDINALITY AS g(gid, ord) \
-           CROSS JOIN LATERAL ( \
-             SELECT * FROM @S.personality_product_vectors v \
-              WHERE v.group_id OPERATOR(pg_catalog.=) g.gid AND v.is_active \
-                AND ($3::pg_catalog.float8 IS NULL OR v.price OPERATOR(pg_catalog.<=) $3) \
-              ORDER BY v.product_id LIMIT $2) v \
-          ORDER BY g.ord, v.product_id",
-        &[
-            pgrx::PgOid::BuiltIn(INT8ARRAYOID),
-            pgrx::PgOid::BuiltIn(INT8OID),
-            pgrx::PgOid::BuiltIn(FLOAT8OID),
-        ],
-    )
+fn group_products_stmt(client: &SpiClient<'_>) -> Rc<OwnedPreparedStatement> {
+    plan(client, &GROUP_PRODUCTS)
 }
 
 /// Content candidates for the hybrid engine: the best fits of several categories, so
@@ -618,7 +456,7 @@ pub(crate) fn diverse_content(
     let Some(ranked) = ranked_groups(client, person, w, avoided, max_price) else {
         return content_top(client, person, w, want, swiped, avoided, max_price)
             .into_iter()
-            .map(|f| f.id)
+            .map(|f| Uuid::from_bytes(f.id))
             .collect();
     };
     let groups: Vec<Group<&str>> = ranked
@@ -670,8 +508,8 @@ pub(crate) fn diverse_content(
         out.extend(
             content_top(client, person, w, want, swiped, avoided, max_price)
                 .into_iter()
-                .map(|f| f.id)
-                .filter(|id| !have.contains(id.as_bytes())),
+                .filter(|f| !have.contains(&f.id))
+                .map(|f| Uuid::from_bytes(f.id)),
         );
     }
     out
@@ -679,7 +517,8 @@ pub(crate) fn diverse_content(
 
 /// The 0.2.0 content ranker: the best `k` products by combined score (personality
 /// match, category alignment, behaviour), active, under the price cap, not avoided,
-/// not swiped.
+/// not swiped. By product groups (personality_core::topk::grouped_top_k), or with more
+/// groups than personality.max_groups by the threshold algorithm (threshold_top_k).
 pub(crate) fn content_top(
     client: &SpiClient<'_>,
     person: &Person,
@@ -687,151 +526,185 @@ pub(crate) fn content_top(
     k: usize,
     swiped: &HashSet<Key>,
     avoided: &[Option<String>],
-    p_max_price: Option<f64>,
-) -> Vec<Found> {
-    let w = *w;
-    let grouped = grouped_top_k(client, person, &w, k, swiped, avoided, p_max_price);
-    match grouped {
-        Some(found) => found,
-        None => {
-            let w_ = w;
-            // Partitions: (category, price band) with active products, minus avoided categories.
-            let parts: Vec<(String, i32)> =
-                spi(client.select(&*categories_stmt(client), None, &[]))
-                    .map(|r| {
-                        Ok((
-                            r.get::<String>(1)?.unwrap_or_default(),
-                            r.get::<i32>(2)?.unwrap_or(3),
-                        ))
-                    })
-                    .collect::<Result<Vec<_>, pgrx::spi::Error>>()
-                    .unwrap_or_else(|e| {
-                        raise(SqlError::new(
-                            "55000",
-                            format!("personality_recommend: {e}"),
-                        ))
-                    })
-                    .into_iter()
-                    .filter(|(c, _)| !avoided.contains(&Some(c.clone())))
-                    // bands wholly above the price cap would be scanned to the end for nothing
-                    .filter(|(_, band)| match p_max_price {
-                        None => true,
-                        Some(cap) => match band {
-                            0 => true,
-                            1 => cap >= 25.0,
-                            2 => cap > 100.0,
-                            _ => false,
-                        },
-                    })
-                    .collect();
-            let category_of = |i: usize| Some(parts[i].0.as_str()).filter(|c| !c.is_empty());
-            let mut depth: Vec<Vector> = vec![[1.0; 5]; parts.len()];
-            let mut n: Vec<i32> = vec![(k as i32).max(10); parts.len()];
-            let mut open: Vec<bool> = vec![true; parts.len()];
-            let mut bound: Vec<f64> = (0..parts.len())
-                .map(|i| {
-                    recommend::category_bound(person, &w_, &depth[i], category_of(i), parts[i].1)
-                })
-                .collect();
-            let mut seen: HashSet<Key> = HashSet::new();
-            let mut found: Vec<Found> = Vec::new();
-            let mut kth = f64::NEG_INFINITY;
-            let stmt = lists_stmt(client);
-            let (mut rounds, mut fetched) = (0u32, 0usize);
-            loop {
-                // The most promising open partitions first, a few per round trip.
-                let mut fetch: Vec<usize> = (0..parts.len())
-                    .filter(|i| open[*i] && !recommend::reached(kth, bound[*i]))
-                    .collect();
-                if fetch.is_empty() {
-                    break;
-                }
-                fetch.sort_by(|a, b| {
-                    bound[*b]
-                        .partial_cmp(&bound[*a])
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                });
-                fetch.truncate(4);
-                let fetch_cats: Vec<String> = fetch.iter().map(|i| parts[*i].0.clone()).collect();
-                let fetch_bands: Vec<i32> = fetch.iter().map(|i| parts[*i].1).collect();
-                let fetch_n: Vec<i32> = fetch.iter().map(|i| n[*i]).collect();
-                rounds += 1;
-                let rows = spi(client.select(
-                    &*stmt,
-                    None,
-                    &[
-                        fetch_cats.into(),
-                        fetch_bands.into(),
-                        fetch_n.into(),
-                        p_max_price.into(),
-                    ],
-                ));
-                // per fetched partition and list: rows returned and the last share seen
-                let mut count = vec![[0i32; 5]; fetch.len()];
-                let mut last = vec![[0.0f64; 5]; fetch.len()];
-                fetched += rows.len();
-                for r in rows {
-                    let ci = spi(r.get::<i64>(1)).unwrap_or(1).max(1) as usize - 1;
-                    let li = spi(r.get::<i32>(2)).unwrap_or(0).clamp(0, 4) as usize;
-                    let Some(id) = spi(r.get::<Uuid>(3)) else {
-                        continue;
-                    };
-                    let mut shares = [0.0; 5];
-                    for (i, share) in shares.iter_mut().enumerate() {
-                        *share = spi(r.get::<f32>(5 + i)).unwrap_or(0.0) as f64;
-                    }
-                    if ci < fetch.len() {
-                        count[ci][li] += 1;
-                        last[ci][li] = shares[li];
-                    }
-                    let key = *id.as_bytes();
-                    if !seen.insert(key)
-                        || swiped.contains(&key)
-                        || shares.iter().all(|x| *x <= 0.0)
-                    {
-                        continue;
-                    }
-                    let product = Product {
-                        category: fetch
-                            .get(ci)
-                            .and_then(|i| category_of(*i))
-                            .map(str::to_string),
-                        price: spi(r.get::<f64>(4)),
-                        shares,
-                    };
-                    let scored = recommend::score(person, &product, &w_, p_max_price);
-                    found.push(Found { id, scored });
-                }
-                found.sort_by(rank_cmp);
-                found.truncate(k);
-                if found.len() >= k {
-                    kth = found[k - 1].scored.combined;
-                }
-                for (j, &i) in fetch.iter().enumerate() {
-                    if (0..5).any(|t| count[j][t] < n[i]) {
-                        open[i] = false; // a list ran out: every product of the partition was seen
-                        continue;
-                    }
-                    depth[i] = last[j];
-                    bound[i] = recommend::category_bound(
-                        person,
-                        &w_,
-                        &depth[i],
-                        category_of(i),
-                        parts[i].1,
-                    );
-                    n[i] = n[i].saturating_mul(4);
-                }
-            }
-            found.truncate(k);
-            pgrx::debug1!(
-                "personality_recommend: {} partitions, {rounds} round trips, {fetched} rows read, {} scored",
-                parts.len(),
-                seen.len()
-            );
-            found
-        }
+    max_price: Option<f64>,
+) -> Vec<Found<Key>> {
+    let mut source = SpiCatalog { client, max_price };
+    if let Some(ranked) = ranked_groups(client, person, w, avoided, max_price) {
+        let groups: Vec<GroupFit> = ranked
+            .iter()
+            .map(|g| GroupFit {
+                fit: g.fit,
+                id: g.id,
+                products: g.products as i64,
+            })
+            .collect();
+        let (found, s) = spi(topk::grouped_top_k(
+            person,
+            w,
+            k,
+            &groups,
+            swiped,
+            max_price,
+            &mut source,
+        ));
+        pgrx::debug1!(
+            "personality_recommend: {} groups ranked, {} used, {} rows read, {} scored",
+            s.parts,
+            s.used,
+            s.rows,
+            s.scored
+        );
+        return found;
     }
+    let parts = topk::partitions(spi(load_partitions(client)), avoided, max_price);
+    let (found, s) = spi(topk::threshold_top_k(
+        person,
+        w,
+        k,
+        &parts,
+        swiped,
+        max_price,
+        &mut source,
+    ));
+    pgrx::debug1!(
+        "personality_recommend: {} partitions, {} round trips, {} rows read, {} scored",
+        s.parts,
+        s.used,
+        s.rows,
+        s.scored
+    );
+    found
+}
+
+/// What personality_recommend knows about the person before ranking.
+struct Loaded {
+    profile_id: Uuid,
+    person: Person,
+    swiped: HashSet<Key>,
+    swipes: Vec<crate::model::SwipeRow>,
+    avoided: Vec<Option<String>>,
+}
+
+/// The person (P0002 without a profile), their gift mappings and their swipes.
+fn load(client: &SpiClient<'_>, user: Uuid, occasion: Option<&str>) -> Loaded {
+    let Some((profile_id, mut person)) = spi(load_person(client, user, occasion)) else {
+        raise(
+            Error::new(
+                SqlState::NoDataFound,
+                format!("user {user} has no personality profile"),
+            )
+            .with_hint("Take the quiz first: SELECT * FROM personality_assess(user_id, answers);"),
+        )
+    };
+    phase("person");
+    let (swiped, swipes) = spi(load_swipes(client, user, &mut person));
+    phase("swipes");
+    let avoided = person.avoided_categories().into_iter().map(Some).collect();
+    Loaded {
+        profile_id,
+        person,
+        swiped,
+        swipes,
+        avoided,
+    }
+}
+
+/// The top `k` by the person's engine (the hybrid one, or the 0.2.0 content ranker for
+/// the A/B share personality.hybrid_share leaves out), and the engine's name.
+fn rank(
+    client: &SpiClient<'_>,
+    user: Uuid,
+    l: &Loaded,
+    w: &Weights,
+    k: usize,
+    max_price: Option<f64>,
+) -> (Vec<crate::model::Out>, &'static str) {
+    if crate::model::hybrid_for(user) {
+        let rows = crate::model::hybrid(
+            client,
+            user,
+            &l.person,
+            w,
+            k,
+            &l.swipes,
+            &l.avoided,
+            max_price,
+            |want, per_category, categories| {
+                diverse_content(
+                    client,
+                    &l.person,
+                    w,
+                    &l.swiped,
+                    &l.avoided,
+                    max_price,
+                    want,
+                    per_category,
+                    categories,
+                )
+            },
+        );
+        return (rows, crate::model::HYBRID);
+    }
+    let rows = content_top(client, &l.person, w, k, &l.swiped, &l.avoided, max_price)
+        .into_iter()
+        .map(|f| {
+            let mut factors = serde_json::Map::new();
+            for t in ALL {
+                let v = (f.scored.factors[t.index()] * 10000.0).round() / 10000.0;
+                factors.insert(t.name().to_string(), serde_json::json!(v));
+            }
+            crate::model::Out {
+                id: Uuid::from_bytes(f.id),
+                personality_match: f.scored.personality_match,
+                category_alignment: f.scored.category_alignment,
+                behavioral_prediction: f.scored.behavioral_prediction,
+                combined: f.scored.combined,
+                reasons: f.scored.reasons,
+                factors,
+            }
+        })
+        .collect();
+    (rows, crate::model::CONTENT)
+}
+
+/// Upserts the ranked rows into personality_recommendations.
+fn store(
+    client: &mut SpiClient<'_>,
+    user: Uuid,
+    l: &Loaded,
+    context: &str,
+    engine: &str,
+    rows: &[crate::model::Out],
+) {
+    let ids: Vec<Uuid> = rows.iter().map(|f| f.id).collect();
+    let col = |g: &dyn Fn(&crate::model::Out) -> f64| -> Vec<f64> { rows.iter().map(g).collect() };
+    let reasons: Vec<String> = rows
+        .iter()
+        .map(|f| serde_json::to_string(&f.reasons).unwrap_or_else(|_| "[]".into()))
+        .collect();
+    let factors: Vec<String> = rows
+        .iter()
+        .map(|f| Value::Object(f.factors.clone()).to_string())
+        .collect();
+    let upsert = cache::prepared(client, &UPSERT).unwrap_or_else(|e| raise(plan_error(e)));
+    spi(client.update(
+        &*upsert,
+        None,
+        &[
+            user.into(),
+            l.profile_id.into(),
+            l.person.confidence.clamp(0.0, 1.0).into(),
+            context.into(),
+            ids.into(),
+            col(&|f| f.personality_match).into(),
+            col(&|f| f.category_alignment).into(),
+            col(&|f| f.behavioral_prediction).into(),
+            col(&|f| f.combined).into(),
+            reasons.into(),
+            factors.into(),
+            engine.into(),
+        ],
+    ));
 }
 
 /// Internal: computes and upserts the top `p_limit` recommendations; returns their
@@ -854,148 +727,12 @@ fn _personality_recommend(
     );
     phase("start");
     Spi::connect_mut(|client| {
-        let Some((profile_id, mut person)) = spi(load_person(client, p_user_id, p_occasion)) else {
-            raise(
-                SqlError::new(
-                    "P0002",
-                    format!("user {p_user_id} has no personality profile"),
-                )
-                .hint("Take the quiz first: SELECT * FROM personality_assess(user_id, answers);"),
-            )
-        };
-        phase("person");
-        let (swiped, swipe_rows) = spi(load_swipes(client, p_user_id, &mut person));
-        phase("swipes");
-        let avoided: Vec<Option<String>> =
-            person.avoided_categories().into_iter().map(Some).collect();
-        let hybrid = crate::model::hybrid_for(p_user_id);
-        let rows: Vec<crate::model::Out> = if hybrid {
-            crate::model::hybrid(
-                client,
-                p_user_id,
-                &person,
-                &w,
-                k,
-                &swipe_rows,
-                &avoided,
-                p_max_price,
-                |want, per_category, categories| {
-                    diverse_content(
-                        client,
-                        &person,
-                        &w,
-                        &swiped,
-                        &avoided,
-                        p_max_price,
-                        want,
-                        per_category,
-                        categories,
-                    )
-                },
-            )
-        } else {
-            content_top(client, &person, &w, k, &swiped, &avoided, p_max_price)
-                .into_iter()
-                .map(|f| {
-                    let mut factors = serde_json::Map::new();
-                    for t in ALL {
-                        let v = (f.scored.factors[t.index()] * 10000.0).round() / 10000.0;
-                        factors.insert(t.name().to_string(), serde_json::json!(v));
-                    }
-                    crate::model::Out {
-                        id: f.id,
-                        personality_match: f.scored.personality_match,
-                        category_alignment: f.scored.category_alignment,
-                        behavioral_prediction: f.scored.behavioral_prediction,
-                        combined: f.scored.combined,
-                        reasons: f.scored.reasons,
-                        factors,
-                    }
-                })
-                .collect()
-        };
-        let engine = if hybrid {
-            crate::model::HYBRID
-        } else {
-            crate::model::CONTENT
-        };
-
+        let loaded = load(client, p_user_id, p_occasion);
+        let (rows, engine) = rank(client, p_user_id, &loaded, &w, k, p_max_price);
         phase("rank");
-        let ids: Vec<Uuid> = rows.iter().map(|f| f.id).collect();
-        let col =
-            |g: &dyn Fn(&crate::model::Out) -> f64| -> Vec<f64> { rows.iter().map(g).collect() };
-        let reasons: Vec<String> = rows
-            .iter()
-            .map(|f| serde_json::to_string(&f.reasons).unwrap_or_else(|_| "[]".into()))
-            .collect();
-        let factors: Vec<String> = rows
-            .iter()
-            .map(|f| Value::Object(f.factors.clone()).to_string())
-            .collect();
-        use pgrx::pg_sys::BuiltinOid::*;
-        let o = pgrx::PgOid::BuiltIn;
-        let upsert = kept(
-            &UPSERT,
-            client,
-            "INSERT INTO @S.personality_recommendations AS r (user_id, product_id, personality_profile_id, \
-                personality_match_score, category_alignment_score, behavioral_prediction, combined_score, \
-                recommendation_reasons, personality_factors, confidence_level, recommendation_context, \
-                generated_at, updated_at, algorithm_version) \
-             SELECT $1, u.product_id, $2, pg_catalog.round(u.m::pg_catalog.numeric, 4), \
-                    pg_catalog.round(u.c::pg_catalog.numeric, 4), pg_catalog.round(u.b::pg_catalog.numeric, 4), \
-                    pg_catalog.round(u.s::pg_catalog.numeric, 4), u.reasons::pg_catalog.jsonb, u.factors::pg_catalog.jsonb, \
-                    pg_catalog.round($3::pg_catalog.numeric, 2), $4, pg_catalog.now(), pg_catalog.now(), $12 \
-               FROM ROWS FROM (pg_catalog.unnest($5::pg_catalog.uuid[]), pg_catalog.unnest($6::pg_catalog.float8[]), \
-                    pg_catalog.unnest($7::pg_catalog.float8[]), pg_catalog.unnest($8::pg_catalog.float8[]), \
-                    pg_catalog.unnest($9::pg_catalog.float8[]), pg_catalog.unnest($10::pg_catalog.text[]), \
-                    pg_catalog.unnest($11::pg_catalog.text[])) \
-                    AS u(product_id, m, c, b, s, reasons, factors) \
-             ON CONFLICT ON CONSTRAINT unique_user_product_personality DO UPDATE SET \
-                personality_match_score = EXCLUDED.personality_match_score, \
-                category_alignment_score = EXCLUDED.category_alignment_score, \
-                behavioral_prediction = EXCLUDED.behavioral_prediction, \
-                combined_score = EXCLUDED.combined_score, \
-                recommendation_reasons = EXCLUDED.recommendation_reasons, \
-                personality_factors = EXCLUDED.personality_factors, \
-                confidence_level = EXCLUDED.confidence_level, \
-                recommendation_context = EXCLUDED.recommendation_context, \
-                algorithm_version = EXCLUDED.algorithm_version, \
-                generated_at = pg_catalog.now(), updated_at = pg_catalog.now()",
-            &[
-                o(UUIDOID),
-                o(UUIDOID),
-                o(FLOAT8OID),
-                o(TEXTOID),
-                o(UUIDARRAYOID),
-                o(FLOAT8ARRAYOID),
-                o(FLOAT8ARRAYOID),
-                o(FLOAT8ARRAYOID),
-                o(FLOAT8ARRAYOID),
-                o(TEXTARRAYOID),
-                o(TEXTARRAYOID),
-                o(TEXTOID),
-            ],
-        );
-        spi(client.update(
-            &*upsert,
-            None,
-            &[
-                p_user_id.into(),
-                profile_id.into(),
-                person.confidence.clamp(0.0, 1.0).into(),
-                p_context.into(),
-                ids.clone().into(),
-                col(&|f| f.personality_match).into(),
-                col(&|f| f.category_alignment).into(),
-                col(&|f| f.behavioral_prediction).into(),
-                col(&|f| f.combined).into(),
-                reasons.into(),
-                factors.into(),
-                engine.into(),
-            ],
-        ));
+        store(client, p_user_id, &loaded, p_context, engine, &rows);
         phase("store");
         pgrx::debug1!("personality_recommend ({engine}) ms: {}", phases_report());
-        ids
+        rows.iter().map(|f| f.id).collect()
     })
 }

@@ -17,4 +17,5 @@ pub mod quiz;
 pub mod recommend;
 pub mod round;
 pub mod scoring;
+pub mod topk;
 pub mod traits;

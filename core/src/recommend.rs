@@ -195,15 +195,11 @@ impl Person {
 
     /// [`Person::price_modifier`] with the primary type already known.
     fn price_modifier_for(&self, primary: Trait, price: Option<f64>) -> f64 {
-        let Some(p) = price.filter(|p| p.is_finite()) else {
-            return 1.0;
-        };
-        let band = if p < 25.0 {
-            "budget"
-        } else if p <= 100.0 {
-            "mid"
-        } else {
-            "premium"
+        let band = match price_band(price) {
+            0 => "budget",
+            1 => "mid",
+            2 => "premium",
+            _ => return 1.0,
         };
         self.mappings[primary.index()]
             .as_ref()
@@ -266,6 +262,23 @@ impl Person {
         (0..5)
             .map(|t| scoring::SEED_WEIGHTS[t] * unit(scores[t] / 100.0))
             .sum()
+    }
+}
+
+/// Price bands: budget below this price (band 0).
+pub const BUDGET_BELOW: f64 = 25.0;
+/// Price bands: premium above this price (band 2); mid from [`BUDGET_BELOW`] up to it,
+/// inclusive (band 1); 3 when the price is unknown. `sql/recommend.sql` computes
+/// `personality_product_vectors.price_band` with the same two numbers.
+pub const PREMIUM_ABOVE: f64 = 100.0;
+
+/// The price band of a price (see [`BUDGET_BELOW`], [`PREMIUM_ABOVE`]).
+pub fn price_band(price: Option<f64>) -> i32 {
+    match price.filter(|p| p.is_finite()) {
+        None => 3,
+        Some(p) if p < BUDGET_BELOW => 0,
+        Some(p) if p <= PREMIUM_ABOVE => 1,
+        Some(_) => 2,
     }
 }
 
@@ -695,13 +708,7 @@ mod tests {
                     shares: [0.2, 0.1, 0.3, 0.0, 0.4],
                 };
                 assert_eq!(combined(&p, &prod, &w), score(&p, &prod, &w, None).combined);
-                let band = if price < 25.0 {
-                    0
-                } else if price <= 100.0 {
-                    1
-                } else {
-                    2
-                };
+                let band = price_band(Some(price));
                 let by_band = Product {
                     price: band_price(band),
                     ..prod.clone()

@@ -528,20 +528,40 @@ fn bare_sql(sql: &str) -> Vec<String> {
 
 #[test]
 fn recommend_engines_qualify_every_name_in_their_sql() {
-    // Issue 11: the statements src/recommend.rs and src/model.rs run through SPI name
-    // every operator, type, function and catalog relation by schema (the functions pin
-    // search_path too; this keeps the rule when a statement is copied elsewhere).
+    // Issue 11: the statements src/recommend.rs and src/model.rs run through SPI (their
+    // files under sql/queries/recommend and sql/queries/model) name every operator,
+    // type, function and catalog relation by schema (the functions pin search_path too;
+    // this keeps the rule when a statement is copied elsewhere).
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut f = Failures::default();
-    for file in ["src/recommend.rs", "src/model.rs"] {
-        let src = std::fs::read_to_string(root.join(file)).expect(file);
-        let sqls = sql_literals(&src);
-        assert!(sqls.len() >= 5, "{file}: SQL literals not found: {sqls:?}");
-        for sql in sqls {
+    for dir in ["sql/queries/recommend", "sql/queries/model"] {
+        let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
+            .expect(dir)
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+            .collect();
+        files.sort();
+        assert!(files.len() >= 5, "{dir}: query files not found: {files:?}");
+        for file in files {
+            let sql = std::fs::read_to_string(&file).expect("query file");
             let bare = bare_sql(&sql);
             f.check(bare.is_empty(), || {
-                format!("{file}: {} in: {sql}", bare.join(", "))
+                format!("{}: {}", file.display(), bare.join(", "))
             });
+        }
+    }
+    // and no statement is left in the Rust files themselves
+    for file in ["src/recommend.rs", "src/model.rs"] {
+        let src = std::fs::read_to_string(root.join(file)).expect(file);
+        for sql in sql_literals(&src) {
+            let upper = sql.to_uppercase();
+            f.check(
+                !["SELECT ", "INSERT ", "UPDATE ", "DELETE ", "WITH "]
+                    .iter()
+                    .any(|k| upper.trim_start().starts_with(k)),
+                || format!("{file}: SQL in a Rust string (move it to sql/queries/): {sql}"),
+            );
         }
     }
     f.assert_none("unqualified names in the recommend engines' SQL");
