@@ -16,6 +16,23 @@ mod tests {
         assert_eq!(n, Ok(Some(4)));
     }
 
+    /// A learning error reaches SQL as core's error: 55000, never 22000 or XX000.
+    #[pg_test]
+    fn sync_reports_sql_older_than_library_as_55000() {
+        Spi::run(
+            "ALTER TABLE personality_learning_queue RENAME TO personality_learning_queue_gone; \
+             CREATE FUNCTION pg_temp.sync_state() RETURNS text LANGUAGE plpgsql AS $$ \
+             BEGIN PERFORM _personality_sync_profiles(NULL); RETURN 'no error'; \
+             EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE || ' ' || SQLERRM; END $$",
+        )
+        .expect("setup");
+        let got = Spi::get_one::<String>("SELECT pg_temp.sync_state()")
+            .expect("call")
+            .unwrap_or_default();
+        assert!(got.starts_with("55000 "), "{got}");
+        assert!(got.contains("older than its library"), "{got}");
+    }
+
     #[pg_test]
     fn seeds_one_mapping_per_trait() {
         let n = Spi::get_one::<i64>(

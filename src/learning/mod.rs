@@ -52,7 +52,7 @@ use pgrx::Uuid;
 
 /// Why a learning step could not run. Never shown for a valid swipe (the trigger
 /// turns it into a WARNING and queues the swipe); `personality_sync_profile` reports it
-/// as pgrx reports an `Err`: SQLSTATE 22000 with this message.
+/// as core's error (SQLSTATE 55000, `From<LearnError> for Error` below).
 #[derive(Debug, thiserror::Error)]
 pub enum LearnError {
     #[error(transparent)]
@@ -66,6 +66,26 @@ pub enum LearnError {
     /// the extension is not installed in this database (being dropped)
     #[error("the extension personality_ext is not installed in this database")]
     NotInstalled,
+}
+
+/// At the SQL boundary (`personality_sync_profile`) a learning error becomes core's
+/// [`Error`](personality_core::error::Error): SQLSTATE 55000, the extension's own objects
+/// are missing, older than the library or not as it reads them.
+impl From<LearnError> for personality_core::error::Error {
+    fn from(e: LearnError) -> Self {
+        use personality_core::error::{Error, SqlState};
+        match e {
+            LearnError::NotInstalled => Error::not_installed(),
+            LearnError::SqlOlderThanLibrary => {
+                Error::new(SqlState::ObjectNotInPrerequisiteState, e.to_string())
+                    .with_hint("ALTER EXTENSION personality_ext UPDATE;")
+            }
+            LearnError::Spi(_) => Error::new(
+                SqlState::ObjectNotInPrerequisiteState,
+                format!("personality_ext could not read its learning tables: {e}"),
+            ),
+        }
+    }
 }
 
 impl From<PlanError> for LearnError {

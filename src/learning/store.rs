@@ -468,7 +468,11 @@ fn sync_user(user: Uuid) -> Result<bool, LearnError> {
 /// and personality_recommend.
 #[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
-fn _personality_sync_profiles(p_user_id: Option<Uuid>) -> Result<i64, LearnError> {
+fn _personality_sync_profiles(p_user_id: Option<Uuid>) -> i64 {
+    sync_profiles(p_user_id).unwrap_or_else(|e| crate::errors::raise(e))
+}
+
+fn sync_profiles(p_user_id: Option<Uuid>) -> Result<i64, LearnError> {
     let users: Vec<Uuid> = match p_user_id {
         Some(u) => vec![u],
         None => Spi::connect(|client| {
