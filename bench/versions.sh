@@ -13,6 +13,12 @@
 # PRODUCTS=10000, USERS=1000, CLIENTS="1 16", FSYNC=off (CPU-bound: the strictest
 # comparison of the code itself). Prints medians and the median of per-round ratios, of
 # tps and of the server's CPU time per transaction (robust on a shared machine).
+# STATEMENTS=1 also loads pg_stat_statements (track = all: the statements the triggers
+# run too) and prints each build's statements by total execution time per swipe, to
+# see where a difference comes from. OLD_AFTER="SQL" runs SQL in the old build's
+# database after CREATE EXTENSION: with OLD_SO/OLD_SQL the new build's own files, the
+# cost of one setting (e.g. OLD_AFTER="ALTER FUNCTION update_personality_from_behavior()
+# RESET ALL").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -28,6 +34,12 @@ FSYNC=${FSYNC:-off}
 
 cluster_start bench_versions $((PORT_BASE + 5))
 psql -X -q -c "ALTER SYSTEM SET fsync = $FSYNC" -c "SELECT pg_reload_conf()" >/dev/null
+STATEMENTS=${STATEMENTS:-0}
+if [ "$STATEMENTS" = 1 ]; then
+    printf "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track = all\n" |
+        as_pg tee -a "$PGROOT/bench_versions/data/postgresql.conf" >/dev/null
+    as_pg "$PGBIN/pg_ctl" -D "$PGROOT/bench_versions/data" -w restart >/dev/null
+fi
 ext="$("$PG_CONFIG" --sharedir)/extension"
 cp "$OLD_SQL" "$ext/personality_ext--$OLD_VERSION.sql"
 pin="$PGROOT/bench_versions/pin"
@@ -45,7 +57,16 @@ for v in old new; do
         psql -X -q -v ON_ERROR_STOP=1 -d bv_new -c "CREATE EXTENSION personality_ext"
     fi
     pin_library "bv_$v" "$pin/$v"
+    if [ $v = old ] && [ -n "${OLD_AFTER:-}" ]; then
+        psql -X -q -v ON_ERROR_STOP=1 -d bv_old -c "$OLD_AFTER"
+    fi
+    if [ "$STATEMENTS" = 1 ]; then
+        psql -X -q -d "bv_$v" -c "CREATE EXTENSION pg_stat_statements"
+    fi
 done
+if [ "$STATEMENTS" = 1 ]; then
+    psql -X -q -d bv_new -c "SELECT pg_stat_statements_reset()" >/dev/null
+fi
 cat >"$pin/recommend.pgbench" <<SQL
 \set u random(1, $USERS)
 SELECT count(*) FROM personality_recommend(('00000000-0000-4000-d000-' || lpad((:u)::text, 12, '0'))::uuid, 10);
@@ -122,5 +143,21 @@ for (w, c) in sorted(tps):
           f"{ratio(u, inverse=True):.3f} |")
 print("(medians over rounds; ratios are medians of per-round ratios; > 1 means new is cheaper/faster)")
 PY
+if [ "$STATEMENTS" = 1 ]; then
+    for v in old new; do
+        echo
+        echo "$v: statements by total execution time per swipe (µs), all rounds"
+        psql -X -q -d "bv_$v" -P pager=off -c "
+            WITH n AS (SELECT calls FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+                        WHERE d.datname = current_database() AND query LIKE 'INSERT INTO swipes%' LIMIT 1)
+            SELECT round((s.total_exec_time * 1000 / n.calls)::numeric, 1) AS us_per_swipe,
+                   round((s.calls::numeric / n.calls), 3) AS calls_per_swipe,
+                   round((s.total_exec_time * 1000 / greatest(s.calls, 1))::numeric, 1) AS us_per_call,
+                   left(regexp_replace(s.query, '\s+', ' ', 'g'), 110) AS query
+              FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid, n
+             WHERE d.datname = current_database() AND s.query NOT LIKE '%personality_recommend%'
+             ORDER BY s.total_exec_time DESC LIMIT 40"
+    done
+fi
 rm -f "$results" "$results.old" "$results.new" "$ext/personality_ext--$OLD_VERSION.sql"
 cluster_stop bench_versions
