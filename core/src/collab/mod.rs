@@ -12,12 +12,14 @@
 //!   swipes (seconds-old ones included), the neighbour lists, the item stats and the
 //!   personality/category fit, with the hybrid blend rule documented there.
 //! * [`diversify`]: per-category cap on the final list; swiped products never shown.
+//! * [`keyhash`]: a keyed hasher for product ids in the request's maps.
 //! * [`profile`]: a trait-learning rule without drift (each swipe centred on the
 //!   person's own like rate).
 //!
 //! Products are dense indices (`u32`) here; the SQL side maps them to product ids.
 
 pub mod diversify;
+pub mod keyhash;
 pub mod neighbours;
 pub mod profile;
 pub mod score;

@@ -61,8 +61,10 @@ impl Hasher for IdHasher {
     }
 }
 
-type IdMap<V> = HashMap<Item, V, BuildHasherDefault<IdHasher>>;
-type IdSet = HashSet<Item, BuildHasherDefault<IdHasher>>;
+/// A map keyed by product index, with [`IdHasher`].
+pub type IdMap<V> = HashMap<Item, V, BuildHasherDefault<IdHasher>>;
+/// A set of product indices, with [`IdHasher`].
+pub type IdSet = HashSet<Item, BuildHasherDefault<IdHasher>>;
 
 /// Weight of item quality as a tie-breaker of the fit (fits tie across products with the
 /// same category, tags and price band).
@@ -239,6 +241,26 @@ pub fn score_top_where<S: Store>(
     limit: usize,
     allowed: impl Fn(Item) -> bool,
 ) -> Vec<Scored> {
+    let acc = accumulate(swipes, store, p);
+    rank(&acc, store, catalog, extra, p, limit, allowed, |i| {
+        i as u128
+    })
+}
+
+/// The collaborative sums of one person's swipes over their neighbours: the costly
+/// half of scoring, done once per request ([`rank`] may then run more than once, e.g.
+/// before and after the SQL side read the candidates' rows).
+pub struct Accumulated {
+    entries: Vec<(Item, Acc)>,
+    swiped: IdSet,
+    /// swipes that count (likes and dislikes, each product's latest)
+    n: f64,
+    max_collab: f64,
+}
+
+/// Accumulates the neighbours of a person's swipes (any order; the newest count
+/// first). Only [`Store::neighbours`] is read.
+pub fn accumulate<S: Store>(swipes: &[Swipe], store: &S, p: &Params) -> Accumulated {
     let swiped: IdSet = swipes.iter().map(|s| s.item).collect();
     // newest first, bounded
     let mut recent: Vec<&Swipe> = swipes.iter().collect();
@@ -258,13 +280,11 @@ pub fn score_top_where<S: Store>(
         .iter()
         .take(horizon)
         .map(|s| store.neighbours(s.item).len())
-        .sum::<usize>()
-        + extra.len();
+        .sum::<usize>();
     let max_item = recent
         .iter()
         .take(horizon)
         .flat_map(|s| store.neighbours(s.item).iter().map(|nb| nb.item))
-        .chain(extra.iter().copied())
         .max();
     let mut acc = match max_item {
         Some(m) if (m as usize) < 4 * entries + 1024 => Accs::dense(m as usize + 1),
@@ -306,24 +326,63 @@ pub fn score_top_where<S: Store>(
             }
         }
     }
-    for &i in extra {
-        if !swiped.contains(&i) {
-            acc.entry(i);
-        }
-    }
-    let acc = acc.into_vec();
-
-    let max_collab = acc
+    let entries = acc.into_vec();
+    let max_collab = entries
         .iter()
         .map(|(_, a)| a.sum)
         .fold(0.0f64, |m, x| if x > m { x } else { m });
+    Accumulated {
+        entries,
+        swiped,
+        n,
+        max_collab,
+    }
+}
+
+/// The best `limit` candidates `allowed` accepts among the accumulated ones and `extra`
+/// (not swiped), best first; ties by `tie` (lower first: the SQL side passes the product
+/// id, so the result does not depend on how products were numbered).
+#[allow(clippy::too_many_arguments)]
+pub fn rank<S: Store>(
+    acc: &Accumulated,
+    store: &S,
+    catalog: &Catalog,
+    extra: &[Item],
+    p: &Params,
+    limit: usize,
+    allowed: impl Fn(Item) -> bool,
+    tie: impl Fn(Item) -> u128,
+) -> Vec<Scored> {
+    if limit == 0 {
+        return Vec::new();
+    }
+    // extra candidates nobody's neighbours reached: a zero collaborative sum
+    let mut zero: IdSet = extra
+        .iter()
+        .copied()
+        .filter(|i| !acc.swiped.contains(i))
+        .collect();
+    if !zero.is_empty() {
+        for (i, _) in &acc.entries {
+            zero.remove(i);
+        }
+    }
+    let mut zero: Vec<Item> = zero.into_iter().collect();
+    zero.sort_unstable();
+    let empty = Acc::default();
+
     let k = finite_or(p.confidence_k, 0.0).max(0.0);
+    let n = acc.n;
     let gamma = if n + k > 0.0 { n / (n + k) } else { 0.0 };
     let qw = finite_or(p.quality_weight, 0.0).max(0.0);
     let base_rate = catalog.like_rate.max(1e-6);
+    let max_collab = acc.max_collab;
 
     let mut out: Vec<Scored> = acc
-        .into_iter()
+        .entries
+        .iter()
+        .map(|(i, a)| (*i, a))
+        .chain(zero.iter().map(|i| (*i, &empty)))
         .filter(|(item, _)| allowed(*item))
         .map(|(item, a)| {
             let collab = if max_collab > 0.0 {
@@ -360,11 +419,8 @@ pub fn score_top_where<S: Store>(
         b.score
             .partial_cmp(&a.score)
             .unwrap_or(std::cmp::Ordering::Equal)
-            .then(a.item.cmp(&b.item))
+            .then_with(|| tie(a.item).cmp(&tie(b.item)))
     };
-    if limit == 0 {
-        return Vec::new();
-    }
     if out.len() > limit {
         out.select_nth_unstable_by(limit - 1, order);
         out.truncate(limit);
