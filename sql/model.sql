@@ -68,6 +68,44 @@ COMMENT ON TABLE personality_model_sources IS
   'Derived: per swipe table the extension learns from (personality_swipe_tables), the high-water mark of its swipes already merged into personality_item_stats and how many swipes were below it.';
 ALTER TABLE personality_model_sources ENABLE ROW LEVEL SECURITY;
 
+-- Per-connection copies (src/derived.rs): personality_recommend keeps product vectors,
+-- item stats, neighbour lists and product groups between calls. Every statement that
+-- writes one of these tables sends an invalidation, which ends the copies in every
+-- connection when it commits (personality_vector_groups is written only by the
+-- triggers of personality_product_vectors).
+CREATE FUNCTION _personality_derived_changed() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_RELID NOT IN ('@extschema@.personality_product_vectors'::regclass,
+                        '@extschema@.personality_item_stats'::regclass,
+                        '@extschema@.personality_item_neighbours'::regclass) THEN
+        RAISE EXCEPTION 'personality_ext: % fires only on the tables personality_recommend copies', TG_NAME
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    PERFORM @extschema@._personality_invalidate_copies(TG_RELID);
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION _personality_derived_changed() IS
+  'Internal trigger function: after a statement writes personality_product_vectors, personality_item_stats or personality_item_neighbours, ends every connection''s copies of them (at commit).';
+COMMENT ON FUNCTION _personality_invalidate_copies(oid) IS
+  'Internal: sends a relcache invalidation for one of the tables personality_recommend copies per connection (personality.cache_mb), so that every connection drops its copies when the transaction commits.';
+CREATE TRIGGER personality_product_vectors_copies AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON personality_product_vectors FOR EACH STATEMENT EXECUTE FUNCTION _personality_derived_changed();
+CREATE TRIGGER personality_item_stats_copies AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON personality_item_stats FOR EACH STATEMENT EXECUTE FUNCTION _personality_derived_changed();
+CREATE TRIGGER personality_item_neighbours_copies AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON personality_item_neighbours FOR EACH STATEMENT EXECUTE FUNCTION _personality_derived_changed();
+COMMENT ON TRIGGER personality_product_vectors_copies ON personality_product_vectors IS
+  'Ends the per-connection copies personality_recommend keeps (personality.cache_mb).';
+COMMENT ON TRIGGER personality_item_stats_copies ON personality_item_stats IS
+  'Ends the per-connection copies personality_recommend keeps (personality.cache_mb).';
+COMMENT ON TRIGGER personality_item_neighbours_copies ON personality_item_neighbours IS
+  'Ends the per-connection copies personality_recommend keeps (personality.cache_mb).';
+
 -- The refresh itself, without the caller check.
 CREATE FUNCTION _personality_refresh_model(p_full boolean) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE

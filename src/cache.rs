@@ -40,6 +40,7 @@ pub fn init() {
 
 /// Relcache callback: no catalog access here, only bookkeeping.
 unsafe extern "C-unwind" fn invalidated(_arg: pg_sys::Datum, relid: pg_sys::Oid) {
+    crate::derived::invalidated(relid);
     let watched = WATCHED.with(Cell::get);
     if relid == pg_sys::InvalidOid || (watched != pg_sys::InvalidOid && relid == watched) {
         GENERATION.with(|g| g.set(g.get().wrapping_add(1)));

@@ -99,7 +99,7 @@
 ::pgrx::extension_sql_file!(
     "../sql/model.sql",
     name = "model",
-    requires = ["recommend_api"]
+    requires = ["recommend_api", derived::_personality_invalidate_copies]
 );
 // Monitoring views and personality_health().
 ::pgrx::extension_sql_file!(
@@ -111,6 +111,7 @@
 ::pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
 mod cache;
+mod derived;
 mod errors;
 mod guc;
 mod jsonb;
@@ -127,6 +128,7 @@ pub extern "C-unwind" fn _PG_init() {
     guc::init();
     model::init();
     cache::init();
+    derived::init();
 }
 
 #[cfg(any(test, feature = "pg_test"))]

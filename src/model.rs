@@ -8,9 +8,10 @@
 //! list. Work is bounded by the person's swipes (500), K neighbours each and a few
 //! hundred extra candidates, never by the catalog size.
 use crate::cache::{query, Query};
+use crate::derived;
 use crate::recommend::{filled, plan, spi};
 use personality_core::collab::neighbours::Neighbour;
-use personality_core::collab::score::{self, Params, Store};
+use personality_core::collab::score::{self, IdMap, Params, Store};
 use personality_core::collab::stats::{Catalog, ItemStats, HALF_LIFE};
 use personality_core::collab::{diversify, Item, Swipe};
 use personality_core::learning::Direction;
@@ -19,6 +20,7 @@ use personality_core::traits::ALL;
 use pgrx::spi::SpiClient;
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, Uuid};
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 /// The engine names written to personality_recommendations.algorithm_version.
 pub const HYBRID: &str = "hybrid-0.3";
@@ -118,30 +120,10 @@ pub struct Out {
     pub factors: serde_json::Map<String, serde_json::Value>,
 }
 
-const NEIGHBOURS: Query = query!("model/neighbours", [UUIDARRAYOID]);
 const STATE: Query = query!("model/state", []);
-const CANDIDATES: Query = query!("model/candidates", [UUIDARRAYOID, FLOAT8OID]);
 const SHOWN: Query = query!("model/shown", [UUIDOID, INT4OID]);
 const HOST_PRODUCTS: Query = query!("model/host_products", []);
 const PRODUCT_NAMES: Query = query!("model/product_names", [UUIDARRAYOID]);
-
-/// Dense indices of the products one request touches.
-#[derive(Default)]
-struct Ids {
-    index: HashMap<[u8; 16], Item>,
-    ids: Vec<Uuid>,
-}
-
-impl Ids {
-    fn of(&mut self, id: Uuid) -> Item {
-        let next = self.ids.len() as Item;
-        let i = *self.index.entry(*id.as_bytes()).or_insert(next);
-        if i == next {
-            self.ids.push(id);
-        }
-        i
-    }
-}
 
 /// What the request knows about a candidate product (only products it may show).
 struct Cand {
@@ -153,15 +135,13 @@ struct Cand {
 }
 
 struct ReqStore {
-    neighbours: Vec<Vec<Neighbour>>,
-    cands: HashMap<Item, Cand>,
+    neighbours: IdMap<Rc<[Neighbour]>>,
+    cands: IdMap<Cand>,
 }
 
 impl Store for ReqStore {
     fn neighbours(&self, item: Item) -> &[Neighbour] {
-        self.neighbours
-            .get(item as usize)
-            .map_or(&[], |v| v.as_slice())
+        self.neighbours.get(&item).map_or(&[], |v| v)
     }
     fn stats(&self, item: Item) -> ItemStats {
         self.cands.get(&item).map(|c| c.stats).unwrap_or_default()
@@ -191,7 +171,8 @@ pub fn hybrid(
     content: impl FnOnce(usize, usize, usize) -> Vec<Uuid>,
 ) -> Vec<Out> {
     let p = Params::default();
-    let mut ids = Ids::default();
+    let mut lent = derived::lend_registry();
+    let ids = &mut lent.registry;
     let cap_share = CATEGORY_CAP.get();
     let cap = if cap_share <= 0.0 || cap_share >= 1.0 {
         0
@@ -222,31 +203,18 @@ pub fn hybrid(
     // dislikes, within the scorer's horizon (Params::neighbour_horizon: older swipes
     // weigh < 2^-10 and are not read)
     let mut seen = HashSet::new();
-    let informative: Vec<Uuid> = core_swipes
+    let informative: Vec<Item> = core_swipes
         .iter()
         .filter(|s| seen.insert(s.item))
         .take(p.neighbour_horizon())
         .filter(|s| s.is_like() || s.is_dislike())
-        .map(|s| ids.ids[s.item as usize])
+        .map(|s| s.item)
         .collect();
 
-    // Their stored neighbour lists.
-    let mut neighbours: Vec<Vec<Neighbour>> = Vec::new();
+    // Their stored neighbour lists (copied per connection: crate::derived).
+    let mut neighbours: IdMap<Rc<[Neighbour]>> = IdMap::default();
     if !informative.is_empty() {
-        let stmt = plan(client, &NEIGHBOURS);
-        let mut rows = spi(client.select(&*stmt, None, &[informative.into()]));
-        // the table itself, not its rows: it gives the raw datums of the current row
-        while rows.next().is_some() {
-            let Some(pid) = spi(rows.get::<Uuid>(1)) else {
-                continue;
-            };
-            let item = ids.of(pid) as usize;
-            let list = neighbour_list(&rows, &mut ids);
-            if neighbours.len() <= item {
-                neighbours.resize(item + 1, Vec::new());
-            }
-            neighbours[item] = list;
-        }
+        neighbours.extend(derived::neighbour_lists(client, ids, &informative));
     }
 
     crate::recommend::phase("neighbours");
@@ -273,16 +241,19 @@ pub fn hybrid(
     // Phase 1: the best collaborative candidates, before reading their products.
     let pre = ReqStore {
         neighbours,
-        cands: HashMap::new(),
+        cands: IdMap::default(),
     };
-    let no_extra: [Item; 0] = [];
-    let phase1 = score::score_top(
-        &core_swipes,
+    let sums = score::accumulate(&core_swipes, &pre, &p);
+    crate::recommend::phase("collab sums");
+    let phase1 = score::rank(
+        &sums,
         &pre,
         &catalog,
-        &no_extra,
+        &[],
         &p,
         (10 * k).clamp(100, 300),
+        |_| true,
+        |i| u128::from_be_bytes(*ids.id(i).as_bytes()),
     );
     crate::recommend::phase("collab candidates");
     let mut wanted: Vec<Item> = phase1.iter().map(|s| s.item).collect();
@@ -297,54 +268,47 @@ pub fn hybrid(
     let mut uniq = HashSet::new();
     wanted.retain(|i| !swiped.contains(i) && uniq.insert(*i));
 
-    // What the request may show of them, with their vectors and stats.
-    let stmt = plan(client, &CANDIDATES);
-    let wanted_ids: Vec<Uuid> = wanted.iter().map(|i| ids.ids[*i as usize]).collect();
+    // What the request may show of them (active, under the price cap, category not
+    // avoided), with their vectors and stats (copied per connection: crate::derived).
+    let wanted_ids: Vec<Uuid> = wanted.iter().map(|i| ids.id(*i)).collect();
+    let rows = derived::product_rows(client, &wanted_ids);
     let mut ranker = recommend::Ranker::new(person, w);
-    let mut cands: HashMap<Item, Cand> = HashMap::new();
-    for r in spi(client.select(&*stmt, None, &[wanted_ids.into(), max_price.into()])) {
-        let Some(id) = spi(r.get::<Uuid>(1)) else {
+    let mut cands: IdMap<Cand> = IdMap::default();
+    for id in &wanted_ids {
+        let Some(r) = rows.get(id.as_bytes()) else {
             continue;
         };
-        let category = spi(r.get::<String>(2)).filter(|c| !c.is_empty());
+        // as `price <= cap` in SQL: a product without a price is out under a cap
+        if !r.active || max_price.is_some_and(|cap| r.price.is_none_or(|p| p > cap)) {
+            continue;
+        }
+        let category = Some(r.category.clone()).filter(|c| !c.is_empty());
         if category.is_some() && avoided.contains(&category) {
             continue;
         }
-        let mut shares = [0.0; 5];
-        for (t, share) in shares.iter_mut().enumerate() {
-            *share = spi(r.get::<f32>(5 + t)).unwrap_or(0.0) as f64;
-        }
         let product = Product {
             category,
-            price: spi(r.get::<f64>(3)),
-            shares,
+            price: r.price,
+            shares: r.shares,
         };
+        let raw = r.stats.unwrap_or_default();
         let mut st = ItemStats {
-            likes: spi(r.get::<f64>(10)).unwrap_or(0.0),
-            dislikes: spi(r.get::<f64>(11)).unwrap_or(0.0),
-            neutral: spi(r.get::<f64>(12)).unwrap_or(0.0),
-            decayed_likes: spi(r.get::<f64>(13)).unwrap_or(0.0),
-            at: spi(r.get::<f64>(14)).unwrap_or(stats_at) as i64,
+            likes: raw.likes,
+            dislikes: raw.dislikes,
+            neutral: raw.neutral,
+            decayed_likes: raw.decayed_likes,
+            at: raw.at.unwrap_or(stats_at) as i64,
         };
         // popularity as of the model's reference time, like the catalog maximum
         st = st.decay_to(stats_at as i64, HALF_LIFE);
-        let mut side_likes = [0.0; 5];
-        for (t, x) in spi(r.get::<Vec<Option<f32>>>(15))
-            .unwrap_or_default()
-            .into_iter()
-            .take(5)
-            .enumerate()
-        {
-            side_likes[t] = x.unwrap_or(0.0) as f64;
-        }
         let fit = ranker.combined(&product);
         cands.insert(
-            ids.of(id),
+            ids.of(*id),
             Cand {
                 product,
-                strength: spi(r.get::<f64>(4)).unwrap_or(0.0),
+                strength: r.strength,
                 stats: st,
-                side_likes,
+                side_likes: r.side_likes,
                 fit,
             },
         );
@@ -356,15 +320,17 @@ pub fn hybrid(
         neighbours: pre.neighbours,
         cands,
     };
-    let extra: Vec<Item> = store.cands.keys().copied().collect();
-    let mut ranked = score::score_top_where(
-        &core_swipes,
+    let mut extra: Vec<Item> = store.cands.keys().copied().collect();
+    extra.sort_unstable();
+    let mut ranked = score::rank(
+        &sums,
         &store,
         &catalog,
         &extra,
         &p,
         (20 * k).max(200),
         |i| store.cands.contains_key(&i),
+        |i| u128::from_be_bytes(*ids.id(i).as_bytes()),
     );
 
     crate::recommend::phase("blend");
@@ -375,7 +341,7 @@ pub fn hybrid(
         let shown: HashSet<Item> =
             spi(client.select(&*stmt, None, &[user.into(), ROTATION_DAYS.get().into()]))
                 .filter_map(|r| spi(r.get::<Uuid>(1)))
-                .filter_map(|id| ids.index.get(id.as_bytes()).copied())
+                .filter_map(|id| ids.get(&id))
                 .collect();
         for s in ranked.iter_mut() {
             if shown.contains(&s.item) {
@@ -401,14 +367,10 @@ pub fn hybrid(
                     .partial_cmp(&ca.strength)
                     .unwrap_or(std::cmp::Ordering::Equal),
             )
-            .then(
-                ids.ids[a.item as usize]
-                    .as_bytes()
-                    .cmp(ids.ids[b.item as usize].as_bytes()),
-            )
+            .then(ids.id(a.item).as_bytes().cmp(ids.id(b.item).as_bytes()))
     });
     let order: Vec<Item> = ranked.iter().map(|s| s.item).collect();
-    let by_item: HashMap<Item, &score::Scored> = ranked.iter().map(|s| (s.item, s)).collect();
+    let by_item: IdMap<&score::Scored> = ranked.iter().map(|s| (s.item, s)).collect();
     let picked = diversify::cap_per_category(
         &order,
         |i| store.cands.get(&i).and_then(|c| c.product.category.clone()),
@@ -422,7 +384,7 @@ pub fn hybrid(
     let because: Vec<Uuid> = picked
         .iter()
         .filter_map(|i| by_item[i].because)
-        .map(|i| ids.ids[i as usize])
+        .map(|i| ids.id(i))
         .collect();
     let names = product_names(client, &because);
     let top_trait = ALL
@@ -438,7 +400,7 @@ pub fn hybrid(
 
     crate::recommend::phase("names");
     let qw = p.quality_weight;
-    picked
+    let out = picked
         .iter()
         .map(|i| {
             let s = by_item[i];
@@ -447,7 +409,7 @@ pub fn hybrid(
             let mut reasons = Vec::new();
             if let Some(b) = s.because {
                 if s.collab > 0.0 && s.trust >= 0.05 {
-                    let id = ids.ids[b as usize];
+                    let id = ids.id(b);
                     let name = names
                         .get(id.as_bytes())
                         .cloned()
@@ -476,7 +438,7 @@ pub fn hybrid(
             blend.insert("collaborative_trust".into(), round4(s.trust));
             factors.insert("blend".into(), serde_json::Value::Object(blend));
             Out {
-                id: ids.ids[*i as usize],
+                id: ids.id(*i),
                 personality_match: parts.personality_match,
                 category_alignment: parts.category_alignment,
                 behavioral_prediction: ((s.collab + qw * s.quality) / (1.0 + qw)).clamp(0.0, 1.0),
@@ -485,7 +447,9 @@ pub fn hybrid(
                 factors,
             }
         })
-        .collect()
+        .collect();
+    derived::return_registry(lent);
+    out
 }
 
 /// The content candidates: `(2k).clamp(40, 400)` fits; with a per-category cap, at most
@@ -501,75 +465,6 @@ fn content_candidates(
         return content(want, want, 1);
     }
     content(want, 2 * cap, k.div_ceil(cap) + 1)
-}
-
-/// One stored neighbour list (columns 2..4: neighbour_ids uuid[], sims real[], cos
-/// real[]). The arrays are read in place (detoasted once, elements copied out of the
-/// array's data area): pgrx's `Vec<Option<Uuid>>` converts each element through a datum
-/// of its own, which cost more than the rest of the request (BENCHMARKS.md). An array
-/// that is not the plain shape the refresh writes (one dimension, no NULLs, the
-/// expected element type) is read through pgrx instead.
-fn neighbour_list(r: &pgrx::spi::SpiTupleTable<'_>, ids: &mut Ids) -> Vec<Neighbour> {
-    use pgrx::pg_sys::BuiltinOid::*;
-    let datum = |n: usize| spi(r.get_datum_by_ordinal(n));
-    // SAFETY: the datums come from this row of the SPI result, of the types the
-    // statement selects (uuid[], real[], real[]); `plain` checks the element type.
-    let fast = unsafe {
-        match (datum(2), datum(3), datum(4)) {
-            (Some(n), Some(s), Some(c)) => plain::<[u8; 16]>(n, UUIDOID.value()).and_then(|n| {
-                Some((
-                    n,
-                    plain::<f32>(s, FLOAT4OID.value())?,
-                    plain::<f32>(c, FLOAT4OID.value())?,
-                ))
-            }),
-            _ => None,
-        }
-    };
-    if let Some((nids, sims, cos)) = fast {
-        return nids
-            .iter()
-            .zip(sims.iter())
-            .zip(cos.iter())
-            .map(|((id, sim), co)| Neighbour {
-                item: ids.of(Uuid::from_bytes(*id)),
-                sim: *sim,
-                co: co.max(0.0) as u32,
-            })
-            .collect();
-    }
-    let nids: Vec<Option<Uuid>> = spi(r.get(2)).unwrap_or_default();
-    let sims: Vec<Option<f32>> = spi(r.get(3)).unwrap_or_default();
-    let cos: Vec<Option<f32>> = spi(r.get(4)).unwrap_or_default();
-    nids.into_iter()
-        .zip(sims)
-        .zip(cos)
-        .filter_map(|((id, sim), co)| {
-            Some(Neighbour {
-                item: ids.of(id?),
-                sim: sim.unwrap_or(0.0),
-                co: co.unwrap_or(0.0).max(0.0) as u32,
-            })
-        })
-        .collect()
-}
-
-/// The elements of a one-dimensional array datum without NULLs whose element type is
-/// `elem` (a fixed-length type laid out as `T`), copied; None for any other shape.
-///
-/// # Safety
-/// `datum` must be a non-null array datum.
-unsafe fn plain<T: Copy>(datum: pgrx::pg_sys::Datum, elem: pgrx::pg_sys::Oid) -> Option<Vec<T>> {
-    use pgrx::pg_sys;
-    let stored = datum.cast_mut_ptr::<pg_sys::varlena>();
-    let ptr = pg_sys::pg_detoast_datum(stored);
-    let mut arr = pgrx::array::RawArray::from_ptr(std::ptr::NonNull::new(ptr)?.cast());
-    let out = (arr.oid() == elem && arr.dims().len() <= 1 && !arr.any_nulls())
-        .then(|| arr.data::<T>().as_ref().to_vec());
-    if ptr != stored {
-        pg_sys::pfree(ptr.cast());
-    }
-    out
 }
 
 /// Names of products from the host's products table (name column), when it has one.

@@ -162,6 +162,7 @@ fn load_swipes(
             ))
         })
         .collect::<Result<_, pgrx::spi::Error>>()?;
+    let mut outcomes: Vec<(Option<Uuid>, f64)> = Vec::new();
     for (table, dir, ts) in tables {
         let stmt = filled(
             client,
@@ -169,32 +170,40 @@ fn load_swipes(
             &[("table", &table), ("direction", &dir), ("created_at", &ts)],
         );
         for r in client.select(&*stmt, None, &[user.into()])? {
-            let direction = learning::parse_direction(r.get::<String>(3)?.as_deref());
-            if let Some(p) = r.get::<Uuid>(1)? {
+            let direction = learning::parse_direction(r.get::<String>(2)?.as_deref());
+            let product = r.get::<Uuid>(1)?;
+            if let Some(p) = product {
                 swiped.insert(*p.as_bytes());
                 rows.push(crate::model::SwipeRow {
                     product: p,
                     direction,
-                    ts: r.get::<f64>(4)?.filter(|x| x.is_finite()).unwrap_or(0.0),
+                    ts: r.get::<f64>(3)?.filter(|x| x.is_finite()).unwrap_or(0.0),
                     seq: rows.len(),
                 });
             }
-            let outcome = direction.outcome();
-            let Some(y) = outcome else { continue };
-            let add = |c: &mut Counts| {
-                if y >= 0.5 {
-                    c.likes += 1.0;
-                } else {
-                    c.dislikes += 1.0;
-                }
-            };
-            add(&mut person.overall);
-            if let Some(cat) = r.get::<String>(2)? {
-                add(person
-                    .by_category
-                    .entry(cat.trim().to_lowercase())
-                    .or_default());
+            if let Some(y) = direction.outcome() {
+                outcomes.push((product, y));
             }
+        }
+    }
+    // likes and dislikes overall and by the product's category (products without a
+    // vector count overall only); the categories come from the per-connection copies
+    let ids: Vec<Uuid> = outcomes.iter().filter_map(|(p, _)| *p).collect();
+    let products = crate::derived::product_rows(client, &ids);
+    for (p, y) in outcomes {
+        let add = |c: &mut Counts| {
+            if y >= 0.5 {
+                c.likes += 1.0;
+            } else {
+                c.dislikes += 1.0;
+            }
+        };
+        add(&mut person.overall);
+        if let Some(row) = p.and_then(|p| products.get(p.as_bytes())) {
+            add(person
+                .by_category
+                .entry(row.category.trim().to_lowercase())
+                .or_default());
         }
     }
     Ok((swiped, rows))
@@ -219,7 +228,6 @@ const LISTS: Query = query!(
     "recommend/lists",
     [TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID, FLOAT8OID]
 );
-const GROUPS: Query = query!("recommend/groups", [INT8OID]);
 const GROUP_PRODUCTS: Query = query!(
     "recommend/group_products",
     [INT8ARRAYOID, INT8OID, FLOAT8OID]
@@ -243,7 +251,7 @@ const UPSERT: Query = query!(
 );
 
 /// A cache error as 55000 (personality_recommend and the hybrid engine).
-fn plan_error(e: PlanError) -> Error {
+pub(crate) fn plan_error(e: PlanError) -> Error {
     match e {
         PlanError::Spi(e) => spi_error(e),
         PlanError::NotInstalled => Error::not_installed(),
@@ -377,43 +385,39 @@ pub(crate) fn ranked_groups(
     avoided: &[Option<String>],
     max_price: Option<f64>,
 ) -> Option<Vec<RankedGroup>> {
-    let groups_stmt = plan(client, &GROUPS);
     let limit = crate::guc::MAX_GROUPS.get() as i64;
     if limit <= 0 {
         return None;
     }
-    let rows = spi(client.select(&*groups_stmt, None, &[limit.into()]));
+    // copied per connection (crate::derived)
+    let rows = crate::derived::groups(client, limit);
     if rows.is_empty() {
         // too many groups, or none (no vectors yet: the threshold path finds nothing too)
         return None;
     }
     let mut groups: Vec<RankedGroup> = Vec::with_capacity(rows.len());
     let mut ranker = recommend::Ranker::new(person, w);
-    for r in rows {
-        let gid = spi(r.get::<i64>(1)).unwrap_or(0);
-        let category = spi(r.get::<String>(2)).unwrap_or_default();
-        let band = spi(r.get::<i32>(3)).unwrap_or(3);
-        if !topk::band_allowed(band, max_price) || avoided.contains(&Some(category.clone())) {
+    for r in rows.iter() {
+        if !topk::band_allowed(r.band, max_price)
+            || avoided
+                .iter()
+                .any(|a| a.as_deref() == Some(r.category.as_str()))
+        {
             continue;
         }
-        let mut shares = [0.0; 5];
-        for (i, share) in shares.iter_mut().enumerate() {
-            *share = spi(r.get::<f32>(4 + i)).unwrap_or(0.0) as f64;
-        }
-        if shares.iter().all(|x| *x <= 0.0) {
+        if r.shares.iter().all(|x| *x <= 0.0) {
             continue;
         }
         let product = Product {
-            category: Some(category).filter(|c| !c.is_empty()),
-            price: recommend::band_price(band),
-            shares,
+            category: Some(r.category.clone()).filter(|c| !c.is_empty()),
+            price: recommend::band_price(r.band),
+            shares: r.shares,
         };
-        let count = spi(r.get::<i64>(9)).unwrap_or(0);
         groups.push(RankedGroup {
             fit: ranker.combined(&product),
-            id: gid,
+            id: r.id,
             category: product.category,
-            products: count.max(0) as usize,
+            products: r.products.max(0) as usize,
         });
     }
     groups.sort_by(|a, b| {
@@ -727,6 +731,7 @@ fn _personality_recommend(
     );
     phase("start");
     Spi::connect_mut(|client| {
+        crate::derived::begin(client);
         let loaded = load(client, p_user_id, p_occasion);
         let (rows, engine) = rank(client, p_user_id, &loaded, &w, k, p_max_price);
         phase("rank");

@@ -152,6 +152,139 @@ fn cold_start_list_spans_categories() {
     drop_db(db);
 }
 
+/// The product ids of `recs`.
+fn ids(r: &[(String, String, String, f64)]) -> Vec<String> {
+    r.iter().map(|x| x.0.clone()).collect()
+}
+
+/// What a new connection that keeps no copies recommends: the ground truth for the
+/// per-connection copies (src/derived.rs).
+fn uncached(db: &str, user: u32) -> Vec<String> {
+    let mut c = connect(db, "postgres");
+    c.batch_execute("SET personality.cache_mb = 0").unwrap();
+    ids(&recs(&mut c, user, 10))
+}
+
+/// The copies personality_recommend keeps per connection never show a change late: a
+/// product deactivated by another connection, a change inside the caller's own
+/// transaction and its rollback, a refresh of the model, and REPEATABLE READ. Each
+/// time the long-lived connection must answer exactly what a new connection without
+/// copies answers.
+#[test]
+fn copies_follow_every_change() {
+    let db = "it_model_copies";
+    let mut a = setup(db, 60);
+    swipe_range(&mut a, 1, 21);
+    refresh(&mut a, true);
+    let user = 3;
+    let first = ids(&recs(&mut a, user, 10));
+    assert_eq!(first, uncached(db, user), "copies on the first call");
+    assert_eq!(ids(&recs(&mut a, user, 10)), first, "second call");
+    let top = first[0].clone();
+
+    // another connection deactivates the top product and commits
+    let mut b = connect(db, "postgres");
+    b.execute(
+        "UPDATE products SET is_active = false WHERE id = $1::text::uuid",
+        &[&top],
+    )
+    .unwrap();
+    let after = ids(&recs(&mut a, user, 10));
+    assert!(
+        !after.contains(&top),
+        "a deactivated product shown from an old copy"
+    );
+    assert_eq!(
+        after,
+        uncached(db, user),
+        "after another connection's change"
+    );
+
+    // the caller's own transaction: its change counts at once, its rollback too
+    let mut t = a.transaction().unwrap();
+    t.execute(
+        "UPDATE products SET is_active = true WHERE id = $1::text::uuid",
+        &[&top],
+    )
+    .unwrap();
+    let inside: Vec<String> = t
+        .query(
+            "SELECT product_id::text FROM personality_recommend($1::text::uuid, 10)",
+            &[&user_id(user)],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(
+        inside.contains(&top),
+        "own uncommitted change not seen: {inside:?}"
+    );
+    t.rollback().unwrap();
+    let rolled_back = ids(&recs(&mut a, user, 10));
+    assert!(
+        !rolled_back.contains(&top),
+        "a rolled-back change kept in the copies"
+    );
+    assert_eq!(rolled_back, after, "after the rollback");
+
+    // a refresh by another connection moves the neighbours and stats
+    swipe_range(&mut b, 21, 31);
+    refresh(&mut b, false);
+    assert_eq!(
+        ids(&recs(&mut a, user, 10)),
+        uncached(db, user),
+        "after a refresh"
+    );
+
+    // REPEATABLE READ: a copy is never newer than the transaction's snapshot
+    let mut t = a
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .start()
+        .unwrap();
+    let before: Vec<String> = t
+        .query(
+            "SELECT product_id::text FROM personality_recommend($1::text::uuid, 10)",
+            &[&user_id(user)],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    b.execute(
+        "UPDATE products SET is_active = true WHERE id = $1::text::uuid",
+        &[&top],
+    )
+    .unwrap();
+    let same: Vec<String> = t
+        .query(
+            "SELECT product_id::text FROM personality_recommend($1::text::uuid, 10)",
+            &[&user_id(user)],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        same, before,
+        "REPEATABLE READ saw a change committed after its snapshot"
+    );
+    t.commit().unwrap();
+    assert_eq!(
+        ids(&recs(&mut a, user, 10)),
+        uncached(db, user),
+        "after REPEATABLE READ"
+    );
+    assert!(
+        ids(&recs(&mut a, user, 10)).contains(&top),
+        "reactivated product missing"
+    );
+    drop(b);
+    drop(a);
+    drop_db(db);
+}
+
 #[test]
 fn refresh_is_incremental_and_recommendations_use_it() {
     let db = "it_model";

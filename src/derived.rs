@@ -1,0 +1,586 @@
+//! Per-connection copies of the derived tables that personality_recommend reads on
+//! every call and that change rarely: product rows (vector and item stats), neighbour
+//! lists and product groups.
+//!
+//! Swipes never write these tables. Product changes write them (the products link's
+//! triggers), and so does personality_refresh_model(). Each of them carries a statement
+//! trigger (`_personality_derived_changed`) that sends a relcache invalidation. Postgres
+//! delivers it to every backend, transactionally:
+//! - other backends get it when the writer commits;
+//! - the writer's own backend gets it at its next command, and again when it rolls back.
+//!
+//! [`invalidated`] (called from the extension's one relcache callback) then starts a
+//! new copy generation. A copy made before that generation is never used.
+//!
+//! A call first takes pending invalidations ([`begin`]) and only then reads. So a copy
+//! is never older than the latest change committed before the call started, which is
+//! what a fresh READ COMMITTED snapshot sees. Under REPEATABLE READ and SERIALIZABLE
+//! the transaction's snapshot may be older than a copy: there the copies last one call
+//! only. They are bounded by personality.cache_mb and dropped whole when full.
+//!
+//! Writing these tables with their triggers disabled (`session_replication_role =
+//! replica`, `ALTER TABLE ... DISABLE TRIGGER`) sends no invalidation: connections that
+//! were open then keep their copies until the next change or until they reconnect.
+use crate::cache::{self, query, Query};
+use crate::errors::raise;
+use crate::recommend::{plan_error, spi};
+use personality_core::collab::keyhash::KeyState;
+use personality_core::collab::neighbours::Neighbour;
+use personality_core::collab::score::{IdMap, IdSet};
+use personality_core::collab::Item;
+use pgrx::prelude::*;
+use pgrx::spi::OwnedPreparedStatement;
+use pgrx::spi::SpiClient;
+use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, Uuid};
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
+use std::rc::Rc;
+
+type Key = [u8; 16];
+type KeyMap<V> = HashMap<Key, V, KeyState>;
+
+/// The hash key of this connection's product-id maps (personality_core::collab::keyhash),
+/// drawn once from the standard library's random source.
+pub(crate) fn key_state() -> KeyState {
+    KEY.with(|k| *k)
+}
+
+/// `personality.cache_mb`: memory per connection for the copies; 0 turns them off.
+pub static CACHE_MB: GucSetting<i32> = GucSetting::<i32>::new(16);
+
+pub fn init() {
+    GucRegistry::define_int_guc(
+        c"personality.cache_mb",
+        c"Memory (MB) per connection for its copies of product vectors, item stats, neighbour lists and product groups read by personality_recommend.",
+        c"Every change to those tables ends all copies, in every connection. When full, the copies are dropped and built again. 0 = read the tables on every call. Default 16.",
+        &CACHE_MB,
+        0,
+        4096,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+}
+
+/// Item stats of a product as stored (personality_item_stats).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Stats {
+    pub likes: f64,
+    pub dislikes: f64,
+    pub neutral: f64,
+    pub decayed_likes: f64,
+    /// `at` in seconds, None when NULL
+    pub at: Option<f64>,
+}
+
+/// A product as the recommender reads it: its vector row and its stats.
+#[derive(Debug)]
+pub struct ProductRow {
+    /// '' when the product has none
+    pub category: String,
+    pub price: Option<f64>,
+    pub active: bool,
+    pub strength: f64,
+    pub shares: [f64; 5],
+    /// None when the product has no item stats (nobody swiped it at the last refresh)
+    pub stats: Option<Stats>,
+    pub side_likes: [f64; 5],
+}
+
+/// One neighbour of a stored neighbour list, as read.
+#[derive(Clone, Copy, Debug)]
+struct Nb {
+    pub id: Key,
+    pub sim: f32,
+    pub co: f32,
+}
+
+/// One row of personality_vector_groups with active products.
+#[derive(Debug)]
+pub struct GroupRow {
+    pub id: i64,
+    pub category: String,
+    pub band: i32,
+    pub shares: [f64; 5],
+    pub products: i64,
+}
+
+/// Dense indices of product ids, the same for the whole connection while the copies
+/// last: the copied neighbour lists are stored in them, so a request reads them without
+/// mapping each neighbour's id again.
+pub(crate) struct Registry {
+    index: KeyMap<Item>,
+    ids: Vec<Uuid>,
+}
+
+impl Registry {
+    fn new() -> Self {
+        Registry {
+            index: HashMap::with_capacity_and_hasher(4096, key_state()),
+            ids: Vec::with_capacity(4096),
+        }
+    }
+
+    /// The index of `id`, given one if it has none yet.
+    pub(crate) fn of(&mut self, id: Uuid) -> Item {
+        let next = self.ids.len() as Item;
+        let i = *self.index.entry(*id.as_bytes()).or_insert(next);
+        if i == next {
+            self.ids.push(id);
+        }
+        i
+    }
+
+    /// The index of `id` if it has one.
+    pub(crate) fn get(&self, id: &Uuid) -> Option<Item> {
+        self.index.get(id.as_bytes()).copied()
+    }
+
+    /// The product id of index `i` (given by this registry; the nil uuid otherwise).
+    pub(crate) fn id(&self, i: Item) -> Uuid {
+        self.ids
+            .get(i as usize)
+            .copied()
+            .unwrap_or_else(|| Uuid::from_bytes([0; 16]))
+    }
+}
+
+/// The copies, with the (cache generation, copy generation) they were made in.
+struct Copies {
+    key: (u64, u64),
+    bytes: usize,
+    /// past personality.cache_mb: dropped at the next call's start (never during a
+    /// call, whose indices must stay valid)
+    full: bool,
+    rows: KeyMap<Option<Rc<ProductRow>>>,
+    /// None while lent to a request ([`lend_registry`])
+    registry: Option<Registry>,
+    /// what the registry was last accounted as
+    registry_bytes: usize,
+    /// which start of the copies this is (a lent registry returns only to its own)
+    epoch: u64,
+    neighbours: IdMap<Rc<[Neighbour]>>,
+    /// personality.max_groups the groups were read with, and the groups (empty: more
+    /// groups than that, or none)
+    groups: Option<(i64, Rc<Vec<GroupRow>>)>,
+}
+
+impl Default for Copies {
+    fn default() -> Self {
+        Copies {
+            key: (0, 0),
+            bytes: 0,
+            full: false,
+            rows: HashMap::with_hasher(key_state()),
+            registry: Some(Registry::new()),
+            registry_bytes: 0,
+            epoch: 0,
+            neighbours: IdMap::default(),
+            groups: None,
+        }
+    }
+}
+
+thread_local! {
+    static KEY: KeyState = {
+        let r = std::collections::hash_map::RandomState::new();
+        KeyState::new(r.hash_one(0x5eed_u64), r.hash_one(0xfeed_u64))
+    };
+    static COPIES: RefCell<Copies> = RefCell::new(Copies::default());
+    static COPY_GEN: Cell<u64> = const { Cell::new(1) };
+    /// the tables whose invalidation ends the copies, and the cache generation they
+    /// were looked up in
+    static WATCHED: RefCell<(u64, Vec<pg_sys::Oid>)> = const { RefCell::new((0, Vec::new())) };
+}
+
+const TABLES: Query = query!("derived/tables", []);
+const PRODUCT_ROWS: Query = query!("derived/product_rows", [UUIDARRAYOID]);
+const NEIGHBOURS: Query = query!("derived/neighbours", [UUIDARRAYOID]);
+const GROUPS: Query = query!("derived/groups", [INT8OID]);
+
+/// `q` prepared to run with a new snapshot (not read-only): the rows it reads are at
+/// least as new as every invalidation [`begin`] took.
+fn fresh(client: &SpiClient<'_>, q: &Query) -> Rc<OwnedPreparedStatement> {
+    cache::prepared(client, q).unwrap_or_else(|e| raise(plan_error(e)))
+}
+
+/// Relcache callback (from crate::cache): no catalog access, no allocation.
+pub(crate) fn invalidated(relid: pg_sys::Oid) {
+    let hit = relid == pg_sys::InvalidOid
+        || WATCHED.with(|w| w.try_borrow().map_or(true, |w| w.1.contains(&relid)));
+    if hit {
+        COPY_GEN.with(|g| g.set(g.get().wrapping_add(1)));
+    }
+}
+
+/// Whether copies may outlive this call: on, and the transaction takes a new snapshot
+/// per statement.
+fn keep() -> bool {
+    // SAFETY: reading a backend-local global.
+    let xact_snapshot = unsafe { pg_sys::XactIsoLevel } >= pg_sys::XACT_REPEATABLE_READ as i32;
+    CACHE_MB.get() > 0 && !xact_snapshot
+}
+
+/// Starts a call: takes pending invalidations, then keeps the copies only if they are
+/// of the current generations (and may be kept at all).
+pub(crate) fn begin(client: &SpiClient<'_>) {
+    // SAFETY: what every lock acquisition does; outside any borrow of our state.
+    unsafe { pg_sys::AcceptInvalidationMessages() };
+    let gen = cache::generation();
+    if WATCHED.with(|w| w.borrow().0) != gen {
+        let stmt = fresh(client, &TABLES);
+        let oids: Vec<pg_sys::Oid> = spi(client.select(&*stmt, None, &[]))
+            .filter_map(|r| spi(r.get::<pg_sys::Oid>(1)))
+            .collect();
+        WATCHED.with(|w| *w.borrow_mut() = (gen, oids));
+        // SAFETY: as above; an invalidation queued while we looked is taken now.
+        unsafe { pg_sys::AcceptInvalidationMessages() };
+    }
+    let key = (gen, COPY_GEN.with(Cell::get));
+    let kept = keep();
+    COPIES.with(|c| {
+        let mut c = c.borrow_mut();
+        // a registry never returned (the call that borrowed it failed) may be behind the
+        // neighbour lists: start again
+        if !kept || c.key != key || c.full || c.registry.is_none() {
+            let epoch = c.epoch.wrapping_add(1);
+            *c = Copies::default();
+            c.epoch = epoch;
+            // a copy made for one call only never matches a later call's key
+            c.key = if kept { key } else { (0, 0) };
+        }
+    });
+}
+
+/// Accounts `bytes` more; past personality.cache_mb the copies are dropped when the
+/// next call starts (a call may pass the budget by what it reads itself).
+fn account(c: &mut Copies, bytes: usize) {
+    let budget = (CACHE_MB.get().max(0) as usize) << 20;
+    c.bytes += bytes;
+    if c.bytes > budget {
+        c.full = true;
+    }
+}
+
+/// Lends the connection's product index registry to a request (personality_core's
+/// dense items); [`return_registry`] gives it back. Indices given while lent stay valid
+/// for the copies' lifetime.
+pub(crate) fn lend_registry() -> Lent {
+    COPIES.with(|c| {
+        let mut c = c.borrow_mut();
+        Lent {
+            registry: c.registry.take().unwrap_or_else(Registry::new),
+            epoch: c.epoch,
+        }
+    })
+}
+
+/// A registry lent to a request, and the copies it belongs to.
+pub(crate) struct Lent {
+    pub registry: Registry,
+    epoch: u64,
+}
+
+/// Gives the registry back (after [`lend_registry`]), accounting what it grew by. When
+/// the copies were started again meanwhile (a nested call), it is dropped instead.
+pub(crate) fn return_registry(lent: Lent) {
+    COPIES.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.epoch != lent.epoch || c.registry.is_some() {
+            return;
+        }
+        let r = lent.registry;
+        let bytes = r.ids.len() * 40;
+        let grown = bytes.saturating_sub(c.registry_bytes);
+        account(&mut c, grown);
+        c.registry_bytes = c.registry_bytes.max(bytes);
+        c.registry = Some(r);
+    });
+}
+
+fn row_bytes(r: &ProductRow) -> usize {
+    std::mem::size_of::<ProductRow>() + r.category.len() + 64
+}
+
+fn group_bytes(g: &[GroupRow]) -> usize {
+    g.iter()
+        .map(|r| std::mem::size_of::<GroupRow>() + r.category.len())
+        .sum()
+}
+
+/// The rows of the products `ids` that have a vector, by id (inactive ones and those
+/// above any price cap too: the caller filters).
+pub(crate) fn product_rows(client: &SpiClient<'_>, ids: &[Uuid]) -> KeyMap<Rc<ProductRow>> {
+    let mut out = HashMap::with_capacity_and_hasher(ids.len(), key_state());
+    let mut missing: Vec<Uuid> = Vec::new();
+    let mut asked = HashSet::with_hasher(key_state());
+    COPIES.with(|c| {
+        let c = c.borrow();
+        for id in ids {
+            let k = *id.as_bytes();
+            match c.rows.get(&k) {
+                Some(Some(r)) => {
+                    out.insert(k, r.clone());
+                }
+                Some(None) => {}
+                None => {
+                    if asked.insert(k) {
+                        missing.push(*id);
+                    }
+                }
+            }
+        }
+    });
+    if missing.is_empty() {
+        return out;
+    }
+    let stmt = fresh(client, &PRODUCT_ROWS);
+    let mut read: Vec<(Key, Rc<ProductRow>)> = Vec::with_capacity(missing.len());
+    for r in spi(client.select(&*stmt, None, &[missing.clone().into()])) {
+        let Some(id) = spi(r.get::<Uuid>(1)) else {
+            continue;
+        };
+        let f = |n: usize| spi(r.get::<f64>(n));
+        let mut shares = [0.0; 5];
+        for (t, s) in shares.iter_mut().enumerate() {
+            *s = spi(r.get::<f32>(6 + t)).unwrap_or(0.0) as f64;
+        }
+        let stats = f(11).map(|likes| Stats {
+            likes,
+            dislikes: f(12).unwrap_or(0.0),
+            neutral: f(13).unwrap_or(0.0),
+            decayed_likes: f(14).unwrap_or(0.0),
+            at: f(15),
+        });
+        let mut side_likes = [0.0; 5];
+        for (t, x) in spi(r.get::<Vec<Option<f32>>>(16))
+            .unwrap_or_default()
+            .into_iter()
+            .take(5)
+            .enumerate()
+        {
+            side_likes[t] = x.unwrap_or(0.0) as f64;
+        }
+        read.push((
+            *id.as_bytes(),
+            Rc::new(ProductRow {
+                category: spi(r.get::<String>(2)).unwrap_or_default(),
+                price: f(3),
+                active: spi(r.get::<bool>(4)).unwrap_or(false),
+                strength: f(5).unwrap_or(0.0),
+                shares,
+                stats,
+                side_likes,
+            }),
+        ));
+    }
+    COPIES.with(|c| {
+        let mut c = c.borrow_mut();
+        let bytes: usize =
+            read.iter().map(|(_, r)| row_bytes(r)).sum::<usize>() + 48 * missing.len();
+        account(&mut c, bytes);
+        for (k, r) in read {
+            out.insert(k, r.clone());
+            c.rows.insert(k, Some(r));
+        }
+        for id in &missing {
+            c.rows.entry(*id.as_bytes()).or_insert(None);
+        }
+    });
+    out
+}
+
+/// The stored neighbour lists of the products `items` (of the registry `reg`, lent by
+/// [`lend_registry`]), in its indices; empty for a product without one.
+pub(crate) fn neighbour_lists(
+    client: &SpiClient<'_>,
+    reg: &mut Registry,
+    items: &[Item],
+) -> Vec<(Item, Rc<[Neighbour]>)> {
+    let mut out = Vec::with_capacity(items.len());
+    let mut missing: Vec<Item> = Vec::new();
+    let mut asked = IdSet::default();
+    COPIES.with(|c| {
+        let c = c.borrow();
+        for &i in items {
+            match c.neighbours.get(&i) {
+                Some(l) => out.push((i, l.clone())),
+                None => {
+                    if asked.insert(i) {
+                        missing.push(i);
+                    }
+                }
+            }
+        }
+    });
+    if missing.is_empty() {
+        return out;
+    }
+    let stmt = fresh(client, &NEIGHBOURS);
+    let ids: Vec<Uuid> = missing.iter().map(|i| reg.id(*i)).collect();
+    let mut read: Vec<(Item, Rc<[Neighbour]>)> = Vec::with_capacity(missing.len());
+    let mut rows = spi(client.select(&*stmt, None, &[ids.into()]));
+    // the table itself, not its rows: it gives the raw datums of the current row
+    while rows.next().is_some() {
+        let Some(pid) = spi(rows.get::<Uuid>(1)) else {
+            continue;
+        };
+        let list: Vec<Neighbour> = neighbour_list(&rows)
+            .into_iter()
+            .map(|nb| Neighbour {
+                item: reg.of(Uuid::from_bytes(nb.id)),
+                sim: nb.sim,
+                co: nb.co.max(0.0) as u32,
+            })
+            .collect();
+        read.push((reg.of(pid), list.into()));
+    }
+    let empty: Rc<[Neighbour]> = Rc::from(Vec::new());
+    COPIES.with(|c| {
+        let mut c = c.borrow_mut();
+        let bytes = read
+            .iter()
+            .map(|(_, l)| 64 + l.len() * std::mem::size_of::<Neighbour>())
+            .sum::<usize>()
+            + 64 * missing.len();
+        account(&mut c, bytes);
+        let mut found = IdSet::default();
+        for (i, l) in read {
+            found.insert(i);
+            out.push((i, l.clone()));
+            c.neighbours.insert(i, l);
+        }
+        for &i in &missing {
+            if !found.contains(&i) {
+                out.push((i, empty.clone()));
+                c.neighbours.insert(i, empty.clone());
+            }
+        }
+    });
+    out
+}
+
+/// The product groups with active products; empty when there are more than `limit`
+/// (personality.max_groups) or none.
+pub(crate) fn groups(client: &SpiClient<'_>, limit: i64) -> Rc<Vec<GroupRow>> {
+    if let Some(g) = COPIES.with(|c| {
+        c.borrow()
+            .groups
+            .as_ref()
+            .filter(|(l, _)| *l == limit)
+            .map(|(_, g)| g.clone())
+    }) {
+        return g;
+    }
+    let stmt = fresh(client, &GROUPS);
+    let mut read = Vec::new();
+    for r in spi(client.select(&*stmt, None, &[limit.into()])) {
+        let mut shares = [0.0; 5];
+        for (i, share) in shares.iter_mut().enumerate() {
+            *share = spi(r.get::<f32>(4 + i)).unwrap_or(0.0) as f64;
+        }
+        read.push(GroupRow {
+            id: spi(r.get::<i64>(1)).unwrap_or(0),
+            category: spi(r.get::<String>(2)).unwrap_or_default(),
+            band: spi(r.get::<i32>(3)).unwrap_or(3),
+            shares,
+            products: spi(r.get::<i64>(9)).unwrap_or(0),
+        });
+    }
+    let g = Rc::new(read);
+    COPIES.with(|c| {
+        let mut c = c.borrow_mut();
+        account(&mut c, group_bytes(&g));
+        c.groups = Some((limit, g.clone()));
+    });
+    g
+}
+
+/// One stored neighbour list (columns 2..4: neighbour_ids uuid[], sims real[], cos
+/// real[]). The arrays are read in place (detoasted once, elements copied out of the
+/// array's data area): pgrx's `Vec<Option<Uuid>>` converts each element through a datum
+/// of its own, which cost more than the rest of the request (BENCHMARKS.md). An array
+/// that is not the plain shape the refresh writes (one dimension, no NULLs, the
+/// expected element type) is read through pgrx instead.
+fn neighbour_list(r: &pgrx::spi::SpiTupleTable<'_>) -> Vec<Nb> {
+    use pgrx::pg_sys::BuiltinOid::*;
+    let datum = |n: usize| spi(r.get_datum_by_ordinal(n));
+    // SAFETY: the datums come from this row of the SPI result, of the types the
+    // statement selects (uuid[], real[], real[]); `plain` checks the element type.
+    let fast = unsafe {
+        match (datum(2), datum(3), datum(4)) {
+            (Some(n), Some(s), Some(c)) => plain::<[u8; 16]>(n, UUIDOID.value()).and_then(|n| {
+                Some((
+                    n,
+                    plain::<f32>(s, FLOAT4OID.value())?,
+                    plain::<f32>(c, FLOAT4OID.value())?,
+                ))
+            }),
+            _ => None,
+        }
+    };
+    if let Some((nids, sims, cos)) = fast {
+        return nids
+            .iter()
+            .zip(sims.iter())
+            .zip(cos.iter())
+            .map(|((id, sim), co)| Nb {
+                id: *id,
+                sim: *sim,
+                co: *co,
+            })
+            .collect();
+    }
+    let nids: Vec<Option<Uuid>> = spi(r.get(2)).unwrap_or_default();
+    let sims: Vec<Option<f32>> = spi(r.get(3)).unwrap_or_default();
+    let cos: Vec<Option<f32>> = spi(r.get(4)).unwrap_or_default();
+    nids.into_iter()
+        .zip(sims)
+        .zip(cos)
+        .filter_map(|((id, sim), co)| {
+            Some(Nb {
+                id: *id?.as_bytes(),
+                sim: sim.unwrap_or(0.0),
+                co: co.unwrap_or(0.0),
+            })
+        })
+        .collect()
+}
+
+/// The elements of a one-dimensional array datum without NULLs whose element type is
+/// `elem` (a fixed-length type laid out as `T`), copied; None for any other shape.
+///
+/// # Safety
+/// `datum` must be a non-null array datum.
+unsafe fn plain<T: Copy>(datum: pg_sys::Datum, elem: pg_sys::Oid) -> Option<Vec<T>> {
+    let stored = datum.cast_mut_ptr::<pg_sys::varlena>();
+    let ptr = pg_sys::pg_detoast_datum(stored);
+    let mut arr = pgrx::array::RawArray::from_ptr(std::ptr::NonNull::new(ptr)?.cast());
+    let out = (arr.oid() == elem && arr.dims().len() <= 1 && !arr.any_nulls())
+        .then(|| arr.data::<T>().as_ref().to_vec());
+    if ptr != stored {
+        pg_sys::pfree(ptr.cast());
+    }
+    out
+}
+
+/// Internal: sends a relcache invalidation for `p_table`, one of the tables copied per
+/// connection, so that every connection drops its copies when this transaction commits
+/// (and this one at its next command). Called by the `_personality_derived_changed`
+/// statement triggers; revoked from PUBLIC.
+#[pg_extern(volatile, parallel_unsafe)]
+fn _personality_invalidate_copies(p_table: pg_sys::Oid) {
+    // SAFETY: only for a relation that exists (a trigger's own table); the syscache
+    // lookup inside errors cleanly otherwise.
+    unsafe {
+        if pg_sys::SearchSysCacheExists(
+            pg_sys::SysCacheIdentifier::RELOID as i32,
+            pg_sys::Datum::from(p_table),
+            pg_sys::Datum::from(0),
+            pg_sys::Datum::from(0),
+            pg_sys::Datum::from(0),
+        ) {
+            pg_sys::CacheInvalidateRelcacheByRelid(p_table);
+        }
+    }
+}
