@@ -16,7 +16,8 @@
 #     personality_refresh_model() (incremental), timed;
 #   - pgbench -M prepared, 1 client, BENCH_MODEL_SECONDS s (after a warm-up) of
 #     SELECT count(*) FROM personality_recommend(person 1, 20), hybrid and content-0.2,
-#     and of a random person with fewer swipes (hybrid); p50 / p95 / p99 nearest-rank.
+#     and of a random person with fewer swipes (hybrid), each engine also with
+#     personality.cache_mb = 0 (no per-connection copies); p50 / p95 / p99 nearest-rank.
 # Markdown to stdout and target/bench/model.md. Cluster `benchmodel` on port
 # PERSONALITY_PORT_BASE + 7 (5497 by default), stopped on exit.
 #
@@ -146,7 +147,9 @@ bench() { # bench NAME SCRIPT PGOPTIONS
 say "pgbench"
 read -r h50 h95 h99 hn < <(bench hybrid "$OUT/heavy.pgbench" "")
 read -r c50 c95 c99 cn < <(bench content "$OUT/heavy.pgbench" "-c personality.hybrid_share=0")
+read -r n50 n95 n99 nn < <(bench hybrid_nocopies "$OUT/heavy.pgbench" "-c personality.cache_mb=0")
 read -r r50 r95 r99 rn < <(bench random "$OUT/random.pgbench" "")
+read -r rn50 rn95 rn99 rnn < <(bench random_nocopies "$OUT/random.pgbench" "-c personality.cache_mb=0")
 read -r rc50 rc95 rc99 rcn < <(bench random_content "$OUT/random.pgbench" "-c personality.hybrid_share=0")
 avg_sw=$(q -c "SELECT round(count(*)::numeric / count(DISTINCT user_id), 1) FROM swipes")
 
@@ -162,7 +165,9 @@ avg_sw=$(q -c "SELECT round(count(*)::numeric / count(DISTINCT user_id), 1) FROM
     echo "| personality_recommend(user, 20), 1 client, ${SECONDS_RUN} s | calls | p50 ms | p95 ms | p99 ms |"
     echo "|---|---|---|---|---|"
     echo "| person with 500 swipes, hybrid-0.3 | $hn | $h50 | $h95 | $h99 |"
+    echo "| person with 500 swipes, hybrid-0.3 without per-connection copies (personality.cache_mb = 0) | $nn | $n50 | $n95 | $n99 |"
     echo "| person with 500 swipes, content-0.2 (baseline, same run) | $cn | $c50 | $c95 | $c99 |"
     echo "| random person of 2..201 (about 20 swipes), hybrid-0.3 | $rn | $r50 | $r95 | $r99 |"
+    echo "| random person, hybrid-0.3 without copies | $rnn | $rn50 | $rn95 | $rn99 |"
     echo "| random person, content-0.2 | $rcn | $rc50 | $rc95 | $rc99 |"
 } | tee "$OUT/../model.md"
