@@ -242,7 +242,8 @@ pub(crate) fn begin(client: &SpiClient<'_>) {
         let mut c = c.borrow_mut();
         // a registry never returned (the call that borrowed it failed) may be behind the
         // neighbour lists: start again
-        if !kept || c.key != key || c.full || c.registry.is_none() {
+        // (a lowered personality.cache_mb counts from the next call on)
+        if !kept || c.key != key || c.full || c.registry.is_none() || c.bytes > budget() {
             let epoch = c.epoch.wrapping_add(1);
             *c = Copies::default();
             c.epoch = epoch;
@@ -255,11 +256,15 @@ pub(crate) fn begin(client: &SpiClient<'_>) {
 /// Accounts `bytes` more; past personality.cache_mb the copies are dropped when the
 /// next call starts (a call may pass the budget by what it reads itself).
 fn account(c: &mut Copies, bytes: usize) {
-    let budget = (CACHE_MB.get().max(0) as usize) << 20;
     c.bytes += bytes;
-    if c.bytes > budget {
+    if c.bytes > budget() {
         c.full = true;
     }
+}
+
+/// personality.cache_mb in bytes.
+fn budget() -> usize {
+    (CACHE_MB.get().max(0) as usize) << 20
 }
 
 /// Lends the connection's product index registry to a request (personality_core's
@@ -336,7 +341,10 @@ pub(crate) fn product_rows(client: &SpiClient<'_>, ids: &[Uuid]) -> KeyMap<Rc<Pr
     }
     let stmt = fresh(client, &PRODUCT_ROWS);
     let mut read: Vec<(Key, Rc<ProductRow>)> = Vec::with_capacity(missing.len());
-    for r in spi(client.select(&*stmt, None, &[missing.clone().into()])) {
+    let mut table = spi(client.select(&*stmt, None, &[missing.clone().into()]));
+    // the table itself, not its rows: it gives the raw datums of the current row
+    while table.next().is_some() {
+        let r = &table;
         let Some(id) = spi(r.get::<Uuid>(1)) else {
             continue;
         };
@@ -353,13 +361,8 @@ pub(crate) fn product_rows(client: &SpiClient<'_>, ids: &[Uuid]) -> KeyMap<Rc<Pr
             at: f(15),
         });
         let mut side_likes = [0.0; 5];
-        for (t, x) in spi(r.get::<Vec<Option<f32>>>(16))
-            .unwrap_or_default()
-            .into_iter()
-            .take(5)
-            .enumerate()
-        {
-            side_likes[t] = x.unwrap_or(0.0) as f64;
+        for (t, x) in float4_array(r, 16).into_iter().take(5).enumerate() {
+            side_likes[t] = x as f64;
         }
         read.push((
             *id.as_bytes(),
@@ -544,6 +547,25 @@ fn neighbour_list(r: &pgrx::spi::SpiTupleTable<'_>) -> Vec<Nb> {
                 co: co.unwrap_or(0.0),
             })
         })
+        .collect()
+}
+
+/// A real[] column of a row: read in place when it has the plain shape the refresh
+/// writes, else through pgrx (NULL elements as 0).
+fn float4_array(r: &pgrx::spi::SpiTupleTable<'_>, n: usize) -> Vec<f32> {
+    use pgrx::pg_sys::BuiltinOid::FLOAT4OID;
+    let Some(datum) = spi(r.get_datum_by_ordinal(n)) else {
+        return Vec::new();
+    };
+    // SAFETY: a non-null datum of this row's column n, a real[] (`plain` checks the
+    // element type).
+    if let Some(v) = unsafe { plain::<f32>(datum, FLOAT4OID.value()) } {
+        return v;
+    }
+    spi(r.get::<Vec<Option<f32>>>(n))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|x| x.unwrap_or(0.0))
         .collect()
 }
 

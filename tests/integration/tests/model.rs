@@ -280,6 +280,21 @@ fn copies_follow_every_change() {
         ids(&recs(&mut a, user, 10)).contains(&top),
         "reactivated product missing"
     );
+
+    // a budget far below the working set: the copies are dropped and built again between
+    // calls, and every answer is still the uncached one
+    let mut small = connect(db, "postgres");
+    small.batch_execute("SET personality.cache_mb = 1").unwrap();
+    for round in 0..2 {
+        for u in 1..=30 {
+            assert_eq!(
+                ids(&recs(&mut small, u, 10)),
+                uncached(db, u),
+                "user {u}, round {round}, personality.cache_mb = 1"
+            );
+        }
+    }
+    drop(small);
     drop(b);
     drop(a);
     drop_db(db);
