@@ -87,14 +87,6 @@ pub struct ProductRow {
     pub side_likes: [f64; 5],
 }
 
-/// One neighbour of a stored neighbour list, as read.
-#[derive(Clone, Copy, Debug)]
-struct Nb {
-    pub id: Key,
-    pub sim: f32,
-    pub co: f32,
-}
-
 /// One row of personality_vector_groups with active products.
 #[derive(Debug)]
 pub struct GroupRow {
@@ -148,10 +140,9 @@ impl Registry {
 /// The copies, with the (cache generation, copy generation) they were made in.
 struct Copies {
     key: (u64, u64),
+    /// what the copies hold; past personality.cache_mb they are dropped at the next
+    /// call's start (never during a call, whose indices must stay valid)
     bytes: usize,
-    /// past personality.cache_mb: dropped at the next call's start (never during a
-    /// call, whose indices must stay valid)
-    full: bool,
     rows: KeyMap<Option<Rc<ProductRow>>>,
     /// None while lent to a request ([`lend_registry`])
     registry: Option<Registry>,
@@ -170,7 +161,6 @@ impl Default for Copies {
         Copies {
             key: (0, 0),
             bytes: 0,
-            full: false,
             rows: HashMap::with_hasher(key_state()),
             registry: Some(Registry::new()),
             registry_bytes: 0,
@@ -242,8 +232,7 @@ pub(crate) fn begin(client: &SpiClient<'_>) {
         let mut c = c.borrow_mut();
         // a registry never returned (the call that borrowed it failed) may be behind the
         // neighbour lists: start again
-        // (a lowered personality.cache_mb counts from the next call on)
-        if !kept || c.key != key || c.full || c.registry.is_none() || c.bytes > budget() {
+        if !kept || c.key != key || c.registry.is_none() || c.bytes > budget() {
             let epoch = c.epoch.wrapping_add(1);
             *c = Copies::default();
             c.epoch = epoch;
@@ -257,9 +246,6 @@ pub(crate) fn begin(client: &SpiClient<'_>) {
 /// next call starts (a call may pass the budget by what it reads itself).
 fn account(c: &mut Copies, bytes: usize) {
     c.bytes += bytes;
-    if c.bytes > budget() {
-        c.full = true;
-    }
 }
 
 /// personality.cache_mb in bytes.
@@ -428,14 +414,7 @@ pub(crate) fn neighbour_lists(
         let Some(pid) = spi(rows.get::<Uuid>(1)) else {
             continue;
         };
-        let list: Vec<Neighbour> = neighbour_list(&rows)
-            .into_iter()
-            .map(|nb| Neighbour {
-                item: reg.of(Uuid::from_bytes(nb.id)),
-                sim: nb.sim,
-                co: nb.co.max(0.0) as u32,
-            })
-            .collect();
+        let list = neighbour_list(&rows, reg);
         read.push((reg.of(pid), list.into()));
     }
     let empty: Rc<[Neighbour]> = Rc::from(Vec::new());
@@ -505,7 +484,7 @@ pub(crate) fn groups(client: &SpiClient<'_>, limit: i64) -> Rc<Vec<GroupRow>> {
 /// of its own, which cost more than the rest of the request (BENCHMARKS.md). An array
 /// that is not the plain shape the refresh writes (one dimension, no NULLs, the
 /// expected element type) is read through pgrx instead.
-fn neighbour_list(r: &pgrx::spi::SpiTupleTable<'_>) -> Vec<Nb> {
+fn neighbour_list(r: &pgrx::spi::SpiTupleTable<'_>, reg: &mut Registry) -> Vec<Neighbour> {
     use pgrx::pg_sys::BuiltinOid::*;
     let datum = |n: usize| spi(r.get_datum_by_ordinal(n));
     // SAFETY: the datums come from this row of the SPI result, of the types the
@@ -527,10 +506,10 @@ fn neighbour_list(r: &pgrx::spi::SpiTupleTable<'_>) -> Vec<Nb> {
             .iter()
             .zip(sims.iter())
             .zip(cos.iter())
-            .map(|((id, sim), co)| Nb {
-                id: *id,
+            .map(|((id, sim), co)| Neighbour {
+                item: reg.of(Uuid::from_bytes(*id)),
                 sim: *sim,
-                co: *co,
+                co: co.max(0.0) as u32,
             })
             .collect();
     }
@@ -541,10 +520,10 @@ fn neighbour_list(r: &pgrx::spi::SpiTupleTable<'_>) -> Vec<Nb> {
         .zip(sims)
         .zip(cos)
         .filter_map(|((id, sim), co)| {
-            Some(Nb {
-                id: *id?.as_bytes(),
+            Some(Neighbour {
+                item: reg.of(id?),
                 sim: sim.unwrap_or(0.0),
-                co: co.unwrap_or(0.0),
+                co: co.unwrap_or(0.0).max(0.0) as u32,
             })
         })
         .collect()

@@ -320,8 +320,7 @@ pub fn hybrid(
         neighbours: pre.neighbours,
         cands,
     };
-    let mut extra: Vec<Item> = store.cands.keys().copied().collect();
-    extra.sort_unstable();
+    let extra: Vec<Item> = store.cands.keys().copied().collect();
     let mut ranked = score::rank(
         &sums,
         &store,

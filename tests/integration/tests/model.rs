@@ -6,7 +6,7 @@
 //! split, and a small deterministic quality regression: on a synthetic population with
 //! item-level tastes the extension beats popularity on NDCG@10.
 use personality_integration::*;
-use postgres::Client;
+use postgres::{Client, GenericClient};
 use std::collections::{HashMap, HashSet};
 
 /// Deterministic tastes: product g (1..POOL) belongs to taste cluster g % 12;
@@ -95,7 +95,7 @@ fn stats(c: &mut Client) -> HashMap<String, (f64, f64, f64)> {
     .collect()
 }
 
-fn recs(c: &mut Client, user: u32, limit: i32) -> Vec<(String, String, String, f64)> {
+fn recs(c: &mut impl GenericClient, user: u32, limit: i32) -> Vec<(String, String, String, f64)> {
     c.query(
         "SELECT r.product_id::text, r.recommendation_reasons::text, r.algorithm_version::text,
                 r.combined_score::float8
@@ -207,15 +207,7 @@ fn copies_follow_every_change() {
         &[&top],
     )
     .unwrap();
-    let inside: Vec<String> = t
-        .query(
-            "SELECT product_id::text FROM personality_recommend($1::text::uuid, 10)",
-            &[&user_id(user)],
-        )
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let inside: Vec<String> = ids(&recs(&mut t, user, 10));
     assert!(
         inside.contains(&top),
         "own uncommitted change not seen: {inside:?}"
@@ -243,29 +235,13 @@ fn copies_follow_every_change() {
         .isolation_level(postgres::IsolationLevel::RepeatableRead)
         .start()
         .unwrap();
-    let before: Vec<String> = t
-        .query(
-            "SELECT product_id::text FROM personality_recommend($1::text::uuid, 10)",
-            &[&user_id(user)],
-        )
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let before: Vec<String> = ids(&recs(&mut t, user, 10));
     b.execute(
         "UPDATE products SET is_active = true WHERE id = $1::text::uuid",
         &[&top],
     )
     .unwrap();
-    let same: Vec<String> = t
-        .query(
-            "SELECT product_id::text FROM personality_recommend($1::text::uuid, 10)",
-            &[&user_id(user)],
-        )
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let same: Vec<String> = ids(&recs(&mut t, user, 10));
     assert_eq!(
         same, before,
         "REPEATABLE READ saw a change committed after its snapshot"
