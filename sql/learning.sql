@@ -20,7 +20,7 @@ SELECT pg_catalog.pg_extension_config_dump('personality_learning_state', '');
 
 ALTER TABLE personality_learning_state ENABLE ROW LEVEL SECURITY;
 CREATE POLICY personality_learning_state_select_own ON personality_learning_state
-    FOR SELECT USING (user_id = (SELECT _personality_current_user_id()));
+    FOR SELECT USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
 COMMENT ON POLICY personality_learning_state_select_own ON personality_learning_state IS
   'A user reads only their own learning state. Only the swipe trigger and the extension''s functions (as the owner) write it.';
 
@@ -42,26 +42,30 @@ COMMENT ON TABLE personality_learning_queue IS
 SELECT pg_catalog.pg_extension_config_dump('personality_learning_queue', '');
 ALTER TABLE personality_learning_queue ENABLE ROW LEVEL SECURITY;
 CREATE POLICY personality_learning_queue_select_own ON personality_learning_queue
-    FOR SELECT USING (user_id = (SELECT _personality_current_user_id()));
+    FOR SELECT USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
 COMMENT ON POLICY personality_learning_queue_select_own ON personality_learning_queue IS
   'A user sees only their own queued swipes. Only the extension writes the queue.';
 
+-- Every function and operator here is pg_catalog's or the extension's, named by schema
+-- (a public overload planted before CREATE EXTENSION must not bind).
 CREATE VIEW personality_learning WITH (security_invoker = true) AS
-SELECT user_id,
-       round(state[@extschema@._personality_state_slot('adventurous')]::numeric, 2) AS adventurous,
-       round(state[@extschema@._personality_state_slot('intellectual')]::numeric, 2) AS intellectual,
-       round(state[@extschema@._personality_state_slot('practical')]::numeric, 2) AS practical,
-       round(state[@extschema@._personality_state_slot('creative')]::numeric, 2) AS creative,
-       round(state[@extschema@._personality_state_slot('social')]::numeric, 2) AS social,
-       state[@extschema@._personality_state_slot('evidence')]::bigint AS swipes,
-       state[@extschema@._personality_state_slot('informative')]::bigint AS informative_swipes,
-       round(state[@extschema@._personality_state_slot('consistency')]::numeric, 4) AS behavioral_consistency,
-       round(state[@extschema@._personality_state_slot('confidence')]::numeric, 4) AS confidence,
-       (state[@extschema@._personality_state_slot('evidence')]
-        - coalesce(nullif(state[@extschema@._personality_state_slot('synced_evidence')], 'NaN'), 0))::bigint AS swipes_not_in_profile,
-       learned_at,
-       (SELECT count(*) FROM personality_learning_queue q WHERE q.user_id = s.user_id) AS queued_swipes
-  FROM personality_learning_state s;
+SELECT s.user_id,
+       pg_catalog.round(s.state[@extschema@._personality_state_slot('adventurous'::pg_catalog.text)]::pg_catalog.numeric, 2) AS adventurous,
+       pg_catalog.round(s.state[@extschema@._personality_state_slot('intellectual'::pg_catalog.text)]::pg_catalog.numeric, 2) AS intellectual,
+       pg_catalog.round(s.state[@extschema@._personality_state_slot('practical'::pg_catalog.text)]::pg_catalog.numeric, 2) AS practical,
+       pg_catalog.round(s.state[@extschema@._personality_state_slot('creative'::pg_catalog.text)]::pg_catalog.numeric, 2) AS creative,
+       pg_catalog.round(s.state[@extschema@._personality_state_slot('social'::pg_catalog.text)]::pg_catalog.numeric, 2) AS social,
+       s.state[@extschema@._personality_state_slot('evidence'::pg_catalog.text)]::pg_catalog.int8 AS swipes,
+       s.state[@extschema@._personality_state_slot('informative'::pg_catalog.text)]::pg_catalog.int8 AS informative_swipes,
+       pg_catalog.round(s.state[@extschema@._personality_state_slot('consistency'::pg_catalog.text)]::pg_catalog.numeric, 4) AS behavioral_consistency,
+       pg_catalog.round(s.state[@extschema@._personality_state_slot('confidence'::pg_catalog.text)]::pg_catalog.numeric, 4) AS confidence,
+       (s.state[@extschema@._personality_state_slot('evidence'::pg_catalog.text)]
+        OPERATOR(pg_catalog.-) COALESCE(NULLIF(s.state[@extschema@._personality_state_slot('synced_evidence'::pg_catalog.text)], 'NaN'::pg_catalog.float8),
+                                        0::pg_catalog.float8))::pg_catalog.int8 AS swipes_not_in_profile,
+       s.learned_at,
+       (SELECT pg_catalog.count(*) FROM @extschema@.personality_learning_queue q
+         WHERE q.user_id OPERATOR(pg_catalog.=) s.user_id) AS queued_swipes
+  FROM @extschema@.personality_learning_state s;
 COMMENT ON VIEW personality_learning IS
   'What swipes taught each user, up to the last committed swipe: trait scores, swipe counts, consistency, confidence, and how many swipes personality_profiles does not show yet (SELECT personality_sync_profile(user_id) writes them), and queued_swipes: swipes not learnt yet (applied at the next swipe or sync). Row-level security of personality_learning_state applies (security_invoker).';
 

@@ -154,15 +154,22 @@ $$;
 COMMENT ON FUNCTION personality_detach_behavior(regclass) IS
   'Removes behaviour learning from a swipe table; returns false when it was not attached. For trusted roles that own the table (42501 otherwise).';
 
+-- Every function and operator of a stored expression is pg_catalog's, named by schema,
+-- with typed literals: a public overload planted before CREATE EXTENSION must not bind.
+-- Trigger arguments are stored in the server encoding.
 CREATE VIEW personality_swipe_tables AS
-SELECT t.tgrelid::regclass AS swipe_table,
-       convert_from(substring(t.tgargs from 1 for greatest(length(t.tgargs) - 1, 0)), 'UTF8')::name AS direction_column,
-       t.tgenabled <> 'D' AS enabled,
-       CASE WHEN t.tgtype & 1 = 1 THEN 'row' ELSE 'statement' END AS for_each
-  FROM pg_trigger t
- WHERE t.tgname = 'update_personality_from_swipes'
-   AND t.tgfoid IN ('@extschema@.update_personality_from_behavior()'::regprocedure,
-                    '@extschema@.update_personality_from_behavior_bulk()'::regprocedure);
+SELECT t.tgrelid::pg_catalog.regclass AS swipe_table,
+       pg_catalog.convert_from(
+           pg_catalog.substring(t.tgargs, 1,
+                                GREATEST(pg_catalog.length(t.tgargs) OPERATOR(pg_catalog.-) 1, 0)),
+           pg_catalog.getdatabaseencoding())::pg_catalog.name AS direction_column,
+       t.tgenabled OPERATOR(pg_catalog.<>) 'D'::pg_catalog."char" AS enabled,
+       CASE WHEN (t.tgtype::pg_catalog.int4 OPERATOR(pg_catalog.&) 1) OPERATOR(pg_catalog.=) 1
+            THEN 'row'::pg_catalog.text ELSE 'statement'::pg_catalog.text END AS for_each
+  FROM pg_catalog.pg_trigger t
+ WHERE t.tgname OPERATOR(pg_catalog.=) 'update_personality_from_swipes'::pg_catalog.name
+   AND t.tgfoid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.update_personality_from_behavior()'::pg_catalog.regprocedure,
+                                                  '@extschema@.update_personality_from_behavior_bulk()'::pg_catalog.regprocedure]::pg_catalog.oid[]);
 COMMENT ON VIEW personality_swipe_tables IS
   'The swipe tables behaviour learning is attached to, with their direction column and trigger level (row, or statement for bulk loads).';
 

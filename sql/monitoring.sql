@@ -2,25 +2,31 @@
 -- functions of the extension, with its alert thresholds. None is granted to anon or
 -- authenticated (functions are revoked from PUBLIC; views have no grants).
 
+-- Every function and operator of these stored expressions is pg_catalog's, named by
+-- schema, with typed literals: a public overload planted before CREATE EXTENSION (say
+-- *(numeric, integer)) must never bind here (issue 20).
 CREATE VIEW personality_table_stats AS
-SELECT s.schemaname::text AS schemaname,
-       s.relname::text AS tablename,
+SELECT s.schemaname::pg_catalog.text AS schemaname,
+       s.relname::pg_catalog.text AS tablename,
        s.n_tup_ins AS inserts,
        s.n_tup_upd AS updates,
        s.n_tup_del AS deletes,
        s.n_live_tup AS live_rows,
        s.n_dead_tup AS dead_rows,
-       round(s.n_dead_tup::numeric / nullif(s.n_live_tup + s.n_dead_tup, 0), 4) AS dead_ratio,
+       pg_catalog.round(s.n_dead_tup::pg_catalog.numeric
+                        OPERATOR(pg_catalog./) NULLIF((s.n_live_tup OPERATOR(pg_catalog.+) s.n_dead_tup)::pg_catalog.numeric,
+                                                      0::pg_catalog.numeric),
+                        4) AS dead_ratio,
        s.last_autovacuum,
        s.last_autoanalyze,
-       (c.relname LIKE 'personality\_%') AS is_extension_table
+       (c.relname OPERATOR(pg_catalog.~~) 'personality\_%'::pg_catalog.text) AS is_extension_table
   FROM pg_catalog.pg_stat_user_tables s
-  JOIN pg_catalog.pg_class c ON c.oid = s.relid
- WHERE c.relname LIKE 'personality\_%'
-    OR c.oid IN (@extschema@._personality_host_table('profiles'),
-                 @extschema@._personality_host_table('products'),
-                 @extschema@._personality_host_table('categories'))
-    OR c.oid IN (SELECT swipe_table FROM @extschema@.personality_swipe_tables)
+  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) s.relid
+ WHERE c.relname OPERATOR(pg_catalog.~~) 'personality\_%'::pg_catalog.text
+    OR c.oid OPERATOR(pg_catalog.=) ANY (ARRAY[@extschema@._personality_host_table('profiles'::pg_catalog.text),
+                                               @extschema@._personality_host_table('products'::pg_catalog.text),
+                                               @extschema@._personality_host_table('categories'::pg_catalog.text)]::pg_catalog.oid[])
+    OR c.oid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT w.swipe_table::pg_catalog.oid FROM @extschema@.personality_swipe_tables w))
  ORDER BY s.n_live_tup DESC, s.relname;
 COMMENT ON VIEW personality_table_stats IS
   'The seed''s pg_stat_user_tables query for the extension''s tables and the host''s profiles, products, categories and swipe tables: inserts, updates, deletes, live and dead rows, dead-row ratio.';
@@ -28,14 +34,20 @@ COMMENT ON VIEW personality_table_stats IS
 CREATE VIEW personality_connection_usage AS
 SELECT a.active_connections,
        m.max_connections,
-       m.max_connections - a.active_connections AS available_connections,
-       round(100.0 * a.active_connections / m.max_connections, 1) AS usage_pct,
-       CASE WHEN 100.0 * a.active_connections / m.max_connections > 80 THEN 'critical'
-            WHEN 100.0 * a.active_connections / m.max_connections > 60 THEN 'warning'
-            ELSE 'ok' END AS alert_level
-  FROM (SELECT count(*)::int AS active_connections FROM pg_catalog.pg_stat_activity
-         WHERE backend_type = 'client backend') a,
-       (SELECT setting::int AS max_connections FROM pg_catalog.pg_settings WHERE name = 'max_connections') m;
+       m.max_connections OPERATOR(pg_catalog.-) a.active_connections AS available_connections,
+       pg_catalog.round(100.0::pg_catalog.numeric OPERATOR(pg_catalog.*) a.active_connections::pg_catalog.numeric
+                        OPERATOR(pg_catalog./) m.max_connections::pg_catalog.numeric, 1) AS usage_pct,
+       CASE WHEN 100.0::pg_catalog.numeric OPERATOR(pg_catalog.*) a.active_connections::pg_catalog.numeric
+                 OPERATOR(pg_catalog./) m.max_connections::pg_catalog.numeric OPERATOR(pg_catalog.>) 80::pg_catalog.numeric
+            THEN 'critical'::pg_catalog.text
+            WHEN 100.0::pg_catalog.numeric OPERATOR(pg_catalog.*) a.active_connections::pg_catalog.numeric
+                 OPERATOR(pg_catalog./) m.max_connections::pg_catalog.numeric OPERATOR(pg_catalog.>) 60::pg_catalog.numeric
+            THEN 'warning'::pg_catalog.text
+            ELSE 'ok'::pg_catalog.text END AS alert_level
+  FROM (SELECT pg_catalog.count(*)::pg_catalog.int4 AS active_connections FROM pg_catalog.pg_stat_activity x
+         WHERE x.backend_type OPERATOR(pg_catalog.=) 'client backend'::pg_catalog.text) a,
+       (SELECT x.setting::pg_catalog.int4 AS max_connections FROM pg_catalog.pg_settings x
+         WHERE x.name OPERATOR(pg_catalog.=) 'max_connections'::pg_catalog.text) m;
 COMMENT ON VIEW personality_connection_usage IS
   'Client connections against max_connections, with the seed''s alert levels: warning above 60 %, critical above 80 %.';
 

@@ -23,7 +23,8 @@ CREATE TABLE personality_quiz_questions (
     options jsonb NOT NULL,
     sort_order int,
     is_active boolean NOT NULL DEFAULT true,
-    CONSTRAINT valid_quiz_options CHECK (jsonb_typeof(options) = 'array' AND options <> '[]'::jsonb)
+    CONSTRAINT valid_quiz_options CHECK (pg_catalog.jsonb_typeof(options) OPERATOR(pg_catalog.=) 'array'::pg_catalog.text
+                                         AND options OPERATOR(pg_catalog.<>) '[]'::pg_catalog.jsonb)
 );
 SELECT pg_catalog.pg_extension_config_dump('personality_quiz_questions', '');
 COMMENT ON TABLE personality_quiz_questions IS

@@ -56,28 +56,28 @@ ALTER TABLE personality_recommendations ENABLE ROW LEVEL SECURITY;
 
 -- (SELECT ...) makes the planner evaluate the user id once per statement, not per row.
 CREATE POLICY personality_profiles_select_own ON personality_profiles
-    FOR SELECT USING (user_id = (SELECT _personality_current_user_id()));
+    FOR SELECT USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
 CREATE POLICY personality_profiles_delete_own ON personality_profiles
-    FOR DELETE USING (user_id = (SELECT _personality_current_user_id()));
+    FOR DELETE USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
 COMMENT ON POLICY personality_profiles_select_own ON personality_profiles IS
   'A user reads only their own profile.';
 COMMENT ON POLICY personality_profiles_delete_own ON personality_profiles IS
   'A user may delete their own profile (right to erasure). Users do not insert or update profiles directly.';
 
 CREATE POLICY personality_assessment_history_select_own ON personality_assessment_history
-    FOR SELECT USING (user_id = (SELECT _personality_current_user_id()));
+    FOR SELECT USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
 CREATE POLICY personality_assessment_history_delete_own ON personality_assessment_history
-    FOR DELETE USING (user_id = (SELECT _personality_current_user_id()));
+    FOR DELETE USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
 COMMENT ON POLICY personality_assessment_history_select_own ON personality_assessment_history IS
   'A user reads only their own assessment history.';
 COMMENT ON POLICY personality_assessment_history_delete_own ON personality_assessment_history IS
   'A user may delete their own assessment history (right to erasure).';
 
 CREATE POLICY personality_recommendations_select_own ON personality_recommendations
-    FOR SELECT USING (user_id = (SELECT _personality_current_user_id()));
+    FOR SELECT USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
 CREATE POLICY personality_recommendations_update_own ON personality_recommendations
-    FOR UPDATE USING (user_id = (SELECT _personality_current_user_id()))
-    WITH CHECK (user_id = (SELECT _personality_current_user_id()));
+    FOR UPDATE USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()))
+    WITH CHECK (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
 COMMENT ON POLICY personality_recommendations_select_own ON personality_recommendations IS
   'A user reads only their own recommendations.';
 COMMENT ON POLICY personality_recommendations_update_own ON personality_recommendations IS

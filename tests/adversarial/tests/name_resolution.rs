@@ -680,19 +680,32 @@ fn enum_cast_on_swipe_direction_in_recommend() {
 }
 
 #[test]
-fn upgrade_to_0_3_0_with_planted_objects() {
+fn upgrade_to_current_with_planted_objects() {
     upgrade_case("0.2.0", "nr_upgrade");
 }
 
 #[test]
-fn upgrade_from_0_1_0_to_0_3_0_with_planted_objects() {
-    // Installations still on the seed's 0.1.0 go 0.1.0 -> 0.2.0 -> 0.3.0 in one ALTER.
+fn upgrade_from_0_1_0_to_current_with_planted_objects() {
+    // Installations still on the seed's 0.1.0 go through every script in one ALTER.
     upgrade_case("0.1.0", "nr_upgrade_010");
 }
 
+#[test]
+fn upgrade_from_0_3_0_to_current_with_planted_objects() {
+    upgrade_case("0.3.0", "nr_upgrade_030");
+}
+
 fn upgrade_case(from: &str, name: &str) {
-    // The lead is adding 0.3.0 (sql/personality_ext--0.2.0--0.3.0.sql).
+    // The recorded older scripts are written into the extension directory by the
+    // integration tests (tests/integration/tests/upgrade.rs).
     let mut probe = connect("postgres", "postgres");
+    let current: String = probe
+        .query_one(
+            "SELECT default_version FROM pg_available_extensions WHERE name = 'personality_ext'",
+            &[],
+        )
+        .expect("default version")
+        .get(0);
     let versions: Vec<String> = probe
         .query(
             "SELECT version FROM pg_available_extension_versions WHERE name = 'personality_ext'",
@@ -702,9 +715,9 @@ fn upgrade_case(from: &str, name: &str) {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    if !versions.iter().any(|v| v == "0.3.0") || !versions.iter().any(|v| v == from) {
+    if !versions.iter().any(|v| v == from) {
         eprintln!(
-            "SKIPPED upgrade {from} -> 0.3.0 with planted objects: personality_ext {from} and 0.3.0 are not both available (have {versions:?})"
+            "SKIPPED upgrade {from} -> {current} with planted objects: personality_ext {from} is not available (have {versions:?})"
         );
         return;
     }
@@ -743,9 +756,9 @@ fn upgrade_case(from: &str, name: &str) {
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
-    let r = s
-        .admin
-        .batch_execute("ALTER EXTENSION personality_ext UPDATE TO '0.3.0'");
+    let r = s.admin.batch_execute(&format!(
+        "ALTER EXTENSION personality_ext UPDATE TO '{current}'"
+    ));
     let after_roles: Vec<(String, bool)> = s
         .admin
         .query(
@@ -785,7 +798,7 @@ fn upgrade_case(from: &str, name: &str) {
         let r = op.batch_execute(q);
         eprintln!("{q}: {}", sqlstate(&r));
     }
-    s.assert_not_escalated("planted objects ran as superuser during or after ALTER EXTENSION personality_ext UPDATE TO '0.3.0'");
+    s.assert_not_escalated(&format!("planted objects ran as superuser during or after ALTER EXTENSION personality_ext UPDATE TO '{current}'"));
     // Roles are cluster-wide and other tests create theirs meanwhile: compare the
     // roles that existed before; none may have become superuser.
     let promoted: Vec<&String> = after_roles
@@ -795,7 +808,7 @@ fn upgrade_case(from: &str, name: &str) {
         .collect();
     assert!(
         marker == 0 && !hits && promoted.is_empty(),
-        "ATTACK SUCCEEDED: objects planted in public ran as superuser during ALTER EXTENSION personality_ext UPDATE TO '0.3.0' (promoted: {promoted:?})"
+        "ATTACK SUCCEEDED: objects planted in public ran as superuser during ALTER EXTENSION personality_ext UPDATE TO '{current}' (promoted: {promoted:?})"
     );
 }
 

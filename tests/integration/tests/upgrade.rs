@@ -1,5 +1,5 @@
-//! Upgrades: an installation of 0.2.0 or 0.1.0 (their SQL as released, recorded in
-//! tests/fixtures/personality_ext--0.2.0.sql and --0.1.0.sql) with data is updated
+//! Upgrades: an installation of 0.3.0, 0.2.0 or 0.1.0 (their SQL as released, recorded in
+//! tests/fixtures/personality_ext--0.3.0.sql, --0.2.0.sql and --0.1.0.sql) with data is updated
 //! with `ALTER EXTENSION personality_ext UPDATE`; its data are kept, its objects equal
 //! those of a fresh installation of the current version
 //! (tests/fixtures/extension_objects.sql: pg_depend members and what defines each),
@@ -24,7 +24,7 @@ fn extension_dir() -> String {
 /// The current version, as Cargo.toml (and so the control file) has it.
 const CURRENT: &str = env!("CARGO_PKG_VERSION");
 
-/// Makes the recorded 0.1.0 and 0.2.0 scripts installable next to the current version.
+/// Makes the recorded 0.1.0, 0.2.0 and 0.3.0 scripts installable next to the current version.
 fn install_recorded_versions() {
     // once per test binary: the two tests run in parallel and read these files
     static ONCE: std::sync::Once = std::sync::Once::new();
@@ -33,14 +33,14 @@ fn install_recorded_versions() {
 
 fn write_recorded_versions() {
     let dir = extension_dir();
-    for update in ["0.1.0--0.2.0", "0.2.0--0.3.0"] {
+    for update in ["0.1.0--0.2.0", "0.2.0--0.3.0", "0.3.0--0.4.0"] {
         let path = format!("{dir}/personality_ext--{update}.sql");
         assert!(
             std::path::Path::new(&path).exists(),
             "{path} is not installed: cargo pgrx install copies sql/personality_ext--*--*.sql"
         );
     }
-    for version in ["0.1.0", "0.2.0"] {
+    for version in ["0.1.0", "0.2.0", "0.3.0"] {
         std::fs::write(
             format!("{dir}/personality_ext--{version}.sql"),
             fixture(&format!("personality_ext--{version}.sql")),
@@ -130,6 +130,11 @@ fn update_from_0_1_0_keeps_data_and_equals_a_fresh_install() {
 #[test]
 fn update_from_0_2_0_keeps_data_and_equals_a_fresh_install() {
     update_keeps_data_and_equals_a_fresh_install("0.2.0");
+}
+
+#[test]
+fn update_from_0_3_0_keeps_data_and_equals_a_fresh_install() {
+    update_keeps_data_and_equals_a_fresh_install("0.3.0");
 }
 
 fn update_keeps_data_and_equals_a_fresh_install(from: &str) {
