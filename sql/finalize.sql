@@ -99,3 +99,6 @@ BEGIN
     END IF;
 END;
 $$;
+
+COMMENT ON FUNCTION _personality_visible_products(uuid[]) IS
+  'Internal: which of the given products the caller (the session''s role after SET ROLE) may SELECT in the host''s products table under its row-level security, checked with the caller''s identity; NULL when the table has no row-level security that applies to the caller. personality_recommend and personality_similar_products return and store only those.';

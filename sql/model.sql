@@ -464,6 +464,11 @@ BEGIN
           LEFT JOIN @extschema@.personality_item_stats st ON st.product_id OPERATOR(pg_catalog.=) c.id
           LEFT JOIN occ o ON true
          WHERE (p_max_price IS NULL OR v.price OPERATOR(pg_catalog.<=) p_max_price)
+    ),
+    vis AS (
+        -- the host's row-level security on products: only what the caller may SELECT
+        -- (NULL: nothing is hidden from them)
+        SELECT @extschema@._personality_visible_products(ARRAY(SELECT sc.id FROM scored sc)) AS ids
     )
     SELECT s.id,
            (CASE WHEN s.tier OPERATOR(pg_catalog.=) 0 THEN s.sim ELSE 0 END)::pg_catalog.float4,
@@ -482,7 +487,9 @@ BEGIN
                                            pg_catalog.to_char(p_max_price, 'FM999999990.00')) END
            ]::pg_catalog.text[], NULL::pg_catalog.text))
       FROM scored s
-     WHERE v_occasion IS NULL OR s.occ_fit OPERATOR(pg_catalog.>) 0
+     CROSS JOIN vis
+     WHERE (v_occasion IS NULL OR s.occ_fit OPERATOR(pg_catalog.>) 0)
+       AND (vis.ids IS NULL OR s.id OPERATOR(pg_catalog.=) ANY (vis.ids))
      ORDER BY s.tier,
               coalesce(s.sim, 0) OPERATOR(pg_catalog.*)
                 (CASE WHEN v_occasion IS NULL THEN 1
@@ -492,7 +499,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION personality_similar_products(uuid, int, numeric, text) IS
-  'Products similar to p_product_id (the seed''s ''similar'' context): first its stored neighbours by co-likes (personality_refresh_model), best similarity first, then products with the same category, price band and personality profile, then the same category and price band; only active products, under p_max_price when given; with an occasion, products whose traits do not fit it are dropped and the rest ranked by fit too. Each row says why (reasons). 22023 for a bad limit or price, P0002 for a product without a vector.';
+  'Products similar to p_product_id (the seed''s ''similar'' context): first its stored neighbours by co-likes (personality_refresh_model), best similarity first, then products with the same category, price band and personality profile, then the same category and price band; only active products, under p_max_price when given; with an occasion, products whose traits do not fit it are dropped and the rest ranked by fit too. Each row says why (reasons). When the host''s products table has row-level security, only products the caller may SELECT are returned. 22023 for a bad limit or price, P0002 for a product without a vector.';
 
 -- What production sees of the recommendations (the seed's KPI: right-swipe rate of
 -- shown recommendations > 75 %), per day, context and engine.

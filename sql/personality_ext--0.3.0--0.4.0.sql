@@ -123,3 +123,156 @@ ALTER POLICY personality_recommendations_update_own ON personality_recommendatio
 ALTER TABLE personality_quiz_questions DROP CONSTRAINT valid_quiz_options,
     ADD CONSTRAINT valid_quiz_options CHECK (pg_catalog.jsonb_typeof(options) OPERATOR(pg_catalog.=) 'array'::pg_catalog.text
                                              AND options OPERATOR(pg_catalog.<>) '[]'::pg_catalog.jsonb);
+
+-- Host row-level security on products (issue 20 point 2): personality_recommend and
+-- personality_similar_products return, store and name only products the caller may
+-- SELECT (src/visibility.rs).
+CREATE FUNCTION "_personality_visible_products"(
+	"ids" uuid[]
+) RETURNS uuid[]
+STRICT STABLE PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', '_personality_visible_products_wrapper';
+REVOKE ALL ON FUNCTION _personality_visible_products(uuid[]) FROM PUBLIC;
+COMMENT ON FUNCTION _personality_visible_products(uuid[]) IS
+  'Internal: which of the given products the caller (the session''s role after SET ROLE) may SELECT in the host''s products table under its row-level security, checked with the caller''s identity; NULL when the table has no row-level security that applies to the caller. personality_recommend and personality_similar_products return and store only those.';
+CREATE OR REPLACE FUNCTION personality_similar_products(
+    p_product_id uuid,
+    p_limit int DEFAULT 10,
+    p_max_price numeric DEFAULT NULL,
+    p_occasion text DEFAULT NULL
+) RETURNS TABLE (product_id uuid, similarity real, reasons jsonb)
+LANGUAGE plpgsql STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_category text;
+    v_group bigint;
+    v_band smallint;
+    v_occasion text := pg_catalog.lower(pg_catalog.btrim(p_occasion));
+BEGIN
+    -- every operator, function and type below is schema-qualified (issue 11)
+    IF v_occasion OPERATOR(pg_catalog.=) '' THEN
+        v_occasion := NULL;
+    END IF;
+    IF p_product_id IS NULL THEN
+        RAISE EXCEPTION 'product id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF p_limit IS NULL OR p_limit OPERATOR(pg_catalog.<) 1 OR p_limit OPERATOR(pg_catalog.>) 1000 THEN
+        RAISE EXCEPTION 'limit must be between 1 and 1000, got %', coalesce(p_limit::pg_catalog.text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_max_price IS NOT NULL
+       AND (p_max_price OPERATOR(pg_catalog.=) ANY ('{NaN,Infinity,-Infinity}'::pg_catalog.numeric[])
+            OR p_max_price OPERATOR(pg_catalog.<) 0) THEN
+        RAISE EXCEPTION 'maximum price must be a finite number >= 0, got %', p_max_price
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass NULL for no price limit.';
+    END IF;
+    SELECT v.category, v.group_id, v.price_band INTO v_category, v_group, v_band
+      FROM @extschema@.personality_product_vectors v WHERE v.product_id OPERATOR(pg_catalog.=) p_product_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'product % is not in the catalog', p_product_id
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'Products get a vector when the products table is attached: SELECT personality_attach_catalog();';
+    END IF;
+    RETURN QUERY
+    WITH occ_rel AS (
+        -- each mapping's relevance of the occasion (NULL: no occasion given)
+        SELECT m.personality_type::pg_catalog.text AS t,
+               CASE WHEN pg_catalog.jsonb_typeof(m.occasion_relevance OPERATOR(pg_catalog.->) v_occasion)
+                         OPERATOR(pg_catalog.=) 'number'
+                    THEN (m.occasion_relevance OPERATOR(pg_catalog.->>) v_occasion)::pg_catalog.float8 END AS rel
+          FROM @extschema@.personality_gift_mappings m
+         WHERE v_occasion IS NOT NULL
+    ),
+    occ AS (
+        -- per trait, the best mapping's relevance
+        SELECT pg_catalog.max(r.rel) FILTER (WHERE r.t OPERATOR(pg_catalog.=) 'adventurous') AS a,
+               pg_catalog.max(r.rel) FILTER (WHERE r.t OPERATOR(pg_catalog.=) 'intellectual') AS i,
+               pg_catalog.max(r.rel) FILTER (WHERE r.t OPERATOR(pg_catalog.=) 'practical') AS p,
+               pg_catalog.max(r.rel) FILTER (WHERE r.t OPERATOR(pg_catalog.=) 'creative') AS c,
+               pg_catalog.max(r.rel) FILTER (WHERE r.t OPERATOR(pg_catalog.=) 'social') AS s
+          FROM occ_rel r
+    ),
+    -- 1. neighbours by co-likes (best first)
+    nb AS (
+        SELECT u.id, u.sim, u.co, u.ord
+          FROM @extschema@.personality_item_neighbours n
+         CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(n.neighbour_ids), pg_catalog.unnest(n.sims),
+                                       pg_catalog.unnest(n.cos)) WITH ORDINALITY AS u(id, sim, co, ord)
+         WHERE n.product_id OPERATOR(pg_catalog.=) p_product_id
+    ),
+    -- 2. content: the same trait profile (group), then the same category and price band
+    content AS (
+        (SELECT v.product_id AS id, 1 AS tier FROM @extschema@.personality_product_vectors v
+          WHERE v.group_id OPERATOR(pg_catalog.=) v_group AND v.is_active
+            AND v.product_id OPERATOR(pg_catalog.<>) p_product_id
+          ORDER BY v.product_id LIMIT 500)
+        UNION ALL
+        (SELECT v.product_id, 2 FROM @extschema@.personality_product_vectors v
+          WHERE v.category OPERATOR(pg_catalog.=) v_category AND v.price_band OPERATOR(pg_catalog.=) v_band
+            AND v.is_active AND v.group_id OPERATOR(pg_catalog.<>) v_group
+            AND v.product_id OPERATOR(pg_catalog.<>) p_product_id
+          ORDER BY v.adventurous DESC, v.product_id LIMIT 500)
+    ),
+    cand AS (
+        SELECT nb.id, nb.sim::pg_catalog.float8 AS score, nb.sim, nb.co, 0 AS tier FROM nb
+        UNION ALL
+        SELECT c.id, NULL, NULL, NULL, c.tier FROM content c
+         WHERE NOT EXISTS (SELECT 1 FROM nb WHERE nb.id OPERATOR(pg_catalog.=) c.id)
+    ),
+    scored AS (
+        SELECT c.id, c.sim, c.co, c.tier, v.category, v.price,
+               CASE WHEN v_occasion IS NULL THEN 1.0
+                    ELSE (v.adventurous OPERATOR(pg_catalog.*) coalesce(o.a, 0.5))
+                         OPERATOR(pg_catalog.+) (v.intellectual OPERATOR(pg_catalog.*) coalesce(o.i, 0.5))
+                         OPERATOR(pg_catalog.+) (v.practical OPERATOR(pg_catalog.*) coalesce(o.p, 0.5))
+                         OPERATOR(pg_catalog.+) (v.creative OPERATOR(pg_catalog.*) coalesce(o.c, 0.5))
+                         OPERATOR(pg_catalog.+) (v.social OPERATOR(pg_catalog.*) coalesce(o.s, 0.5)) END AS occ_fit,
+               coalesce(st.likes, 0) AS likes,
+               (coalesce(st.likes, 0) OPERATOR(pg_catalog.+) 1)
+                 OPERATOR(pg_catalog./) (coalesce(st.likes, 0) OPERATOR(pg_catalog.+) coalesce(st.dislikes, 0)
+                                         OPERATOR(pg_catalog.+) 2) AS rate
+          FROM cand c
+          JOIN @extschema@.personality_product_vectors v ON v.product_id OPERATOR(pg_catalog.=) c.id AND v.is_active
+          LEFT JOIN @extschema@.personality_item_stats st ON st.product_id OPERATOR(pg_catalog.=) c.id
+          LEFT JOIN occ o ON true
+         WHERE (p_max_price IS NULL OR v.price OPERATOR(pg_catalog.<=) p_max_price)
+    ),
+    vis AS (
+        -- the host's row-level security on products: only what the caller may SELECT
+        -- (NULL: nothing is hidden from them)
+        SELECT @extschema@._personality_visible_products(ARRAY(SELECT sc.id FROM scored sc)) AS ids
+    )
+    SELECT s.id,
+           (CASE WHEN s.tier OPERATOR(pg_catalog.=) 0 THEN s.sim ELSE 0 END)::pg_catalog.float4,
+           pg_catalog.to_jsonb(pg_catalog.array_remove(ARRAY[
+               CASE WHEN s.tier OPERATOR(pg_catalog.=) 0 AND s.co OPERATOR(pg_catalog.>=) 3
+                    THEN pg_catalog.format('liked by %s people who also liked this', s.co::pg_catalog.int4)
+                    WHEN s.tier OPERATOR(pg_catalog.=) 0 THEN 'liked by people who also liked this' END,
+               CASE WHEN s.tier OPERATOR(pg_catalog.=) 1 THEN 'same category, price band and personality profile'
+                    WHEN s.tier OPERATOR(pg_catalog.=) 2 THEN 'same category and price band'
+                    WHEN s.category OPERATOR(pg_catalog.=) v_category AND s.category OPERATOR(pg_catalog.<>) ''
+                    THEN pg_catalog.format('also in %s', s.category) END,
+               CASE WHEN v_occasion IS NOT NULL AND s.occ_fit OPERATOR(pg_catalog.>=) 0.7
+                    THEN pg_catalog.format('a good fit for %s', pg_catalog.replace(v_occasion, '_', ' ')) END,
+               CASE WHEN p_max_price IS NOT NULL AND s.price IS NOT NULL
+                    THEN pg_catalog.format('within your budget (%s of %s)', pg_catalog.to_char(s.price, 'FM999999990.00'),
+                                           pg_catalog.to_char(p_max_price, 'FM999999990.00')) END
+           ]::pg_catalog.text[], NULL::pg_catalog.text))
+      FROM scored s
+     CROSS JOIN vis
+     WHERE (v_occasion IS NULL OR s.occ_fit OPERATOR(pg_catalog.>) 0)
+       AND (vis.ids IS NULL OR s.id OPERATOR(pg_catalog.=) ANY (vis.ids))
+     ORDER BY s.tier,
+              coalesce(s.sim, 0) OPERATOR(pg_catalog.*)
+                (CASE WHEN v_occasion IS NULL THEN 1
+                      ELSE 0.5 OPERATOR(pg_catalog.+) (0.5 OPERATOR(pg_catalog.*) s.occ_fit) END) DESC,
+              s.rate DESC, s.likes DESC, s.id
+     LIMIT p_limit;
+END;
+$$;
+COMMENT ON FUNCTION personality_similar_products(uuid, int, numeric, text) IS
+  'Products similar to p_product_id (the seed''s ''similar'' context): first its stored neighbours by co-likes (personality_refresh_model), best similarity first, then products with the same category, price band and personality profile, then the same category and price band; only active products, under p_max_price when given; with an occasion, products whose traits do not fit it are dropped and the rest ranked by fit too. Each row says why (reasons). When the host''s products table has row-level security, only products the caller may SELECT are returned. 22023 for a bad limit or price, P0002 for a product without a vector.';

@@ -385,7 +385,7 @@ pub fn hybrid(
         .filter_map(|i| by_item[i].because)
         .map(|i| ids.id(i))
         .collect();
-    let names = product_names(client, &because);
+    let (names, hidden) = product_names(client, &because);
     let top_trait = ALL
         .iter()
         .copied()
@@ -408,12 +408,14 @@ pub fn hybrid(
             let mut reasons = Vec::new();
             if let Some(b) = s.because {
                 if s.collab > 0.0 && s.trust >= 0.05 {
+                    // a product the caller may not see (host row-level security)
+                    // is never named
                     let id = ids.id(b);
-                    let name = names
-                        .get(id.as_bytes())
-                        .cloned()
-                        .unwrap_or_else(|| format!("product {id}"));
-                    reasons.push(format!("because you liked {name}"));
+                    if let Some(name) = names.get(id.as_bytes()) {
+                        reasons.push(format!("because you liked {name}"));
+                    } else if !hidden.contains(id.as_bytes()) {
+                        reasons.push(format!("because you liked product {id}"));
+                    }
                 }
             }
             if let Some(t) = top_trait {
@@ -466,11 +468,25 @@ fn content_candidates(
     content(want, 2 * cap, k.div_ceil(cap) + 1)
 }
 
-/// Names of products from the host's products table (name column), when it has one.
-fn product_names(client: &SpiClient<'_>, ids: &[Uuid]) -> HashMap<[u8; 16], String> {
+/// Names of products from the host's products table (name column), when it has one,
+/// and the products of `ids` the caller may not SELECT there (host row-level security:
+/// they are never named).
+fn product_names(
+    client: &SpiClient<'_>,
+    ids: &[Uuid],
+) -> (HashMap<[u8; 16], String>, HashSet<[u8; 16]>) {
     let mut out = HashMap::new();
+    let mut hidden = HashSet::new();
     if ids.is_empty() {
-        return out;
+        return (out, hidden);
+    }
+    if let Some(r) = crate::visibility::restricted(client) {
+        let seen = r.visible(client, ids);
+        hidden = ids
+            .iter()
+            .map(|id| *id.as_bytes())
+            .filter(|id| !seen.contains(id))
+            .collect();
     }
     // the table's name built from the catalog (regclass output depends on the search_path)
     let host = plan(client, &HOST_PRODUCTS);
@@ -478,13 +494,15 @@ fn product_names(client: &SpiClient<'_>, ids: &[Uuid]) -> HashMap<[u8; 16], Stri
         .next()
         .and_then(|r| spi(r.get::<String>(1)));
     let Some(table) = table else {
-        return out;
+        return (out, hidden);
     };
     let stmt = filled(client, &PRODUCT_NAMES, &[("table", &table)]);
     for r in spi(client.select(&*stmt, None, &[ids.to_vec().into()])) {
         if let (Some(id), Some(name)) = (spi(r.get::<Uuid>(1)), spi(r.get::<String>(2))) {
-            out.insert(*id.as_bytes(), name);
+            if !hidden.contains(id.as_bytes()) {
+                out.insert(*id.as_bytes(), name);
+            }
         }
     }
-    out
+    (out, hidden)
 }

@@ -671,6 +671,36 @@ fn rank(
     (rows, crate::model::CONTENT)
 }
 
+/// [`rank`] when the host's row-level security hides products from the caller: ranks
+/// more than `k` and keeps the top `k` the caller may SELECT, ranking up to four times
+/// as many again while too few were visible (at most 4,000 ranked).
+fn rank_visible(
+    client: &SpiClient<'_>,
+    user: Uuid,
+    l: &Loaded,
+    w: &Weights,
+    k: usize,
+    max_price: Option<f64>,
+    restricted: &crate::visibility::Restricted,
+) -> (Vec<crate::model::Out>, &'static str) {
+    let mut want = (3 * k + 30).min(4000);
+    loop {
+        let (rows, engine) = rank(client, user, l, w, want, max_price);
+        let exhausted = rows.len() < want || want >= 4000;
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let seen = restricted.visible(client, &ids);
+        let kept: Vec<crate::model::Out> = rows
+            .into_iter()
+            .filter(|r| seen.contains(r.id.as_bytes()))
+            .take(k)
+            .collect();
+        if kept.len() >= k || exhausted {
+            return (kept, engine);
+        }
+        want = (want * 4).min(4000);
+    }
+}
+
 /// Upserts the ranked rows into personality_recommendations.
 fn store(
     client: &mut SpiClient<'_>,
@@ -733,7 +763,10 @@ fn _personality_recommend(
     Spi::connect_mut(|client| {
         crate::derived::begin(client);
         let loaded = load(client, p_user_id, p_occasion);
-        let (rows, engine) = rank(client, p_user_id, &loaded, &w, k, p_max_price);
+        let (rows, engine) = match crate::visibility::restricted(client) {
+            None => rank(client, p_user_id, &loaded, &w, k, p_max_price),
+            Some(r) => rank_visible(client, p_user_id, &loaded, &w, k, p_max_price, &r),
+        };
         phase("rank");
         store(client, p_user_id, &loaded, p_context, engine, &rows);
         phase("store");

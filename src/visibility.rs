@@ -1,0 +1,127 @@
+//! The host's row-level security on products (issue 20 point 2, SECURITY.md).
+//!
+//! `personality_recommend` and `personality_similar_products` run with the owner's
+//! rights, which bypass the host's policies. When the host's products table has
+//! row-level security that applies to the caller, what they return or store is cut
+//! down to the products the caller may SELECT: the check runs a query under the
+//! caller's own identity (the role of the session after `SET ROLE`, as PostgREST
+//! sets it: `GetOuterUserId()`), so the host's own policies decide. Without row-level
+//! security on the table (or for a role that bypasses it) nothing is filtered and the
+//! only cost is one catalog lookup.
+use crate::cache::{query, Query};
+use crate::recommend::{filled, plan, spi};
+use pgrx::prelude::*;
+use pgrx::spi::SpiClient;
+use pgrx::Uuid;
+use std::collections::HashSet;
+
+const HOST_PRODUCTS: Query = query!("visibility/host_products", [OIDOID]);
+const VISIBLE: Query = query!("visibility/visible", [UUIDARRAYOID]);
+
+/// The host products table whose policies restrict the caller.
+pub struct Restricted {
+    /// quoted, qualified name
+    table: String,
+    /// the caller may read the id column at all
+    readable: bool,
+    caller: pg_sys::Oid,
+}
+
+/// The caller: the role of the session (after SET ROLE), not the owner this code runs as.
+fn caller() -> pg_sys::Oid {
+    // SAFETY: reads a backend global.
+    unsafe { pg_sys::GetOuterUserId() }
+}
+
+/// The restriction the host's row-level security puts on the caller, if any.
+pub fn restricted(client: &SpiClient<'_>) -> Option<Restricted> {
+    let who = caller();
+    let stmt = plan(client, &HOST_PRODUCTS);
+    let row = spi(client.select(&*stmt, Some(1), &[who.into()]))
+        .next()
+        .map(|r| {
+            (
+                spi(r.get::<pg_sys::Oid>(1)),
+                spi(r.get::<String>(2)),
+                spi(r.get::<bool>(3)),
+            )
+        })?;
+    let (Some(oid), Some(table), readable) = row else {
+        return None;
+    };
+    // SAFETY: a catalog lookup by oid; noError = true, so a dropped table is "none".
+    let rls = unsafe { pg_sys::check_enable_rls(oid, who, true) };
+    if rls != pg_sys::CheckEnableRlsResult::RLS_ENABLED as i32 {
+        return None;
+    }
+    Some(Restricted {
+        table,
+        readable: readable.unwrap_or(false),
+        caller: who,
+    })
+}
+
+/// Runs `f` with the caller's identity (SECURITY_LOCAL_USERID_CHANGE forbids SET ROLE
+/// meanwhile); the owner's comes back afterwards, also when `f` raises an error.
+fn as_caller<T>(who: pg_sys::Oid, f: impl FnOnce() -> T) -> T {
+    struct Restore(pg_sys::Oid, i32);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            // SAFETY: restores what GetUserIdAndSecContext returned below.
+            unsafe { pg_sys::SetUserIdAndSecContext(self.0, self.1) };
+        }
+    }
+    let mut user = pg_sys::InvalidOid;
+    let mut context: i32 = 0;
+    // SAFETY: plain reads and writes of the backend's current user and security context.
+    unsafe {
+        pg_sys::GetUserIdAndSecContext(&mut user, &mut context);
+    }
+    let _restore = Restore(user, context);
+    unsafe {
+        pg_sys::SetUserIdAndSecContext(
+            who,
+            context | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32,
+        );
+    }
+    f()
+}
+
+impl Restricted {
+    /// The products of `ids` the caller may SELECT.
+    pub fn visible(&self, client: &SpiClient<'_>, ids: &[Uuid]) -> HashSet<[u8; 16]> {
+        let mut out = HashSet::new();
+        if ids.is_empty() || !self.readable {
+            return out;
+        }
+        // Prepared (once per connection) and run as the caller. A plan that row-level
+        // security shaped records the role it was made for, and the plan cache makes
+        // it again for any other role, so the caller's own policies always apply.
+        as_caller(self.caller, || {
+            let stmt = filled(client, &VISIBLE, &[("table", &self.table)]);
+            for r in spi(client.select(&*stmt, None, &[ids.to_vec().into()])) {
+                if let Some(id) = spi(r.get::<Uuid>(1)) {
+                    out.insert(*id.as_bytes());
+                }
+            }
+        });
+        out
+    }
+}
+
+/// Internal (for personality_similar_products): the products of `ids` the caller may
+/// SELECT under the host's row-level security, or NULL when nothing is filtered.
+#[pg_extern(stable, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
+fn _personality_visible_products(ids: Vec<Option<Uuid>>) -> Option<Vec<Uuid>> {
+    let ids: Vec<Uuid> = ids.into_iter().flatten().collect();
+    Spi::connect(|client| {
+        let r = restricted(&client)?;
+        let seen = r.visible(&client, &ids);
+        Some(
+            ids.into_iter()
+                .filter(|id| seen.contains(id.as_bytes()))
+                .collect(),
+        )
+    })
+}
