@@ -15,8 +15,12 @@ COMMENT ON FUNCTION _personality_recommend(uuid, integer, text, text, double pre
 --   * maintenance, for service_role (each also checks the caller itself).
 DO $$
 DECLARE
+    v_search_path text := pg_catalog.current_setting('search_path'::pg_catalog.text);
     r record;
 BEGIN
+    -- Install-time code runs as a superuser with public on the search path: pin it
+    -- to pg_catalog so that no overload planted in public can run here (issue 20).
+    PERFORM pg_catalog.set_config('search_path'::pg_catalog.text, 'pg_catalog, pg_temp'::pg_catalog.text, true);
     FOR r IN
         SELECT p.oid::regprocedure AS f, p.proname::text AS name
           FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_proc p ON p.oid = d.objid
@@ -51,6 +55,7 @@ BEGIN
             EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO service_role', r.f);
         END IF;
     END LOOP;
+    PERFORM pg_catalog.set_config('search_path'::pg_catalog.text, v_search_path, true);
 END;
 $$;
 
@@ -58,8 +63,12 @@ $$;
 -- say clearly what is missing if they are not (README "Installing").
 DO $$
 DECLARE
+    v_search_path text := pg_catalog.current_setting('search_path'::pg_catalog.text);
     v_missing text;
 BEGIN
+    -- Install-time code runs as a superuser with public on the search path: pin it
+    -- to pg_catalog so that no overload planted in public can run here (issue 20).
+    PERFORM pg_catalog.set_config('search_path'::pg_catalog.text, 'pg_catalog, pg_temp'::pg_catalog.text, true);
     PERFORM pg_catalog.set_config('personality.installing', '', true);
     -- A products adapter someone else created before the install would be read with
     -- the owner's rights: refuse to install next to it.
@@ -97,6 +106,7 @@ BEGIN
             USING DETAIL = 'personality_ext expects the host tables profiles(id uuid primary key) and products(id uuid primary key) in the extension''s schema or in public (or in personality.host_schema).',
                   HINT = 'The foreign keys are added automatically as soon as those tables exist with a primary key on id (this is what happens during pg_restore). Check with SELECT * FROM personality_host_status();';
     END IF;
+    PERFORM pg_catalog.set_config('search_path'::pg_catalog.text, v_search_path, true);
 END;
 $$;
 

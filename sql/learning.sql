@@ -98,14 +98,20 @@ COMMENT ON FUNCTION _personality_learn_step(float8[], float8[], boolean, text, f
   'Internal: one swipe''s learning step on a personality_learning_state array (state, product affinities, look up missing affinities, direction, learning rate, sync points, sync swipes). Pure.';
 
 DO $$
+DECLARE
+    v_search_path text := pg_catalog.current_setting('search_path'::pg_catalog.text);
 BEGIN
+    -- Install-time code runs as a superuser with public on the search path: pin it
+    -- to pg_catalog so that no overload planted in public can run here (issue 20).
+    PERFORM pg_catalog.set_config('search_path'::pg_catalog.text, 'pg_catalog, pg_temp'::pg_catalog.text, true);
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
-        GRANT SELECT ON personality_learning_state, personality_learning_queue, personality_learning TO authenticated;
+        GRANT SELECT ON @extschema@.personality_learning_state, @extschema@.personality_learning_queue, @extschema@.personality_learning TO authenticated;
     END IF;
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
-        GRANT SELECT, DELETE ON personality_learning_state TO service_role;
-        GRANT SELECT ON personality_learning_queue TO service_role;
-        GRANT SELECT ON personality_learning TO service_role;
+        GRANT SELECT, DELETE ON @extschema@.personality_learning_state TO service_role;
+        GRANT SELECT ON @extschema@.personality_learning_queue TO service_role;
+        GRANT SELECT ON @extschema@.personality_learning TO service_role;
     END IF;
+    PERFORM pg_catalog.set_config('search_path'::pg_catalog.text, v_search_path, true);
 END;
 $$;

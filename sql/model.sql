@@ -529,9 +529,15 @@ SELECT (coalesce(r.shown_at, r.generated_at) AT TIME ZONE 'UTC')::date AS day,
 COMMENT ON VIEW personality_kpis IS
   'Recommendation KPIs per day (UTC, of shown_at, else generated_at), context and engine (algorithm_version): rows recommended, shown (is_shown), swiped after being shown, right/up swipes, their rate among shown and swiped (the seed''s KPI: > 75 %), purchases and the purchase rate of shown ones. Reads personality_recommendations with the owner''s rights: for service_role only. A recommendation row is rewritten when it is recommended again, so a day counts the latest state of each (user, product).';
 DO $$
+DECLARE
+    v_search_path text := pg_catalog.current_setting('search_path'::pg_catalog.text);
 BEGIN
+    -- Install-time code runs as a superuser with public on the search path: pin it
+    -- to pg_catalog so that no overload planted in public can run here (issue 20).
+    PERFORM pg_catalog.set_config('search_path'::pg_catalog.text, 'pg_catalog, pg_temp'::pg_catalog.text, true);
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'service_role') THEN
         GRANT SELECT ON @extschema@.personality_kpis TO service_role;
     END IF;
+    PERFORM pg_catalog.set_config('search_path'::pg_catalog.text, v_search_path, true);
 END;
 $$;

@@ -114,9 +114,15 @@ COMMENT ON FUNCTION personality_health() IS
   'For service_role, the owner and superusers (42501 otherwise). One row: the overall alert level (worst of connections > 60/80 %, dead-row ratio of the extension''s tables > 0.2/0.4, missing host links) and the metrics behind it: row counts, attached swipe tables, last assessment.';
 
 DO $$
+DECLARE
+    v_search_path text := pg_catalog.current_setting('search_path'::pg_catalog.text);
 BEGIN
+    -- Install-time code runs as a superuser with public on the search path: pin it
+    -- to pg_catalog so that no overload planted in public can run here (issue 20).
+    PERFORM pg_catalog.set_config('search_path'::pg_catalog.text, 'pg_catalog, pg_temp'::pg_catalog.text, true);
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
-        GRANT SELECT ON personality_table_stats, personality_connection_usage TO service_role;
+        GRANT SELECT ON @extschema@.personality_table_stats, @extschema@.personality_connection_usage TO service_role;
     END IF;
+    PERFORM pg_catalog.set_config('search_path'::pg_catalog.text, v_search_path, true);
 END;
 $$;

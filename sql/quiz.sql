@@ -86,15 +86,21 @@ COMMENT ON POLICY personality_quiz_questions_select_all ON personality_quiz_ques
 
 -- Supabase's API roles, where they exist. The install must not fail where they don't.
 DO $$
+DECLARE
+    v_search_path text := pg_catalog.current_setting('search_path'::pg_catalog.text);
 BEGIN
+    -- Install-time code runs as a superuser with public on the search path: pin it
+    -- to pg_catalog so that no overload planted in public can run here (issue 20).
+    PERFORM pg_catalog.set_config('search_path'::pg_catalog.text, 'pg_catalog, pg_temp'::pg_catalog.text, true);
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
-        GRANT SELECT ON personality_quiz_questions TO anon;
+        GRANT SELECT ON @extschema@.personality_quiz_questions TO anon;
     END IF;
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
-        GRANT SELECT ON personality_quiz_questions TO authenticated;
+        GRANT SELECT ON @extschema@.personality_quiz_questions TO authenticated;
     END IF;
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
-        GRANT SELECT, INSERT, UPDATE, DELETE ON personality_quiz_questions TO service_role;
+        GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.personality_quiz_questions TO service_role;
     END IF;
+    PERFORM pg_catalog.set_config('search_path'::pg_catalog.text, v_search_path, true);
 END;
 $$;

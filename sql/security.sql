@@ -90,20 +90,26 @@ COMMENT ON POLICY personality_gift_mappings_select_all ON personality_gift_mappi
 
 -- Supabase's API roles, where they exist. The install must not fail where they don't.
 DO $$
+DECLARE
+    v_search_path text := pg_catalog.current_setting('search_path'::pg_catalog.text);
 BEGIN
+    -- Install-time code runs as a superuser with public on the search path: pin it
+    -- to pg_catalog so that no overload planted in public can run here (issue 20).
+    PERFORM pg_catalog.set_config('search_path'::pg_catalog.text, 'pg_catalog, pg_temp'::pg_catalog.text, true);
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
-        GRANT SELECT ON personality_gift_mappings TO anon;
+        GRANT SELECT ON @extschema@.personality_gift_mappings TO anon;
     END IF;
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
-        GRANT SELECT ON personality_gift_mappings TO authenticated;
-        GRANT SELECT, DELETE ON personality_profiles, personality_assessment_history TO authenticated;
-        GRANT SELECT ON personality_recommendations TO authenticated;
+        GRANT SELECT ON @extschema@.personality_gift_mappings TO authenticated;
+        GRANT SELECT, DELETE ON @extschema@.personality_profiles, @extschema@.personality_assessment_history TO authenticated;
+        GRANT SELECT ON @extschema@.personality_recommendations TO authenticated;
         GRANT UPDATE (is_shown, shown_at, is_swiped, swipe_direction, interacted_at, is_purchased)
-            ON personality_recommendations TO authenticated;
+            ON @extschema@.personality_recommendations TO authenticated;
     END IF;
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
-        GRANT SELECT, INSERT, UPDATE, DELETE ON personality_profiles, personality_gift_mappings,
-            personality_assessment_history, personality_recommendations TO service_role;
+        GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.personality_profiles, @extschema@.personality_gift_mappings,
+            @extschema@.personality_assessment_history, @extschema@.personality_recommendations TO service_role;
     END IF;
+    PERFORM pg_catalog.set_config('search_path'::pg_catalog.text, v_search_path, true);
 END;
 $$;

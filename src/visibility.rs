@@ -79,10 +79,7 @@ fn as_caller<T>(who: pg_sys::Oid, f: impl FnOnce() -> T) -> T {
     }
     let _restore = Restore(user, context);
     unsafe {
-        pg_sys::SetUserIdAndSecContext(
-            who,
-            context | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32,
-        );
+        pg_sys::SetUserIdAndSecContext(who, context | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32);
     }
     f()
 }

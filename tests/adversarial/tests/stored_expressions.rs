@@ -470,3 +470,212 @@ fn install_recorded(version: &str) {
             .expect("writing a recorded script into the extension directory");
     }
 }
+
+/// Every pg_catalog function whose name the install's SQL files call (`name(`), and
+/// every pg_catalog operator with a name they use, as [`Used`] (polymorphic ones
+/// left out: no variant of them can be planted).
+fn called_by_the_install_sql(c: &mut Client) -> Vec<Used> {
+    called_by(c, |file| !file.starts_with("personality_ext--"))
+}
+
+/// [`called_by_the_install_sql`] for the SQL files `pick` accepts.
+fn called_by(c: &mut Client, pick: impl Fn(&str) -> bool) -> Vec<Used> {
+    let mut names = BTreeSet::new();
+    let dir = personality_integration::root().join("sql");
+    for e in std::fs::read_dir(&dir).expect("sql/") {
+        let path = e.expect("entry").path();
+        let file = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        if !file.ends_with(".sql") || !pick(&file) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read sql file");
+        let b = text.as_bytes();
+        for (i, ch) in b.iter().enumerate() {
+            if *ch != b'(' {
+                continue;
+            }
+            let mut j = i;
+            while j > 0 && b[j - 1] == b' ' {
+                j -= 1;
+            }
+            let end = j;
+            while j > 0
+                && (b[j - 1].is_ascii_lowercase() || b[j - 1] == b'_' || b[j - 1].is_ascii_digit())
+            {
+                j -= 1;
+            }
+            if end > j {
+                names.insert(text[j..end].to_string());
+            }
+        }
+    }
+    let names: Vec<String> = names.into_iter().collect();
+    let mut out = Vec::new();
+    for r in c
+        .query(
+            "SELECT p.proname::pg_catalog.text, p.prokind::pg_catalog.text, p.proretset,
+                    p.prorettype::pg_catalog.regtype::pg_catalog.text,
+                    ARRAY(SELECT t::pg_catalog.regtype::pg_catalog.text
+                            FROM pg_catalog.unnest(p.proargtypes::pg_catalog.oid[]) WITH ORDINALITY AS u(t, i) ORDER BY u.i)
+               FROM pg_catalog.pg_proc p
+              WHERE p.pronamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace
+                AND p.proname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.text[]::pg_catalog.name[])
+                AND p.prokind OPERATOR(pg_catalog.=) ANY ('{f,a}'::pg_catalog.\"char\"[])
+                AND p.provariadic OPERATOR(pg_catalog.=) 0
+                AND p.pronargs OPERATOR(pg_catalog.<=) 3",
+            &[&names],
+        )
+        .expect("functions named in the install SQL")
+    {
+        out.push(Used::Func {
+            name: r.get(0),
+            schema: "pg_catalog".into(),
+            kind: r.get(1),
+            retset: r.get(2),
+            ret: r.get(3),
+            args: r.get(4),
+        });
+    }
+    // Variadic ones ("any"): the fixed-arity overload a call would prefer, e.g.
+    // public.format(text, regprocedure) against pg_catalog.format(text, VARIADIC "any").
+    for r in c
+        .query(
+            "SELECT DISTINCT p.proname::pg_catalog.text, p.prorettype::pg_catalog.regtype::pg_catalog.text
+               FROM pg_catalog.pg_proc p
+              WHERE p.pronamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace
+                AND p.proname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.text[]::pg_catalog.name[])
+                AND p.provariadic OPERATOR(pg_catalog.<>) 0",
+            &[&names],
+        )
+        .expect("variadic functions named in the install SQL")
+    {
+        let (name, ret): (String, String) = (r.get(0), r.get(1));
+        if pseudo(&ret) {
+            continue;
+        }
+        for t in [
+            "text", "regprocedure", "regclass", "name", "oid", "integer", "bigint", "uuid",
+            "numeric", "jsonb", "boolean", "double precision",
+        ] {
+            for args in [vec!["text", t], vec!["text", t, t], vec![t, t]] {
+                out.push(Used::Func {
+                    name: name.clone(),
+                    schema: "pg_catalog".into(),
+                    kind: "f".into(),
+                    retset: false,
+                    ret: ret.clone(),
+                    args: args.iter().map(|a| a.to_string()).collect(),
+                });
+            }
+        }
+    }
+    for r in c
+        .query(
+            "SELECT o.oprname::pg_catalog.text,
+                    CASE WHEN o.oprleft OPERATOR(pg_catalog.=) 0 THEN NULL
+                         ELSE o.oprleft::pg_catalog.regtype::pg_catalog.text END,
+                    o.oprright::pg_catalog.regtype::pg_catalog.text,
+                    o.oprresult::pg_catalog.regtype::pg_catalog.text
+               FROM pg_catalog.pg_operator o
+              WHERE o.oprnamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace
+                AND o.oprname OPERATOR(pg_catalog.=) ANY ('{=,<>,<,>,<=,>=,||,&,+,-,*,/,~~,->,->>,@>,?}'::pg_catalog.name[])
+                AND o.oprleft::pg_catalog.regtype::pg_catalog.text OPERATOR(pg_catalog.=) ANY
+                    ('{-,text,name,\"character varying\",integer,bigint,smallint,numeric,\"double precision\",real,oid,regclass,regprocedure,boolean,jsonb,uuid,\"timestamp with time zone\",\"text[]\",\"\\\"char\\\"\"}'::pg_catalog.text[])",
+            &[],
+        )
+        .expect("operators")
+    {
+        let right: String = r.get(2);
+        let result: String = r.get(3);
+        let left: Option<String> = r.get(1);
+        if pseudo(&right) || pseudo(&result) || left.as_deref().is_some_and(pseudo) {
+            continue;
+        }
+        out.push(Used::Op {
+            name: r.get(0),
+            left,
+            right,
+            result,
+        });
+    }
+    out
+}
+
+#[test]
+fn install_next_to_overloads_of_everything_the_install_calls() {
+    // Statements CREATE EXTENSION runs as the superuser outside a function with a fixed
+    // search path (DO blocks, seed data, index and view definitions) resolve names with
+    // public searched: none may run an overload planted there.
+    let mut probe = fresh_db("adv_se_probe_calls", 0, 0, false);
+    let mut uses = called_by_the_install_sql(&mut probe);
+    drop(probe);
+    drop_db("adv_se_probe_calls");
+    uses.extend(clean_install_uses("adv_se_clean_calls"));
+    let (mut s, made) = planted_scene("se_calls", &uses);
+    assert!(made >= 500, "only {made} overloads planted");
+    let r = s
+        .admin
+        .batch_execute("CREATE EXTENSION personality_ext SCHEMA public");
+    s.assert_not_escalated(&format!(
+        "overloads planted in public ran as superuser during CREATE EXTENSION (install: {})",
+        sqlstate(&r)
+    ));
+    assert!(r.is_ok(), "install next to the planted overloads: {r:?}");
+    let bound = s.dependencies_on_attacker();
+    assert!(
+        bound.is_empty(),
+        "ATTACK SUCCEEDED: the install bound extension objects to planted overloads: {bound:#?}"
+    );
+    // The usual work afterwards (quiz, swipes, recommendations, the refresh, health)
+    // runs under fixed search paths: planted code must not run either.
+    let mut admin = std::mem::replace(&mut s.admin, connect(&s.db.clone(), "postgres"));
+    admin
+        .batch_execute("SET search_path = pg_catalog")
+        .expect("search_path");
+    read_everything(&mut admin);
+    s.admin = admin;
+    s.assert_not_escalated("planted overloads ran as superuser when the views were read");
+}
+
+#[test]
+fn upgrade_next_to_overloads_of_everything_the_upgrade_calls() {
+    // A clean 0.3.0; then the overloads are planted and ALTER EXTENSION UPDATE runs the
+    // upgrade script as a superuser with public on the search path.
+    install_recorded("0.3.0");
+    let mut probe = fresh_db("adv_se_probe_upgrade", 0, 0, false);
+    let uses = called_by(&mut probe, |f| {
+        f.ends_with("--0.4.0.sql") || !f.starts_with("personality_ext--")
+    });
+    drop(probe);
+    drop_db("adv_se_probe_upgrade");
+    let mut s = Scene::without_extension("se_upgrade_calls", Attacker::PublicCreator);
+    s.admin
+        .batch_execute("SET search_path = pg_catalog; CREATE EXTENSION personality_ext VERSION '0.3.0' SCHEMA public")
+        .expect("a clean 0.3.0");
+    let mut a = s.attacker();
+    a.batch_execute(&s.evil_sql("public.adv_evil"))
+        .expect("plant adv_evil");
+    let (made, failed) = plant(&mut a, &uses);
+    eprintln!(
+        "planted {made} overloads; {} could not be created",
+        failed.len()
+    );
+    assert!(made >= 500, "only {made} overloads planted");
+    let r = s
+        .admin
+        .batch_execute("ALTER EXTENSION personality_ext UPDATE");
+    s.assert_not_escalated(&format!(
+        "overloads planted in public ran as superuser during ALTER EXTENSION UPDATE ({})",
+        sqlstate(&r)
+    ));
+    assert!(r.is_ok(), "upgrade next to the planted overloads: {r:?}");
+    let bound = s.dependencies_on_attacker();
+    assert!(
+        bound.is_empty(),
+        "ATTACK SUCCEEDED: the upgrade bound extension objects to planted overloads: {bound:#?}"
+    );
+}
