@@ -1,17 +1,37 @@
 #!/usr/bin/env bash
-# Runs every test layer of personality_ext on every supported PostgreSQL major, on
-# throwaway clusters (README "Testing"). Needs root on Debian 12; installs what is
-# missing first (scripts/setup.sh), including PostgreSQL 16, 17 and 18.
+# Runs the test layers of personality_ext on throwaway clusters (docs/development.md).
+# Needs root on Debian 12; installs what is missing first (scripts/setup.sh, skipped
+# while nothing it installs changed: target/.setup-ok), including PostgreSQL 16-18.
 #
-#   bash scripts/test.sh                        every layer, every major
+#   bash scripts/test.sh                        every layer, every major (make test, CI)
+#   bash scripts/test.sh --check                the development loop (make check): fmt,
+#                                               unit, clippy, a debug install, pg_regress
+#                                               and integration on one major (15)
 #   PG_MAJORS=17 bash scripts/test.sh           every layer, one major
-#   bash scripts/test.sh regress integration    chosen layers (for development)
+#   bash scripts/test.sh regress integration    chosen layers
+#   bash scripts/test.sh regress=recommend      one pg_regress file by name
+#   bash scripts/test.sh integration=host_rls   one integration/adversarial test file,
+#   bash scripts/test.sh integration=host_rls:similar     ... and only tests matching
 #
+# Layers that install nothing (regress, integration, results) use the build installed
+# last: run `install_extension` (release) or `dev_install` (debug) first.
 # fmt and unit do not depend on the major and run once; the others run per major;
 # cross_major compares the results the majors computed (layer `results`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+if [ "${1:-}" = --check ]; then
+    shift
+    export PG_MAJORS=${PG_MAJORS:-15}
+    set -- fmt unit clippy dev_install regress integration "$@"
+fi
+# setup.sh is idempotent but slow to say so: skip it while its inputs are unchanged.
+stamp=target/.setup-ok
+setup_id=$(cat scripts/setup.sh scripts/majors.sh | sha256sum | cut -c1-16)-${PG_MAJORS:-all}
+if [ "$(cat "$stamp" 2>/dev/null)" != "$setup_id" ] || ! cargo pgrx --version >/dev/null 2>&1; then
+    bash scripts/setup.sh
+    mkdir -p target
+    echo "$setup_id" >"$stamp"
+fi
 source scripts/lib.sh
 check_majors
 
@@ -44,6 +64,10 @@ pg_tests() {
     as_pg mkdir -p "$dir"
     cargo pgrx test "pg$PG_MAJOR" --runas postgres --pgdata "$dir/data"
 }
+dev_install() {
+    local log="$ROOT/target/dev-install-pg$PG_MAJOR.log"
+    cargo pgrx install --pg-config "$PG_CONFIG" >"$log" 2>&1 || { tail -50 "$log"; return 1; }
+}
 regress() {
     cluster_start regress $((PORT_BASE + 1))
     # The postgres user runs pg_regress and must be able to read the inputs.
@@ -57,7 +81,7 @@ regress() {
     chown -R postgres "$in"
     as_pg mkdir -p "$out"
     local tests
-    tests=$(cd tests/pg_regress/sql && ls *.sql | sed 's/\.sql$//' | sort)
+    tests=${REGRESS_ONLY:-$(cd tests/pg_regress/sql && ls *.sql | sed 's/\.sql$//' | sort)}
     local rc=0
     # psql reads each test on stdin, so \ir paths are relative to this directory.
     # shellcheck disable=SC2086
@@ -76,9 +100,27 @@ integration() {
     local rc=0
     PERSONALITY_IT_HOST=$PGHOST PERSONALITY_IT_PORT=$PGPORT PERSONALITY_IT_ROOT=$ROOT \
         PERSONALITY_IT_PGBIN=$PGBIN PERSONALITY_IT_PORT_BASE=$PORT_BASE \
-        cargo test -p personality_integration -p personality_adversarial --no-fail-fast -- --test-threads=2 || rc=$?
+        integration_tests || rc=$?
     cluster_stop integration
     return $rc
+}
+# Every integration and adversarial test, or INTEGRATION_ONLY=file[:filter].
+integration_tests() {
+    if [ -z "${INTEGRATION_ONLY:-}" ]; then
+        cargo test -p personality_integration -p personality_adversarial --no-fail-fast -- --test-threads=2
+        return
+    fi
+    local file=${INTEGRATION_ONLY%%:*} filter="" pkg
+    [ "$file" != "$INTEGRATION_ONLY" ] && filter=${INTEGRATION_ONLY#*:}
+    if [ -f "tests/integration/tests/$file.rs" ]; then
+        pkg=personality_integration
+    elif [ -f "tests/adversarial/tests/$file.rs" ]; then
+        pkg=personality_adversarial
+    else
+        echo "no test file $file.rs in tests/integration/tests or tests/adversarial/tests"
+        return 2
+    fi
+    cargo test -p "$pkg" --test "$file" -- --test-threads=2 $filter
 }
 # The canonical results of this major (tests/cross_major/results.sql) for cross_major.
 results() {
@@ -114,12 +156,17 @@ cross_major() {
 package_test() { bash scripts/package.sh --test "$PG_MAJOR"; }
 
 # `scripts/test.sh regress integration` runs only those layers (for development).
-want=${*:-fmt unit clippy pg_tests install_extension regress integration results package cross_major}
-for l in $want; do
+want=""
+for l in ${*:-fmt unit clippy pg_tests install_extension regress integration results package cross_major}; do
     case $l in
-    fmt | unit | clippy | pg_tests | install_extension | regress | integration | results | package | cross_major) ;;
+    regress=*) REGRESS_ONLY=${l#regress=}; l=regress ;;
+    integration=*) INTEGRATION_ONLY=${l#integration=}; l=integration ;;
+    esac
+    case $l in
+    fmt | unit | clippy | pg_tests | install_extension | dev_install | regress | integration | results | package | cross_major) ;;
     *) echo "unknown layer $l"; exit 2 ;;
     esac
+    want="$want $l"
 done
 has() { case " $want " in *" $1 "*) return 0 ;; esac; return 1; }
 
@@ -133,6 +180,7 @@ for m in $PG_MAJORS; do
     has clippy && layer "[pg$m] cargo clippy -D warnings" clippy
     has pg_tests && layer "[pg$m] pg_test (in-database Rust tests)" pg_tests
     has install_extension && layer "[pg$m] install release build" install_extension
+    has dev_install && layer "[pg$m] install debug build" dev_install
     has regress && layer "[pg$m] pg_regress" regress
     has integration && layer "[pg$m] integration (roles, concurrency, dump/restore, upgrade)" integration
     has results && layer "[pg$m] canonical results" results
