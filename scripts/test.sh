@@ -54,7 +54,8 @@ layer() {
     fi
 }
 
-fmt() { cargo fmt --all -- --check; }
+# formatting, and the upgrade script is what scripts/upgrade_script.py generates
+fmt() { cargo fmt --all -- --check && python3 scripts/upgrade_script.py --check; }
 unit() { cargo test -p personality_core; }
 clippy() { cargo clippy --workspace --all-targets "${PG_FEATURES[@]}" -- -D warnings; }
 pg_tests() {
@@ -171,7 +172,7 @@ done
 has() { case " $want " in *" $1 "*) return 0 ;; esac; return 1; }
 
 t_all=$SECONDS
-has fmt && layer "cargo fmt --check" fmt
+has fmt && layer "cargo fmt --check, generated upgrade script" fmt
 has unit && layer "unit and property tests (personality_core)" unit
 for m in $PG_MAJORS; do
     use_major "$m"

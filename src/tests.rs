@@ -20,7 +20,7 @@ mod tests {
     #[pg_test]
     fn sync_reports_sql_older_than_library_as_55000() {
         Spi::run(
-            "ALTER TABLE personality_learning_queue RENAME TO personality_learning_queue_gone; \
+            "UPDATE pg_extension SET extversion = '0.0.1' WHERE extname = 'personality_ext'; \
              CREATE FUNCTION pg_temp.sync_state() RETURNS text LANGUAGE plpgsql AS $$ \
              BEGIN PERFORM _personality_sync_profiles(NULL); RETURN 'no error'; \
              EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE || ' ' || SQLERRM; END $$",
@@ -30,7 +30,7 @@ mod tests {
             .expect("call")
             .unwrap_or_default();
         assert!(got.starts_with("55000 "), "{got}");
-        assert!(got.contains("older than its library"), "{got}");
+        assert!(got.contains("not the version of its library"), "{got}");
     }
 
     #[pg_test]

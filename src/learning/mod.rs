@@ -59,7 +59,7 @@ pub enum LearnError {
     Spi(#[from] pgrx::spi::Error),
     /// the library was upgraded, the extension's SQL objects not yet
     #[error(
-        "the extension's SQL objects are older than its library (no personality_learning_state); \
+        "the extension's SQL objects are not the version of its library; \
          run ALTER EXTENSION personality_ext UPDATE"
     )]
     SqlOlderThanLibrary,

@@ -29,7 +29,7 @@ pub(crate) const LEARN: Query = query!(
     ]
 );
 pub(crate) const STATE_SIZE: Query = query!("learning/state_size", [UUIDOID]);
-const QUEUE_EXISTS: Query = query!("learning/queue_exists", []);
+const SQL_CURRENT: Query = query!("learning/sql_current", [TEXTOID]);
 const FEATURES_VIEW_EXISTS: Query = query!("learning/features_view_exists", []);
 const PRODUCT_FEATURES: Query = query!("learning/product_features", [UUIDOID]);
 const ENQUEUE: Query = query!(
@@ -95,14 +95,15 @@ pub(crate) fn plan(
 }
 
 /// Fails with [`LearnError::SqlOlderThanLibrary`] when the extension's SQL objects
-/// lack personality_learning_queue (0.3.0). Asked once per cache generation.
+/// are not the library's version (pg_extension.extversion). Asked once per cache
+/// generation while they are, at every call while they are not.
 pub(crate) fn check_sql_current(client: &SpiClient<'_>) -> Result<(), LearnError> {
-    if cache::cached(&QUEUE_EXISTS).is_some() {
+    if cache::cached(&SQL_CURRENT).is_some() {
         return Ok(());
     }
-    let check = cache::prepared(client, &QUEUE_EXISTS)?;
+    let check = cache::prepared(client, &SQL_CURRENT)?;
     let current = client
-        .select(&*check, Some(1), &[])?
+        .select(&*check, Some(1), &[env!("CARGO_PKG_VERSION").into()])?
         .first()
         .get_one::<bool>()?
         .unwrap_or(false);
