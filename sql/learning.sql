@@ -22,7 +22,7 @@ ALTER TABLE personality_learning_state ENABLE ROW LEVEL SECURITY;
 CREATE POLICY personality_learning_state_select_own ON personality_learning_state
     FOR SELECT USING (user_id = (SELECT _personality_current_user_id()));
 COMMENT ON POLICY personality_learning_state_select_own ON personality_learning_state IS
-  'A user reads only their own learning state. Only the swipe trigger and the extension''s functions (as the owner) write it.';
+  'A user reads only their own learning state. Only the swipe trigger and the extension''s functions (as the owner) write it; the user may delete it (personality_learning_state_delete_own).';
 
 -- Swipes the trigger could not learn from at once: the user's learning state was
 -- locked by another transaction (the trigger never waits for it: waiting is how two
@@ -31,20 +31,69 @@ COMMENT ON POLICY personality_learning_state_select_own ON personality_learning_
 -- swipe of the user, personality_sync_profile(), personality_recommend() and
 -- personality_assess(). Nothing is dropped.
 CREATE TABLE personality_learning_queue (
+    -- no foreign key: the queue takes a swipe whatever the host knows of its user (a
+    -- failing insert would lose the learning of a whole statement); it is erased with
+    -- the user's profile by the trigger personality_profiles_erase, and so with the
+    -- account, whose deletion cascades to the profile
     user_id uuid NOT NULL,
     product_id uuid,
     direction text,
-    queued_at timestamptz NOT NULL DEFAULT clock_timestamp()
+    queued_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    -- the profile the swipe was made under (NULL: the user had none): a swipe queued
+    -- under a profile that was deleted since is dropped, never learnt into a new one
+    personality_profile_id uuid
 );
 CREATE INDEX personality_learning_queue_user ON personality_learning_queue (user_id, queued_at);
 COMMENT ON TABLE personality_learning_queue IS
-  'Swipes not learnt yet because the user''s learning state was locked by another transaction (or learning failed); applied in order by the user''s next swipe, personality_sync_profile(), personality_recommend() and personality_assess().';
+  'Swipes not learnt yet because the user''s learning state was locked by another transaction (or learning failed); applied in order by the user''s next swipe, personality_sync_profile(), personality_recommend() and personality_assess(). Erased with the user''s profile, and so with their account (trigger personality_profiles_erase).';
+COMMENT ON COLUMN personality_learning_queue.personality_profile_id IS
+  'The personality_profiles.id the swipe was queued under (NULL: the user had no profile then). A swipe queued under a profile deleted since is dropped, not learnt into the user''s new profile.';
 SELECT pg_catalog.pg_extension_config_dump('personality_learning_queue', '');
 ALTER TABLE personality_learning_queue ENABLE ROW LEVEL SECURITY;
 CREATE POLICY personality_learning_queue_select_own ON personality_learning_queue
     FOR SELECT USING (user_id = (SELECT _personality_current_user_id()));
 COMMENT ON POLICY personality_learning_queue_select_own ON personality_learning_queue IS
-  'A user sees only their own queued swipes. Only the extension writes the queue.';
+  'A user sees only their own queued swipes. Only the extension writes the queue; the user may delete from it (personality_learning_queue_delete_own).';
+CREATE POLICY personality_learning_queue_delete_own ON personality_learning_queue
+    FOR DELETE USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
+COMMENT ON POLICY personality_learning_queue_delete_own ON personality_learning_queue IS
+  'A user may delete their own queued swipes (right to erasure): they are then never learnt.';
+CREATE POLICY personality_learning_state_delete_own ON personality_learning_state
+    FOR DELETE USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
+COMMENT ON POLICY personality_learning_state_delete_own ON personality_learning_state IS
+  'A user may delete their own learning state (right to erasure). What was already written to their profile stays there (delete the profile to erase it); the next swipe starts a new state from the profile.';
+
+-- Erasure (SECURITY.md "Erasure"): deleting a profile, by the user, by service_role or
+-- by the cascade from the host's profiles row, deletes what the extension learnt
+-- about that user. The foreign keys do the same for the learning state and the
+-- recommendations once the host links are added; this trigger also covers the queue
+-- (which has no foreign key) and an install not linked yet.
+CREATE FUNCTION _personality_erase_profile() RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_RELID OPERATOR(pg_catalog.<>) '@extschema@.personality_profiles'::pg_catalog.regclass
+       OR TG_OP OPERATOR(pg_catalog.<>) 'DELETE' THEN
+        RETURN NULL;
+    END IF;
+    DELETE FROM @extschema@.personality_learning_queue q
+     WHERE q.user_id OPERATOR(pg_catalog.=) OLD.user_id;
+    DELETE FROM @extschema@.personality_learning_state s
+     WHERE s.user_id OPERATOR(pg_catalog.=) OLD.user_id;
+    DELETE FROM @extschema@.personality_recommendations r
+     WHERE r.user_id OPERATOR(pg_catalog.=) OLD.user_id
+       AND r.personality_profile_id OPERATOR(pg_catalog.=) OLD.id;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION _personality_erase_profile() IS
+  'Internal trigger function (personality_profiles_erase): deletes the queued swipes, the learning state, and the recommendations of a deleted profile.';
+CREATE TRIGGER personality_profiles_erase AFTER DELETE ON personality_profiles
+    FOR EACH ROW EXECUTE FUNCTION _personality_erase_profile();
+COMMENT ON TRIGGER personality_profiles_erase ON personality_profiles IS
+  'Right to erasure: a deleted profile takes its queued swipes, learning state and recommendations with it (assessment history references the account, as in the seed, and goes with the account).';
 
 CREATE VIEW personality_learning WITH (security_invoker = true) AS
 SELECT user_id,
@@ -96,11 +145,12 @@ COMMENT ON FUNCTION _personality_learn_step(float8[], float8[], boolean, text, f
 DO $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
-        GRANT SELECT ON personality_learning_state, personality_learning_queue, personality_learning TO authenticated;
+        GRANT SELECT ON personality_learning TO authenticated;
+        GRANT SELECT, DELETE ON personality_learning_state, personality_learning_queue TO authenticated;
     END IF;
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
         GRANT SELECT, DELETE ON personality_learning_state TO service_role;
-        GRANT SELECT ON personality_learning_queue TO service_role;
+        GRANT SELECT, DELETE ON personality_learning_queue TO service_role;
         GRANT SELECT ON personality_learning TO service_role;
     END IF;
 END;

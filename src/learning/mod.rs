@@ -59,8 +59,8 @@ pub enum LearnError {
     Spi(#[from] pgrx::spi::Error),
     /// the library was upgraded, the extension's SQL objects not yet
     #[error(
-        "the extension's SQL objects are older than its library (no personality_learning_state); \
-         run ALTER EXTENSION personality_ext UPDATE"
+        "the extension's SQL objects are older than its library (personality_learning_queue lacks \
+         personality_profile_id); run ALTER EXTENSION personality_ext UPDATE"
     )]
     SqlOlderThanLibrary,
     /// the extension is not installed in this database (being dropped)

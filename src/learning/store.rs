@@ -95,7 +95,8 @@ pub(crate) fn plan(
 }
 
 /// Fails with [`LearnError::SqlOlderThanLibrary`] when the extension's SQL objects
-/// lack personality_learning_queue (0.3.0). Asked once per cache generation.
+/// are older than 0.4.0 (personality_learning_queue without personality_profile_id).
+/// Asked once per cache generation.
 pub(crate) fn check_sql_current(client: &SpiClient<'_>) -> Result<(), LearnError> {
     if cache::cached(&QUEUE_EXISTS).is_some() {
         return Ok(());
