@@ -63,6 +63,34 @@ CREATE POLICY personality_learning_state_delete_own ON personality_learning_stat
 COMMENT ON POLICY personality_learning_state_delete_own ON personality_learning_state IS
   'A user may delete their own learning state (right to erasure). What was already written to their profile stays there (delete the profile to erase it); the next swipe starts a new state from the profile.';
 
+-- Swipes of recommended products as the swipe trigger recorded them (issue 20 point 9):
+-- the one record of interactions that users cannot write. personality_recommendations'
+-- interaction columns are the seed's and users may update them (self-reported);
+-- personality_kpis counts swipes from here.
+CREATE TABLE personality_recommendation_swipes (
+    user_id uuid NOT NULL,
+    product_id uuid NOT NULL,
+    direction text,
+    swiped_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (user_id, product_id)
+);
+COMMENT ON TABLE personality_recommendation_swipes IS
+  'The last swipe of each recommended product (user, product) that the swipe trigger recorded in an attached swipe table: direction as learnt (right, up, left, down, or NULL when not one of those) and when. Written only by the extension (users cannot forge it, unlike the interaction columns of personality_recommendations); personality_kpis counts its swipes as verified. Erased with the user''s profile (trigger personality_profiles_erase).';
+COMMENT ON COLUMN personality_recommendation_swipes.direction IS
+  'The swipe''s direction as the extension learnt it: right, up, left, down, or NULL (anything else).';
+COMMENT ON COLUMN personality_recommendation_swipes.swiped_at IS
+  'When the swipe was recorded (the time of the swiping transaction).';
+SELECT pg_catalog.pg_extension_config_dump('personality_recommendation_swipes', '');
+ALTER TABLE personality_recommendation_swipes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY personality_recommendation_swipes_select_own ON personality_recommendation_swipes
+    FOR SELECT USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
+COMMENT ON POLICY personality_recommendation_swipes_select_own ON personality_recommendation_swipes IS
+  'A user reads only their own recorded swipes. Only the swipe trigger writes them.';
+CREATE POLICY personality_recommendation_swipes_delete_own ON personality_recommendation_swipes
+    FOR DELETE USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
+COMMENT ON POLICY personality_recommendation_swipes_delete_own ON personality_recommendation_swipes IS
+  'A user may delete their own recorded swipes (right to erasure).';
+
 -- Erasure (SECURITY.md "Erasure"): deleting a profile, by the user, by service_role or
 -- by the cascade from the host's profiles row, deletes what the extension learnt
 -- about that user. The foreign keys do the same for the learning state and the
@@ -85,15 +113,17 @@ BEGIN
     DELETE FROM @extschema@.personality_recommendations r
      WHERE r.user_id OPERATOR(pg_catalog.=) OLD.user_id
        AND r.personality_profile_id OPERATOR(pg_catalog.=) OLD.id;
+    DELETE FROM @extschema@.personality_recommendation_swipes w
+     WHERE w.user_id OPERATOR(pg_catalog.=) OLD.user_id;
     RETURN NULL;
 END;
 $$;
 COMMENT ON FUNCTION _personality_erase_profile() IS
-  'Internal trigger function (personality_profiles_erase): deletes the queued swipes, the learning state, and the recommendations of a deleted profile.';
+  'Internal trigger function (personality_profiles_erase): deletes the queued swipes, the learning state, the recommendations and the recorded swipes of recommendations of a deleted profile.';
 CREATE TRIGGER personality_profiles_erase AFTER DELETE ON personality_profiles
     FOR EACH ROW EXECUTE FUNCTION _personality_erase_profile();
 COMMENT ON TRIGGER personality_profiles_erase ON personality_profiles IS
-  'Right to erasure: a deleted profile takes its queued swipes, learning state and recommendations with it (assessment history references the account, as in the seed, and goes with the account).';
+  'Right to erasure: a deleted profile takes its queued swipes, learning state, recommendations and recorded swipes with it (assessment history references the account, as in the seed, and goes with the account).';
 
 CREATE VIEW personality_learning WITH (security_invoker = true) AS
 SELECT user_id,
@@ -146,11 +176,12 @@ DO $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
         GRANT SELECT ON personality_learning TO authenticated;
-        GRANT SELECT, DELETE ON personality_learning_state, personality_learning_queue TO authenticated;
+        GRANT SELECT, DELETE ON personality_learning_state, personality_learning_queue,
+            personality_recommendation_swipes TO authenticated;
     END IF;
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
         GRANT SELECT, DELETE ON personality_learning_state TO service_role;
-        GRANT SELECT, DELETE ON personality_learning_queue TO service_role;
+        GRANT SELECT, DELETE ON personality_learning_queue, personality_recommendation_swipes TO service_role;
         GRANT SELECT ON personality_learning TO service_role;
     END IF;
 END;
