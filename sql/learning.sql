@@ -22,7 +22,7 @@ ALTER TABLE personality_learning_state ENABLE ROW LEVEL SECURITY;
 CREATE POLICY personality_learning_state_select_own ON personality_learning_state
     FOR SELECT USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
 COMMENT ON POLICY personality_learning_state_select_own ON personality_learning_state IS
-  'A user reads only their own learning state. Only the swipe trigger and the extension''s functions (as the owner) write it.';
+  'A user reads only their own learning state. Only the swipe trigger and the extension''s functions (as the owner) write it; the user may delete it (personality_learning_state_delete_own).';
 
 -- Swipes the trigger could not learn from at once: the user's learning state was
 -- locked by another transaction (the trigger never waits for it: waiting is how two
@@ -31,20 +31,99 @@ COMMENT ON POLICY personality_learning_state_select_own ON personality_learning_
 -- swipe of the user, personality_sync_profile(), personality_recommend() and
 -- personality_assess(). Nothing is dropped.
 CREATE TABLE personality_learning_queue (
+    -- no foreign key: the queue takes a swipe whatever the host knows of its user (a
+    -- failing insert would lose the learning of a whole statement); it is erased with
+    -- the user's profile by the trigger personality_profiles_erase, and so with the
+    -- account, whose deletion cascades to the profile
     user_id uuid NOT NULL,
     product_id uuid,
     direction text,
-    queued_at timestamptz NOT NULL DEFAULT clock_timestamp()
+    queued_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    -- the profile the swipe was made under (NULL: the user had none): a swipe queued
+    -- under a profile that was deleted since is dropped, never learnt into a new one
+    personality_profile_id uuid
 );
 CREATE INDEX personality_learning_queue_user ON personality_learning_queue (user_id, queued_at);
 COMMENT ON TABLE personality_learning_queue IS
-  'Swipes not learnt yet because the user''s learning state was locked by another transaction (or learning failed); applied in order by the user''s next swipe, personality_sync_profile(), personality_recommend() and personality_assess().';
+  'Swipes not learnt yet because the user''s learning state was locked by another transaction (or learning failed); applied in order by the user''s next swipe, personality_sync_profile(), personality_recommend() and personality_assess(). Erased with the user''s profile, and so with their account (trigger personality_profiles_erase).';
+COMMENT ON COLUMN personality_learning_queue.personality_profile_id IS
+  'The personality_profiles.id the swipe was queued under (NULL: the user had no profile then). A swipe queued under a profile deleted since is dropped, not learnt into the user''s new profile.';
 SELECT pg_catalog.pg_extension_config_dump('personality_learning_queue', '');
 ALTER TABLE personality_learning_queue ENABLE ROW LEVEL SECURITY;
 CREATE POLICY personality_learning_queue_select_own ON personality_learning_queue
     FOR SELECT USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
 COMMENT ON POLICY personality_learning_queue_select_own ON personality_learning_queue IS
-  'A user sees only their own queued swipes. Only the extension writes the queue.';
+  'A user sees only their own queued swipes. Only the extension writes the queue; the user may delete from it (personality_learning_queue_delete_own).';
+CREATE POLICY personality_learning_queue_delete_own ON personality_learning_queue
+    FOR DELETE USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
+COMMENT ON POLICY personality_learning_queue_delete_own ON personality_learning_queue IS
+  'A user may delete their own queued swipes (right to erasure): they are then never learnt.';
+CREATE POLICY personality_learning_state_delete_own ON personality_learning_state
+    FOR DELETE USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
+COMMENT ON POLICY personality_learning_state_delete_own ON personality_learning_state IS
+  'A user may delete their own learning state (right to erasure). What was already written to their profile stays there (delete the profile to erase it); the next swipe starts a new state from the profile.';
+
+-- Swipes of recommended products as the swipe trigger recorded them (issue 20 point 9):
+-- the one record of interactions that users cannot write. personality_recommendations'
+-- interaction columns are the seed's and users may update them (self-reported);
+-- personality_kpis counts swipes from here.
+CREATE TABLE personality_recommendation_swipes (
+    user_id uuid NOT NULL,
+    product_id uuid NOT NULL,
+    direction text,
+    swiped_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (user_id, product_id)
+);
+COMMENT ON TABLE personality_recommendation_swipes IS
+  'The last swipe of each recommended product (user, product) that the swipe trigger recorded in an attached swipe table: direction as learnt (right, up, left, down, or NULL when not one of those) and when. Written only by the extension (users cannot forge it, unlike the interaction columns of personality_recommendations); personality_kpis counts its swipes as verified. Erased with the user''s profile (trigger personality_profiles_erase).';
+COMMENT ON COLUMN personality_recommendation_swipes.direction IS
+  'The swipe''s direction as the extension learnt it: right, up, left, down, or NULL (anything else).';
+COMMENT ON COLUMN personality_recommendation_swipes.swiped_at IS
+  'When the swipe was recorded (the time of the swiping transaction).';
+SELECT pg_catalog.pg_extension_config_dump('personality_recommendation_swipes', '');
+ALTER TABLE personality_recommendation_swipes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY personality_recommendation_swipes_select_own ON personality_recommendation_swipes
+    FOR SELECT USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
+COMMENT ON POLICY personality_recommendation_swipes_select_own ON personality_recommendation_swipes IS
+  'A user reads only their own recorded swipes. Only the swipe trigger writes them.';
+CREATE POLICY personality_recommendation_swipes_delete_own ON personality_recommendation_swipes
+    FOR DELETE USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
+COMMENT ON POLICY personality_recommendation_swipes_delete_own ON personality_recommendation_swipes IS
+  'A user may delete their own recorded swipes (right to erasure).';
+
+-- Erasure (SECURITY.md "Erasure"): deleting a profile, by the user, by service_role or
+-- by the cascade from the host's profiles row, deletes what the extension learnt
+-- about that user. The foreign keys do the same for the learning state and the
+-- recommendations once the host links are added; this trigger also covers the queue
+-- (which has no foreign key) and an install not linked yet.
+CREATE FUNCTION _personality_erase_profile() RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_RELID OPERATOR(pg_catalog.<>) '@extschema@.personality_profiles'::pg_catalog.regclass
+       OR TG_OP OPERATOR(pg_catalog.<>) 'DELETE' THEN
+        RETURN NULL;
+    END IF;
+    DELETE FROM @extschema@.personality_learning_queue q
+     WHERE q.user_id OPERATOR(pg_catalog.=) OLD.user_id;
+    DELETE FROM @extschema@.personality_learning_state s
+     WHERE s.user_id OPERATOR(pg_catalog.=) OLD.user_id;
+    DELETE FROM @extschema@.personality_recommendations r
+     WHERE r.user_id OPERATOR(pg_catalog.=) OLD.user_id
+       AND r.personality_profile_id OPERATOR(pg_catalog.=) OLD.id;
+    DELETE FROM @extschema@.personality_recommendation_swipes w
+     WHERE w.user_id OPERATOR(pg_catalog.=) OLD.user_id;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION _personality_erase_profile() IS
+  'Internal trigger function (personality_profiles_erase): deletes the queued swipes, the learning state, the recommendations and the recorded swipes of recommendations of a deleted profile.';
+CREATE TRIGGER personality_profiles_erase AFTER DELETE ON personality_profiles
+    FOR EACH ROW EXECUTE FUNCTION _personality_erase_profile();
+COMMENT ON TRIGGER personality_profiles_erase ON personality_profiles IS
+  'Right to erasure: a deleted profile takes its queued swipes, learning state, recommendations and recorded swipes with it (assessment history references the account, as in the seed, and goes with the account).';
 
 -- Every function and operator here is pg_catalog's or the extension's, named by schema
 -- (a public overload planted before CREATE EXTENSION must not bind).
@@ -105,11 +184,13 @@ BEGIN
     -- to pg_catalog so that no overload planted in public can run here (issue 20).
     PERFORM pg_catalog.set_config('search_path'::pg_catalog.text, 'pg_catalog, pg_temp'::pg_catalog.text, true);
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
-        GRANT SELECT ON @extschema@.personality_learning_state, @extschema@.personality_learning_queue, @extschema@.personality_learning TO authenticated;
+        GRANT SELECT ON @extschema@.personality_learning TO authenticated;
+        GRANT SELECT, DELETE ON @extschema@.personality_learning_state, @extschema@.personality_learning_queue,
+            @extschema@.personality_recommendation_swipes TO authenticated;
     END IF;
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
         GRANT SELECT, DELETE ON @extschema@.personality_learning_state TO service_role;
-        GRANT SELECT ON @extschema@.personality_learning_queue TO service_role;
+        GRANT SELECT, DELETE ON @extschema@.personality_learning_queue, @extschema@.personality_recommendation_swipes TO service_role;
         GRANT SELECT ON @extschema@.personality_learning TO service_role;
     END IF;
     PERFORM pg_catalog.set_config('search_path'::pg_catalog.text, v_search_path, true);

@@ -134,3 +134,55 @@ STRICT STABLE PARALLEL UNSAFE
 SET search_path TO pg_catalog, pg_temp
 LANGUAGE c
 AS 'MODULE_PATHNAME', '_personality_visible_products_wrapper';
+
+-- Erasure, KPIs (issue 20 points 6, 9). A deleted profile takes its
+-- queued swipes, learning state and recommendations with it (trigger
+-- personality_profiles_erase; so does the account, whose deletion cascades to the
+-- profile), queued swipes carry the profile they were made under (never learnt into a
+-- new profile), and a user may delete their own learning state and queue, as
+-- SECURITY.md says.
+ALTER TABLE personality_learning_queue ADD COLUMN personality_profile_id uuid;
+COMMENT ON COLUMN personality_learning_queue.personality_profile_id IS
+  'The personality_profiles.id the swipe was queued under (NULL: the user had no profile then). A swipe queued under a profile deleted since is dropped, not learnt into the user''s new profile.';
+COMMENT ON TABLE personality_learning_queue IS
+  'Swipes not learnt yet because the user''s learning state was locked by another transaction (or learning failed); applied in order by the user''s next swipe, personality_sync_profile(), personality_recommend() and personality_assess(). Erased with the user''s profile, and so with their account (trigger personality_profiles_erase).';
+COMMENT ON POLICY personality_learning_state_select_own ON personality_learning_state IS
+  'A user reads only their own learning state. Only the swipe trigger and the extension''s functions (as the owner) write it; the user may delete it (personality_learning_state_delete_own).';
+COMMENT ON POLICY personality_learning_queue_select_own ON personality_learning_queue IS
+  'A user sees only their own queued swipes. Only the extension writes the queue; the user may delete from it (personality_learning_queue_delete_own).';
+CREATE POLICY personality_learning_queue_delete_own ON personality_learning_queue
+    FOR DELETE USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
+COMMENT ON POLICY personality_learning_queue_delete_own ON personality_learning_queue IS
+  'A user may delete their own queued swipes (right to erasure): they are then never learnt.';
+CREATE POLICY personality_learning_state_delete_own ON personality_learning_state
+    FOR DELETE USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
+COMMENT ON POLICY personality_learning_state_delete_own ON personality_learning_state IS
+  'A user may delete their own learning state (right to erasure). What was already written to their profile stays there (delete the profile to erase it); the next swipe starts a new state from the profile.';
+
+-- Swipes of recommended products as the swipe trigger recorded them (issue 20 point 9):
+-- the one record of interactions that users cannot write. personality_recommendations'
+-- interaction columns are the seed's and users may update them (self-reported);
+-- personality_kpis counts swipes from here.
+CREATE TABLE personality_recommendation_swipes (
+    user_id uuid NOT NULL,
+    product_id uuid NOT NULL,
+    direction text,
+    swiped_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (user_id, product_id)
+);
+COMMENT ON TABLE personality_recommendation_swipes IS
+  'The last swipe of each recommended product (user, product) that the swipe trigger recorded in an attached swipe table: direction as learnt (right, up, left, down, or NULL when not one of those) and when. Written only by the extension (users cannot forge it, unlike the interaction columns of personality_recommendations); personality_kpis counts its swipes as verified. Erased with the user''s profile (trigger personality_profiles_erase).';
+COMMENT ON COLUMN personality_recommendation_swipes.direction IS
+  'The swipe''s direction as the extension learnt it: right, up, left, down, or NULL (anything else).';
+COMMENT ON COLUMN personality_recommendation_swipes.swiped_at IS
+  'When the swipe was recorded (the time of the swiping transaction).';
+SELECT pg_catalog.pg_extension_config_dump('personality_recommendation_swipes', '');
+ALTER TABLE personality_recommendation_swipes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY personality_recommendation_swipes_select_own ON personality_recommendation_swipes
+    FOR SELECT USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
+COMMENT ON POLICY personality_recommendation_swipes_select_own ON personality_recommendation_swipes IS
+  'A user reads only their own recorded swipes. Only the swipe trigger writes them.';
+CREATE POLICY personality_recommendation_swipes_delete_own ON personality_recommendation_swipes
+    FOR DELETE USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
+COMMENT ON POLICY personality_recommendation_swipes_delete_own ON personality_recommendation_swipes IS
+  'A user may delete their own recorded swipes (right to erasure).';

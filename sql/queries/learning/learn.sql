@@ -1,5 +1,6 @@
 -- The swipe trigger's hot path: one learning step in the user's state row, and the
--- matching recommendation marked as swiped. $1 user, $2 product, $3 the product's
+-- matching recommendation marked as swiped, and that swipe recorded where users cannot
+-- write (personality_recommendation_swipes, counted by personality_kpis). $1 user, $2 product, $3 the product's
 -- affinities when already known, $4 whether to ask for them when the product has no
 -- vector, $5 the direction ('right', 'up', 'left', 'down' or NULL), $6 learning rate,
 -- $7 and $8 the profile sync settings. Returns the new state and whether the user has
@@ -38,7 +39,13 @@ m AS (
   WHERE user_id OPERATOR(pg_catalog.=) $1 AND product_id OPERATOR(pg_catalog.=) $2
     AND EXISTS (SELECT 1 FROM s
                  WHERE s.state[@extschema@._personality_state_slot('outcome')] OPERATOR(pg_catalog.<>) 2
-                    OR s.state[@extschema@._personality_state_slot('outcome')] IS NULL))
+                    OR s.state[@extschema@._personality_state_slot('outcome')] IS NULL)
+  RETURNING 1),
+v AS (
+  INSERT INTO @extschema@.personality_recommendation_swipes AS w (user_id, product_id, direction, swiped_at)
+  SELECT $1, $2, $5, pg_catalog.now() WHERE EXISTS (SELECT 1 FROM m)
+  ON CONFLICT (user_id, product_id) DO UPDATE SET direction = EXCLUDED.direction,
+    swiped_at = EXCLUDED.swiped_at)
 SELECT s.state, EXISTS (SELECT 1 FROM @extschema@.personality_learning_queue q
                          WHERE q.user_id OPERATOR(pg_catalog.=) $1)
   FROM s

@@ -484,7 +484,7 @@ fn who_may_refresh_and_read_kpis() {
         .expect("service_role refreshes");
     let k = svc
         .query(
-            "SELECT context, engine, recommended, shown FROM personality_kpis",
+            "SELECT context, engine, recommended, reported_shown FROM personality_kpis",
             &[],
         )
         .expect("service_role reads the KPIs");

@@ -350,8 +350,8 @@ fn rls_matrix() {
         Rows(5),
     );
 
-    // The learning state: users read their own row (table and view), nobody but the
-    // extension writes it; service_role reads and deletes.
+    // The learning state: users read and delete their own row (table and view), nobody
+    // but the extension writes it; service_role reads and deletes.
     let t = "personality_learning_state";
     let ins_state = format!("INSERT INTO {t} (user_id, state) VALUES ('{a}', '{{1}}')");
     for (actor, own) in [
@@ -380,17 +380,23 @@ fn rls_matrix() {
             format!("UPDATE {t} SET state = '{{1}}'"),
             Denied,
         );
-        let delete = if matches!(actor, Actor::Service) {
-            Rows(3)
-        } else {
-            Denied
-        };
+        // users delete their own row (right to erasure, SECURITY.md), service_role any
+        let delete = own.map_or(Denied, Rows);
         cell(
             actor,
             "learning state delete",
             format!("DELETE FROM {t}"),
             delete,
         );
+        if let Actor::User(u) = actor {
+            let other = if u == A { &b } else { &a };
+            cell(
+                actor,
+                "learning state delete other's",
+                format!("DELETE FROM {t} WHERE user_id = '{other}'"),
+                Rows(0),
+            );
+        }
     }
     // personality_sync_profile: users for themselves, service_role for anyone / everyone.
     for (actor, own, other, all) in [
