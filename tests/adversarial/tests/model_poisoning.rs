@@ -208,3 +208,100 @@ fn min_people_is_superuser_only() {
     drop(c);
     drop_db(db);
 }
+
+/// Issue 20 point 1, for personality_swipe_tables: objects planted in `public` before
+/// CREATE EXTENSION (a preferred-type `convert_from(bytea, text)`, an exact-match
+/// `&(smallint, integer)` and `<>("char", text)`, a `position` and `substr` for bytea)
+/// never bind to the view, so reading it (every recommendation does, as the owner)
+/// runs none of them.
+#[test]
+fn swipe_tables_view_binds_to_nothing_planted() {
+    let mut s = Scene::without_extension("model_view_binding", Attacker::PublicCreator);
+    let mut a = s.attacker();
+    a.batch_execute(&s.evil_sql("public.adv_evil")).unwrap();
+    a.batch_execute(
+        "CREATE FUNCTION public.convert_from(bytea, text) RETURNS text LANGUAGE plpgsql STABLE AS
+           $$ BEGIN PERFORM public.adv_evil(); RETURN pg_catalog.convert_from($1, $2::name); END $$;
+         CREATE FUNCTION public.adv_and(smallint, integer) RETURNS integer LANGUAGE plpgsql IMMUTABLE AS
+           $$ BEGIN PERFORM public.adv_evil(); RETURN $1::integer OPERATOR(pg_catalog.&) $2; END $$;
+         CREATE OPERATOR public.& (LEFTARG = smallint, RIGHTARG = integer, FUNCTION = public.adv_and);
+         CREATE FUNCTION public.adv_ne(\"char\", text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS
+           $$ BEGIN PERFORM public.adv_evil(); RETURN $1::text OPERATOR(pg_catalog.<>) $2; END $$;
+         CREATE OPERATOR public.<> (LEFTARG = \"char\", RIGHTARG = text, FUNCTION = public.adv_ne);
+         CREATE FUNCTION public.position(bytea, bytea) RETURNS integer LANGUAGE plpgsql IMMUTABLE AS
+           $$ BEGIN PERFORM public.adv_evil(); RETURN pg_catalog.position($1, $2); END $$;
+         CREATE FUNCTION public.substr(bytea, integer, integer) RETURNS bytea LANGUAGE plpgsql IMMUTABLE AS
+           $$ BEGIN PERFORM public.adv_evil(); RETURN pg_catalog.substr($1, $2, $3); END $$;",
+    )
+    .expect("bait");
+    s.admin
+        .batch_execute("CREATE EXTENSION personality_ext SCHEMA public")
+        .expect("install");
+    let bound = s.dependencies_on_attacker();
+    assert!(
+        bound.is_empty(),
+        "bound to planted objects at install: {bound:?}"
+    );
+    s.load_data();
+    let n: i64 = s
+        .admin
+        .query_one(
+            "SELECT count(*) FROM personality_swipe_tables WHERE direction_column IS NOT NULL",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(n >= 1);
+    s.admin
+        .query_one("SELECT personality_refresh_model(true)", &[])
+        .expect("refresh");
+    s.assert_not_escalated("planted objects ran when personality_swipe_tables was read");
+    drop(a);
+}
+
+/// Variants: one account's 300 dislikes do not bury a product for others, and the same
+/// person liking a product in two attached swipe tables, in many statements, is one
+/// person.
+#[test]
+fn one_account_is_one_person_in_every_form() {
+    let db = "adv_model_variants";
+    let mut c = world(db);
+    c.batch_execute(
+        "CREATE TABLE more_swipes (user_id uuid, product_id uuid, direction text,
+                                   created_at timestamptz DEFAULT now());
+         SELECT personality_attach_behavior('more_swipes', 'direction', 'statement');",
+    )
+    .unwrap();
+    let (liked, buried) = (45u32, 46u32);
+    for _ in 0..20 {
+        swipe(&mut c, 1, liked, "right", 1);
+        c.execute(
+            "INSERT INTO more_swipes (user_id, product_id, direction) VALUES ($1::text::uuid, $2::text::uuid, 'up')",
+            &[&user_id(1), &product_id(liked)],
+        )
+        .unwrap();
+    }
+    swipe(&mut c, 1, buried, "left", 300);
+    // three real people like the buried product
+    for u in [2u32, 3, 4] {
+        swipe(&mut c, u, buried, "right", 1);
+    }
+    refresh(&mut c);
+    let row = |c: &mut Client, p: u32| -> (f64, f64) {
+        let r = c
+            .query_one(
+                "SELECT likes, dislikes FROM personality_item_stats WHERE product_id = $1::text::uuid",
+                &[&product_id(p)],
+            )
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert_eq!(row(&mut c, liked), (1.0, 0.0), "two tables, 40 statements");
+    assert_eq!(
+        row(&mut c, buried),
+        (3.0, 1.0),
+        "300 dislikes of one account"
+    );
+    drop(c);
+    drop_db(db);
+}

@@ -978,3 +978,83 @@ fn the_refresh_cannot_be_stalled() {
     drop(idle);
     drop_db(db);
 }
+
+/// Issue 21: a swipe table the model cannot read (its direction column changed type
+/// after attaching) is a WARNING at every refresh and a warning in
+/// personality_health(), never a silent zero; and a person's changed opinion (a like
+/// swiped left later) moves the people counts in an incremental refresh exactly as in a
+/// full one.
+#[test]
+fn unreadable_tables_and_changed_opinions() {
+    let db = "it_model_unreadable";
+    setup(db, 60);
+    let (mut c, notices) = connect_with_notices(db, "postgres");
+    swipe_range(&mut c, 1, 21);
+    refresh(&mut c, true);
+    // a changed opinion: user 3's latest swipe of each liked product is now left
+    let liked: Vec<String> = c
+        .query(
+            "SELECT DISTINCT product_id::text FROM swipes WHERE user_id = $1::text::uuid AND direction = 'right'",
+            &[&user_id(3)],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(!liked.is_empty());
+    let before = stats(&mut c);
+    c.execute(
+        "INSERT INTO swipes (user_id, product_id, direction)
+         SELECT $1::text::uuid, p::uuid, 'left' FROM unnest($2::text[]) p",
+        &[&user_id(3), &liked],
+    )
+    .unwrap();
+    let inc = refresh(&mut c, false);
+    assert!(!inc.0, "{inc:?}");
+    let after_inc = stats(&mut c);
+    for p in &liked {
+        let (l0, d0, _) = before[p];
+        assert_eq!(after_inc[p].0, l0 - 1.0, "likes of {p}");
+        assert_eq!(after_inc[p].1, d0 + 1.0, "dislikes of {p}");
+    }
+    refresh(&mut c, true);
+    assert_eq!(stats(&mut c), after_inc, "incremental differs from full");
+
+    // an attached table whose direction column is no longer text
+    c.batch_execute(
+        "CREATE TABLE odd_swipes (user_id uuid, product_id uuid, direction text, created_at timestamptz);
+         SELECT personality_attach_behavior('odd_swipes');
+         ALTER TABLE odd_swipes ALTER COLUMN direction TYPE integer USING 0;",
+    )
+    .unwrap();
+    notices.lock().unwrap().clear();
+    let r = c
+        .query_one(
+            "SELECT (r->>'tables_unread')::int FROM personality_refresh_model() r",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(r.get::<_, i32>(0), 1);
+    assert!(
+        notices
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|n| n.starts_with("WARNING")
+                && n.contains("odd_swipes")
+                && n.contains("does not read")),
+        "no WARNING at refresh: {:?}",
+        notices.lock().unwrap()
+    );
+    let h = c
+        .query_one(
+            "SELECT swipe_tables_unread, model_alert, alert_level FROM personality_health()",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(h.get::<_, i32>(0), 1);
+    assert_eq!(h.get::<_, String>(1), "warning");
+    assert_ne!(h.get::<_, String>(2), "ok");
+    drop(c);
+    drop_db(db);
+}
