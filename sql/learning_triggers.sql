@@ -42,44 +42,31 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_col pg_catalog.name;
-    v_type pg_catalog.oid;
-    v_t record;
 BEGIN
-    -- (catalog lookups only, no other function of the extension: personality_swipe_tables
-    -- calls it with the rights of whoever reads the view)
-    FOREACH v_col IN ARRAY CASE WHEN p_named IS NOT NULL THEN ARRAY[p_named]
-                                ELSE '{created_at,swipe_timestamp}'::pg_catalog.name[] END LOOP
-        v_type := NULL;
-        SELECT a.atttypid INTO v_type FROM pg_catalog.pg_attribute a
-         WHERE a.attrelid OPERATOR(pg_catalog.=) p_table AND a.attname OPERATOR(pg_catalog.=) v_col
-           AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
-        -- a domain's base type, then its base type ...: at most 16 domains deep
-        FOR i IN 0..16 LOOP
-            SELECT t.typtype, t.typbasetype INTO v_t FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) v_type;
-            EXIT WHEN NOT FOUND OR v_t.typtype OPERATOR(pg_catalog.<>) 'd';
-            v_type := v_t.typbasetype;
-        END LOOP;
-        IF v_type OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.timestamptz'::pg_catalog.regtype,
-                                                   'pg_catalog.timestamp'::pg_catalog.regtype,
-                                                   'pg_catalog.date'::pg_catalog.regtype]::pg_catalog.oid[]) THEN
-            RETURN v_col;
-        END IF;
-    END LOOP;
-    IF p_named IS NOT NULL THEN
-        RETURN NULL;
-    END IF;
-    FOR i IN 1..2 LOOP
-        SELECT pg_catalog.min(a.attname::pg_catalog.text)::pg_catalog.name INTO v_col
-          FROM pg_catalog.pg_attribute a
-         WHERE a.attrelid OPERATOR(pg_catalog.=) p_table AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
-           AND a.atttypid OPERATOR(pg_catalog.=) CASE i WHEN 1 THEN 'pg_catalog.timestamptz'::pg_catalog.regtype
-                                                        ELSE 'pg_catalog.timestamp'::pg_catalog.regtype END::pg_catalog.oid
-        HAVING pg_catalog.count(*) OPERATOR(pg_catalog.=) 1;
-        IF v_col IS NOT NULL THEN
-            RETURN v_col;
-        END IF;
-    END LOOP;
-    RETURN NULL;
+    -- One catalog query (personality_swipe_tables calls it on every recommendation),
+    -- no other function of the extension (the view runs it with the rights of whoever
+    -- reads it). A domain counts as its base type (one level).
+    SELECT x.attname INTO v_col
+      FROM (SELECT a.attname, y.t, pg_catalog.count(*) OVER (PARTITION BY y.t) AS n
+              FROM pg_catalog.pg_attribute a
+              JOIN pg_catalog.pg_type ty ON ty.oid OPERATOR(pg_catalog.=) a.atttypid
+             CROSS JOIN LATERAL (SELECT CASE WHEN ty.typtype OPERATOR(pg_catalog.=) 'd'::pg_catalog."char"
+                                             THEN ty.typbasetype ELSE a.atttypid END AS t) y
+             WHERE a.attrelid OPERATOR(pg_catalog.=) p_table AND a.attnum OPERATOR(pg_catalog.>) 0
+               AND NOT a.attisdropped) x
+     WHERE x.t OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.timestamptz'::pg_catalog.regtype,
+                                                  'pg_catalog.timestamp'::pg_catalog.regtype,
+                                                  'pg_catalog.date'::pg_catalog.regtype]::pg_catalog.oid[])
+       AND (p_named IS NULL OR x.attname OPERATOR(pg_catalog.=) p_named)
+       AND (p_named IS NOT NULL
+            OR x.attname OPERATOR(pg_catalog.=) ANY ('{created_at,swipe_timestamp}'::pg_catalog.name[])
+            OR (x.n OPERATOR(pg_catalog.=) 1 AND x.t OPERATOR(pg_catalog.<>) 'pg_catalog.date'::pg_catalog.regtype::pg_catalog.oid))
+     ORDER BY CASE WHEN x.attname OPERATOR(pg_catalog.=) 'created_at'::pg_catalog.name THEN 0
+                   WHEN x.attname OPERATOR(pg_catalog.=) 'swipe_timestamp'::pg_catalog.name THEN 1
+                   WHEN x.t OPERATOR(pg_catalog.=) 'pg_catalog.timestamptz'::pg_catalog.regtype::pg_catalog.oid THEN 2
+                   ELSE 3 END
+     LIMIT 1;
+    RETURN v_col;
 END;
 $$;
 COMMENT ON FUNCTION _personality_time_column(regclass, name) IS
@@ -296,12 +283,15 @@ COMMENT ON FUNCTION personality_detach_behavior(regclass) IS
 -- every function qualified, every literal typed, every operator OPERATOR(pg_catalog.x).
 CREATE VIEW personality_swipe_tables AS
 SELECT t.tgrelid::pg_catalog.regclass AS swipe_table,
-       @extschema@._personality_trigger_arg(t.tgargs, 1::pg_catalog.int4) AS direction_column,
+       pg_catalog.convert_from(pg_catalog.substr(t.tgargs, 1::pg_catalog.int4,
+                                                 pg_catalog.position(t.tgargs, '\x00'::pg_catalog.bytea) OPERATOR(pg_catalog.-) 1::pg_catalog.int4),
+                               pg_catalog.getdatabaseencoding()::pg_catalog.name)::pg_catalog.name AS direction_column,
        t.tgenabled OPERATOR(pg_catalog.<>) 'D'::pg_catalog."char" AS enabled,
        CASE WHEN (t.tgtype::pg_catalog.int4 OPERATOR(pg_catalog.&) 1::pg_catalog.int4) OPERATOR(pg_catalog.=) 1::pg_catalog.int4
             THEN 'row'::pg_catalog.text ELSE 'statement'::pg_catalog.text END AS for_each,
        @extschema@._personality_time_column(t.tgrelid::pg_catalog.regclass,
-                                            @extschema@._personality_trigger_arg(t.tgargs, 2::pg_catalog.int4)) AS time_column
+                                            CASE WHEN t.tgnargs OPERATOR(pg_catalog.>=) 2::pg_catalog.int2
+                                                 THEN @extschema@._personality_trigger_arg(t.tgargs, 2::pg_catalog.int4) END) AS time_column
   FROM pg_catalog.pg_trigger t
  WHERE t.tgname OPERATOR(pg_catalog.=) 'update_personality_from_swipes'::pg_catalog.name
    AND t.tgfoid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.update_personality_from_behavior()'::pg_catalog.regprocedure,
