@@ -33,7 +33,7 @@ BEGIN
                       'personality_score_quiz', '_personality_score_quiz', 'personality_host_status',
                       '_personality_host_table',
                       '_personality_current_user_id', '_personality_setting', '_personality_trusted_owner',
-                      '_personality_state_slot') THEN
+                      '_personality_state_slot', '_personality_trigger_arg', '_personality_time_column') THEN
             EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO PUBLIC', r.f);
         ELSIF r.name IN ('personality_assess', 'personality_recommend', 'personality_sync_profile',
                          'personality_similar_products') THEN

@@ -19,7 +19,7 @@ CREATE TABLE personality_item_stats (
     side_likes real[] NOT NULL DEFAULT '{0,0,0,0,0}'
 );
 COMMENT ON TABLE personality_item_stats IS
-  'Derived: per product, likes (right/up), dislikes (left), neutral swipes, a 90-day half-life decayed like mass as of "at", and likes by people on the high side (>= 60) of each trait; merged by personality_refresh_model() from the swipes since the last refresh. Read by personality_recommend.';
+  'Derived: per product, the people who like it (right/up), dislike it (left) or are neutral, by their latest swipe of it (a person''s repeated swipes count once), the 90-day half-life decayed mass of those likes as of "at", and the likers on the high side (>= 60) of each trait; recomputed by personality_refresh_model() for the products with new swipes. Read by personality_recommend, which uses a count only from personality.min_people people up.';
 ALTER TABLE personality_item_stats ENABLE ROW LEVEL SECURITY;
 
 CREATE TABLE personality_item_neighbours (
@@ -50,10 +50,14 @@ CREATE TABLE personality_model_state (
     log_max_decayed float8 NOT NULL DEFAULT 0,
     stats_at timestamptz,
     -- the products with the best item-level score, best first (candidates for everyone)
-    popular_ids uuid[] NOT NULL DEFAULT '{}'
+    popular_ids uuid[] NOT NULL DEFAULT '{}',
+    -- swipes the last refresh skipped (no time, an infinite one, far in the future) and
+    -- attached swipe tables it could not read (personality_health)
+    rows_skipped bigint NOT NULL DEFAULT 0,
+    tables_unread integer NOT NULL DEFAULT 0
 );
 COMMENT ON TABLE personality_model_state IS
-  'Derived: one row, the state of personality_refresh_model(): when it last ran, how long it took, what it read, and the catalog-level numbers and popular products personality_recommend reads.';
+  'Derived: one row, the state of personality_refresh_model(): when it last ran, how long it took, what it read, skipped (rows_skipped) and could not read (tables_unread), and the catalog-level numbers and popular products (liked by personality.min_people people at least) personality_recommend reads. The refresh locks this row FOR UPDATE: one refresh at a time.';
 ALTER TABLE personality_model_state ENABLE ROW LEVEL SECURITY;
 
 CREATE TABLE personality_model_sources (
@@ -106,11 +110,22 @@ COMMENT ON TRIGGER personality_item_stats_copies ON personality_item_stats IS
 COMMENT ON TRIGGER personality_item_neighbours_copies ON personality_item_neighbours IS
   'Ends the per-connection copies personality_recommend keeps (personality.cache_mb).';
 
+COMMENT ON FUNCTION _personality_min_people() IS
+  'Internal: personality.min_people (superuser only, default 3), read through the library: the distinct people an aggregate about others needs before the refresh, personality_recommend or personality_similar_products show or use it.';
+
 -- The refresh itself, without the caller check.
+--
+-- Locks (SECURITY.md): the row of personality_model_state FOR UPDATE (one refresh at a
+-- time: a second waits for the first; no app role can take it, none has UPDATE on the
+-- table), ACCESS SHARE on each attached swipe table it reads, ROW EXCLUSIVE on
+-- personality_item_stats, personality_item_neighbours and personality_model_sources
+-- (DELETE and INSERT, never TRUNCATE: recommendations keep reading the previous model
+-- until the refresh commits), and its own temporary tables. No advisory lock.
 CREATE FUNCTION _personality_refresh_model(p_full boolean) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 SET client_min_messages = warning
+SET TimeZone = 'UTC'  -- a timestamp (without time zone) time column is read as UTC
 AS $$
 DECLARE
     v_t0 timestamptz := clock_timestamp();
@@ -120,53 +135,82 @@ DECLARE
     v_k constant int := 100;             -- neighbours kept per product
     v_cap constant int := 500;           -- most recent likes of a person that count
     v_block constant int := 20000;       -- products recomputed per pass
+    -- a decay exponent above this (1000 half-lives, 0.5^1000 ~ 1e-301) is taken as it:
+    -- power() never underflows, whatever the timestamp
+    v_max_halves constant float8 := 1000;
+    -- the longest a transaction writing a swipe table holds the high-water mark back;
+    -- its swipes are not lost after that (the count check below rebuilds in full)
+    v_hold constant interval := '60 seconds';
+    -- swipes dated later than the high-water mark by more than this are bad rows
+    v_future constant interval := '1 day';
+    v_min_people int := @extschema@._personality_min_people();
     v_read bigint := 0;
+    v_skipped bigint := 0;
+    v_unread int := 0;
+    v_untimed int := 0;
+    v_untimed_tabs oid[] := '{}';
     v_n bigint;
     v_rows uuid[];
     v_changed uuid[];
     v_done bigint := 0;
     v_i int;
     r record;
+    v_bad record;
 BEGIN
-    -- one refresh at a time; a second waits for the first
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('personality_refresh_model', 0));
+    -- One refresh at a time: the state row, locked until the refresh commits. A second
+    -- refresh waits for the first (then reads what the first wrote).
     INSERT INTO @extschema@.personality_model_state (id) VALUES (true) ON CONFLICT (id) DO NOTHING;
+    PERFORM 1 FROM @extschema@.personality_model_state s WHERE s.id FOR UPDATE;
     IF (SELECT s.refreshed_at IS NULL FROM @extschema@.personality_model_state s) THEN
         v_full := true;
     END IF;
-    -- Swipes created before the oldest open transaction's start are all committed (or
-    -- never will be): the high-water mark never skips a swipe committed late.
+    -- The high-water mark: now, held back to the start of the oldest transaction that
+    -- holds ROW EXCLUSIVE on an attached swipe table (it may be writing swipes dated
+    -- from its start that it has not committed yet), for at most v_hold. A transaction
+    -- that wrote no swipe (an idle BEGIN; SELECT 1;) never holds it back; a longer
+    -- writer's swipes, committed below the mark, make the next refresh a full one.
+    -- (Backends of roles whose pg_stat_activity the owner may not read count as not
+    -- writing: the count check catches their swipes too.)
     SELECT least(now(), min(a.xact_start)) INTO v_bound
-      FROM pg_catalog.pg_stat_activity a
-     WHERE a.datname = pg_catalog.current_database() AND a.xact_start IS NOT NULL;
+      FROM pg_catalog.pg_locks l
+      JOIN pg_catalog.pg_stat_activity a ON a.pid OPERATOR(pg_catalog.=) l.pid
+     WHERE l.locktype OPERATOR(pg_catalog.=) 'relation'
+       AND l.mode OPERATOR(pg_catalog.=) 'RowExclusiveLock' AND l.granted
+       AND l.database OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d
+                                               WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
+       AND l.relation OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT t.swipe_table::pg_catalog.oid
+                                                         FROM @extschema@.personality_swipe_tables t))
+       AND l.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()
+       AND a.xact_start OPERATOR(pg_catalog.>) (now() OPERATOR(pg_catalog.-) v_hold);
     v_bound := coalesce(v_bound, now());
 
     -- Scratch tables of this session (dropped at commit). A table of that name the
     -- caller made goes first: its triggers or defaults must never run as the owner.
     DROP TABLE IF EXISTS pg_temp.personality_model_swipes, pg_temp.personality_model_likes,
-                         pg_temp.personality_model_n;
+                         pg_temp.personality_model_n, pg_temp.personality_model_opinions;
+    -- seq: the row's place in its table, the order of swipes with the same time
     CREATE TEMP TABLE personality_model_swipes (
-        src oid, user_id uuid, product_id uuid, dir smallint, ts timestamptz, fresh boolean
+        src oid, user_id uuid, product_id uuid, dir smallint, ts timestamptz, fresh boolean, seq tid
     ) ON COMMIT DROP;
     FOR r IN
-        SELECT t.swipe_table::oid AS oid, t.swipe_table::text AS tab,
-               CASE @extschema@._personality_column_type(t.swipe_table, t.direction_column)
-                    WHEN 'enum' THEN 'pg_catalog.textin(pg_catalog.enum_out(s.' || quote_ident(t.direction_column) || '))'
-                    WHEN 'text' THEN 's.' || quote_ident(t.direction_column) || '::pg_catalog.text'
-                    WHEN 'varchar' THEN 's.' || quote_ident(t.direction_column) || '::pg_catalog.text'
-                    WHEN 'bpchar' THEN 's.' || quote_ident(t.direction_column) || '::pg_catalog.text'
-                    WHEN 'name' THEN 's.' || quote_ident(t.direction_column) || '::pg_catalog.text'
-                    ELSE NULL END AS dir,
-               coalesce(h.swipes_until, '-infinity'::timestamptz) AS since
-          FROM @extschema@.personality_swipe_tables t
-          JOIN pg_catalog.pg_class c ON c.oid = t.swipe_table
-          LEFT JOIN @extschema@.personality_model_sources h ON h.swipe_table = t.swipe_table::oid
-         WHERE c.relpersistence <> 't'
-           AND @extschema@._personality_column_type(t.swipe_table, 'user_id') = 'uuid'
-           AND @extschema@._personality_column_type(t.swipe_table, 'product_id') = 'uuid'
-           AND @extschema@._personality_column_type(t.swipe_table, 'created_at') = 'timestamptz'
+        SELECT i.swipe_table AS oid, i.tab, i.dir, i.ts, i.readable, i.warning,
+               h.swipe_table IS NOT NULL AS known, h.swipes_until AS since
+          FROM @extschema@._personality_model_inputs() i
+          LEFT JOIN @extschema@.personality_model_sources h ON h.swipe_table OPERATOR(pg_catalog.=) i.swipe_table
     LOOP
-        CONTINUE WHEN r.dir IS NULL;
+        IF r.warning IS NOT NULL THEN
+            RAISE WARNING 'personality_ext: %', r.warning;
+        END IF;
+        IF NOT r.readable THEN
+            v_unread := v_unread + 1;
+            CONTINUE;
+        END IF;
+        IF r.ts IS NULL THEN
+            v_untimed := v_untimed + 1;
+            v_untimed_tabs := v_untimed_tabs || r.oid;
+        END IF;
+        -- Every swipe, with its time; a table without a time column dates every swipe
+        -- at the mark, and they count as new only the first time (or on a full rebuild).
         EXECUTE format(
             'INSERT INTO pg_temp.personality_model_swipes '
             'SELECT %s, s.user_id, s.product_id, '
@@ -175,18 +219,46 @@ BEGIN
             '            WHEN ''up'' THEN 3 WHEN ''super'' THEN 3 WHEN ''superlike'' THEN 3 WHEN ''love'' THEN 3 '
             '            WHEN ''left'' THEN -1 WHEN ''dislike'' THEN -1 WHEN ''no'' THEN -1 WHEN ''pass'' THEN -1 '
             '            WHEN ''down'' THEN 0 WHEN ''skip'' THEN 0 WHEN ''neutral'' THEN 0 END, '
-            '       s.created_at, s.created_at OPERATOR(pg_catalog.>=) $2 '
+            '       %s, %s, s.ctid '
             '  FROM %s s '
-            ' WHERE s.user_id IS NOT NULL AND s.product_id IS NOT NULL '
-            '   AND s.created_at OPERATOR(pg_catalog.<) $1',
-            r.oid::bigint, r.dir, r.tab)
-        USING v_bound, r.since;
-        GET DIAGNOSTICS v_n = ROW_COUNT;
-        v_read := v_read + v_n;
+            ' WHERE s.user_id IS NOT NULL AND s.product_id IS NOT NULL',
+            r.oid::bigint, r.dir,
+            coalesce(r.ts, '$1'),
+            CASE WHEN r.ts IS NULL THEN CASE WHEN r.known THEN 'false' ELSE 'true' END
+                 ELSE coalesce(r.ts, '$1') || ' OPERATOR(pg_catalog.>=) $2' END,
+            r.tab)
+        USING v_bound, coalesce(r.since, '-infinity'::timestamptz);
+        -- Bad rows (no time, an infinite one, or one far in the future): skipped, named.
+        SELECT pg_catalog.count(*) INTO v_n FROM pg_temp.personality_model_swipes w
+         WHERE w.src OPERATOR(pg_catalog.=) r.oid
+           AND (w.ts IS NULL OR NOT pg_catalog.isfinite(w.ts) OR w.ts OPERATOR(pg_catalog.>) (v_bound OPERATOR(pg_catalog.+) v_future));
+        IF v_n OPERATOR(pg_catalog.>) 0 THEN
+            v_skipped := v_skipped + v_n;
+            FOR v_bad IN SELECT w.seq, w.user_id, w.product_id, w.ts FROM pg_temp.personality_model_swipes w
+                      WHERE w.src OPERATOR(pg_catalog.=) r.oid
+                        AND (w.ts IS NULL OR NOT pg_catalog.isfinite(w.ts) OR w.ts OPERATOR(pg_catalog.>) (v_bound OPERATOR(pg_catalog.+) v_future))
+                      ORDER BY w.seq LIMIT 3 LOOP
+                RAISE WARNING 'personality_ext: the model skips a swipe of % (ctid %, user_id %, product_id %): its time % is %',
+                    r.tab, v_bad.seq, v_bad.user_id, v_bad.product_id, coalesce(v_bad.ts::text, 'NULL'),
+                    CASE WHEN v_bad.ts IS NULL THEN 'missing' WHEN NOT pg_catalog.isfinite(v_bad.ts) THEN 'infinite'
+                         ELSE 'more than ' || v_future::text || ' in the future' END;
+            END LOOP;
+            IF v_n OPERATOR(pg_catalog.>) 3 THEN
+                RAISE WARNING 'personality_ext: the model skips % more swipes of % with a missing, infinite or future time',
+                    v_n OPERATOR(pg_catalog.-) 3, r.tab;
+            END IF;
+            DELETE FROM pg_temp.personality_model_swipes w
+             WHERE w.src OPERATOR(pg_catalog.=) r.oid
+               AND (w.ts IS NULL OR NOT pg_catalog.isfinite(w.ts) OR w.ts OPERATOR(pg_catalog.>) (v_bound OPERATOR(pg_catalog.+) v_future));
+        END IF;
     END LOOP;
+    -- Swipes at or after the mark are for the next refresh.
+    DELETE FROM pg_temp.personality_model_swipes w WHERE w.ts OPERATOR(pg_catalog.>=) v_bound
+       AND NOT w.src OPERATOR(pg_catalog.=) ANY (v_untimed_tabs);
+    SELECT pg_catalog.count(*) INTO v_read FROM pg_temp.personality_model_swipes;
     -- Swipes below a table's high-water mark that were not there at the last refresh
-    -- (inserted with an older created_at) or are gone (deleted, table detached): count
-    -- everything again.
+    -- (inserted with an older time, committed late) or are gone (deleted, table
+    -- detached): count everything again.
     IF NOT v_full AND EXISTS (
         SELECT 1 FROM @extschema@.personality_model_sources h
          WHERE h.swipes_counted <> (SELECT count(*) FROM pg_temp.personality_model_swipes w
@@ -197,59 +269,68 @@ BEGIN
     INSERT INTO @extschema@.personality_model_sources (swipe_table, swipes_until, swipes_counted)
     SELECT w.src, v_bound, count(*) FROM pg_temp.personality_model_swipes w GROUP BY w.src;
     DELETE FROM pg_temp.personality_model_swipes s WHERE s.dir IS NULL;
-    -- a full rebuild counts every swipe again
     IF v_full THEN
         UPDATE pg_temp.personality_model_swipes SET fresh = true;
-        TRUNCATE @extschema@.personality_item_stats;
     END IF;
 
-    -- 1. Item stats: merge the new swipes, aggregated per product.
+    -- 1. Each person's current opinion of each product (their latest swipe of it; the
+    -- later row when two have the same time): aggregates count people, not swipes.
+    CREATE TEMP TABLE personality_model_opinions (user_id uuid, product_id uuid, dir smallint, ts timestamptz)
+        ON COMMIT DROP;
+    INSERT INTO pg_temp.personality_model_opinions
+    SELECT DISTINCT ON (w.user_id, w.product_id) w.user_id, w.product_id, w.dir, w.ts
+      FROM pg_temp.personality_model_swipes w
+     ORDER BY w.user_id, w.product_id, w.ts DESC, w.seq DESC, w.dir DESC;
+    CREATE INDEX personality_model_opinions_p ON pg_temp.personality_model_opinions (product_id);
+    ANALYZE pg_temp.personality_model_opinions;
+
+    -- 2. Item stats of the products with new swipes (all on a full rebuild), from the
+    -- opinions: people who like (right/up), dislike, are neutral; the likes' decayed
+    -- mass as of the mark; likers on the high side of each trait.
+    IF v_full THEN
+        DELETE FROM @extschema@.personality_item_stats;
+    END IF;
     INSERT INTO @extschema@.personality_item_stats AS s
         (product_id, likes, dislikes, neutral, decayed_likes, at, side_likes)
-    SELECT w.product_id,
-           count(*) FILTER (WHERE w.dir > 0),
-           count(*) FILTER (WHERE w.dir < 0),
-           count(*) FILTER (WHERE w.dir = 0),
+    SELECT o.product_id,
+           count(*) FILTER (WHERE o.dir > 0),
+           count(*) FILTER (WHERE o.dir < 0),
+           count(*) FILTER (WHERE o.dir = 0),
            coalesce(sum(pg_catalog.power(0.5::float8,
-                       greatest(extract(epoch FROM v_bound - w.ts)::float8, 0) / v_hl)) FILTER (WHERE w.dir > 0), 0),
+                       least(greatest(extract(epoch FROM v_bound - o.ts)::float8, 0) / v_hl, v_max_halves)))
+                    FILTER (WHERE o.dir > 0), 0),
            v_bound,
-           ARRAY[count(*) FILTER (WHERE w.dir > 0 AND p.sc[1] >= 60),
-                 count(*) FILTER (WHERE w.dir > 0 AND p.sc[2] >= 60),
-                 count(*) FILTER (WHERE w.dir > 0 AND p.sc[3] >= 60),
-                 count(*) FILTER (WHERE w.dir > 0 AND p.sc[4] >= 60),
-                 count(*) FILTER (WHERE w.dir > 0 AND p.sc[5] >= 60)]::real[]
-      FROM pg_temp.personality_model_swipes w
+           ARRAY[count(*) FILTER (WHERE o.dir > 0 AND p.sc[1] >= 60),
+                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[2] >= 60),
+                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[3] >= 60),
+                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[4] >= 60),
+                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[5] >= 60)]::real[]
+      FROM pg_temp.personality_model_opinions o
       LEFT JOIN LATERAL (
           SELECT ARRAY(SELECT CASE WHEN pg_catalog.jsonb_typeof(pp.personality_scores -> t.n) = 'number'
                                    THEN (pp.personality_scores ->> t.n)::float8 END
                          FROM unnest(ARRAY['adventurous', 'intellectual', 'practical', 'creative', 'social'])
                               WITH ORDINALITY AS t(n, i) ORDER BY t.i) AS sc
-            FROM @extschema@.personality_profiles pp WHERE pp.user_id = w.user_id) p ON true
-     WHERE w.fresh
-     GROUP BY w.product_id
+            FROM @extschema@.personality_profiles pp WHERE pp.user_id = o.user_id) p ON true
+     WHERE v_full OR o.product_id IN (SELECT w.product_id FROM pg_temp.personality_model_swipes w WHERE w.fresh)
+     GROUP BY o.product_id
     ON CONFLICT (product_id) DO UPDATE SET
-        likes = s.likes + EXCLUDED.likes,
-        dislikes = s.dislikes + EXCLUDED.dislikes,
-        neutral = s.neutral + EXCLUDED.neutral,
-        decayed_likes = s.decayed_likes * pg_catalog.power(0.5::float8,
-                            greatest(extract(epoch FROM EXCLUDED.at - s.at)::float8, 0) / v_hl)
-                        + EXCLUDED.decayed_likes,
-        at = greatest(s.at, EXCLUDED.at),
-        side_likes = ARRAY[s.side_likes[1] + EXCLUDED.side_likes[1], s.side_likes[2] + EXCLUDED.side_likes[2],
-                           s.side_likes[3] + EXCLUDED.side_likes[3], s.side_likes[4] + EXCLUDED.side_likes[4],
-                           s.side_likes[5] + EXCLUDED.side_likes[5]]::real[];
+        likes = EXCLUDED.likes,
+        dislikes = EXCLUDED.dislikes,
+        neutral = EXCLUDED.neutral,
+        decayed_likes = EXCLUDED.decayed_likes,
+        at = EXCLUDED.at,
+        side_likes = EXCLUDED.side_likes;
 
-    -- 2. Likes that count for the neighbours: each person's latest opinion of a
-    -- product, likes only, their v_cap most recent, each weighted 1 / their count.
+    -- 3. Likes that count for the neighbours: each person's current likes, their v_cap
+    -- most recent, each weighted 1 / their count.
     CREATE TEMP TABLE personality_model_likes (user_id uuid, product_id uuid, w float8) ON COMMIT DROP;
     INSERT INTO pg_temp.personality_model_likes
     SELECT x.user_id, x.product_id, 1.0 / least(x.n, v_cap)
       FROM (SELECT l.user_id, l.product_id,
                    row_number() OVER (PARTITION BY l.user_id ORDER BY l.ts DESC, l.product_id) AS rn,
                    count(*) OVER (PARTITION BY l.user_id) AS n
-              FROM (SELECT DISTINCT ON (w.user_id, w.product_id) w.user_id, w.product_id, w.ts, w.dir
-                      FROM pg_temp.personality_model_swipes w
-                     ORDER BY w.user_id, w.product_id, w.ts DESC, w.dir DESC) l
+              FROM pg_temp.personality_model_opinions l
              WHERE l.dir > 0) x
      WHERE x.rn <= v_cap;
     CREATE INDEX personality_model_likes_p ON pg_temp.personality_model_likes (product_id);
@@ -259,11 +340,11 @@ BEGIN
     INSERT INTO pg_temp.personality_model_n
     SELECT l.product_id, sum(l.w) FROM pg_temp.personality_model_likes l GROUP BY l.product_id;
 
-    -- 3. Rows to recompute: everything on a full rebuild; else the products liked by
+    -- 4. Rows to recompute: everything on a full rebuild; else the products liked by
     -- people with new swipes (their 1/L weight moved all their pairs) and the stored
     -- rows holding one of those (their like count moved the similarity).
     IF v_full THEN
-        TRUNCATE @extschema@.personality_item_neighbours;
+        DELETE FROM @extschema@.personality_item_neighbours;
         v_rows := ARRAY(SELECT n.product_id FROM pg_temp.personality_model_n n ORDER BY n.product_id);
     ELSE
         v_changed := ARRAY(
@@ -281,7 +362,7 @@ BEGIN
             ORDER BY x.p);
     END IF;
 
-    -- 4. Recompute those rows, one block of products per statement (bounded memory;
+    -- 5. Recompute those rows, one block of products per statement (bounded memory;
     -- each statement can be cancelled).
     v_i := 1;
     WHILE v_i <= coalesce(array_length(v_rows, 1), 0) LOOP
@@ -308,14 +389,17 @@ BEGIN
         v_i := v_i + v_block;
     END LOOP;
 
-    -- 5. Catalog numbers and the popular products, as of the high-water mark.
+    -- 6. Catalog numbers and the popular products, as of the high-water mark: only
+    -- products liked by at least personality.min_people people (an aggregate about
+    -- others, shown to everyone) set the popularity scale or are popular.
     UPDATE @extschema@.personality_model_state m SET
         like_rate = coalesce(c.rate, 0.5),
         log_max_decayed = coalesce(c.lmd, 0),
         stats_at = v_bound
       FROM (SELECT CASE WHEN sum(s.likes + s.dislikes) > 0 THEN sum(s.likes) / sum(s.likes + s.dislikes) END AS rate,
                    ln(1 + max(s.decayed_likes * pg_catalog.power(0.5::float8,
-                          greatest(extract(epoch FROM v_bound - s.at)::float8, 0) / v_hl))) AS lmd
+                          least(greatest(extract(epoch FROM v_bound - s.at)::float8, 0) / v_hl, v_max_halves)))
+                          FILTER (WHERE s.likes >= v_min_people)) AS lmd
               FROM @extschema@.personality_item_stats s) c
      WHERE m.id;
     UPDATE @extschema@.personality_model_state m SET
@@ -323,9 +407,9 @@ BEGIN
             SELECT s.product_id
               FROM @extschema@.personality_item_stats s
               JOIN @extschema@.personality_product_vectors v ON v.product_id = s.product_id AND v.is_active
-             WHERE s.likes > 0 AND m.log_max_decayed > 0
+             WHERE s.likes >= v_min_people AND s.likes > 0 AND m.log_max_decayed > 0
              ORDER BY least(1, ln(1 + s.decayed_likes * pg_catalog.power(0.5::float8,
-                          greatest(extract(epoch FROM v_bound - s.at)::float8, 0) / v_hl)) / m.log_max_decayed
+                          least(greatest(extract(epoch FROM v_bound - s.at)::float8, 0) / v_hl, v_max_halves))) / m.log_max_decayed
                           * ((s.likes + 10 * m.like_rate) / (s.likes + s.dislikes + 10)) / greatest(m.like_rate, 1e-6)) DESC,
                       s.likes DESC, s.product_id
              LIMIT 300),
@@ -333,11 +417,18 @@ BEGIN
         swipes_until = v_bound,
         refresh_ms = extract(epoch FROM clock_timestamp() - v_t0) * 1000,
         swipes_read = v_read,
-        rows_refreshed = v_done
+        rows_refreshed = v_done,
+        rows_skipped = v_skipped,
+        tables_unread = v_unread
      WHERE m.id;
     RETURN jsonb_build_object('full', v_full, 'swipes_read', v_read, 'rows_refreshed', v_done,
                               'products_with_neighbours', (SELECT count(*) FROM @extschema@.personality_item_neighbours),
                               'swipes_until', v_bound,
+                              -- how far the high-water mark is behind the refresh
+                              'lag_ms', round((extract(epoch FROM now() - v_bound) * 1000)::numeric, 1),
+                              'rows_skipped', v_skipped,
+                              'tables_unread', v_unread,
+                              'tables_untimed', v_untimed,
                               'ms', round((extract(epoch FROM clock_timestamp() - v_t0) * 1000)::numeric, 1));
 END;
 $$;
@@ -358,7 +449,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION personality_refresh_model(boolean) IS
-  'Refreshes the collaborative model of personality_recommend from every attached swipe table (with a created_at timestamptz column): merges the swipes since the last refresh into personality_item_stats and recomputes the top-100 neighbours (personality_item_neighbours) of the products they touch, in blocks of 20,000 products; p_full => true rebuilds everything. Returns what it did as jsonb. Schedule it, e.g. every 10 minutes with pg_cron: SELECT cron.schedule(''personality-model'', ''*/10 * * * *'', ''SELECT personality_refresh_model()''). For service_role, the owner and superusers (42501 otherwise).';
+  'Refreshes the collaborative model of personality_recommend from every attached swipe table, dated by its time column (personality_swipe_tables.time_column; a table without one is read whole and dated at the refresh): recomputes personality_item_stats (distinct people, each by their latest swipe of a product) for the products with swipes since the last refresh and the top-100 neighbours (personality_item_neighbours) of the products they touch, in blocks of 20,000 products; p_full => true rebuilds everything. Swipes with no time, an infinite one or one more than a day ahead are skipped with a WARNING naming them; a table it cannot read gets a WARNING. One refresh at a time (a second waits); recommendations read the previous model until it commits. Returns what it did as jsonb (full, swipes_read, rows_refreshed, swipes_until, lag_ms, rows_skipped, tables_unread, tables_untimed, ms). Schedule it, e.g. every 10 minutes with pg_cron: SELECT cron.schedule(''personality-model'', ''*/10 * * * *'', ''SELECT personality_refresh_model()''). For service_role, the owner and superusers (42501 otherwise).';
 
 -- personality_similar_products(): the seed's 'similar' context.
 CREATE FUNCTION personality_similar_products(
@@ -376,6 +467,8 @@ DECLARE
     v_group bigint;
     v_band smallint;
     v_occasion text := pg_catalog.lower(pg_catalog.btrim(p_occasion));
+    -- an aggregate about other people needs this many of them (issue 20 point 3)
+    v_min real := @extschema@._personality_min_people()::pg_catalog.float4;
 BEGIN
     -- every operator, function and type below is schema-qualified (issue 11)
     IF v_occasion OPERATOR(pg_catalog.=) '' THEN
@@ -420,13 +513,15 @@ BEGIN
                pg_catalog.max(r.rel) FILTER (WHERE r.t OPERATOR(pg_catalog.=) 'social') AS s
           FROM occ_rel r
     ),
-    -- 1. neighbours by co-likes (best first)
+    -- 1. neighbours by co-likes (best first), each pair liked by personality.min_people
+    -- people at least: fewer would show one person's likes
     nb AS (
         SELECT u.id, u.sim, u.co, u.ord
           FROM @extschema@.personality_item_neighbours n
          CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(n.neighbour_ids), pg_catalog.unnest(n.sims),
                                        pg_catalog.unnest(n.cos)) WITH ORDINALITY AS u(id, sim, co, ord)
          WHERE n.product_id OPERATOR(pg_catalog.=) p_product_id
+           AND u.co OPERATOR(pg_catalog.>=) v_min
     ),
     -- 2. content: the same trait profile (group), then the same category and price band
     content AS (
@@ -455,13 +550,19 @@ BEGIN
                          OPERATOR(pg_catalog.+) (v.practical OPERATOR(pg_catalog.*) coalesce(o.p, 0.5))
                          OPERATOR(pg_catalog.+) (v.creative OPERATOR(pg_catalog.*) coalesce(o.c, 0.5))
                          OPERATOR(pg_catalog.+) (v.social OPERATOR(pg_catalog.*) coalesce(o.s, 0.5)) END AS occ_fit,
-               coalesce(st.likes, 0) AS likes,
-               (coalesce(st.likes, 0) OPERATOR(pg_catalog.+) 1)
-                 OPERATOR(pg_catalog./) (coalesce(st.likes, 0) OPERATOR(pg_catalog.+) coalesce(st.dislikes, 0)
-                                         OPERATOR(pg_catalog.+) 2) AS rate
+               st.likes,
+               (st.likes OPERATOR(pg_catalog.+) 1)
+                 OPERATOR(pg_catalog./) (st.likes OPERATOR(pg_catalog.+) st.dislikes OPERATOR(pg_catalog.+) 2) AS rate
           FROM cand c
           JOIN @extschema@.personality_product_vectors v ON v.product_id OPERATOR(pg_catalog.=) c.id AND v.is_active
-          LEFT JOIN @extschema@.personality_item_stats st ON st.product_id OPERATOR(pg_catalog.=) c.id
+          -- people who like or dislike it, counted only from personality.min_people up
+          LEFT JOIN LATERAL (
+              SELECT CASE WHEN x.likes OPERATOR(pg_catalog.>=) v_min THEN x.likes ELSE 0 END AS likes,
+                     CASE WHEN x.dislikes OPERATOR(pg_catalog.>=) v_min THEN x.dislikes ELSE 0 END AS dislikes
+                FROM (SELECT coalesce(pg_catalog.max(s2.likes), 0::pg_catalog.float8) AS likes,
+                             coalesce(pg_catalog.max(s2.dislikes), 0::pg_catalog.float8) AS dislikes
+                        FROM @extschema@.personality_item_stats s2
+                       WHERE s2.product_id OPERATOR(pg_catalog.=) c.id) x) st ON true
           LEFT JOIN occ o ON true
          WHERE (p_max_price IS NULL OR v.price OPERATOR(pg_catalog.<=) p_max_price)
     ),
@@ -499,7 +600,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION personality_similar_products(uuid, int, numeric, text) IS
-  'Products similar to p_product_id (the seed''s ''similar'' context): first its stored neighbours by co-likes (personality_refresh_model), best similarity first, then products with the same category, price band and personality profile, then the same category and price band; only active products, under p_max_price when given; with an occasion, products whose traits do not fit it are dropped and the rest ranked by fit too. Each row says why (reasons). When the host''s products table has row-level security, only products the caller may SELECT are returned. 22023 for a bad limit or price, P0002 for a product without a vector.';
+  'Products similar to p_product_id (the seed''s ''similar'' context): first its stored neighbours by co-likes (personality_refresh_model) liked together by at least personality.min_people people, best similarity first, then products with the same category, price band and personality profile, then the same category and price band; only active products, under p_max_price when given; with an occasion, products whose traits do not fit it are dropped and the rest ranked by fit too. Each row says why (reasons). When the host''s products table has row-level security, only products the caller may SELECT are returned. 22023 for a bad limit or price, P0002 for a product without a vector.';
 
 -- What production sees of the recommendations (the seed's KPI: right-swipe rate of
 -- shown recommendations > 75 %), per day, context and engine.

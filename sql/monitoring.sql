@@ -82,7 +82,9 @@ RETURNS TABLE(alert_level text, connection_usage_pct numeric, connection_alert t
               dead_row_ratio numeric, dead_row_alert text,
               profiles bigint, assessments bigint, recommendations bigint, product_vectors bigint,
               swipe_tables integer, host_links_missing integer,
-              last_assessment_at timestamptz, checked_at timestamptz)
+              last_assessment_at timestamptz, checked_at timestamptz,
+              model_alert text, model_refreshed_at timestamptz, model_lag_seconds numeric,
+              model_rows_skipped bigint, swipe_tables_unread integer, swipe_tables_untimed integer)
 LANGUAGE plpgsql STABLE
 SECURITY DEFINER  -- counts rows of every personality table, whatever the caller may read
 SET search_path = pg_catalog, pg_temp
@@ -103,15 +105,27 @@ BEGIN
     SELECT count(*) INTO product_vectors FROM @extschema@.personality_product_vectors;
     SELECT count(*) INTO swipe_tables FROM @extschema@.personality_swipe_tables;
     SELECT count(*) INTO host_links_missing FROM @extschema@.personality_host_status() s WHERE s.status <> 'linked';
+    -- The collaborative model (issues 20 and 21): swipe tables the refresh cannot read
+    -- (now, with the owner's rights, as the refresh reads them) or reads without a time
+    -- column; what the last refresh skipped; how far its high-water mark lagged.
+    SELECT count(*) FILTER (WHERE NOT i.readable), count(*) FILTER (WHERE i.readable AND i.ts IS NULL)
+      INTO swipe_tables_unread, swipe_tables_untimed
+      FROM @extschema@._personality_model_inputs() i;
+    SELECT m.refreshed_at, round(extract(epoch FROM m.refreshed_at - m.swipes_until)::numeric, 3), m.rows_skipped
+      INTO model_refreshed_at, model_lag_seconds, model_rows_skipped
+      FROM @extschema@.personality_model_state m;
+    model_rows_skipped := coalesce(model_rows_skipped, 0);
+    model_alert := CASE WHEN swipe_tables_unread > 0 OR model_rows_skipped > 0 OR coalesce(model_lag_seconds, 0) > 300
+                        THEN 'warning' ELSE 'ok' END;
     alert_level := CASE WHEN 'critical' IN (connection_alert, dead_row_alert) THEN 'critical'
-                        WHEN 'warning' IN (connection_alert, dead_row_alert) OR host_links_missing > 0 THEN 'warning'
+                        WHEN 'warning' IN (connection_alert, dead_row_alert, model_alert) OR host_links_missing > 0 THEN 'warning'
                         ELSE 'ok' END;
     checked_at := now();
     RETURN NEXT;
 END;
 $$;
 COMMENT ON FUNCTION personality_health() IS
-  'For service_role, the owner and superusers (42501 otherwise). One row: the overall alert level (worst of connections > 60/80 %, dead-row ratio of the extension''s tables > 0.2/0.4, missing host links) and the metrics behind it: row counts, attached swipe tables, last assessment.';
+  'For service_role, the owner and superusers (42501 otherwise). One row: the overall alert level (worst of connections > 60/80 %, dead-row ratio of the extension''s tables > 0.2/0.4, missing host links, the model''s alert) and the metrics behind it: row counts, attached swipe tables, last assessment; the collaborative model''s alert (warning: a swipe table the refresh cannot read, swipes the last refresh skipped for a missing, infinite or far-future time, or a high-water mark more than 300 s behind), its last refresh, that lag in seconds, the skipped swipes, unreadable swipe tables and swipe tables without a time column (read whole).';
 
 DO $$
 DECLARE

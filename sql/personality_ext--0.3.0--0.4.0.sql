@@ -16,100 +16,7 @@
 -- are dropped and created (a rebound column may change its collation), then granted
 -- as a fresh installation grants them.
 DROP VIEW personality_table_stats, personality_connection_usage, personality_swipe_tables, personality_learning;
-CREATE VIEW personality_swipe_tables AS
-SELECT t.tgrelid::pg_catalog.regclass AS swipe_table,
-       pg_catalog.convert_from(
-           pg_catalog.substring(t.tgargs, 1,
-                                GREATEST(pg_catalog.length(t.tgargs) OPERATOR(pg_catalog.-) 1, 0)),
-           pg_catalog.getdatabaseencoding())::pg_catalog.name AS direction_column,
-       t.tgenabled OPERATOR(pg_catalog.<>) 'D'::pg_catalog."char" AS enabled,
-       CASE WHEN (t.tgtype::pg_catalog.int4 OPERATOR(pg_catalog.&) 1) OPERATOR(pg_catalog.=) 1
-            THEN 'row'::pg_catalog.text ELSE 'statement'::pg_catalog.text END AS for_each
-  FROM pg_catalog.pg_trigger t
- WHERE t.tgname OPERATOR(pg_catalog.=) 'update_personality_from_swipes'::pg_catalog.name
-   AND t.tgfoid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.update_personality_from_behavior()'::pg_catalog.regprocedure,
-                                                  '@extschema@.update_personality_from_behavior_bulk()'::pg_catalog.regprocedure]::pg_catalog.oid[]);
-COMMENT ON VIEW personality_swipe_tables IS
-  'The swipe tables behaviour learning is attached to, with their direction column and trigger level (row, or statement for bulk loads).';
-
-CREATE VIEW personality_table_stats AS
-SELECT s.schemaname::pg_catalog.text AS schemaname,
-       s.relname::pg_catalog.text AS tablename,
-       s.n_tup_ins AS inserts,
-       s.n_tup_upd AS updates,
-       s.n_tup_del AS deletes,
-       s.n_live_tup AS live_rows,
-       s.n_dead_tup AS dead_rows,
-       pg_catalog.round(s.n_dead_tup::pg_catalog.numeric
-                        OPERATOR(pg_catalog./) NULLIF((s.n_live_tup OPERATOR(pg_catalog.+) s.n_dead_tup)::pg_catalog.numeric,
-                                                      0::pg_catalog.numeric),
-                        4) AS dead_ratio,
-       s.last_autovacuum,
-       s.last_autoanalyze,
-       (c.relname OPERATOR(pg_catalog.~~) 'personality\_%'::pg_catalog.text) AS is_extension_table
-  FROM pg_catalog.pg_stat_user_tables s
-  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) s.relid
- WHERE c.relname OPERATOR(pg_catalog.~~) 'personality\_%'::pg_catalog.text
-    OR c.oid OPERATOR(pg_catalog.=) ANY (ARRAY[@extschema@._personality_host_table('profiles'::pg_catalog.text),
-                                               @extschema@._personality_host_table('products'::pg_catalog.text),
-                                               @extschema@._personality_host_table('categories'::pg_catalog.text)]::pg_catalog.oid[])
-    OR c.oid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT w.swipe_table::pg_catalog.oid FROM @extschema@.personality_swipe_tables w))
- ORDER BY s.n_live_tup DESC, s.relname;
-COMMENT ON VIEW personality_table_stats IS
-  'The seed''s pg_stat_user_tables query for the extension''s tables and the host''s profiles, products, categories and swipe tables: inserts, updates, deletes, live and dead rows, dead-row ratio.';
-
-CREATE VIEW personality_connection_usage AS
-SELECT a.active_connections,
-       m.max_connections,
-       m.max_connections OPERATOR(pg_catalog.-) a.active_connections AS available_connections,
-       pg_catalog.round(100.0::pg_catalog.numeric OPERATOR(pg_catalog.*) a.active_connections::pg_catalog.numeric
-                        OPERATOR(pg_catalog./) m.max_connections::pg_catalog.numeric, 1) AS usage_pct,
-       CASE WHEN 100.0::pg_catalog.numeric OPERATOR(pg_catalog.*) a.active_connections::pg_catalog.numeric
-                 OPERATOR(pg_catalog./) m.max_connections::pg_catalog.numeric OPERATOR(pg_catalog.>) 80::pg_catalog.numeric
-            THEN 'critical'::pg_catalog.text
-            WHEN 100.0::pg_catalog.numeric OPERATOR(pg_catalog.*) a.active_connections::pg_catalog.numeric
-                 OPERATOR(pg_catalog./) m.max_connections::pg_catalog.numeric OPERATOR(pg_catalog.>) 60::pg_catalog.numeric
-            THEN 'warning'::pg_catalog.text
-            ELSE 'ok'::pg_catalog.text END AS alert_level
-  FROM (SELECT pg_catalog.count(*)::pg_catalog.int4 AS active_connections FROM pg_catalog.pg_stat_activity x
-         WHERE x.backend_type OPERATOR(pg_catalog.=) 'client backend'::pg_catalog.text) a,
-       (SELECT x.setting::pg_catalog.int4 AS max_connections FROM pg_catalog.pg_settings x
-         WHERE x.name OPERATOR(pg_catalog.=) 'max_connections'::pg_catalog.text) m;
-COMMENT ON VIEW personality_connection_usage IS
-  'Client connections against max_connections, with the seed''s alert levels: warning above 60 %, critical above 80 %.';
-
-CREATE VIEW personality_learning WITH (security_invoker = true) AS
-SELECT s.user_id,
-       pg_catalog.round(s.state[@extschema@._personality_state_slot('adventurous'::pg_catalog.text)]::pg_catalog.numeric, 2) AS adventurous,
-       pg_catalog.round(s.state[@extschema@._personality_state_slot('intellectual'::pg_catalog.text)]::pg_catalog.numeric, 2) AS intellectual,
-       pg_catalog.round(s.state[@extschema@._personality_state_slot('practical'::pg_catalog.text)]::pg_catalog.numeric, 2) AS practical,
-       pg_catalog.round(s.state[@extschema@._personality_state_slot('creative'::pg_catalog.text)]::pg_catalog.numeric, 2) AS creative,
-       pg_catalog.round(s.state[@extschema@._personality_state_slot('social'::pg_catalog.text)]::pg_catalog.numeric, 2) AS social,
-       s.state[@extschema@._personality_state_slot('evidence'::pg_catalog.text)]::pg_catalog.int8 AS swipes,
-       s.state[@extschema@._personality_state_slot('informative'::pg_catalog.text)]::pg_catalog.int8 AS informative_swipes,
-       pg_catalog.round(s.state[@extschema@._personality_state_slot('consistency'::pg_catalog.text)]::pg_catalog.numeric, 4) AS behavioral_consistency,
-       pg_catalog.round(s.state[@extschema@._personality_state_slot('confidence'::pg_catalog.text)]::pg_catalog.numeric, 4) AS confidence,
-       (s.state[@extschema@._personality_state_slot('evidence'::pg_catalog.text)]
-        OPERATOR(pg_catalog.-) COALESCE(NULLIF(s.state[@extschema@._personality_state_slot('synced_evidence'::pg_catalog.text)], 'NaN'::pg_catalog.float8),
-                                        0::pg_catalog.float8))::pg_catalog.int8 AS swipes_not_in_profile,
-       s.learned_at,
-       (SELECT pg_catalog.count(*) FROM @extschema@.personality_learning_queue q
-         WHERE q.user_id OPERATOR(pg_catalog.=) s.user_id) AS queued_swipes
-  FROM @extschema@.personality_learning_state s;
-COMMENT ON VIEW personality_learning IS
-  'What swipes taught each user, up to the last committed swipe: trait scores, swipe counts, consistency, confidence, and how many swipes personality_profiles does not show yet (SELECT personality_sync_profile(user_id) writes them), and queued_swipes: swipes not learnt yet (applied at the next swipe or sync). Row-level security of personality_learning_state applies (security_invoker).';
-
-DO $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'authenticated') THEN
-        GRANT SELECT ON @extschema@.personality_learning TO authenticated;
-    END IF;
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'service_role') THEN
-        GRANT SELECT ON @extschema@.personality_learning, @extschema@.personality_table_stats,
-                        @extschema@.personality_connection_usage TO service_role;
-    END IF;
-END;
-$$;
+-- (the views are created again after the functions: sql/upgrade/0.3.0--0.4.0.tail.sql)
 ALTER POLICY personality_learning_state_select_own ON personality_learning_state USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
 ALTER POLICY personality_learning_queue_select_own ON personality_learning_queue USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
 ALTER POLICY personality_profiles_select_own ON personality_profiles USING (user_id OPERATOR(pg_catalog.=) (SELECT @extschema@._personality_current_user_id()));
@@ -187,8 +94,37 @@ CREATE POLICY personality_recommendation_swipes_delete_own ON personality_recomm
 COMMENT ON POLICY personality_recommendation_swipes_delete_own ON personality_recommendation_swipes IS
   'A user may delete their own recorded swipes (right to erasure).';
 
+-- Model (issue 20 points 3-5, issue 21): any attached swipe table feeds the model (its
+-- time column detected or named: personality_attach_behavior(table, direction, level,
+-- time column), personality_swipe_tables.time_column; a table without one is read
+-- whole); what the model cannot read is said at attach, at refresh and in
+-- personality_health(); aggregates count distinct people and are shown from
+-- personality.min_people people up; no row stops the refresh; no advisory lock and no
+-- idle transaction can stall it (sql/learning_triggers.sql, sql/model.sql,
+-- sql/monitoring.sql).
+CREATE FUNCTION "_personality_min_people"() RETURNS INT /* i32 */
+STRICT STABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', '_personality_min_people_wrapper';
+COMMENT ON FUNCTION _personality_min_people() IS
+  'Internal: personality.min_people (superuser only, default 3), read through the library: the distinct people an aggregate about others needs before the refresh, personality_recommend or personality_similar_products show or use it.';
+
+ALTER TABLE personality_model_state
+    ADD COLUMN rows_skipped bigint NOT NULL DEFAULT 0,
+    ADD COLUMN tables_unread integer NOT NULL DEFAULT 0;
+COMMENT ON TABLE personality_item_stats IS
+  'Derived: per product, the people who like it (right/up), dislike it (left) or are neutral, by their latest swipe of it (a person''s repeated swipes count once), the 90-day half-life decayed mass of those likes as of "at", and the likers on the high side (>= 60) of each trait; recomputed by personality_refresh_model() for the products with new swipes. Read by personality_recommend, which uses a count only from personality.min_people people up.';
+COMMENT ON TABLE personality_model_state IS
+  'Derived: one row, the state of personality_refresh_model(): when it last ran, how long it took, what it read, skipped (rows_skipped) and could not read (tables_unread), and the catalog-level numbers and popular products (liked by personality.min_people people at least) personality_recommend reads. The refresh locks this row FOR UPDATE: one refresh at a time.';
+
+
+-- A new return type (the model's columns): dropped here, created with the functions below.
+DROP FUNCTION personality_health();
+
 -- ===== Generated by scripts/upgrade_script.py from sql/*.sql: do not edit below
 -- ===== (edit the install files, or sql/upgrade/0.3.0--0.4.0.head.sql / .tail.sql).
+
+SET LOCAL check_function_bodies = false;
 
 -- sql/host_link.sql
 COMMENT ON FUNCTION _personality_setting(text) IS
@@ -1002,7 +938,70 @@ COMMENT ON FUNCTION _personality_create_product_features() IS
   'Internal: creates the personality_product_features view from the host''s products table when it exists and the view does not.';
 
 -- sql/learning_triggers.sql
-CREATE OR REPLACE FUNCTION _personality_attach(p_table regclass, p_direction_column name, p_for_each text)
+CREATE OR REPLACE FUNCTION _personality_trigger_arg(p_args bytea, p_n int) RETURNS name
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_rest pg_catalog.bytea := p_args;
+    v_pos pg_catalog.int4;
+BEGIN
+    IF p_args IS NULL OR p_n IS NULL OR p_n OPERATOR(pg_catalog.<) 1 OR p_n OPERATOR(pg_catalog.>) 100 THEN
+        RETURN NULL;
+    END IF;
+    FOR i IN 1..p_n LOOP
+        v_pos := pg_catalog.position(v_rest, '\x00'::pg_catalog.bytea);
+        IF v_pos OPERATOR(pg_catalog.=) 0 THEN
+            RETURN NULL;
+        END IF;
+        IF i OPERATOR(pg_catalog.=) p_n THEN
+            RETURN pg_catalog.convert_from(pg_catalog.substr(v_rest, 1, v_pos OPERATOR(pg_catalog.-) 1),
+                                           pg_catalog.getdatabaseencoding()::pg_catalog.name)::pg_catalog.name;
+        END IF;
+        v_rest := pg_catalog.substr(v_rest, v_pos OPERATOR(pg_catalog.+) 1);
+    END LOOP;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION _personality_trigger_arg(bytea, int) IS
+  'Internal: the n-th argument of a trigger from pg_trigger.tgargs (NULL when it has fewer); personality_swipe_tables reads the direction column (1) and the time column named at attach (2).';
+CREATE OR REPLACE FUNCTION _personality_time_column(p_table regclass, p_named name) RETURNS name
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_col pg_catalog.name;
+BEGIN
+    -- One catalog query (personality_swipe_tables calls it on every recommendation),
+    -- no other function of the extension (the view runs it with the rights of whoever
+    -- reads it). A domain counts as its base type (one level).
+    SELECT x.attname INTO v_col
+      FROM (SELECT a.attname, y.t, pg_catalog.count(*) OVER (PARTITION BY y.t) AS n
+              FROM pg_catalog.pg_attribute a
+              JOIN pg_catalog.pg_type ty ON ty.oid OPERATOR(pg_catalog.=) a.atttypid
+             CROSS JOIN LATERAL (SELECT CASE WHEN ty.typtype OPERATOR(pg_catalog.=) 'd'::pg_catalog."char"
+                                             THEN ty.typbasetype ELSE a.atttypid END AS t) y
+             WHERE a.attrelid OPERATOR(pg_catalog.=) p_table AND a.attnum OPERATOR(pg_catalog.>) 0
+               AND NOT a.attisdropped) x
+     WHERE x.t OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.timestamptz'::pg_catalog.regtype,
+                                                  'pg_catalog.timestamp'::pg_catalog.regtype,
+                                                  'pg_catalog.date'::pg_catalog.regtype]::pg_catalog.oid[])
+       AND (p_named IS NULL OR x.attname OPERATOR(pg_catalog.=) p_named)
+       AND (p_named IS NOT NULL
+            OR x.attname OPERATOR(pg_catalog.=) ANY ('{created_at,swipe_timestamp}'::pg_catalog.name[])
+            OR (x.n OPERATOR(pg_catalog.=) 1 AND x.t OPERATOR(pg_catalog.<>) 'pg_catalog.date'::pg_catalog.regtype::pg_catalog.oid))
+     ORDER BY CASE WHEN x.attname OPERATOR(pg_catalog.=) 'created_at'::pg_catalog.name THEN 0
+                   WHEN x.attname OPERATOR(pg_catalog.=) 'swipe_timestamp'::pg_catalog.name THEN 1
+                   WHEN x.t OPERATOR(pg_catalog.=) 'pg_catalog.timestamptz'::pg_catalog.regtype::pg_catalog.oid THEN 2
+                   ELSE 3 END
+     LIMIT 1;
+    RETURN v_col;
+END;
+$$;
+COMMENT ON FUNCTION _personality_time_column(regclass, name) IS
+  'Internal: the column dating the swipes of a swipe table for personality_refresh_model: p_named when given (NULL if it is not a timestamptz, timestamp or date column), else created_at, else swipe_timestamp, else the only timestamptz column, else the only timestamp column; NULL when there is none.';
+CREATE OR REPLACE FUNCTION _personality_attach(p_table regclass, p_direction_column name, p_for_each text,
+                                    p_time_column name)
 RETURNS text
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -1010,8 +1009,10 @@ SET client_min_messages = warning  -- no "trigger does not exist, skipping"
 AS $$
 DECLARE
     v_col name := p_direction_column;
+    v_time name;
     v_missing text[];
     v_rel record;
+    v_why text;
 BEGIN
     SELECT c.relkind, c.relpersistence INTO v_rel FROM pg_class c WHERE c.oid = p_table;
     IF v_rel.relpersistence = 't' THEN
@@ -1056,33 +1057,65 @@ BEGIN
         RAISE EXCEPTION 'table %: direction column % must be text, varchar, char or an enum', p_table, v_col
             USING ERRCODE = 'datatype_mismatch';
     END IF;
+    -- The column dating the swipes (the model's refresh reads it): named, or detected.
+    IF p_time_column IS NOT NULL THEN
+        IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = p_table AND attname = p_time_column
+                          AND NOT attisdropped AND attnum > 0) THEN
+            RAISE EXCEPTION 'table % has no column %', p_table, p_time_column USING ERRCODE = 'undefined_column';
+        ELSIF @extschema@._personality_time_column(p_table, p_time_column) IS NULL THEN
+            RAISE EXCEPTION 'table %: time column % must be timestamptz, timestamp or date', p_table, p_time_column
+                USING ERRCODE = 'datatype_mismatch';
+        END IF;
+    END IF;
+    v_time := @extschema@._personality_time_column(p_table, p_time_column);
     IF p_for_each IS NULL OR p_for_each NOT IN ('row', 'statement') THEN
         RAISE EXCEPTION 'invalid trigger level: %', coalesce(quote_literal(p_for_each), 'NULL')
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use ''row'' (every swipe on its own: the default) or ''statement'' (set-based, for bulk loads).';
     END IF;
     EXECUTE format('DROP TRIGGER IF EXISTS update_personality_from_swipes ON %s', p_table);
+    -- the time column, when named, is the trigger's second argument (personality_swipe_tables)
     IF p_for_each = 'row' THEN
         EXECUTE format('CREATE TRIGGER update_personality_from_swipes AFTER INSERT ON %s '
-                       'FOR EACH ROW EXECUTE FUNCTION @extschema@.update_personality_from_behavior(%L)',
-                       p_table, v_col);
+                       'FOR EACH ROW EXECUTE FUNCTION @extschema@.update_personality_from_behavior(%L%s)',
+                       p_table, v_col, CASE WHEN p_time_column IS NOT NULL THEN format(', %L', p_time_column) ELSE '' END);
     ELSE
         EXECUTE format('CREATE TRIGGER update_personality_from_swipes AFTER INSERT ON %s '
                        'REFERENCING NEW TABLE AS personality_new_swipes '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.update_personality_from_behavior_bulk(%L)',
-                       p_table, v_col);
+                       'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.update_personality_from_behavior_bulk(%L%s)',
+                       p_table, v_col, CASE WHEN p_time_column IS NOT NULL THEN format(', %L', p_time_column) ELSE '' END);
     END IF;
     EXECUTE format('COMMENT ON TRIGGER update_personality_from_swipes ON %s IS %L', p_table,
                    'personality_ext: every inserted swipe teaches the user''s personality profile (direction column '
                    || v_col || CASE WHEN p_for_each = 'statement' THEN ', learnt per statement' ELSE '' END || ').');
     -- The trigger belongs to the host's table but dies with the extension.
     PERFORM @extschema@._personality_adopt_triggers();
-    RETURN format('attached to %s (direction column %s%s)', p_table, v_col,
+    -- What the collaborative model will not read, or not fully, said now (issue 21).
+    IF v_time IS NULL THEN
+        RAISE WARNING 'personality_ext: table % has no time column: the model reads it whole on every refresh and counts every swipe as made at the refresh (no popularity decay; a change in its number of swipes rebuilds the model in full)', p_table
+            USING HINT = format('Name its time column: SELECT personality_attach_behavior(%L, %L, %L, ''<column>'');',
+                                p_table::text, v_col, p_for_each);
+    END IF;
+    FOR v_why IN SELECT i.warning FROM @extschema@._personality_model_inputs() i
+                  WHERE i.swipe_table = p_table::oid AND i.warning IS NOT NULL LOOP
+        RAISE WARNING 'personality_ext: %', v_why;
+    END LOOP;
+    RETURN format('attached to %s (direction column %s%s%s)', p_table, v_col,
+                  CASE WHEN v_time IS NOT NULL THEN format(', time column %s', v_time) ELSE ', no time column' END,
                   CASE WHEN p_for_each = 'statement' THEN ', per statement' ELSE '' END);
 END;
 $$;
+COMMENT ON FUNCTION _personality_attach(regclass, name, text, name) IS
+  'Internal: attaches the learning trigger to a permanent table with uuid user_id and product_id and a text or enum direction column, without checking the caller; p_time_column names the column dating the swipes (NULL: detected, personality_swipe_tables.time_column). WARNING when the model will not read the table, or not fully. Use personality_attach_behavior().';
+CREATE OR REPLACE FUNCTION _personality_attach(p_table regclass, p_direction_column name, p_for_each text)
+RETURNS text
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT @extschema@._personality_attach(p_table, p_direction_column, p_for_each, NULL::pg_catalog.name)
+$$;
 COMMENT ON FUNCTION _personality_attach(regclass, name, text) IS
-  'Internal: attaches the learning trigger to a permanent table with uuid user_id and product_id and a text or enum direction column, without checking the caller. Use personality_attach_behavior().';
+  'Internal: _personality_attach with the time column detected. Use personality_attach_behavior().';
 CREATE OR REPLACE FUNCTION _personality_may_attach(p_table regclass) RETURNS boolean
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -1112,6 +1145,24 @@ END;
 $$;
 COMMENT ON FUNCTION personality_attach_behavior(regclass, name, text) IS
   'Attaches behaviour learning to a swipe table as trigger update_personality_from_swipes AFTER INSERT, FOR EACH ROW (p_for_each ''row'') or FOR EACH STATEMENT with a transition table (''statement'': the same learning, set-based, faster for bulk loads, slower for single-row inserts). For trusted roles that own the table (42501 otherwise); permanent tables only (42809); user_id and product_id uuid, direction text, varchar, char or enum (42804); 42703 names a missing column; 22023 for another level. Example: SELECT personality_attach_behavior(''swipes'', ''direction'', ''statement'');';
+CREATE OR REPLACE FUNCTION personality_attach_behavior(p_table regclass, p_direction_column name, p_for_each text,
+                                            p_time_column name)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT @extschema@._personality_may_attach(p_table) THEN
+        RAISE EXCEPTION 'permission denied to attach personality learning to %', p_table
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'The owner of the table attaches it, and only when it is also trusted (superuser, service_role, the owner of the personality tables): learning is written for every user id the table holds.';
+    END IF;
+    RETURN @extschema@._personality_attach(p_table, p_direction_column, p_for_each, p_time_column);
+END;
+$$;
+COMMENT ON FUNCTION personality_attach_behavior(regclass, name, text, name) IS
+  'personality_attach_behavior(table, direction column, ''row'' or ''statement'') naming the column that dates the swipes for the collaborative model (timestamptz, timestamp or date; 42703 when missing, 42804 for another type); NULL detects it: created_at, else swipe_timestamp, else the only timestamptz column. Example: SELECT personality_attach_behavior(''swipe_interactions'', ''swipe_direction'', ''row'', ''swiped_on'');';
 CREATE OR REPLACE FUNCTION personality_attach_behavior(p_table regclass, p_direction_column name DEFAULT NULL)
 RETURNS text
 LANGUAGE sql VOLATILE
@@ -1143,6 +1194,82 @@ END;
 $$;
 COMMENT ON FUNCTION personality_detach_behavior(regclass) IS
   'Removes behaviour learning from a swipe table; returns false when it was not attached. For trusted roles that own the table (42501 otherwise).';
+CREATE OR REPLACE FUNCTION _personality_model_inputs()
+RETURNS TABLE (swipe_table oid, tab text, dir text, ts text, time_column name, readable boolean, warning text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+    v_dt text;
+    v_tt text;
+BEGIN
+    FOR r IN
+        SELECT t.swipe_table AS rel, t.direction_column AS dcol, t.time_column AS tcol,
+               @extschema@._personality_trigger_arg(g.tgargs, 2) AS named,
+               c.relpersistence, c.relrowsecurity, c.relforcerowsecurity, c.relowner,
+               pg_catalog.quote_ident(n.nspname::text) || '.' || pg_catalog.quote_ident(c.relname::text) AS qname
+          FROM @extschema@.personality_swipe_tables t
+          JOIN pg_catalog.pg_class c ON c.oid = t.swipe_table::oid
+          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+          JOIN pg_catalog.pg_trigger g ON g.tgrelid = c.oid AND g.tgname = 'update_personality_from_swipes'
+         ORDER BY c.oid
+         LIMIT 10000
+    LOOP
+        swipe_table := r.rel::oid;
+        tab := r.qname;
+        time_column := r.tcol;
+        readable := true;
+        warning := NULL;
+        ts := NULL;
+        v_dt := @extschema@._personality_column_type(r.rel, r.dcol);
+        dir := CASE v_dt
+                   WHEN 'enum' THEN 'pg_catalog.textin(pg_catalog.enum_out(s.' || pg_catalog.quote_ident(r.dcol::text) || '))'
+                   WHEN 'text' THEN 's.' || pg_catalog.quote_ident(r.dcol::text) || '::pg_catalog.text'
+                   WHEN 'varchar' THEN 's.' || pg_catalog.quote_ident(r.dcol::text) || '::pg_catalog.text'
+                   WHEN 'bpchar' THEN 's.' || pg_catalog.quote_ident(r.dcol::text) || '::pg_catalog.text'
+                   WHEN 'name' THEN 's.' || pg_catalog.quote_ident(r.dcol::text) || '::pg_catalog.text'
+               END;
+        IF r.relpersistence = 't' THEN
+            readable := false;
+            warning := format('the model does not read swipe table %s: it is temporary', r.qname);
+        ELSIF @extschema@._personality_column_type(r.rel, 'user_id') IS DISTINCT FROM 'uuid'
+              OR @extschema@._personality_column_type(r.rel, 'product_id') IS DISTINCT FROM 'uuid' THEN
+            readable := false;
+            warning := format('the model does not read swipe table %s: user_id and product_id must be uuid columns', r.qname);
+        ELSIF dir IS NULL THEN
+            readable := false;
+            warning := format('the model does not read swipe table %s: its direction column %s is missing or not text, varchar, char or an enum',
+                              r.qname, coalesce(r.dcol::text, '(none)'));
+        ELSIF NOT (pg_catalog.has_column_privilege(r.rel, 'user_id', 'SELECT')
+                   AND pg_catalog.has_column_privilege(r.rel, 'product_id', 'SELECT')
+                   AND pg_catalog.has_column_privilege(r.rel, r.dcol::text, 'SELECT')
+                   AND (r.tcol IS NULL OR pg_catalog.has_column_privilege(r.rel, r.tcol::text, 'SELECT'))) THEN
+            readable := false;
+            warning := format('the model does not read swipe table %s: role %s may not SELECT its columns',
+                              r.qname, current_user);
+        ELSE
+            IF r.tcol IS NOT NULL THEN
+                v_tt := @extschema@._personality_column_type(r.rel, r.tcol);
+                ts := 's.' || pg_catalog.quote_ident(r.tcol::text)
+                      || CASE WHEN v_tt = 'timestamptz' THEN '' ELSE '::pg_catalog.timestamptz' END;
+            ELSIF r.named IS NOT NULL THEN
+                warning := format('swipe table %s: its time column %s, named when attaching, is gone or not timestamptz, timestamp or date: the model reads the table whole on every refresh',
+                                  r.qname, r.named);
+            END IF;
+            IF r.relrowsecurity AND NOT coalesce((SELECT a.rolsuper OR a.rolbypassrls FROM pg_catalog.pg_roles a
+                                                   WHERE a.rolname = current_user), false)
+               AND (r.relforcerowsecurity OR NOT pg_catalog.pg_has_role(r.relowner, 'USAGE')) THEN
+                warning := format('swipe table %s has row-level security and role %s does not bypass it: the model may see only some of its swipes',
+                                  r.qname, current_user);
+            END IF;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION _personality_model_inputs() IS
+  'Internal: per attached swipe table, what personality_refresh_model reads (qualified name, direction and time expressions), whether it can read it at all (readable) and what to warn about; for the refresh, the attach functions and personality_health.';
 ALTER FUNCTION update_personality_from_behavior() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION update_personality_from_behavior_bulk() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION update_personality_from_behavior() SET enable_seqscan = off;
@@ -1493,10 +1620,13 @@ COMMENT ON FUNCTION _personality_derived_changed() IS
   'Internal trigger function: after a statement writes personality_product_vectors, personality_item_stats or personality_item_neighbours, ends every connection''s copies of them (at commit).';
 COMMENT ON FUNCTION _personality_invalidate_copies(oid) IS
   'Internal: sends a relcache invalidation for one of the tables personality_recommend copies per connection (personality.cache_mb), so that every connection drops its copies when the transaction commits.';
+COMMENT ON FUNCTION _personality_min_people() IS
+  'Internal: personality.min_people (superuser only, default 3), read through the library: the distinct people an aggregate about others needs before the refresh, personality_recommend or personality_similar_products show or use it.';
 CREATE OR REPLACE FUNCTION _personality_refresh_model(p_full boolean) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 SET client_min_messages = warning
+SET TimeZone = 'UTC'  -- a timestamp (without time zone) time column is read as UTC
 AS $$
 DECLARE
     v_t0 timestamptz := clock_timestamp();
@@ -1506,53 +1636,82 @@ DECLARE
     v_k constant int := 100;             -- neighbours kept per product
     v_cap constant int := 500;           -- most recent likes of a person that count
     v_block constant int := 20000;       -- products recomputed per pass
+    -- a decay exponent above this (1000 half-lives, 0.5^1000 ~ 1e-301) is taken as it:
+    -- power() never underflows, whatever the timestamp
+    v_max_halves constant float8 := 1000;
+    -- the longest a transaction writing a swipe table holds the high-water mark back;
+    -- its swipes are not lost after that (the count check below rebuilds in full)
+    v_hold constant interval := '60 seconds';
+    -- swipes dated later than the high-water mark by more than this are bad rows
+    v_future constant interval := '1 day';
+    v_min_people int := @extschema@._personality_min_people();
     v_read bigint := 0;
+    v_skipped bigint := 0;
+    v_unread int := 0;
+    v_untimed int := 0;
+    v_untimed_tabs oid[] := '{}';
     v_n bigint;
     v_rows uuid[];
     v_changed uuid[];
     v_done bigint := 0;
     v_i int;
     r record;
+    v_bad record;
 BEGIN
-    -- one refresh at a time; a second waits for the first
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('personality_refresh_model', 0));
+    -- One refresh at a time: the state row, locked until the refresh commits. A second
+    -- refresh waits for the first (then reads what the first wrote).
     INSERT INTO @extschema@.personality_model_state (id) VALUES (true) ON CONFLICT (id) DO NOTHING;
+    PERFORM 1 FROM @extschema@.personality_model_state s WHERE s.id FOR UPDATE;
     IF (SELECT s.refreshed_at IS NULL FROM @extschema@.personality_model_state s) THEN
         v_full := true;
     END IF;
-    -- Swipes created before the oldest open transaction's start are all committed (or
-    -- never will be): the high-water mark never skips a swipe committed late.
+    -- The high-water mark: now, held back to the start of the oldest transaction that
+    -- holds ROW EXCLUSIVE on an attached swipe table (it may be writing swipes dated
+    -- from its start that it has not committed yet), for at most v_hold. A transaction
+    -- that wrote no swipe (an idle BEGIN; SELECT 1;) never holds it back; a longer
+    -- writer's swipes, committed below the mark, make the next refresh a full one.
+    -- (Backends of roles whose pg_stat_activity the owner may not read count as not
+    -- writing: the count check catches their swipes too.)
     SELECT least(now(), min(a.xact_start)) INTO v_bound
-      FROM pg_catalog.pg_stat_activity a
-     WHERE a.datname = pg_catalog.current_database() AND a.xact_start IS NOT NULL;
+      FROM pg_catalog.pg_locks l
+      JOIN pg_catalog.pg_stat_activity a ON a.pid OPERATOR(pg_catalog.=) l.pid
+     WHERE l.locktype OPERATOR(pg_catalog.=) 'relation'
+       AND l.mode OPERATOR(pg_catalog.=) 'RowExclusiveLock' AND l.granted
+       AND l.database OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d
+                                               WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
+       AND l.relation OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT t.swipe_table::pg_catalog.oid
+                                                         FROM @extschema@.personality_swipe_tables t))
+       AND l.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()
+       AND a.xact_start OPERATOR(pg_catalog.>) (now() OPERATOR(pg_catalog.-) v_hold);
     v_bound := coalesce(v_bound, now());
 
     -- Scratch tables of this session (dropped at commit). A table of that name the
     -- caller made goes first: its triggers or defaults must never run as the owner.
     DROP TABLE IF EXISTS pg_temp.personality_model_swipes, pg_temp.personality_model_likes,
-                         pg_temp.personality_model_n;
+                         pg_temp.personality_model_n, pg_temp.personality_model_opinions;
+    -- seq: the row's place in its table, the order of swipes with the same time
     CREATE TEMP TABLE personality_model_swipes (
-        src oid, user_id uuid, product_id uuid, dir smallint, ts timestamptz, fresh boolean
+        src oid, user_id uuid, product_id uuid, dir smallint, ts timestamptz, fresh boolean, seq tid
     ) ON COMMIT DROP;
     FOR r IN
-        SELECT t.swipe_table::oid AS oid, t.swipe_table::text AS tab,
-               CASE @extschema@._personality_column_type(t.swipe_table, t.direction_column)
-                    WHEN 'enum' THEN 'pg_catalog.textin(pg_catalog.enum_out(s.' || quote_ident(t.direction_column) || '))'
-                    WHEN 'text' THEN 's.' || quote_ident(t.direction_column) || '::pg_catalog.text'
-                    WHEN 'varchar' THEN 's.' || quote_ident(t.direction_column) || '::pg_catalog.text'
-                    WHEN 'bpchar' THEN 's.' || quote_ident(t.direction_column) || '::pg_catalog.text'
-                    WHEN 'name' THEN 's.' || quote_ident(t.direction_column) || '::pg_catalog.text'
-                    ELSE NULL END AS dir,
-               coalesce(h.swipes_until, '-infinity'::timestamptz) AS since
-          FROM @extschema@.personality_swipe_tables t
-          JOIN pg_catalog.pg_class c ON c.oid = t.swipe_table
-          LEFT JOIN @extschema@.personality_model_sources h ON h.swipe_table = t.swipe_table::oid
-         WHERE c.relpersistence <> 't'
-           AND @extschema@._personality_column_type(t.swipe_table, 'user_id') = 'uuid'
-           AND @extschema@._personality_column_type(t.swipe_table, 'product_id') = 'uuid'
-           AND @extschema@._personality_column_type(t.swipe_table, 'created_at') = 'timestamptz'
+        SELECT i.swipe_table AS oid, i.tab, i.dir, i.ts, i.readable, i.warning,
+               h.swipe_table IS NOT NULL AS known, h.swipes_until AS since
+          FROM @extschema@._personality_model_inputs() i
+          LEFT JOIN @extschema@.personality_model_sources h ON h.swipe_table OPERATOR(pg_catalog.=) i.swipe_table
     LOOP
-        CONTINUE WHEN r.dir IS NULL;
+        IF r.warning IS NOT NULL THEN
+            RAISE WARNING 'personality_ext: %', r.warning;
+        END IF;
+        IF NOT r.readable THEN
+            v_unread := v_unread + 1;
+            CONTINUE;
+        END IF;
+        IF r.ts IS NULL THEN
+            v_untimed := v_untimed + 1;
+            v_untimed_tabs := v_untimed_tabs || r.oid;
+        END IF;
+        -- Every swipe, with its time; a table without a time column dates every swipe
+        -- at the mark, and they count as new only the first time (or on a full rebuild).
         EXECUTE format(
             'INSERT INTO pg_temp.personality_model_swipes '
             'SELECT %s, s.user_id, s.product_id, '
@@ -1561,18 +1720,46 @@ BEGIN
             '            WHEN ''up'' THEN 3 WHEN ''super'' THEN 3 WHEN ''superlike'' THEN 3 WHEN ''love'' THEN 3 '
             '            WHEN ''left'' THEN -1 WHEN ''dislike'' THEN -1 WHEN ''no'' THEN -1 WHEN ''pass'' THEN -1 '
             '            WHEN ''down'' THEN 0 WHEN ''skip'' THEN 0 WHEN ''neutral'' THEN 0 END, '
-            '       s.created_at, s.created_at OPERATOR(pg_catalog.>=) $2 '
+            '       %s, %s, s.ctid '
             '  FROM %s s '
-            ' WHERE s.user_id IS NOT NULL AND s.product_id IS NOT NULL '
-            '   AND s.created_at OPERATOR(pg_catalog.<) $1',
-            r.oid::bigint, r.dir, r.tab)
-        USING v_bound, r.since;
-        GET DIAGNOSTICS v_n = ROW_COUNT;
-        v_read := v_read + v_n;
+            ' WHERE s.user_id IS NOT NULL AND s.product_id IS NOT NULL',
+            r.oid::bigint, r.dir,
+            coalesce(r.ts, '$1'),
+            CASE WHEN r.ts IS NULL THEN CASE WHEN r.known THEN 'false' ELSE 'true' END
+                 ELSE coalesce(r.ts, '$1') || ' OPERATOR(pg_catalog.>=) $2' END,
+            r.tab)
+        USING v_bound, coalesce(r.since, '-infinity'::timestamptz);
+        -- Bad rows (no time, an infinite one, or one far in the future): skipped, named.
+        SELECT pg_catalog.count(*) INTO v_n FROM pg_temp.personality_model_swipes w
+         WHERE w.src OPERATOR(pg_catalog.=) r.oid
+           AND (w.ts IS NULL OR NOT pg_catalog.isfinite(w.ts) OR w.ts OPERATOR(pg_catalog.>) (v_bound OPERATOR(pg_catalog.+) v_future));
+        IF v_n OPERATOR(pg_catalog.>) 0 THEN
+            v_skipped := v_skipped + v_n;
+            FOR v_bad IN SELECT w.seq, w.user_id, w.product_id, w.ts FROM pg_temp.personality_model_swipes w
+                      WHERE w.src OPERATOR(pg_catalog.=) r.oid
+                        AND (w.ts IS NULL OR NOT pg_catalog.isfinite(w.ts) OR w.ts OPERATOR(pg_catalog.>) (v_bound OPERATOR(pg_catalog.+) v_future))
+                      ORDER BY w.seq LIMIT 3 LOOP
+                RAISE WARNING 'personality_ext: the model skips a swipe of % (ctid %, user_id %, product_id %): its time % is %',
+                    r.tab, v_bad.seq, v_bad.user_id, v_bad.product_id, coalesce(v_bad.ts::text, 'NULL'),
+                    CASE WHEN v_bad.ts IS NULL THEN 'missing' WHEN NOT pg_catalog.isfinite(v_bad.ts) THEN 'infinite'
+                         ELSE 'more than ' || v_future::text || ' in the future' END;
+            END LOOP;
+            IF v_n OPERATOR(pg_catalog.>) 3 THEN
+                RAISE WARNING 'personality_ext: the model skips % more swipes of % with a missing, infinite or future time',
+                    v_n OPERATOR(pg_catalog.-) 3, r.tab;
+            END IF;
+            DELETE FROM pg_temp.personality_model_swipes w
+             WHERE w.src OPERATOR(pg_catalog.=) r.oid
+               AND (w.ts IS NULL OR NOT pg_catalog.isfinite(w.ts) OR w.ts OPERATOR(pg_catalog.>) (v_bound OPERATOR(pg_catalog.+) v_future));
+        END IF;
     END LOOP;
+    -- Swipes at or after the mark are for the next refresh.
+    DELETE FROM pg_temp.personality_model_swipes w WHERE w.ts OPERATOR(pg_catalog.>=) v_bound
+       AND NOT w.src OPERATOR(pg_catalog.=) ANY (v_untimed_tabs);
+    SELECT pg_catalog.count(*) INTO v_read FROM pg_temp.personality_model_swipes;
     -- Swipes below a table's high-water mark that were not there at the last refresh
-    -- (inserted with an older created_at) or are gone (deleted, table detached): count
-    -- everything again.
+    -- (inserted with an older time, committed late) or are gone (deleted, table
+    -- detached): count everything again.
     IF NOT v_full AND EXISTS (
         SELECT 1 FROM @extschema@.personality_model_sources h
          WHERE h.swipes_counted <> (SELECT count(*) FROM pg_temp.personality_model_swipes w
@@ -1583,59 +1770,68 @@ BEGIN
     INSERT INTO @extschema@.personality_model_sources (swipe_table, swipes_until, swipes_counted)
     SELECT w.src, v_bound, count(*) FROM pg_temp.personality_model_swipes w GROUP BY w.src;
     DELETE FROM pg_temp.personality_model_swipes s WHERE s.dir IS NULL;
-    -- a full rebuild counts every swipe again
     IF v_full THEN
         UPDATE pg_temp.personality_model_swipes SET fresh = true;
-        TRUNCATE @extschema@.personality_item_stats;
     END IF;
 
-    -- 1. Item stats: merge the new swipes, aggregated per product.
+    -- 1. Each person's current opinion of each product (their latest swipe of it; the
+    -- later row when two have the same time): aggregates count people, not swipes.
+    CREATE TEMP TABLE personality_model_opinions (user_id uuid, product_id uuid, dir smallint, ts timestamptz)
+        ON COMMIT DROP;
+    INSERT INTO pg_temp.personality_model_opinions
+    SELECT DISTINCT ON (w.user_id, w.product_id) w.user_id, w.product_id, w.dir, w.ts
+      FROM pg_temp.personality_model_swipes w
+     ORDER BY w.user_id, w.product_id, w.ts DESC, w.seq DESC, w.dir DESC;
+    CREATE INDEX personality_model_opinions_p ON pg_temp.personality_model_opinions (product_id);
+    ANALYZE pg_temp.personality_model_opinions;
+
+    -- 2. Item stats of the products with new swipes (all on a full rebuild), from the
+    -- opinions: people who like (right/up), dislike, are neutral; the likes' decayed
+    -- mass as of the mark; likers on the high side of each trait.
+    IF v_full THEN
+        DELETE FROM @extschema@.personality_item_stats;
+    END IF;
     INSERT INTO @extschema@.personality_item_stats AS s
         (product_id, likes, dislikes, neutral, decayed_likes, at, side_likes)
-    SELECT w.product_id,
-           count(*) FILTER (WHERE w.dir > 0),
-           count(*) FILTER (WHERE w.dir < 0),
-           count(*) FILTER (WHERE w.dir = 0),
+    SELECT o.product_id,
+           count(*) FILTER (WHERE o.dir > 0),
+           count(*) FILTER (WHERE o.dir < 0),
+           count(*) FILTER (WHERE o.dir = 0),
            coalesce(sum(pg_catalog.power(0.5::float8,
-                       greatest(extract(epoch FROM v_bound - w.ts)::float8, 0) / v_hl)) FILTER (WHERE w.dir > 0), 0),
+                       least(greatest(extract(epoch FROM v_bound - o.ts)::float8, 0) / v_hl, v_max_halves)))
+                    FILTER (WHERE o.dir > 0), 0),
            v_bound,
-           ARRAY[count(*) FILTER (WHERE w.dir > 0 AND p.sc[1] >= 60),
-                 count(*) FILTER (WHERE w.dir > 0 AND p.sc[2] >= 60),
-                 count(*) FILTER (WHERE w.dir > 0 AND p.sc[3] >= 60),
-                 count(*) FILTER (WHERE w.dir > 0 AND p.sc[4] >= 60),
-                 count(*) FILTER (WHERE w.dir > 0 AND p.sc[5] >= 60)]::real[]
-      FROM pg_temp.personality_model_swipes w
+           ARRAY[count(*) FILTER (WHERE o.dir > 0 AND p.sc[1] >= 60),
+                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[2] >= 60),
+                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[3] >= 60),
+                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[4] >= 60),
+                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[5] >= 60)]::real[]
+      FROM pg_temp.personality_model_opinions o
       LEFT JOIN LATERAL (
           SELECT ARRAY(SELECT CASE WHEN pg_catalog.jsonb_typeof(pp.personality_scores -> t.n) = 'number'
                                    THEN (pp.personality_scores ->> t.n)::float8 END
                          FROM unnest(ARRAY['adventurous', 'intellectual', 'practical', 'creative', 'social'])
                               WITH ORDINALITY AS t(n, i) ORDER BY t.i) AS sc
-            FROM @extschema@.personality_profiles pp WHERE pp.user_id = w.user_id) p ON true
-     WHERE w.fresh
-     GROUP BY w.product_id
+            FROM @extschema@.personality_profiles pp WHERE pp.user_id = o.user_id) p ON true
+     WHERE v_full OR o.product_id IN (SELECT w.product_id FROM pg_temp.personality_model_swipes w WHERE w.fresh)
+     GROUP BY o.product_id
     ON CONFLICT (product_id) DO UPDATE SET
-        likes = s.likes + EXCLUDED.likes,
-        dislikes = s.dislikes + EXCLUDED.dislikes,
-        neutral = s.neutral + EXCLUDED.neutral,
-        decayed_likes = s.decayed_likes * pg_catalog.power(0.5::float8,
-                            greatest(extract(epoch FROM EXCLUDED.at - s.at)::float8, 0) / v_hl)
-                        + EXCLUDED.decayed_likes,
-        at = greatest(s.at, EXCLUDED.at),
-        side_likes = ARRAY[s.side_likes[1] + EXCLUDED.side_likes[1], s.side_likes[2] + EXCLUDED.side_likes[2],
-                           s.side_likes[3] + EXCLUDED.side_likes[3], s.side_likes[4] + EXCLUDED.side_likes[4],
-                           s.side_likes[5] + EXCLUDED.side_likes[5]]::real[];
+        likes = EXCLUDED.likes,
+        dislikes = EXCLUDED.dislikes,
+        neutral = EXCLUDED.neutral,
+        decayed_likes = EXCLUDED.decayed_likes,
+        at = EXCLUDED.at,
+        side_likes = EXCLUDED.side_likes;
 
-    -- 2. Likes that count for the neighbours: each person's latest opinion of a
-    -- product, likes only, their v_cap most recent, each weighted 1 / their count.
+    -- 3. Likes that count for the neighbours: each person's current likes, their v_cap
+    -- most recent, each weighted 1 / their count.
     CREATE TEMP TABLE personality_model_likes (user_id uuid, product_id uuid, w float8) ON COMMIT DROP;
     INSERT INTO pg_temp.personality_model_likes
     SELECT x.user_id, x.product_id, 1.0 / least(x.n, v_cap)
       FROM (SELECT l.user_id, l.product_id,
                    row_number() OVER (PARTITION BY l.user_id ORDER BY l.ts DESC, l.product_id) AS rn,
                    count(*) OVER (PARTITION BY l.user_id) AS n
-              FROM (SELECT DISTINCT ON (w.user_id, w.product_id) w.user_id, w.product_id, w.ts, w.dir
-                      FROM pg_temp.personality_model_swipes w
-                     ORDER BY w.user_id, w.product_id, w.ts DESC, w.dir DESC) l
+              FROM pg_temp.personality_model_opinions l
              WHERE l.dir > 0) x
      WHERE x.rn <= v_cap;
     CREATE INDEX personality_model_likes_p ON pg_temp.personality_model_likes (product_id);
@@ -1645,11 +1841,11 @@ BEGIN
     INSERT INTO pg_temp.personality_model_n
     SELECT l.product_id, sum(l.w) FROM pg_temp.personality_model_likes l GROUP BY l.product_id;
 
-    -- 3. Rows to recompute: everything on a full rebuild; else the products liked by
+    -- 4. Rows to recompute: everything on a full rebuild; else the products liked by
     -- people with new swipes (their 1/L weight moved all their pairs) and the stored
     -- rows holding one of those (their like count moved the similarity).
     IF v_full THEN
-        TRUNCATE @extschema@.personality_item_neighbours;
+        DELETE FROM @extschema@.personality_item_neighbours;
         v_rows := ARRAY(SELECT n.product_id FROM pg_temp.personality_model_n n ORDER BY n.product_id);
     ELSE
         v_changed := ARRAY(
@@ -1667,7 +1863,7 @@ BEGIN
             ORDER BY x.p);
     END IF;
 
-    -- 4. Recompute those rows, one block of products per statement (bounded memory;
+    -- 5. Recompute those rows, one block of products per statement (bounded memory;
     -- each statement can be cancelled).
     v_i := 1;
     WHILE v_i <= coalesce(array_length(v_rows, 1), 0) LOOP
@@ -1694,14 +1890,17 @@ BEGIN
         v_i := v_i + v_block;
     END LOOP;
 
-    -- 5. Catalog numbers and the popular products, as of the high-water mark.
+    -- 6. Catalog numbers and the popular products, as of the high-water mark: only
+    -- products liked by at least personality.min_people people (an aggregate about
+    -- others, shown to everyone) set the popularity scale or are popular.
     UPDATE @extschema@.personality_model_state m SET
         like_rate = coalesce(c.rate, 0.5),
         log_max_decayed = coalesce(c.lmd, 0),
         stats_at = v_bound
       FROM (SELECT CASE WHEN sum(s.likes + s.dislikes) > 0 THEN sum(s.likes) / sum(s.likes + s.dislikes) END AS rate,
                    ln(1 + max(s.decayed_likes * pg_catalog.power(0.5::float8,
-                          greatest(extract(epoch FROM v_bound - s.at)::float8, 0) / v_hl))) AS lmd
+                          least(greatest(extract(epoch FROM v_bound - s.at)::float8, 0) / v_hl, v_max_halves)))
+                          FILTER (WHERE s.likes >= v_min_people)) AS lmd
               FROM @extschema@.personality_item_stats s) c
      WHERE m.id;
     UPDATE @extschema@.personality_model_state m SET
@@ -1709,9 +1908,9 @@ BEGIN
             SELECT s.product_id
               FROM @extschema@.personality_item_stats s
               JOIN @extschema@.personality_product_vectors v ON v.product_id = s.product_id AND v.is_active
-             WHERE s.likes > 0 AND m.log_max_decayed > 0
+             WHERE s.likes >= v_min_people AND s.likes > 0 AND m.log_max_decayed > 0
              ORDER BY least(1, ln(1 + s.decayed_likes * pg_catalog.power(0.5::float8,
-                          greatest(extract(epoch FROM v_bound - s.at)::float8, 0) / v_hl)) / m.log_max_decayed
+                          least(greatest(extract(epoch FROM v_bound - s.at)::float8, 0) / v_hl, v_max_halves))) / m.log_max_decayed
                           * ((s.likes + 10 * m.like_rate) / (s.likes + s.dislikes + 10)) / greatest(m.like_rate, 1e-6)) DESC,
                       s.likes DESC, s.product_id
              LIMIT 300),
@@ -1719,11 +1918,18 @@ BEGIN
         swipes_until = v_bound,
         refresh_ms = extract(epoch FROM clock_timestamp() - v_t0) * 1000,
         swipes_read = v_read,
-        rows_refreshed = v_done
+        rows_refreshed = v_done,
+        rows_skipped = v_skipped,
+        tables_unread = v_unread
      WHERE m.id;
     RETURN jsonb_build_object('full', v_full, 'swipes_read', v_read, 'rows_refreshed', v_done,
                               'products_with_neighbours', (SELECT count(*) FROM @extschema@.personality_item_neighbours),
                               'swipes_until', v_bound,
+                              -- how far the high-water mark is behind the refresh
+                              'lag_ms', round((extract(epoch FROM now() - v_bound) * 1000)::numeric, 1),
+                              'rows_skipped', v_skipped,
+                              'tables_unread', v_unread,
+                              'tables_untimed', v_untimed,
                               'ms', round((extract(epoch FROM clock_timestamp() - v_t0) * 1000)::numeric, 1));
 END;
 $$;
@@ -1743,7 +1949,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION personality_refresh_model(boolean) IS
-  'Refreshes the collaborative model of personality_recommend from every attached swipe table (with a created_at timestamptz column): merges the swipes since the last refresh into personality_item_stats and recomputes the top-100 neighbours (personality_item_neighbours) of the products they touch, in blocks of 20,000 products; p_full => true rebuilds everything. Returns what it did as jsonb. Schedule it, e.g. every 10 minutes with pg_cron: SELECT cron.schedule(''personality-model'', ''*/10 * * * *'', ''SELECT personality_refresh_model()''). For service_role, the owner and superusers (42501 otherwise).';
+  'Refreshes the collaborative model of personality_recommend from every attached swipe table, dated by its time column (personality_swipe_tables.time_column; a table without one is read whole and dated at the refresh): recomputes personality_item_stats (distinct people, each by their latest swipe of a product) for the products with swipes since the last refresh and the top-100 neighbours (personality_item_neighbours) of the products they touch, in blocks of 20,000 products; p_full => true rebuilds everything. Swipes with no time, an infinite one or one more than a day ahead are skipped with a WARNING naming them; a table it cannot read gets a WARNING. One refresh at a time (a second waits); recommendations read the previous model until it commits. Returns what it did as jsonb (full, swipes_read, rows_refreshed, swipes_until, lag_ms, rows_skipped, tables_unread, tables_untimed, ms). Schedule it, e.g. every 10 minutes with pg_cron: SELECT cron.schedule(''personality-model'', ''*/10 * * * *'', ''SELECT personality_refresh_model()''). For service_role, the owner and superusers (42501 otherwise).';
 CREATE OR REPLACE FUNCTION personality_similar_products(
     p_product_id uuid,
     p_limit int DEFAULT 10,
@@ -1759,6 +1965,8 @@ DECLARE
     v_group bigint;
     v_band smallint;
     v_occasion text := pg_catalog.lower(pg_catalog.btrim(p_occasion));
+    -- an aggregate about other people needs this many of them (issue 20 point 3)
+    v_min real := @extschema@._personality_min_people()::pg_catalog.float4;
 BEGIN
     -- every operator, function and type below is schema-qualified (issue 11)
     IF v_occasion OPERATOR(pg_catalog.=) '' THEN
@@ -1803,13 +2011,15 @@ BEGIN
                pg_catalog.max(r.rel) FILTER (WHERE r.t OPERATOR(pg_catalog.=) 'social') AS s
           FROM occ_rel r
     ),
-    -- 1. neighbours by co-likes (best first)
+    -- 1. neighbours by co-likes (best first), each pair liked by personality.min_people
+    -- people at least: fewer would show one person's likes
     nb AS (
         SELECT u.id, u.sim, u.co, u.ord
           FROM @extschema@.personality_item_neighbours n
          CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(n.neighbour_ids), pg_catalog.unnest(n.sims),
                                        pg_catalog.unnest(n.cos)) WITH ORDINALITY AS u(id, sim, co, ord)
          WHERE n.product_id OPERATOR(pg_catalog.=) p_product_id
+           AND u.co OPERATOR(pg_catalog.>=) v_min
     ),
     -- 2. content: the same trait profile (group), then the same category and price band
     content AS (
@@ -1838,13 +2048,19 @@ BEGIN
                          OPERATOR(pg_catalog.+) (v.practical OPERATOR(pg_catalog.*) coalesce(o.p, 0.5))
                          OPERATOR(pg_catalog.+) (v.creative OPERATOR(pg_catalog.*) coalesce(o.c, 0.5))
                          OPERATOR(pg_catalog.+) (v.social OPERATOR(pg_catalog.*) coalesce(o.s, 0.5)) END AS occ_fit,
-               coalesce(st.likes, 0) AS likes,
-               (coalesce(st.likes, 0) OPERATOR(pg_catalog.+) 1)
-                 OPERATOR(pg_catalog./) (coalesce(st.likes, 0) OPERATOR(pg_catalog.+) coalesce(st.dislikes, 0)
-                                         OPERATOR(pg_catalog.+) 2) AS rate
+               st.likes,
+               (st.likes OPERATOR(pg_catalog.+) 1)
+                 OPERATOR(pg_catalog./) (st.likes OPERATOR(pg_catalog.+) st.dislikes OPERATOR(pg_catalog.+) 2) AS rate
           FROM cand c
           JOIN @extschema@.personality_product_vectors v ON v.product_id OPERATOR(pg_catalog.=) c.id AND v.is_active
-          LEFT JOIN @extschema@.personality_item_stats st ON st.product_id OPERATOR(pg_catalog.=) c.id
+          -- people who like or dislike it, counted only from personality.min_people up
+          LEFT JOIN LATERAL (
+              SELECT CASE WHEN x.likes OPERATOR(pg_catalog.>=) v_min THEN x.likes ELSE 0 END AS likes,
+                     CASE WHEN x.dislikes OPERATOR(pg_catalog.>=) v_min THEN x.dislikes ELSE 0 END AS dislikes
+                FROM (SELECT coalesce(pg_catalog.max(s2.likes), 0::pg_catalog.float8) AS likes,
+                             coalesce(pg_catalog.max(s2.dislikes), 0::pg_catalog.float8) AS dislikes
+                        FROM @extschema@.personality_item_stats s2
+                       WHERE s2.product_id OPERATOR(pg_catalog.=) c.id) x) st ON true
           LEFT JOIN occ o ON true
          WHERE (p_max_price IS NULL OR v.price OPERATOR(pg_catalog.<=) p_max_price)
     ),
@@ -1882,7 +2098,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION personality_similar_products(uuid, int, numeric, text) IS
-  'Products similar to p_product_id (the seed''s ''similar'' context): first its stored neighbours by co-likes (personality_refresh_model), best similarity first, then products with the same category, price band and personality profile, then the same category and price band; only active products, under p_max_price when given; with an occasion, products whose traits do not fit it are dropped and the rest ranked by fit too. Each row says why (reasons). When the host''s products table has row-level security, only products the caller may SELECT are returned. 22023 for a bad limit or price, P0002 for a product without a vector.';
+  'Products similar to p_product_id (the seed''s ''similar'' context): first its stored neighbours by co-likes (personality_refresh_model) liked together by at least personality.min_people people, best similarity first, then products with the same category, price band and personality profile, then the same category and price band; only active products, under p_max_price when given; with an occasion, products whose traits do not fit it are dropped and the rest ranked by fit too. Each row says why (reasons). When the host''s products table has row-level security, only products the caller may SELECT are returned. 22023 for a bad limit or price, P0002 for a product without a vector.';
 
 -- sql/monitoring.sql
 CREATE OR REPLACE FUNCTION personality_slow_queries(p_limit int DEFAULT 10)
@@ -1915,7 +2131,9 @@ RETURNS TABLE(alert_level text, connection_usage_pct numeric, connection_alert t
               dead_row_ratio numeric, dead_row_alert text,
               profiles bigint, assessments bigint, recommendations bigint, product_vectors bigint,
               swipe_tables integer, host_links_missing integer,
-              last_assessment_at timestamptz, checked_at timestamptz)
+              last_assessment_at timestamptz, checked_at timestamptz,
+              model_alert text, model_refreshed_at timestamptz, model_lag_seconds numeric,
+              model_rows_skipped bigint, swipe_tables_unread integer, swipe_tables_untimed integer)
 LANGUAGE plpgsql STABLE
 SECURITY DEFINER  -- counts rows of every personality table, whatever the caller may read
 SET search_path = pg_catalog, pg_temp
@@ -1936,15 +2154,27 @@ BEGIN
     SELECT count(*) INTO product_vectors FROM @extschema@.personality_product_vectors;
     SELECT count(*) INTO swipe_tables FROM @extschema@.personality_swipe_tables;
     SELECT count(*) INTO host_links_missing FROM @extschema@.personality_host_status() s WHERE s.status <> 'linked';
+    -- The collaborative model (issues 20 and 21): swipe tables the refresh cannot read
+    -- (now, with the owner's rights, as the refresh reads them) or reads without a time
+    -- column; what the last refresh skipped; how far its high-water mark lagged.
+    SELECT count(*) FILTER (WHERE NOT i.readable), count(*) FILTER (WHERE i.readable AND i.ts IS NULL)
+      INTO swipe_tables_unread, swipe_tables_untimed
+      FROM @extschema@._personality_model_inputs() i;
+    SELECT m.refreshed_at, round(extract(epoch FROM m.refreshed_at - m.swipes_until)::numeric, 3), m.rows_skipped
+      INTO model_refreshed_at, model_lag_seconds, model_rows_skipped
+      FROM @extschema@.personality_model_state m;
+    model_rows_skipped := coalesce(model_rows_skipped, 0);
+    model_alert := CASE WHEN swipe_tables_unread > 0 OR model_rows_skipped > 0 OR coalesce(model_lag_seconds, 0) > 300
+                        THEN 'warning' ELSE 'ok' END;
     alert_level := CASE WHEN 'critical' IN (connection_alert, dead_row_alert) THEN 'critical'
-                        WHEN 'warning' IN (connection_alert, dead_row_alert) OR host_links_missing > 0 THEN 'warning'
+                        WHEN 'warning' IN (connection_alert, dead_row_alert, model_alert) OR host_links_missing > 0 THEN 'warning'
                         ELSE 'ok' END;
     checked_at := now();
     RETURN NEXT;
 END;
 $$;
 COMMENT ON FUNCTION personality_health() IS
-  'For service_role, the owner and superusers (42501 otherwise). One row: the overall alert level (worst of connections > 60/80 %, dead-row ratio of the extension''s tables > 0.2/0.4, missing host links) and the metrics behind it: row counts, attached swipe tables, last assessment.';
+  'For service_role, the owner and superusers (42501 otherwise). One row: the overall alert level (worst of connections > 60/80 %, dead-row ratio of the extension''s tables > 0.2/0.4, missing host links, the model''s alert) and the metrics behind it: row counts, attached swipe tables, last assessment; the collaborative model''s alert (warning: a swipe table the refresh cannot read, swipes the last refresh skipped for a missing, infinite or far-future time, or a high-water mark more than 300 s behind), its last refresh, that lag in seconds, the skipped swipes, unreadable swipe tables and swipe tables without a time column (read whole).';
 
 -- sql/finalize.sql
 COMMENT ON FUNCTION _personality_recommend(uuid, integer, text, text, double precision) IS
@@ -1970,7 +2200,7 @@ BEGIN
                       'personality_score_quiz', '_personality_score_quiz', 'personality_host_status',
                       '_personality_host_table',
                       '_personality_current_user_id', '_personality_setting', '_personality_trusted_owner',
-                      '_personality_state_slot') THEN
+                      '_personality_state_slot', '_personality_trigger_arg', '_personality_time_column') THEN
             EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO PUBLIC', r.f);
         ELSIF r.name IN ('personality_assess', 'personality_recommend', 'personality_sync_profile',
                          'personality_similar_products') THEN
@@ -1999,6 +2229,105 @@ COMMENT ON FUNCTION _personality_visible_products(uuid[]) IS
   'Internal: which of the given products the caller (the session''s role after SET ROLE) may SELECT in the host''s products table under its row-level security, checked with the caller''s identity; NULL when the table has no row-level security that applies to the caller. personality_recommend and personality_similar_products return and store only those.';
 
 -- ===== sql/upgrade/0.3.0--0.4.0.tail.sql
+-- The views dropped in the head, as a fresh installation defines them (every function
+-- and operator by schema), with their grants.
+CREATE VIEW personality_swipe_tables AS
+SELECT t.tgrelid::pg_catalog.regclass AS swipe_table,
+       pg_catalog.convert_from(pg_catalog.substr(t.tgargs, 1::pg_catalog.int4,
+                                                 pg_catalog.position(t.tgargs, '\x00'::pg_catalog.bytea) OPERATOR(pg_catalog.-) 1::pg_catalog.int4),
+                               pg_catalog.getdatabaseencoding()::pg_catalog.name)::pg_catalog.name AS direction_column,
+       t.tgenabled OPERATOR(pg_catalog.<>) 'D'::pg_catalog."char" AS enabled,
+       CASE WHEN (t.tgtype::pg_catalog.int4 OPERATOR(pg_catalog.&) 1::pg_catalog.int4) OPERATOR(pg_catalog.=) 1::pg_catalog.int4
+            THEN 'row'::pg_catalog.text ELSE 'statement'::pg_catalog.text END AS for_each,
+       @extschema@._personality_time_column(t.tgrelid::pg_catalog.regclass,
+                                            CASE WHEN t.tgnargs OPERATOR(pg_catalog.>=) 2::pg_catalog.int2
+                                                 THEN @extschema@._personality_trigger_arg(t.tgargs, 2::pg_catalog.int4) END) AS time_column
+  FROM pg_catalog.pg_trigger t
+ WHERE t.tgname OPERATOR(pg_catalog.=) 'update_personality_from_swipes'::pg_catalog.name
+   AND t.tgfoid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.update_personality_from_behavior()'::pg_catalog.regprocedure,
+                                                  '@extschema@.update_personality_from_behavior_bulk()'::pg_catalog.regprocedure]::pg_catalog.oid[]);
+COMMENT ON VIEW personality_swipe_tables IS
+  'The swipe tables behaviour learning is attached to, with their direction column, trigger level (row, or statement for bulk loads) and the column dating their swipes for the collaborative model (time_column: named when attaching, else created_at, swipe_timestamp or the only timestamptz column; NULL: none, the refresh reads the table whole).';
+
+CREATE VIEW personality_table_stats AS
+SELECT s.schemaname::pg_catalog.text AS schemaname,
+       s.relname::pg_catalog.text AS tablename,
+       s.n_tup_ins AS inserts,
+       s.n_tup_upd AS updates,
+       s.n_tup_del AS deletes,
+       s.n_live_tup AS live_rows,
+       s.n_dead_tup AS dead_rows,
+       pg_catalog.round(s.n_dead_tup::pg_catalog.numeric
+                        OPERATOR(pg_catalog./) NULLIF((s.n_live_tup OPERATOR(pg_catalog.+) s.n_dead_tup)::pg_catalog.numeric,
+                                                      0::pg_catalog.numeric),
+                        4) AS dead_ratio,
+       s.last_autovacuum,
+       s.last_autoanalyze,
+       (c.relname OPERATOR(pg_catalog.~~) 'personality\_%'::pg_catalog.text) AS is_extension_table
+  FROM pg_catalog.pg_stat_user_tables s
+  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) s.relid
+ WHERE c.relname OPERATOR(pg_catalog.~~) 'personality\_%'::pg_catalog.text
+    OR c.oid OPERATOR(pg_catalog.=) ANY (ARRAY[@extschema@._personality_host_table('profiles'::pg_catalog.text),
+                                               @extschema@._personality_host_table('products'::pg_catalog.text),
+                                               @extschema@._personality_host_table('categories'::pg_catalog.text)]::pg_catalog.oid[])
+    OR c.oid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT w.swipe_table::pg_catalog.oid FROM @extschema@.personality_swipe_tables w))
+ ORDER BY s.n_live_tup DESC, s.relname;
+COMMENT ON VIEW personality_table_stats IS
+  'The seed''s pg_stat_user_tables query for the extension''s tables and the host''s profiles, products, categories and swipe tables: inserts, updates, deletes, live and dead rows, dead-row ratio.';
+
+CREATE VIEW personality_connection_usage AS
+SELECT a.active_connections,
+       m.max_connections,
+       m.max_connections OPERATOR(pg_catalog.-) a.active_connections AS available_connections,
+       pg_catalog.round(100.0::pg_catalog.numeric OPERATOR(pg_catalog.*) a.active_connections::pg_catalog.numeric
+                        OPERATOR(pg_catalog./) m.max_connections::pg_catalog.numeric, 1) AS usage_pct,
+       CASE WHEN 100.0::pg_catalog.numeric OPERATOR(pg_catalog.*) a.active_connections::pg_catalog.numeric
+                 OPERATOR(pg_catalog./) m.max_connections::pg_catalog.numeric OPERATOR(pg_catalog.>) 80::pg_catalog.numeric
+            THEN 'critical'::pg_catalog.text
+            WHEN 100.0::pg_catalog.numeric OPERATOR(pg_catalog.*) a.active_connections::pg_catalog.numeric
+                 OPERATOR(pg_catalog./) m.max_connections::pg_catalog.numeric OPERATOR(pg_catalog.>) 60::pg_catalog.numeric
+            THEN 'warning'::pg_catalog.text
+            ELSE 'ok'::pg_catalog.text END AS alert_level
+  FROM (SELECT pg_catalog.count(*)::pg_catalog.int4 AS active_connections FROM pg_catalog.pg_stat_activity x
+         WHERE x.backend_type OPERATOR(pg_catalog.=) 'client backend'::pg_catalog.text) a,
+       (SELECT x.setting::pg_catalog.int4 AS max_connections FROM pg_catalog.pg_settings x
+         WHERE x.name OPERATOR(pg_catalog.=) 'max_connections'::pg_catalog.text) m;
+COMMENT ON VIEW personality_connection_usage IS
+  'Client connections against max_connections, with the seed''s alert levels: warning above 60 %, critical above 80 %.';
+
+CREATE VIEW personality_learning WITH (security_invoker = true) AS
+SELECT s.user_id,
+       pg_catalog.round(s.state[@extschema@._personality_state_slot('adventurous'::pg_catalog.text)]::pg_catalog.numeric, 2) AS adventurous,
+       pg_catalog.round(s.state[@extschema@._personality_state_slot('intellectual'::pg_catalog.text)]::pg_catalog.numeric, 2) AS intellectual,
+       pg_catalog.round(s.state[@extschema@._personality_state_slot('practical'::pg_catalog.text)]::pg_catalog.numeric, 2) AS practical,
+       pg_catalog.round(s.state[@extschema@._personality_state_slot('creative'::pg_catalog.text)]::pg_catalog.numeric, 2) AS creative,
+       pg_catalog.round(s.state[@extschema@._personality_state_slot('social'::pg_catalog.text)]::pg_catalog.numeric, 2) AS social,
+       s.state[@extschema@._personality_state_slot('evidence'::pg_catalog.text)]::pg_catalog.int8 AS swipes,
+       s.state[@extschema@._personality_state_slot('informative'::pg_catalog.text)]::pg_catalog.int8 AS informative_swipes,
+       pg_catalog.round(s.state[@extschema@._personality_state_slot('consistency'::pg_catalog.text)]::pg_catalog.numeric, 4) AS behavioral_consistency,
+       pg_catalog.round(s.state[@extschema@._personality_state_slot('confidence'::pg_catalog.text)]::pg_catalog.numeric, 4) AS confidence,
+       (s.state[@extschema@._personality_state_slot('evidence'::pg_catalog.text)]
+        OPERATOR(pg_catalog.-) COALESCE(NULLIF(s.state[@extschema@._personality_state_slot('synced_evidence'::pg_catalog.text)], 'NaN'::pg_catalog.float8),
+                                        0::pg_catalog.float8))::pg_catalog.int8 AS swipes_not_in_profile,
+       s.learned_at,
+       (SELECT pg_catalog.count(*) FROM @extschema@.personality_learning_queue q
+         WHERE q.user_id OPERATOR(pg_catalog.=) s.user_id) AS queued_swipes
+  FROM @extschema@.personality_learning_state s;
+COMMENT ON VIEW personality_learning IS
+  'What swipes taught each user, up to the last committed swipe: trait scores, swipe counts, consistency, confidence, and how many swipes personality_profiles does not show yet (SELECT personality_sync_profile(user_id) writes them), and queued_swipes: swipes not learnt yet (applied at the next swipe or sync). Row-level security of personality_learning_state applies (security_invoker).';
+
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'authenticated') THEN
+        GRANT SELECT ON @extschema@.personality_learning TO authenticated;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'service_role') THEN
+        GRANT SELECT ON @extschema@.personality_learning, @extschema@.personality_table_stats,
+                        @extschema@.personality_connection_usage TO service_role;
+    END IF;
+END;
+$$;
+
 -- Erasure and KPIs (issue 20 points 6, 9), after the functions they use.
 CREATE TRIGGER personality_profiles_erase AFTER DELETE ON personality_profiles
     FOR EACH ROW EXECUTE FUNCTION _personality_erase_profile();

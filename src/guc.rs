@@ -34,6 +34,26 @@ pub static HOST_SCHEMA: GucSetting<Option<CString>> = GucSetting::<Option<CStrin
 /// besides superusers. Superuser-only.
 pub static TRUSTED_ROLES: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 
+/// `personality.min_people`: an aggregate about other people (popularity, "popular with
+/// people who share your ... side", "liked by N people who also liked this", similar
+/// products' co-like pairs) is shown only when at least this many distinct people stand
+/// behind it. Superuser-only: lowering it lets one person's swipes pose as a crowd.
+pub static MIN_PEOPLE: GucSetting<i32> =
+    GucSetting::<i32>::new(personality_core::collab::stats::MIN_PEOPLE as i32);
+
+/// The value of `personality.min_people` (at least 1).
+pub fn min_people() -> u32 {
+    MIN_PEOPLE.get().max(1) as u32
+}
+
+/// Internal: `personality.min_people` for SQL (the refresh and similar products). Read
+/// through the library, like `_personality_setting`, so a placeholder value set by an
+/// unprivileged session before the library was loaded is never trusted.
+#[pg_extern(stable, parallel_safe)]
+fn _personality_min_people() -> i32 {
+    min_people() as i32
+}
+
 fn text(s: &GucSetting<Option<CString>>) -> Option<String> {
     s.get()
         .map(|c| c.to_string_lossy().trim().to_string())
@@ -87,6 +107,16 @@ pub fn init() {
         c"Roles whose auth.uid() function the extension trusts, besides superusers (superuser only).",
         c"Comma-separated role names. auth.uid() owned by anyone else is ignored and the JWT claims are read directly.",
         &TRUSTED_ROLES,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"personality.min_people",
+        c"Distinct people an aggregate about others needs before it is shown or ranks products (superuser only).",
+        c"Popularity (popular products, item quality), \"popular with people who share your ... side\", \"because you liked\" and \"liked by N people who also liked this\" reasons and similar products' co-like pairs count distinct people; below this many they are not used. Default 3.",
+        &MIN_PEOPLE,
+        1,
+        1_000_000,
         GucContext::Suset,
         GucFlags::default(),
     );

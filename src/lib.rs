@@ -99,7 +99,11 @@
 ::pgrx::extension_sql_file!(
     "../sql/model.sql",
     name = "model",
-    requires = ["recommend_api", derived::_personality_invalidate_copies]
+    requires = [
+        "recommend_api",
+        derived::_personality_invalidate_copies,
+        guc::_personality_min_people
+    ]
 );
 // Monitoring views and personality_health().
 ::pgrx::extension_sql_file!(

@@ -170,7 +170,11 @@ pub fn hybrid(
     max_price: Option<f64>,
     content: impl FnOnce(usize, usize, usize) -> Vec<Uuid>,
 ) -> Vec<Out> {
-    let p = Params::default();
+    let min_people = crate::guc::min_people();
+    let p = Params {
+        reason_min_people: min_people,
+        ..Params::default()
+    };
     let mut lent = derived::lend_registry();
     let ids = &mut lent.registry;
     let cap_share = CATEGORY_CAP.get();
@@ -292,11 +296,15 @@ pub fn hybrid(
             shares: r.shares,
         };
         let raw = r.stats.unwrap_or_default();
+        // counts of people (issue 20 point 3); fewer than personality.min_people say
+        // nothing about others and do not rank the product
+        let few = |n: f64| if n >= min_people as f64 { n } else { 0.0 };
+        let likes = few(raw.likes);
         let mut st = ItemStats {
-            likes: raw.likes,
-            dislikes: raw.dislikes,
-            neutral: raw.neutral,
-            decayed_likes: raw.decayed_likes,
+            likes,
+            dislikes: few(raw.dislikes),
+            neutral: few(raw.neutral),
+            decayed_likes: if likes > 0.0 { raw.decayed_likes } else { 0.0 },
             at: raw.at.unwrap_or(stats_at) as i64,
         };
         // popularity as of the model's reference time, like the catalog maximum
@@ -420,7 +428,7 @@ pub fn hybrid(
             }
             if let Some(t) = top_trait {
                 let side = c.side_likes[t.index()];
-                if side >= 3.0 && side >= 0.5 * c.stats.likes {
+                if side >= min_people.max(3) as f64 && side >= 0.5 * c.stats.likes {
                     reasons.push(format!(
                         "popular with people who share your {} side",
                         t.name()

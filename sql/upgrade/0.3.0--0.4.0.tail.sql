@@ -1,3 +1,102 @@
+-- The views dropped in the head, as a fresh installation defines them (every function
+-- and operator by schema), with their grants.
+CREATE VIEW personality_swipe_tables AS
+SELECT t.tgrelid::pg_catalog.regclass AS swipe_table,
+       pg_catalog.convert_from(pg_catalog.substr(t.tgargs, 1::pg_catalog.int4,
+                                                 pg_catalog.position(t.tgargs, '\x00'::pg_catalog.bytea) OPERATOR(pg_catalog.-) 1::pg_catalog.int4),
+                               pg_catalog.getdatabaseencoding()::pg_catalog.name)::pg_catalog.name AS direction_column,
+       t.tgenabled OPERATOR(pg_catalog.<>) 'D'::pg_catalog."char" AS enabled,
+       CASE WHEN (t.tgtype::pg_catalog.int4 OPERATOR(pg_catalog.&) 1::pg_catalog.int4) OPERATOR(pg_catalog.=) 1::pg_catalog.int4
+            THEN 'row'::pg_catalog.text ELSE 'statement'::pg_catalog.text END AS for_each,
+       @extschema@._personality_time_column(t.tgrelid::pg_catalog.regclass,
+                                            CASE WHEN t.tgnargs OPERATOR(pg_catalog.>=) 2::pg_catalog.int2
+                                                 THEN @extschema@._personality_trigger_arg(t.tgargs, 2::pg_catalog.int4) END) AS time_column
+  FROM pg_catalog.pg_trigger t
+ WHERE t.tgname OPERATOR(pg_catalog.=) 'update_personality_from_swipes'::pg_catalog.name
+   AND t.tgfoid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.update_personality_from_behavior()'::pg_catalog.regprocedure,
+                                                  '@extschema@.update_personality_from_behavior_bulk()'::pg_catalog.regprocedure]::pg_catalog.oid[]);
+COMMENT ON VIEW personality_swipe_tables IS
+  'The swipe tables behaviour learning is attached to, with their direction column, trigger level (row, or statement for bulk loads) and the column dating their swipes for the collaborative model (time_column: named when attaching, else created_at, swipe_timestamp or the only timestamptz column; NULL: none, the refresh reads the table whole).';
+
+CREATE VIEW personality_table_stats AS
+SELECT s.schemaname::pg_catalog.text AS schemaname,
+       s.relname::pg_catalog.text AS tablename,
+       s.n_tup_ins AS inserts,
+       s.n_tup_upd AS updates,
+       s.n_tup_del AS deletes,
+       s.n_live_tup AS live_rows,
+       s.n_dead_tup AS dead_rows,
+       pg_catalog.round(s.n_dead_tup::pg_catalog.numeric
+                        OPERATOR(pg_catalog./) NULLIF((s.n_live_tup OPERATOR(pg_catalog.+) s.n_dead_tup)::pg_catalog.numeric,
+                                                      0::pg_catalog.numeric),
+                        4) AS dead_ratio,
+       s.last_autovacuum,
+       s.last_autoanalyze,
+       (c.relname OPERATOR(pg_catalog.~~) 'personality\_%'::pg_catalog.text) AS is_extension_table
+  FROM pg_catalog.pg_stat_user_tables s
+  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) s.relid
+ WHERE c.relname OPERATOR(pg_catalog.~~) 'personality\_%'::pg_catalog.text
+    OR c.oid OPERATOR(pg_catalog.=) ANY (ARRAY[@extschema@._personality_host_table('profiles'::pg_catalog.text),
+                                               @extschema@._personality_host_table('products'::pg_catalog.text),
+                                               @extschema@._personality_host_table('categories'::pg_catalog.text)]::pg_catalog.oid[])
+    OR c.oid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT w.swipe_table::pg_catalog.oid FROM @extschema@.personality_swipe_tables w))
+ ORDER BY s.n_live_tup DESC, s.relname;
+COMMENT ON VIEW personality_table_stats IS
+  'The seed''s pg_stat_user_tables query for the extension''s tables and the host''s profiles, products, categories and swipe tables: inserts, updates, deletes, live and dead rows, dead-row ratio.';
+
+CREATE VIEW personality_connection_usage AS
+SELECT a.active_connections,
+       m.max_connections,
+       m.max_connections OPERATOR(pg_catalog.-) a.active_connections AS available_connections,
+       pg_catalog.round(100.0::pg_catalog.numeric OPERATOR(pg_catalog.*) a.active_connections::pg_catalog.numeric
+                        OPERATOR(pg_catalog./) m.max_connections::pg_catalog.numeric, 1) AS usage_pct,
+       CASE WHEN 100.0::pg_catalog.numeric OPERATOR(pg_catalog.*) a.active_connections::pg_catalog.numeric
+                 OPERATOR(pg_catalog./) m.max_connections::pg_catalog.numeric OPERATOR(pg_catalog.>) 80::pg_catalog.numeric
+            THEN 'critical'::pg_catalog.text
+            WHEN 100.0::pg_catalog.numeric OPERATOR(pg_catalog.*) a.active_connections::pg_catalog.numeric
+                 OPERATOR(pg_catalog./) m.max_connections::pg_catalog.numeric OPERATOR(pg_catalog.>) 60::pg_catalog.numeric
+            THEN 'warning'::pg_catalog.text
+            ELSE 'ok'::pg_catalog.text END AS alert_level
+  FROM (SELECT pg_catalog.count(*)::pg_catalog.int4 AS active_connections FROM pg_catalog.pg_stat_activity x
+         WHERE x.backend_type OPERATOR(pg_catalog.=) 'client backend'::pg_catalog.text) a,
+       (SELECT x.setting::pg_catalog.int4 AS max_connections FROM pg_catalog.pg_settings x
+         WHERE x.name OPERATOR(pg_catalog.=) 'max_connections'::pg_catalog.text) m;
+COMMENT ON VIEW personality_connection_usage IS
+  'Client connections against max_connections, with the seed''s alert levels: warning above 60 %, critical above 80 %.';
+
+CREATE VIEW personality_learning WITH (security_invoker = true) AS
+SELECT s.user_id,
+       pg_catalog.round(s.state[@extschema@._personality_state_slot('adventurous'::pg_catalog.text)]::pg_catalog.numeric, 2) AS adventurous,
+       pg_catalog.round(s.state[@extschema@._personality_state_slot('intellectual'::pg_catalog.text)]::pg_catalog.numeric, 2) AS intellectual,
+       pg_catalog.round(s.state[@extschema@._personality_state_slot('practical'::pg_catalog.text)]::pg_catalog.numeric, 2) AS practical,
+       pg_catalog.round(s.state[@extschema@._personality_state_slot('creative'::pg_catalog.text)]::pg_catalog.numeric, 2) AS creative,
+       pg_catalog.round(s.state[@extschema@._personality_state_slot('social'::pg_catalog.text)]::pg_catalog.numeric, 2) AS social,
+       s.state[@extschema@._personality_state_slot('evidence'::pg_catalog.text)]::pg_catalog.int8 AS swipes,
+       s.state[@extschema@._personality_state_slot('informative'::pg_catalog.text)]::pg_catalog.int8 AS informative_swipes,
+       pg_catalog.round(s.state[@extschema@._personality_state_slot('consistency'::pg_catalog.text)]::pg_catalog.numeric, 4) AS behavioral_consistency,
+       pg_catalog.round(s.state[@extschema@._personality_state_slot('confidence'::pg_catalog.text)]::pg_catalog.numeric, 4) AS confidence,
+       (s.state[@extschema@._personality_state_slot('evidence'::pg_catalog.text)]
+        OPERATOR(pg_catalog.-) COALESCE(NULLIF(s.state[@extschema@._personality_state_slot('synced_evidence'::pg_catalog.text)], 'NaN'::pg_catalog.float8),
+                                        0::pg_catalog.float8))::pg_catalog.int8 AS swipes_not_in_profile,
+       s.learned_at,
+       (SELECT pg_catalog.count(*) FROM @extschema@.personality_learning_queue q
+         WHERE q.user_id OPERATOR(pg_catalog.=) s.user_id) AS queued_swipes
+  FROM @extschema@.personality_learning_state s;
+COMMENT ON VIEW personality_learning IS
+  'What swipes taught each user, up to the last committed swipe: trait scores, swipe counts, consistency, confidence, and how many swipes personality_profiles does not show yet (SELECT personality_sync_profile(user_id) writes them), and queued_swipes: swipes not learnt yet (applied at the next swipe or sync). Row-level security of personality_learning_state applies (security_invoker).';
+
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'authenticated') THEN
+        GRANT SELECT ON @extschema@.personality_learning TO authenticated;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'service_role') THEN
+        GRANT SELECT ON @extschema@.personality_learning, @extschema@.personality_table_stats,
+                        @extschema@.personality_connection_usage TO service_role;
+    END IF;
+END;
+$$;
+
 -- Erasure and KPIs (issue 20 points 6, 9), after the functions they use.
 CREATE TRIGGER personality_profiles_erase AFTER DELETE ON personality_profiles
     FOR EACH ROW EXECUTE FUNCTION _personality_erase_profile();

@@ -85,6 +85,11 @@ pub struct Params {
     /// Co-like support at which a candidate's collaborative part is trusted half
     /// (default 20; 0 = trust by the swipe count alone).
     pub support_k: f64,
+    /// People who liked both products a neighbour pair needs before it may be named as
+    /// the reason of a recommendation ("because you liked …"; default 1: any pair;
+    /// the extension passes `personality.min_people`). The pair still counts in the
+    /// score.
+    pub reason_min_people: u32,
 }
 
 /// Recency weights below 2^-HORIZON_HALF_LIVES are not worth reading neighbours for.
@@ -116,6 +121,7 @@ impl Default for Params {
             quality_weight: 0.1,
             max_swipes: 500,
             support_k: 20.0,
+            reason_min_people: 1,
         }
     }
 }
@@ -129,7 +135,8 @@ pub struct Scored {
     pub collab: f64,
     pub fit: f64,
     pub quality: f64,
-    /// The liked product that contributed most to `collab` ("because you liked …").
+    /// The liked product that contributed most to `collab` ("because you liked …"),
+    /// among pairs liked by at least [`Params::reason_min_people`] people.
     pub because: Option<Item>,
     /// Trust in the collaborative side for this candidate, `g(i)` (0..1).
     pub trust: f64,
@@ -320,7 +327,7 @@ pub fn accumulate<S: Store>(swipes: &[Swipe], store: &S, p: &Params) -> Accumula
             if s.is_like() {
                 a.support += w.abs() * nb.co as f64;
             }
-            if s.is_like() && c > a.best {
+            if s.is_like() && c > a.best && nb.co >= p.reason_min_people {
                 a.best = c;
                 a.because = Some(s.item);
             }
@@ -559,6 +566,30 @@ mod tests {
     }
 
     #[test]
+    fn a_pair_of_too_few_people_is_never_the_reason() {
+        // one person liked 0 and 1: the pair scores, but is no reason with a minimum of 3
+        let nb = neighbours::build(&[vec![0, 1]], 3, &NParams::default());
+        let st = stats::aggregate(&[like(0, 0), like(1, 0)], 3, 0, stats::HALF_LIFE);
+        let cat = Catalog::of(&st);
+        let store = MemStore {
+            neighbours: &nb,
+            stats: &st,
+            fit: |_: Item| 0.4,
+        };
+        let swipes = [like(0, 1)];
+        let p = Params {
+            reason_min_people: 3,
+            ..Params::default()
+        };
+        let out = score(&swipes, &store, &cat, &[], &p);
+        assert_eq!(out[0].item, 1, "{out:?}");
+        assert!(out[0].collab > 0.0);
+        assert_eq!(out[0].because, None);
+        let out = score(&swipes, &store, &cat, &[], &Params::default());
+        assert_eq!(out[0].because, Some(0));
+    }
+
+    #[test]
     fn likes_take_over_and_explain() {
         let (nb, st) = world();
         let cat = Catalog::of(&st);
@@ -613,6 +644,7 @@ mod tests {
             quality_weight: -1.0,
             max_swipes: 0,
             support_k: f64::NAN,
+            reason_min_people: u32::MAX,
         };
         let out = score(&[like(0, 0), like(99, 1)], &store, &cat, &[1, 99, 1000], &p);
         assert!(out.iter().all(|s| s.score.is_finite()));

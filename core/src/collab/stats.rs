@@ -15,6 +15,11 @@ use crate::learning::Direction;
 /// Pseudo-swipes of the like-rate prior.
 pub const RATE_PRIOR: f64 = 10.0;
 
+/// Default of `personality.min_people`: an aggregate about other people (popularity,
+/// side likes, co-like pairs) is shown or used only when this many distinct people
+/// stand behind it.
+pub const MIN_PEOPLE: u32 = 3;
+
 /// Default half-life of the popularity, in seconds (90 days).
 pub const HALF_LIFE: f64 = 90.0 * 86_400.0;
 

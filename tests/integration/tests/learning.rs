@@ -77,6 +77,8 @@ fn learning_warnings(notices: &[String]) -> Vec<String> {
         .iter()
         .filter(|n| n.starts_with("WARNING"))
         .filter(|n| !n.contains("installed without foreign keys to host tables"))
+        // the collaborative model's note at attach (issue 21), not about learning
+        .filter(|n| !n.contains("has no time column: the model reads it whole"))
         .cloned()
         .collect()
 }

@@ -406,15 +406,25 @@ fn refresh_is_incremental_and_recommendations_use_it() {
         "{:?}",
         sim[0]
     );
+    // a cap at the median price of the neighbours (pairs of at least
+    // personality.min_people people are fewer than all pairs were)
+    let cap: f64 = c
+        .query_one(
+            "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY p.price)::float8
+               FROM personality_similar_products($1::text::uuid, 10) s JOIN products p ON p.id = s.product_id",
+            &[&top],
+        )
+        .unwrap()
+        .get(0);
     let capped = c
         .query(
-            "SELECT s.product_id::text, p.price::float8 FROM personality_similar_products($1::text::uuid, 10, 50) s
+            "SELECT s.product_id::text, p.price::float8 FROM personality_similar_products($1::text::uuid, 10, $2::float8::numeric) s
                JOIN products p ON p.id = s.product_id",
-            &[&top],
+            &[&top, &cap],
         )
         .unwrap();
     assert!(!capped.is_empty());
-    assert!(capped.iter().all(|r| r.get::<_, f64>(1) <= 50.0));
+    assert!(capped.iter().all(|r| r.get::<_, f64>(1) <= cap));
     let inactive: i64 = c
         .query_one(
             "SELECT count(*) FROM personality_similar_products($1::text::uuid, 1000) s
@@ -600,5 +610,451 @@ fn beats_popularity_on_a_synthetic_population() {
     eprintln!("synthetic NDCG@10 over {n} people: extension {ext:.3}, popularity {pop:.3}");
     assert!(n > 200);
     assert!(ext > pop, "extension {ext:.3} <= popularity {pop:.3}");
+    drop_db(db);
+}
+
+/// Rows of personality_item_neighbours.
+fn model_size(c: &mut Client) -> i64 {
+    c.query_one("SELECT count(*) FROM personality_item_neighbours", &[])
+        .unwrap()
+        .get(0)
+}
+
+/// Issue 21 point 1: the real app's shape. Its swipes are in `swipe_interactions`, dated
+/// by `swipe_timestamp` (no created_at): the model reads them, and recommendations say
+/// "because you liked". Before, the refresh read 0 swipes and said nothing.
+#[test]
+fn the_real_app_shape_feeds_the_model() {
+    let db = "it_model_app_shape";
+    let mut c = setup(db, 120);
+    c.batch_execute(
+        "CREATE TABLE swipe_interactions (
+             id bigserial PRIMARY KEY, user_id uuid NOT NULL, product_id uuid NOT NULL,
+             swipe_direction text NOT NULL, swipe_timestamp timestamptz NOT NULL DEFAULT now());
+         SELECT personality_attach_behavior('swipe_interactions');
+         INSERT INTO swipe_interactions (user_id, product_id, swipe_direction, swipe_timestamp)
+         SELECT ('00000000-0000-4000-d000-' || lpad(t.u::text, 12, '0'))::uuid,
+                ('00000000-0000-4000-c000-' || lpad(t.g::text, 12, '0'))::uuid, t.direction,
+                now() - interval '1 hour' + t.rk * interval '1 microsecond'
+           FROM (SELECT m.*, row_number() OVER (PARTITION BY m.u ORDER BY m.ord) AS rk FROM model_truth m) t
+          WHERE t.rk < 31",
+    )
+    .expect("app-shaped swipes");
+    let col: Option<String> = c
+        .query_one(
+            "SELECT time_column::text FROM personality_swipe_tables WHERE swipe_table = 'swipe_interactions'::regclass",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(col.as_deref(), Some("swipe_timestamp"));
+    let r = c
+        .query_one(
+            "SELECT (r->>'swipes_read')::bigint, (r->>'tables_unread')::int FROM personality_refresh_model() r",
+            &[],
+        )
+        .unwrap();
+    assert!(
+        r.get::<_, i64>(0) > 1000,
+        "swipes read: {}",
+        r.get::<_, i64>(0)
+    );
+    assert_eq!(r.get::<_, i32>(1), 0);
+    assert!(
+        model_size(&mut c) > 100,
+        "neighbours: {}",
+        model_size(&mut c)
+    );
+    let reasons = (1..=10u32)
+        .flat_map(|u| recs(&mut c, u, 10))
+        .filter(|x| x.1.contains("because you liked"))
+        .count();
+    assert!(reasons > 0, "no \"because you liked\" on the app's shape");
+    // incremental: new swipes of the app's shape are read too
+    c.execute(
+        "INSERT INTO swipe_interactions (user_id, product_id, swipe_direction)
+         VALUES ($1::text::uuid, $2::text::uuid, 'right')",
+        &[&user_id(5), &pid(299)],
+    )
+    .unwrap();
+    let inc = refresh(&mut c, false);
+    assert!(!inc.0, "{inc:?}");
+    assert!(inc.1 > 0, "{inc:?}");
+    drop_db(db);
+}
+
+/// Issue 21 point 1: a swipe table without any time column still feeds the model (read
+/// whole, every refresh), with a WARNING at attach that says so; the health report counts
+/// it. A time column can be named when attaching (the new overload), and a named column
+/// of the wrong type is refused.
+#[test]
+fn a_table_without_time_still_feeds_the_model() {
+    let db = "it_model_untimed";
+    setup(db, 120);
+    let (mut c, notices) = connect_with_notices(db, "postgres");
+    c.batch_execute(
+        "CREATE TABLE swipe_log (user_id uuid, product_id uuid, direction text);
+         SELECT personality_attach_behavior('swipe_log');",
+    )
+    .unwrap();
+    assert!(
+        notices
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|n| n.starts_with("WARNING")
+                && n.contains("swipe_log")
+                && n.contains("no time column")),
+        "no WARNING at attach: {:?}",
+        notices.lock().unwrap()
+    );
+    c.batch_execute(
+        "INSERT INTO swipe_log
+         SELECT ('00000000-0000-4000-d000-' || lpad(t.u::text, 12, '0'))::uuid,
+                ('00000000-0000-4000-c000-' || lpad(t.g::text, 12, '0'))::uuid, t.direction
+           FROM model_truth t",
+    )
+    .unwrap();
+    let full = refresh(&mut c, false);
+    assert!(full.0 && full.1 > 100, "{full:?}");
+    let st_first = stats(&mut c);
+    // nothing new: nothing recomputed, nothing counted twice
+    let idle = refresh(&mut c, false);
+    assert_eq!(idle.1, 0, "{idle:?}");
+    assert_eq!(stats(&mut c), st_first, "an idle refresh changed the stats");
+    // a new swipe: a full rebuild reads it
+    c.execute(
+        "INSERT INTO swipe_log VALUES ($1::text::uuid, $2::text::uuid, 'right')",
+        &[&user_id(200), &pid(299)],
+    )
+    .unwrap();
+    let again = refresh(&mut c, false);
+    assert!(again.0, "{again:?}");
+    assert_eq!(
+        stats(&mut c).get(&pid(299)).map(|s| s.0),
+        Some(st_first.get(&pid(299)).map_or(0.0, |s| s.0) + 1.0)
+    );
+    let h = c
+        .query_one(
+            "SELECT swipe_tables_untimed, swipe_tables_unread, model_refreshed_at IS NOT NULL FROM personality_health()",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(h.get::<_, i32>(0), 1);
+    assert_eq!(h.get::<_, i32>(1), 0);
+    assert!(h.get::<_, bool>(2));
+
+    // the new overload names the time column; another type is 42804, a missing one 42703
+    c.batch_execute(
+        "CREATE TABLE swipe_dated (user_id uuid, product_id uuid, direction text,
+                                   swiped_on timestamp, other_at timestamptz, note_at timestamptz)",
+    )
+    .unwrap();
+    let r = c
+        .query_one(
+            "SELECT personality_attach_behavior('swipe_dated', 'direction', 'statement', 'swiped_on')",
+            &[],
+        )
+        .unwrap();
+    assert!(r.get::<_, String>(0).contains("time column swiped_on"));
+    let col: Option<String> = c
+        .query_one(
+            "SELECT time_column::text FROM personality_swipe_tables WHERE swipe_table = 'swipe_dated'::regclass",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(col.as_deref(), Some("swiped_on"));
+    assert_eq!(
+        sqlstate(&c.query_one(
+            "SELECT personality_attach_behavior('swipe_dated', 'direction', 'row', 'direction')",
+            &[]
+        )),
+        "42804"
+    );
+    assert_eq!(
+        sqlstate(&c.query_one(
+            "SELECT personality_attach_behavior('swipe_dated', 'direction', 'row', 'nope')",
+            &[]
+        )),
+        "42703"
+    );
+    // two timestamptz columns and no name: none detected, read whole
+    c.batch_execute(
+        "ALTER TABLE swipe_dated DROP COLUMN swiped_on;
+         SELECT personality_attach_behavior('swipe_dated', 'direction');",
+    )
+    .unwrap();
+    let col: Option<String> = c
+        .query_one(
+            "SELECT time_column::text FROM personality_swipe_tables WHERE swipe_table = 'swipe_dated'::regclass",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(col, None);
+    drop(c);
+    drop_db(db);
+}
+
+/// Issue 20 point 4: a swipe dated 1500-01-01, infinity or -infinity never stops the
+/// refresh, full or incremental (before: 22003 or 22008 for everyone). The infinite ones
+/// are skipped with a WARNING naming the table and the row, and counted in
+/// personality_health(); the old one is read (it weighs nothing in the popularity).
+#[test]
+fn no_row_stops_the_model() {
+    let db = "it_model_bad_rows";
+    let mut c = setup(db, 60);
+    swipe_range(&mut c, 1, 21);
+    refresh(&mut c, true);
+    let (mut w, notices) = connect_with_notices(db, "postgres");
+    for (i, ts) in ["1500-01-01", "infinity", "-infinity", "4000-01-01"]
+        .iter()
+        .enumerate()
+    {
+        w.execute(
+            "INSERT INTO swipes (user_id, product_id, direction, created_at)
+             VALUES ($1::text::uuid, $2::text::uuid, 'right', $3::text::timestamptz)",
+            &[&user_id(40 + i as u32), &pid(7), ts],
+        )
+        .unwrap();
+    }
+    for full in [false, true, false] {
+        notices.lock().unwrap().clear();
+        let r = w
+            .query_one(
+                "SELECT (r->>'rows_skipped')::bigint FROM personality_refresh_model($1) r",
+                &[&full],
+            )
+            .unwrap_or_else(|e| panic!("refresh (full {full}) failed: {e}"));
+        assert_eq!(r.get::<_, i64>(0), 3, "full {full}");
+        let n = notices.lock().unwrap().clone();
+        assert!(
+            n.iter().any(|m| m.starts_with("WARNING")
+                && m.contains("public.swipes")
+                && m.contains(&user_id(41))
+                && m.contains("infinite")),
+            "no WARNING naming the row: {n:?}"
+        );
+    }
+    // the 1500 swipe is read: user 40 likes product 7
+    let likes: f64 = w
+        .query_one(
+            "SELECT likes FROM personality_item_stats WHERE product_id = $1::text::uuid",
+            &[&pid(7)],
+        )
+        .unwrap()
+        .get(0);
+    assert!(likes >= 1.0);
+    let h = w
+        .query_one(
+            "SELECT model_rows_skipped, model_alert, alert_level FROM personality_health()",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(h.get::<_, i64>(0), 3);
+    assert_eq!(h.get::<_, String>(1), "warning");
+    assert_ne!(h.get::<_, String>(2), "ok");
+    // and recommendations still work for the people behind the bad rows
+    assert_eq!(recs(&mut w, 41, 10).len(), 10);
+    drop(w);
+    drop_db(db);
+}
+
+/// Issue 20 point 5: nobody else can stall the refresh. An idle transaction of a role
+/// that may only connect does not hold the high-water mark back; the advisory lock the
+/// refresh took before means nothing now; a transaction that wrote a swipe and stays
+/// open never loses it (it is in the model once committed); the lag is reported; a
+/// second refresh waits for the first (the state row, FOR UPDATE).
+#[test]
+fn the_refresh_cannot_be_stalled() {
+    let db = "it_model_stall";
+    let mut c = setup(db, 60);
+    c.batch_execute(
+        "DROP ROLE IF EXISTS it_stall_connect; CREATE ROLE it_stall_connect LOGIN;
+         GRANT CONNECT ON DATABASE it_model_stall TO it_stall_connect;",
+    )
+    .unwrap();
+    swipe_range(&mut c, 1, 21);
+    refresh(&mut c, true);
+
+    // 1. an idle BEGIN; SELECT 1; of a CONNECT-only role, and the old advisory lock
+    let mut idle = connect(db, "it_stall_connect");
+    idle.batch_execute(
+        "BEGIN; SELECT 1; SELECT pg_advisory_lock(hashtextextended('personality_refresh_model', 0));",
+    )
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    swipe_range(&mut c, 21, 26);
+    c.batch_execute("SET statement_timeout = '20s'").unwrap();
+    let r = c
+        .query_one(
+            "SELECT (r->>'lag_ms')::float8, (r->>'swipes_read')::bigint, (r->>'full')::bool
+               FROM personality_refresh_model() r",
+            &[],
+        )
+        .expect("refresh next to an idle transaction");
+    assert!(r.get::<_, f64>(0) < 1000.0, "lag {} ms", r.get::<_, f64>(0));
+    let all: i64 = c
+        .query_one("SELECT count(*) FROM swipes", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(r.get::<_, i64>(1), all, "new swipes held back");
+    assert!(!r.get::<_, bool>(2));
+    idle.batch_execute("ROLLBACK").unwrap();
+
+    // 2. a transaction that wrote a swipe and stays open
+    let mut writer = connect(db, "postgres");
+    writer
+        .batch_execute(&format!(
+            "BEGIN; INSERT INTO swipes (user_id, product_id, direction)
+                    VALUES ('{}', '{}', 'right');",
+            user_id(55),
+            pid(298)
+        ))
+        .unwrap();
+    let before = stats(&mut c).get(&pid(298)).map_or(0.0, |s| s.0);
+    let r = c
+        .query_one(
+            "SELECT (r->>'lag_ms')::float8 FROM personality_refresh_model() r",
+            &[],
+        )
+        .unwrap();
+    assert!(
+        r.get::<_, f64>(0) > 0.0,
+        "the writer's start should hold the mark back"
+    );
+    let lag: Option<f64> = c
+        .query_one(
+            "SELECT model_lag_seconds::float8 FROM personality_health()",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(
+        lag.is_some_and(|l| l > 0.0),
+        "lag in personality_health: {lag:?}"
+    );
+    writer.batch_execute("COMMIT").unwrap();
+    refresh(&mut c, false);
+    assert_eq!(
+        stats(&mut c).get(&pid(298)).map_or(0.0, |s| s.0),
+        before + 1.0,
+        "the long transaction's swipe was lost"
+    );
+
+    // 3. one refresh at a time: a second waits for the first
+    let mut first = connect(db, "postgres");
+    first
+        .batch_execute("BEGIN; SELECT personality_refresh_model();")
+        .unwrap();
+    let second = std::thread::spawn(move || {
+        let mut s = connect("it_model_stall", "postgres");
+        s.query_one("SELECT personality_refresh_model()", &[])
+            .map(|_| ())
+    });
+    let mut waited = false;
+    for _ in 0..50 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let n: i64 = c
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                  WHERE datname = 'it_model_stall' AND wait_event_type = 'Lock'
+                    AND query LIKE '%personality_refresh_model%'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        if n > 0 {
+            waited = true;
+            break;
+        }
+    }
+    assert!(waited, "the second refresh did not wait for the first");
+    first.batch_execute("COMMIT").unwrap();
+    second.join().unwrap().expect("the second refresh");
+    drop(first);
+    drop(writer);
+    drop(idle);
+    drop_db(db);
+}
+
+/// Issue 21: a swipe table the model cannot read (its direction column changed type
+/// after attaching) is a WARNING at every refresh and a warning in
+/// personality_health(), never a silent zero; and a person's changed opinion (a like
+/// swiped left later) moves the people counts in an incremental refresh exactly as in a
+/// full one.
+#[test]
+fn unreadable_tables_and_changed_opinions() {
+    let db = "it_model_unreadable";
+    setup(db, 60);
+    let (mut c, notices) = connect_with_notices(db, "postgres");
+    swipe_range(&mut c, 1, 21);
+    refresh(&mut c, true);
+    // a changed opinion: user 3's latest swipe of each liked product is now left
+    let liked: Vec<String> = c
+        .query(
+            "SELECT DISTINCT product_id::text FROM swipes WHERE user_id = $1::text::uuid AND direction = 'right'",
+            &[&user_id(3)],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(!liked.is_empty());
+    let before = stats(&mut c);
+    c.execute(
+        "INSERT INTO swipes (user_id, product_id, direction)
+         SELECT $1::text::uuid, p::uuid, 'left' FROM unnest($2::text[]) p",
+        &[&user_id(3), &liked],
+    )
+    .unwrap();
+    let inc = refresh(&mut c, false);
+    assert!(!inc.0, "{inc:?}");
+    let after_inc = stats(&mut c);
+    for p in &liked {
+        let (l0, d0, _) = before[p];
+        assert_eq!(after_inc[p].0, l0 - 1.0, "likes of {p}");
+        assert_eq!(after_inc[p].1, d0 + 1.0, "dislikes of {p}");
+    }
+    refresh(&mut c, true);
+    assert_eq!(stats(&mut c), after_inc, "incremental differs from full");
+
+    // an attached table whose direction column is no longer text
+    c.batch_execute(
+        "CREATE TABLE odd_swipes (user_id uuid, product_id uuid, direction text, created_at timestamptz);
+         SELECT personality_attach_behavior('odd_swipes');
+         ALTER TABLE odd_swipes ALTER COLUMN direction TYPE integer USING 0;",
+    )
+    .unwrap();
+    notices.lock().unwrap().clear();
+    let r = c
+        .query_one(
+            "SELECT (r->>'tables_unread')::int FROM personality_refresh_model() r",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(r.get::<_, i32>(0), 1);
+    assert!(
+        notices
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|n| n.starts_with("WARNING")
+                && n.contains("odd_swipes")
+                && n.contains("does not read")),
+        "no WARNING at refresh: {:?}",
+        notices.lock().unwrap()
+    );
+    let h = c
+        .query_one(
+            "SELECT swipe_tables_unread, model_alert, alert_level FROM personality_health()",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(h.get::<_, i32>(0), 1);
+    assert_eq!(h.get::<_, String>(1), "warning");
+    assert_ne!(h.get::<_, String>(2), "ok");
+    drop(c);
     drop_db(db);
 }
