@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything personality_ext needs on a fresh Debian 12 machine, as root:
-# Debian's PostgreSQL 15, PostgreSQL 16, 17 and 18 (scripts/majors.sh), cargo-pgrx, and
+# Debian's PostgreSQL 15 (with pg_cron, for its integration test), PostgreSQL 16, 17 and 18
+# (scripts/majors.sh), cargo-pgrx, and
 # the pgrx configuration for every major in PG_MAJORS.
 # Idempotent: every step is skipped when its result is already there.
 set -euo pipefail
@@ -14,7 +15,7 @@ export DEBIAN_FRONTEND=noninteractive
 say() { printf '[setup] %s\n' "$*"; }
 
 missing=()
-for pkg in postgresql-15 postgresql-server-dev-15 postgresql-contrib libclang-dev clang sudo patchelf python3; do
+for pkg in postgresql-15 postgresql-server-dev-15 postgresql-contrib postgresql-15-cron libclang-dev clang sudo patchelf python3; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed'; then
         missing+=("$pkg")
     fi

@@ -54,6 +54,20 @@ fn _personality_min_people() -> i32 {
     min_people() as i32
 }
 
+/// `personality.refresh_database`: the database whose collaborative model the
+/// background worker refreshes (src/worker.rs). Empty: no worker. Read at server start,
+/// when the library is in shared_preload_libraries.
+pub static REFRESH_DATABASE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+
+/// `personality.refresh_interval`: seconds between two refreshes of the background
+/// worker (0 pauses it).
+pub static REFRESH_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(30);
+
+/// The database the background worker refreshes, if any.
+pub fn refresh_database() -> Option<String> {
+    text(&REFRESH_DATABASE)
+}
+
 fn text(s: &GucSetting<Option<CString>>) -> Option<String> {
     s.get()
         .map(|c| c.to_string_lossy().trim().to_string())
@@ -94,6 +108,37 @@ fn _personality_trusted_owner(p_owner: pg_sys::Oid) -> bool {
 }
 
 pub fn init() {
+    // A server-start setting can only be defined while shared_preload_libraries loads
+    // (later it is FATAL); without preloading there is no worker to configure.
+    // SAFETY: reads a backend global set by the postmaster.
+    if unsafe { pg_sys::process_shared_preload_libraries_in_progress } {
+        define_worker_settings();
+    }
+    define_settings();
+}
+
+fn define_worker_settings() {
+    GucRegistry::define_string_guc(
+        c"personality.refresh_database",
+        c"Database whose collaborative model a background worker refreshes (server start; needs shared_preload_libraries).",
+        c"Empty: no worker (schedule SELECT personality_refresh_model() with pg_cron instead). The worker connects as the bootstrap superuser and calls personality_refresh_model() every personality.refresh_interval seconds when the extension is installed there.",
+        &REFRESH_DATABASE,
+        GucContext::Postmaster,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"personality.refresh_interval",
+        c"Seconds between two model refreshes of the background worker (0 pauses it).",
+        c"Read at every refresh (SIGHUP: pg_reload_conf()). Default 30: a like reaches the neighbour lists within a minute.",
+        &REFRESH_INTERVAL,
+        0,
+        86_400,
+        GucContext::Sighup,
+        GucFlags::UNIT_S,
+    );
+}
+
+fn define_settings() {
     GucRegistry::define_string_guc(
         c"personality.host_schema",
         c"Schema of the host tables profiles, products, swipes and categories (superuser only).",

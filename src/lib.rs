@@ -126,6 +126,7 @@ mod recommend;
 mod scoring;
 mod subxact;
 mod visibility;
+mod worker;
 
 /// Called once when Postgres loads the library.
 #[pgrx::pg_guard]
@@ -134,6 +135,7 @@ pub extern "C-unwind" fn _PG_init() {
     model::init();
     cache::init();
     derived::init();
+    worker::init();
 }
 
 #[cfg(any(test, feature = "pg_test"))]
