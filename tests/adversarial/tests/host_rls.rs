@@ -209,3 +209,111 @@ fn similar_products_lists_only_products_the_caller_may_select() {
         .collect();
     assert!(ids.iter().any(|i| number(i) % 4 != 0), "{ids:?}");
 }
+
+#[test]
+fn a_caller_who_may_see_no_product_is_recommended_none() {
+    // Variants: a policy that hides everything from `authenticated`, and a caller
+    // without SELECT on products at all (RLS on): nothing may come back or be stored.
+    let mut s = scene("rls_nothing");
+    s.admin
+        .batch_execute(
+            "DROP POLICY products_per_user ON products;
+             CREATE POLICY products_none ON products FOR SELECT TO authenticated USING (false);",
+        )
+        .expect("policy");
+    let mut u = s.user(ATTACKER_USER);
+    let n: i64 = u
+        .query_one(
+            "SELECT count(*) FROM personality_recommend($1::text::uuid, 20)",
+            &[&user_id(ATTACKER_USER)],
+        )
+        .expect("recommend")
+        .get(0);
+    assert_eq!(
+        n, 0,
+        "ATTACK SUCCEEDED: products hidden by the host's policy were recommended"
+    );
+    let n: i64 = u
+        .query_one(
+            "SELECT count(*) FROM personality_similar_products($1::text::uuid, 20)",
+            &[&product_id(8)],
+        )
+        .expect("similar")
+        .get(0);
+    assert_eq!(
+        n, 0,
+        "ATTACK SUCCEEDED: similar products listed hidden products"
+    );
+    s.admin
+        .batch_execute(
+            "DROP POLICY products_none ON products;
+             CREATE POLICY products_all ON products FOR SELECT TO authenticated USING (true);
+             REVOKE SELECT ON products FROM authenticated;",
+        )
+        .expect("revoke");
+    let n: i64 = u
+        .query_one(
+            "SELECT count(*) FROM personality_recommend($1::text::uuid, 20)",
+            &[&user_id(ATTACKER_USER)],
+        )
+        .expect("recommend without SELECT on products")
+        .get(0);
+    assert_eq!(
+        n, 0,
+        "ATTACK SUCCEEDED: a caller without SELECT on products got products recommended"
+    );
+    let stored: i64 = s
+        .admin
+        .query_one(
+            "SELECT count(*) FROM personality_recommendations WHERE user_id = $1::text::uuid",
+            &[&user_id(ATTACKER_USER)],
+        )
+        .expect("stored")
+        .get(0);
+    assert_eq!(
+        stored, 0,
+        "rows were stored for products the caller cannot see"
+    );
+}
+
+#[test]
+fn switching_roles_on_one_connection_never_reuses_another_roles_view() {
+    // A pooled connection: the same session serves service_role (sees all) and then a
+    // signed-in user (policy) and back; each call must use the role it runs under.
+    let mut s = scene("rls_pool");
+    let mut c = s.user(ATTACKER_USER);
+    for round in 0..2 {
+        c.batch_execute("SET ROLE service_role")
+            .expect("service_role");
+        let all: Vec<String> = c
+            .query(
+                "SELECT product_id::text FROM personality_recommend($1::text::uuid, 20)",
+                &[&user_id(ATTACKER_USER)],
+            )
+            .expect("service_role")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert!(
+            all.iter().any(|i| number(i) % 4 != 0),
+            "round {round}: {all:?}"
+        );
+        c.batch_execute("SET ROLE authenticated")
+            .expect("authenticated");
+        let mine: Vec<String> = c
+            .query(
+                "SELECT product_id::text FROM personality_recommend($1::text::uuid, 20)",
+                &[&user_id(ATTACKER_USER)],
+            )
+            .expect("authenticated")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert!(!mine.is_empty());
+        assert!(
+            mine.iter().all(|i| number(i) % 4 == 0),
+            "ATTACK SUCCEEDED: round {round}: a pooled connection served another role's products: {mine:?}"
+        );
+    }
+    let _ = &mut s;
+}
