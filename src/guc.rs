@@ -68,6 +68,11 @@ pub fn refresh_database() -> Option<String> {
     text(&REFRESH_DATABASE)
 }
 
+/// `personality.host_schema`, if set.
+pub fn host_schema() -> Option<String> {
+    text(&HOST_SCHEMA)
+}
+
 fn text(s: &GucSetting<Option<CString>>) -> Option<String> {
     s.get()
         .map(|c| c.to_string_lossy().trim().to_string())

@@ -33,9 +33,52 @@ fn caller() -> pg_sys::Oid {
     unsafe { pg_sys::GetOuterUserId() }
 }
 
+/// The host's products table as `_personality_host_table('products')` finds it (a
+/// permanent table named products in personality.host_schema, the extension's schema
+/// or public, first found), by syscache lookups only: the check that costs a request
+/// nothing when the table has no row-level security.
+fn host_products() -> Option<pg_sys::Oid> {
+    let ext = crate::cache::schema().map(|q| {
+        q.strip_prefix('"')
+            .and_then(|r| r.strip_suffix('"'))
+            .map(|r| r.replace("\"\"", "\""))
+            .unwrap_or(q)
+    });
+    let schemas = [crate::guc::host_schema(), ext, Some("public".to_string())];
+    for schema in schemas.into_iter().flatten() {
+        let Ok(name) = std::ffi::CString::new(schema) else {
+            continue;
+        };
+        // SAFETY: syscache lookups by name and oid; missing_ok, so no error.
+        unsafe {
+            let ns = pg_sys::get_namespace_oid(name.as_ptr(), true);
+            if ns == pg_sys::InvalidOid {
+                continue;
+            }
+            let rel = pg_sys::get_relname_relid(c"products".as_ptr(), ns);
+            if rel == pg_sys::InvalidOid {
+                continue;
+            }
+            let kind = pg_sys::get_rel_relkind(rel) as u8;
+            let persistence = pg_sys::get_rel_persistence(rel) as u8;
+            if (kind == b'r' || kind == b'p') && persistence != b't' {
+                return Some(rel);
+            }
+        }
+    }
+    None
+}
+
 /// The restriction the host's row-level security puts on the caller, if any.
 pub fn restricted(client: &SpiClient<'_>) -> Option<Restricted> {
     let who = caller();
+    let oid = host_products()?;
+    // SAFETY: a catalog lookup by oid; noError = true.
+    if unsafe { pg_sys::check_enable_rls(oid, who, true) }
+        != pg_sys::CheckEnableRlsResult::RLS_ENABLED as i32
+    {
+        return None;
+    }
     let stmt = plan(client, &HOST_PRODUCTS);
     let row = spi(client.select(&*stmt, Some(1), &[who.into()]))
         .next()
