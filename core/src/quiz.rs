@@ -327,106 +327,7 @@ pub fn score(
     responses: &[Response],
     completion_time_seconds: Option<i32>,
 ) -> Result<QuizResult, Error> {
-    let by_id: HashMap<&str, &Question> = bank
-        .iter()
-        .rev() // the first of duplicate ids wins
-        .map(|q| (q.id.as_str(), q))
-        .collect();
-
-    let mut sorted: Vec<&Response> = responses.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-
-    let mut problems = Vec::new();
-    let mut hints = Vec::new();
-    let mut unknown = false;
-    let mut non_string = false;
-    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut answered: Vec<(&Question, usize)> = Vec::new();
-
-    for (qid, answer) in sorted {
-        let count = seen.entry(qid.as_str()).or_insert(0);
-        *count += 1;
-        if *count == 2 {
-            problems.push(format!(
-                "question {} is answered more than once",
-                quoted(qid)
-            ));
-        }
-        if *count > 1 {
-            continue;
-        }
-        let Some(q) = by_id.get(qid.as_str()) else {
-            problems.push(format!("unknown question {}", quoted(qid)));
-            unknown = true;
-            continue;
-        };
-        if !q.active {
-            problems.push(format!("question {} is not active", quoted(qid)));
-            continue;
-        }
-        let Some(value) = answer else {
-            problems.push(format!(
-                "the answer to question {} is not a string",
-                quoted(qid)
-            ));
-            non_string = true;
-            continue;
-        };
-        match q.options.iter().position(|o| &o.value == value) {
-            Some(i) => answered.push((q, i)),
-            None => {
-                problems.push(format!(
-                    "question {} has no option {}",
-                    quoted(qid),
-                    quoted(value)
-                ));
-                hints.push(format!(
-                    "question {} accepts {}",
-                    quoted(qid),
-                    q.options
-                        .iter()
-                        .map(|o| quoted(&o.value))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-        }
-    }
-    if responses.is_empty() {
-        problems.push("no questions answered".to_string());
-    }
-    if let Some(t) = completion_time_seconds {
-        if t < 0 {
-            problems.push(format!("completion time must not be negative (got {t})"));
-        }
-    }
-
-    if !problems.is_empty() {
-        let active: Vec<&Question> = bank.iter().filter(|q| q.active).collect();
-        if unknown {
-            hints.push(format!(
-                "active questions: {}",
-                active
-                    .iter()
-                    .map(|q| q.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        if non_string || responses.is_empty() {
-            let example = active
-                .iter()
-                .find_map(|q| q.options.first().map(|o| (q.id.as_str(), o.value.as_str())));
-            hints.push(match example {
-                Some((q, v)) => format!(
-                    "answers are option values given as JSON strings, e.g. {{\"{q}\": \"{v}\"}}"
-                ),
-                None => "answers are option values given as JSON strings".to_string(),
-            });
-        }
-        return Err(invalid("invalid quiz responses", problems, hints));
-    }
-
+    let answered = validate(bank, responses, completion_time_seconds)?;
     let n = answered.len();
     let mut num = [0.0; 5];
     let mut den = [0.0; 5];
@@ -459,6 +360,140 @@ pub fn score(
         quality: quality(&positions, completion_time_seconds),
         questions_answered: n as u32,
     })
+}
+
+/// What [`validate`] found wrong, and what to say about it.
+#[derive(Default)]
+struct Problems {
+    problems: Vec<String>,
+    hints: Vec<String>,
+    unknown: bool,
+    non_string: bool,
+}
+
+/// The answered questions with the chosen option's position, each question once, or
+/// error 22023 listing every problem (duplicates, unknown or inactive questions,
+/// non-string answers, unknown options, no answers, a negative time) with hints.
+fn validate<'q>(
+    bank: &'q [Question],
+    responses: &[Response],
+    completion_time_seconds: Option<i32>,
+) -> Result<Vec<(&'q Question, usize)>, Error> {
+    let by_id: HashMap<&str, &Question> = bank
+        .iter()
+        .rev() // the first of duplicate ids wins
+        .map(|q| (q.id.as_str(), q))
+        .collect();
+    let mut sorted: Vec<&Response> = responses.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+
+    let mut p = Problems::default();
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut answered: Vec<(&Question, usize)> = Vec::new();
+    for (qid, answer) in sorted {
+        let count = seen.entry(qid.as_str()).or_insert(0);
+        *count += 1;
+        if *count == 2 {
+            p.problems.push(format!(
+                "question {} is answered more than once",
+                quoted(qid)
+            ));
+        }
+        if *count > 1 {
+            continue;
+        }
+        if let Some(a) = check_answer(&by_id, qid, answer.as_deref(), &mut p) {
+            answered.push(a);
+        }
+    }
+    if responses.is_empty() {
+        p.problems.push("no questions answered".to_string());
+    }
+    if let Some(t) = completion_time_seconds {
+        if t < 0 {
+            p.problems
+                .push(format!("completion time must not be negative (got {t})"));
+        }
+    }
+    if p.problems.is_empty() {
+        return Ok(answered);
+    }
+    Err(explain(bank, responses.is_empty(), p))
+}
+
+/// One answer: its question and option position, or a problem (and hint) noted.
+fn check_answer<'q>(
+    by_id: &HashMap<&str, &'q Question>,
+    qid: &str,
+    answer: Option<&str>,
+    p: &mut Problems,
+) -> Option<(&'q Question, usize)> {
+    let Some(q) = by_id.get(qid).copied() else {
+        p.problems.push(format!("unknown question {}", quoted(qid)));
+        p.unknown = true;
+        return None;
+    };
+    if !q.active {
+        p.problems
+            .push(format!("question {} is not active", quoted(qid)));
+        return None;
+    }
+    let Some(value) = answer else {
+        p.problems.push(format!(
+            "the answer to question {} is not a string",
+            quoted(qid)
+        ));
+        p.non_string = true;
+        return None;
+    };
+    if let Some(i) = q.options.iter().position(|o| o.value == value) {
+        return Some((q, i));
+    }
+    p.problems.push(format!(
+        "question {} has no option {}",
+        quoted(qid),
+        quoted(value)
+    ));
+    p.hints.push(format!(
+        "question {} accepts {}",
+        quoted(qid),
+        q.options
+            .iter()
+            .map(|o| quoted(&o.value))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    None
+}
+
+/// Error 22023 with the problems and hints, plus the active questions when one was
+/// unknown and an example answer when answers were missing or not strings.
+fn explain(bank: &[Question], no_responses: bool, mut p: Problems) -> Error {
+    let active: Vec<&Question> = bank.iter().filter(|q| q.active).collect();
+    if p.unknown {
+        p.hints.push(format!(
+            "active questions: {}",
+            active
+                .iter()
+                .map(|q| q.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if p.non_string || no_responses {
+        let example = active
+            .iter()
+            .find_map(|q| q.options.first().map(|o| (q.id.as_str(), o.value.as_str())));
+        p.hints.push(match example {
+            Some((q, v)) => {
+                format!(
+                    "answers are option values given as JSON strings, e.g. {{\"{q}\": \"{v}\"}}"
+                )
+            }
+            None => "answers are option values given as JSON strings".to_string(),
+        });
+    }
+    invalid("invalid quiz responses", p.problems, p.hints)
 }
 
 /// Confidence of a quiz with `answered` answers and these scores:
