@@ -103,6 +103,23 @@ fn seed_table() {
             Some(n("1")),
             "1.0000",
         ),
+    ];
+    // Every case above that the original can evaluate was confirmed against it in
+    // PostgreSQL 15; the others (unknown keys, nulls, overflow) are deliberate deviations.
+    for (i, (entries, alignment, expected)) in cases.iter().enumerate() {
+        assert_eq!(
+            seed_ok(entries, *alignment),
+            *expected,
+            "case {i}: {entries:?} {alignment:?}"
+        );
+    }
+}
+
+#[test]
+fn seed_table_edges() {
+    // (scores in jsonb order, alignment, expected)
+    #[allow(clippy::type_complexity)]
+    let cases: &[(&[(&str, Raw)], Option<Raw>, &str)] = &[
         // Alignment: SQL NULL mappings, missing key / JSON null (0), a value.
         (&[("adventurous", n("50"))], None, "0.1500"),
         (&[("adventurous", n("50"))], Some(Raw::Null), "0.1500"),
