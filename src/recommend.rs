@@ -671,9 +671,9 @@ fn rank(
     (rows, crate::model::CONTENT)
 }
 
-/// [`rank`] when the host's row-level security hides products from the caller: ranks
-/// more than `k` and keeps the top `k` the caller may SELECT, ranking up to four times
-/// as many again while too few were visible (at most 4,000 ranked).
+/// [`rank`] when the host's row-level security hides products from the caller: ranks a
+/// few more than `k` and keeps the top `k` the caller may SELECT; while too few were
+/// visible, ranks again for as many as the share seen visible needs (at most 4,000).
 fn rank_visible(
     client: &SpiClient<'_>,
     user: Uuid,
@@ -683,12 +683,14 @@ fn rank_visible(
     max_price: Option<f64>,
     restricted: &crate::visibility::Restricted,
 ) -> (Vec<crate::model::Out>, &'static str) {
-    let mut want = (3 * k + 30).min(4000);
+    const MOST: usize = 4000;
+    let mut want = k + 10;
     loop {
         let (rows, engine) = rank(client, user, l, w, want, max_price);
-        let exhausted = rows.len() < want || want >= 4000;
+        let exhausted = rows.len() < want || want >= MOST;
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
         let seen = restricted.visible(client, &ids);
+        let share = (seen.len() as f64 / rows.len().max(1) as f64).max(0.01);
         let kept: Vec<crate::model::Out> = rows
             .into_iter()
             .filter(|r| seen.contains(r.id.as_bytes()))
@@ -697,7 +699,8 @@ fn rank_visible(
         if kept.len() >= k || exhausted {
             return (kept, engine);
         }
-        want = (want * 4).min(4000);
+        let need = (1.5 * k as f64 / share).ceil() as usize + 10;
+        want = need.max(2 * want).min(MOST);
     }
 }
 
