@@ -129,6 +129,7 @@ pub extern "C-unwind" fn _PG_init() {
     model::init();
     cache::init();
     derived::init();
+    learning::batch::init();
 }
 
 #[cfg(any(test, feature = "pg_test"))]
