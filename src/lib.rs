@@ -121,6 +121,7 @@ mod quiz;
 mod recommend;
 mod scoring;
 mod subxact;
+mod text;
 
 /// Called once when Postgres loads the library.
 #[pgrx::pg_guard]

@@ -14,6 +14,8 @@
 //! of the statement's swipes are queued instead; the swipes themselves are kept.
 use super::{guarded, row_trigger, store, Init, LearnError};
 use crate::cache::{self, query, Query};
+#[allow(unused_imports)]
+use crate::text::RowText;
 use personality_core::learning;
 use personality_core::learning_state::{self as state, State, StepOutcome};
 use personality_core::traits::Vector;
@@ -176,7 +178,7 @@ pub(crate) fn learn_batch(source: Source<'_>) -> Result<i64, LearnError> {
                 .1
                 .push(Swipe {
                     product,
-                    raw_direction: row.get::<String>(3)?,
+                    raw_direction: row.text(3)?,
                     vector,
                 });
         }
