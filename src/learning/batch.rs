@@ -2,8 +2,8 @@
 //! swipe of a large INSERT as it fires cost about 0.4 ms per row plus a part that grew
 //! with the number of the person's swipes already in the statement (every step updates
 //! the same learning state row, whose versions of one transaction cannot be pruned):
-//! 10,000 swipes of one person in one INSERT took 9.9 s against 0.06 s without the
-//! trigger (bench/one_statement.sh).
+//! 10,000 swipes of one person in one INSERT took 130x the time without the trigger
+//! (release build; 7.7x with the batch below: bench/one_statement.sh, BENCHMARKS.md).
 //!
 //! So the row trigger learns the first [`IMMEDIATE`] swipes of a statement at once
 //! (the common single-swipe INSERT keeps its hot path), and defers the rest to the end
