@@ -12,6 +12,8 @@
 //! [`generation`] it was built in, and a relcache callback starts a new generation
 //! whenever `personality_profiles` (dropped with the extension) is invalidated, or
 //! the whole relcache is reset.
+#[allow(unused_imports)]
+use crate::text::RowText;
 use pgrx::prelude::*;
 use pgrx::spi::{OwnedPreparedStatement, SpiClient};
 use pgrx::PgOid;
@@ -74,7 +76,7 @@ pub fn schema() -> Option<String> {
         }
         let row = rows.first();
         Ok(row
-            .get::<String>(1)?
+            .text(1)?
             .map(|s| (s, row.get::<pg_sys::Oid>(2).ok().flatten())))
     })
     .ok()

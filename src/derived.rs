@@ -24,6 +24,8 @@
 use crate::cache::{self, query, Query};
 use crate::errors::raise;
 use crate::recommend::{plan_error, spi};
+#[allow(unused_imports)]
+use crate::text::RowText;
 use personality_core::collab::keyhash::KeyState;
 use personality_core::collab::neighbours::Neighbour;
 use personality_core::collab::score::{IdMap, IdSet};
@@ -353,7 +355,7 @@ pub(crate) fn product_rows(client: &SpiClient<'_>, ids: &[Uuid]) -> KeyMap<Rc<Pr
         read.push((
             *id.as_bytes(),
             Rc::new(ProductRow {
-                category: spi(r.get::<String>(2)).unwrap_or_default(),
+                category: spi(r.text(2)).unwrap_or_default(),
                 price: f(3),
                 active: spi(r.get::<bool>(4)).unwrap_or(false),
                 strength: f(5).unwrap_or(0.0),
@@ -463,7 +465,7 @@ pub(crate) fn groups(client: &SpiClient<'_>, limit: i64) -> Rc<Vec<GroupRow>> {
         }
         read.push(GroupRow {
             id: spi(r.get::<i64>(1)).unwrap_or(0),
-            category: spi(r.get::<String>(2)).unwrap_or_default(),
+            category: spi(r.text(2)).unwrap_or_default(),
             band: spi(r.get::<i32>(3)).unwrap_or(3),
             shares,
             products: spi(r.get::<i64>(9)).unwrap_or(0),

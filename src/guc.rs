@@ -84,8 +84,8 @@ fn text(s: &GucSetting<Option<CString>>) -> Option<String> {
 /// placeholder value an unprivileged session set before the library was loaded is
 /// rejected by Postgres instead of being trusted.
 #[pg_extern(stable, parallel_safe)]
-fn _personality_setting(p_name: &str) -> Option<String> {
-    match p_name {
+fn _personality_setting(p_name: crate::text::Text) -> Option<String> {
+    match p_name.as_str() {
         "personality.host_schema" => text(&HOST_SCHEMA),
         "personality.trusted_roles" => text(&TRUSTED_ROLES),
         _ => None,

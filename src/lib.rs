@@ -127,6 +127,7 @@ mod scoring;
 mod subxact;
 mod visibility;
 mod worker;
+mod text;
 
 /// Called once when Postgres loads the library.
 #[pgrx::pg_guard]
@@ -135,6 +136,7 @@ pub extern "C-unwind" fn _PG_init() {
     model::init();
     cache::init();
     derived::init();
+    learning::batch::init();
     worker::init();
 }
 

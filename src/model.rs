@@ -10,6 +10,7 @@
 use crate::cache::{query, Query};
 use crate::derived;
 use crate::recommend::{filled, plan, spi};
+use crate::text::RowText;
 use personality_core::collab::neighbours::Neighbour;
 use personality_core::collab::score::{self, IdMap, Params, Store};
 use personality_core::collab::stats::{Catalog, ItemStats, HALF_LIFE};
@@ -500,13 +501,13 @@ fn product_names(
     let host = plan(client, &HOST_PRODUCTS);
     let table: Option<String> = spi(client.select(&*host, Some(1), &[]))
         .next()
-        .and_then(|r| spi(r.get::<String>(1)));
+        .and_then(|r| spi(r.text(1)));
     let Some(table) = table else {
         return (out, hidden);
     };
     let stmt = filled(client, &PRODUCT_NAMES, &[("table", &table)]);
     for r in spi(client.select(&*stmt, None, &[ids.to_vec().into()])) {
-        if let (Some(id), Some(name)) = (spi(r.get::<Uuid>(1)), spi(r.get::<String>(2))) {
+        if let (Some(id), Some(name)) = (spi(r.get::<Uuid>(1)), spi(r.text(2))) {
             if !hidden.contains(id.as_bytes()) {
                 out.insert(*id.as_bytes(), name);
             }

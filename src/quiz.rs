@@ -3,6 +3,8 @@
 //! personality_assess() (sql/assess.sql) writes.
 use crate::cache::{self, query, Query};
 use crate::errors::{raise, Error, SqlState};
+#[allow(unused_imports)]
+use crate::text::{RowText, Text};
 use personality_core::quiz::{self, Question};
 use personality_core::round::round_to;
 use personality_core::traits::{Trait, Vector, ALL};
@@ -20,8 +22,8 @@ fn load_bank() -> Vec<Question> {
         let table = client.select(&sql, None, &[])?;
         let mut out = Vec::new();
         for row in table {
-            let id: Option<String> = row.get(1)?;
-            let options: Option<String> = row.get(2)?;
+            let id: Option<String> = row.text(1)?;
+            let options: Option<String> = row.text(2)?;
             let active: Option<bool> = row.get(3)?;
             out.push((id.unwrap_or_default(), options, active));
         }
@@ -91,10 +93,16 @@ fn score(responses: Option<&str>, completion: Option<i32>) -> quiz::QuizResult {
 #[pg_extern(stable, parallel_safe, name = "_personality_score_quiz")]
 #[search_path(pg_catalog, pg_temp)]
 fn personality_score_quiz(
-    p_responses: Option<&str>,
+    p_responses: Option<Text>,
     p_completion_time_seconds: Option<i32>,
 ) -> JsonB {
-    JsonB(score(p_responses, p_completion_time_seconds).to_json())
+    JsonB(
+        score(
+            p_responses.as_ref().map(Text::as_str),
+            p_completion_time_seconds,
+        )
+        .to_json(),
+    )
 }
 
 fn vector_from(scores: Option<&Value>) -> Option<Vector> {
@@ -127,11 +135,14 @@ fn names(ts: &[Trait]) -> Vec<&'static str> {
 #[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn _personality_assessment(
-    p_responses: Option<&str>,
+    p_responses: Option<Text>,
     p_completion_time_seconds: Option<i32>,
-    p_trigger: Option<&str>,
-    p_previous: Option<&str>,
+    p_trigger: Option<Text>,
+    p_previous: Option<Text>,
 ) -> JsonB {
+    let p_responses = p_responses.as_ref().map(Text::as_str);
+    let p_trigger = p_trigger.as_ref().map(Text::as_str);
+    let p_previous = p_previous.as_ref().map(Text::as_str);
     let Some(p_trigger) = p_trigger else {
         raise(
             Error::invalid_parameter("assessment trigger must not be NULL")

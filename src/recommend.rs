@@ -3,6 +3,8 @@
 //! top k with a threshold algorithm, and upserts them into personality_recommendations.
 use crate::cache::{self, query, PlanError, Query};
 use crate::errors::{raise, Error, SqlState};
+#[allow(unused_imports)]
+use crate::text::{RowText, Text, TextArray};
 use personality_core::learning;
 use personality_core::recommend::{self, Counts, Person, Product, TraitMapping, Weights};
 use personality_core::topk::{self, CatalogSource, Found, GroupFit, Partition, Row};
@@ -97,7 +99,7 @@ fn load_person(
     };
     // as text: a stored value nested too deeply reads as no scores (pgrx's JsonB would panic)
     let scores: Value = row
-        .get::<String>(2)?
+        .text(2)?
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or(Value::Null);
     let mut v = [50.0; 5];
@@ -110,7 +112,7 @@ fn load_person(
     let mut best_weight = [f64::NEG_INFINITY; 5];
     let mappings_stmt = plan(client, &GIFT_MAPPINGS);
     for m in client.select(&*mappings_stmt, None, &[])? {
-        let Some(t) = m.get::<String>(1)?.as_deref().and_then(Trait::from_name) else {
+        let Some(t) = m.text(1)?.as_deref().and_then(Trait::from_name) else {
             continue;
         };
         let weight = m.get::<f64>(6)?.unwrap_or(0.0);
@@ -122,10 +124,10 @@ fn load_person(
             x.unwrap_or_default().into_iter().flatten().collect()
         };
         mappings[t.index()] = Some(TraitMapping {
-            recommended: list(m.get(2)?),
-            avoided: list(m.get(3)?),
-            occasions: map_of(m.get(4)?),
-            price_modifiers: map_of(m.get(5)?),
+            recommended: list(m.texts(2)?),
+            avoided: list(m.texts(3)?),
+            occasions: map_of(m.text(4)?),
+            price_modifiers: map_of(m.text(5)?),
         });
     }
     Ok(Some((
@@ -156,9 +158,9 @@ fn load_swipes(
         .select(&*tables_stmt, None, &[])?
         .map(|r| {
             Ok((
-                r.get::<String>(1)?.unwrap_or_default(),
-                r.get::<String>(2)?.unwrap_or_default(),
-                r.get::<String>(3)?.unwrap_or_default(),
+                r.text(1)?.unwrap_or_default(),
+                r.text(2)?.unwrap_or_default(),
+                r.text(3)?.unwrap_or_default(),
             ))
         })
         .collect::<Result<_, pgrx::spi::Error>>()?;
@@ -170,7 +172,7 @@ fn load_swipes(
             &[("table", &table), ("direction", &dir), ("created_at", &ts)],
         );
         for r in client.select(&*stmt, None, &[user.into()])? {
-            let direction = learning::parse_direction(r.get::<String>(2)?.as_deref());
+            let direction = learning::parse_direction(r.text(2)?.as_deref());
             let product = r.get::<Uuid>(1)?;
             if let Some(p) = product {
                 swiped.insert(*p.as_bytes());
@@ -310,7 +312,7 @@ impl CatalogSource for SpiCatalog<'_, '_> {
                 id: *id.as_bytes(),
                 part: usize::try_from(r.get::<i64>(1)?.unwrap_or(1) - 1).unwrap_or(0),
                 list: 0,
-                category: r.get::<String>(3)?,
+                category: r.text(3)?,
                 price: r.get::<f64>(4)?,
                 shares: shares_at(&r, 5)?,
             });
@@ -359,7 +361,7 @@ fn load_partitions(client: &SpiClient<'_>) -> Result<Vec<Partition>, pgrx::spi::
         .select(&*categories_stmt(client), None, &[])?
         .map(|r| {
             Ok(Partition {
-                category: r.get::<String>(1)?.unwrap_or_default(),
+                category: r.text(1)?.unwrap_or_default(),
                 band: r.get::<i32>(2)?.unwrap_or(3),
             })
         })
@@ -731,14 +733,14 @@ fn store(
             user.into(),
             l.profile_id.into(),
             l.person.confidence.clamp(0.0, 1.0).into(),
-            context.into(),
+            Text(context.to_string()).into(),
             ids.into(),
             col(&|f| f.personality_match).into(),
             col(&|f| f.category_alignment).into(),
             col(&|f| f.behavioral_prediction).into(),
             col(&|f| f.combined).into(),
-            reasons.into(),
-            factors.into(),
+            TextArray(reasons.into_iter().map(Some).collect()).into(),
+            TextArray(factors.into_iter().map(Some).collect()).into(),
             engine.into(),
         ],
     ));
@@ -752,10 +754,12 @@ fn store(
 fn _personality_recommend(
     p_user_id: Uuid,
     p_limit: i32,
-    p_context: &str,
-    p_occasion: Option<&str>,
+    p_context: Text,
+    p_occasion: Option<Text>,
     p_max_price: Option<f64>,
 ) -> Vec<Uuid> {
+    let p_context = p_context.as_str();
+    let p_occasion = p_occasion.as_ref().map(Text::as_str);
     let k = p_limit.clamp(1, 1000) as usize;
     let w = Weights::new(
         crate::guc::WEIGHT_MATCH.get(),

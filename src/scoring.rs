@@ -3,6 +3,8 @@
 //! jsonb datums in place; and personality_product_traits.
 use crate::errors::{raise, Error, SqlState};
 use crate::jsonb::{self, Container, Value};
+#[allow(unused_imports)]
+use crate::text::{RowText, Text, TextArray};
 use personality_core::scoring::{self, Mapping, Num, Raw, Scores};
 use personality_core::traits::{Trait, Vector, ALL};
 use pgrx::prelude::*;
@@ -220,10 +222,10 @@ pub(crate) fn mappings() -> Rc<Vec<Mapping>> {
                 v.unwrap_or_default().into_iter().flatten().collect()
             };
             out.push(Mapping {
-                personality: m.get::<String>(1)?.as_deref().and_then(Trait::from_name),
-                recommended: list(m.get(2)?),
-                avoided: list(m.get(3)?),
-                tags: list(m.get(4)?),
+                personality: m.text(1)?.as_deref().and_then(Trait::from_name),
+                recommended: list(m.texts(2)?),
+                avoided: list(m.texts(3)?),
+                tags: list(m.texts(4)?),
                 weight: m.get::<f64>(5)?.unwrap_or(0.0),
             });
         }
@@ -250,12 +252,15 @@ pub(crate) fn mappings() -> Rc<Vec<Mapping>> {
 /// ```
 #[pg_extern(stable, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
-fn personality_product_traits(
-    p_category: Option<&str>,
-    p_tags: Option<Vec<Option<String>>>,
-) -> JsonB {
+fn personality_product_traits(p_category: Option<Text>, p_tags: Option<TextArray>) -> JsonB {
+    let p_category = p_category.as_ref().map(Text::as_str);
     let mut tags: Vec<String> = Vec::new();
-    for (i, t) in p_tags.unwrap_or_default().into_iter().enumerate() {
+    for (i, t) in p_tags
+        .map(|a| a.0)
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
         if i % scoring::TICK_EVERY == 0 {
             pgrx::check_for_interrupts!();
         }

@@ -10,6 +10,7 @@
 //! only cost is one catalog lookup.
 use crate::cache::{query, Query};
 use crate::recommend::{filled, plan, spi};
+use crate::text::RowText;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use pgrx::Uuid;
@@ -85,7 +86,7 @@ pub fn restricted(client: &SpiClient<'_>) -> Option<Restricted> {
         .map(|r| {
             (
                 spi(r.get::<pg_sys::Oid>(1)),
-                spi(r.get::<String>(2)),
+                spi(r.text(2)),
                 spi(r.get::<bool>(3)),
             )
         })?;

@@ -4,6 +4,8 @@
 //!
 //! - [`row_trigger`]: `update_personality_from_behavior`, the seed's FOR EACH ROW
 //!   trigger (learn now, or queue);
+//! - [`batch`]: the row trigger's swipes past the first few of a statement, learnt in
+//!   one batch at the end of the statement (linear in the statement's swipes);
 //! - [`statement_trigger`]: `update_personality_from_behavior_bulk`, the same learning
 //!   per statement, for bulk loads;
 //! - [`store`]: the statements (`sql/queries/learning/`), the learning state, profile
@@ -37,6 +39,7 @@
 //!
 //! Every statement names the extension's schema and runs under the fixed search_path
 //! `pg_catalog, pg_temp` (set on the trigger functions in sql/learning_triggers.sql).
+pub mod batch;
 pub mod row_trigger;
 pub mod statement_trigger;
 pub mod step;

@@ -85,7 +85,8 @@ fn update_personality_from_behavior<'a>(
     // SAFETY: the trigger data of this row-level call.
     let direction = unsafe { direction_of(tdata, &direction_column) };
     if let Some(user) = user {
-        learn_or_queue(user, product, direction.as_deref());
+        // the first swipes of a statement now, the rest in one batch at its end
+        super::batch::learn_or_defer(user, product, direction, learn_or_queue);
     }
     Ok(Some(new))
 }

@@ -14,6 +14,8 @@
 //! of the statement's swipes are queued instead; the swipes themselves are kept.
 use super::{guarded, row_trigger, store, Init, LearnError};
 use crate::cache::{self, query, Query};
+#[allow(unused_imports)]
+use crate::text::RowText;
 use personality_core::learning;
 use personality_core::learning_state::{self as state, State, StepOutcome};
 use personality_core::traits::Vector;
@@ -24,6 +26,7 @@ use std::collections::{BTreeMap, HashMap};
 // Run as they are, not prepared: they join whole batches, where the plan for the batch
 // at hand is the better one (and the first and the last name the transition table).
 const READ_SWIPES: Query = query!("learning/bulk_read_swipes", []);
+const READ_DEFERRED: Query = query!("learning/bulk_read_deferred", []);
 const USERS_WITHOUT_STATE: Query = query!("learning/bulk_users_without_state", []);
 const LOCK_STATES: Query = query!("learning/bulk_lock_states", []);
 const STORE_STATES: Query = query!("learning/bulk_store_states", []);
@@ -97,22 +100,57 @@ unsafe fn direction_expr(
     })
 }
 
-/// Learns from every row of the transition table `table`. Returns the swipes learnt.
-fn learn_statement(
-    tdata: *mut pg_sys::TriggerData,
-    table: &str,
-    direction: &str,
-) -> Result<i64, LearnError> {
+/// Where a batch of swipes comes from.
+pub(crate) enum Source<'a> {
+    /// the transition table `table` of this statement-level trigger call, its direction
+    /// column read by `direction` ([`direction_expr`])
+    Transition {
+        tdata: *mut pg_sys::TriggerData,
+        table: &'a str,
+        direction: &'a str,
+    },
+    /// swipes the row-level trigger deferred to the end of their statement
+    /// (super::batch): users, products and raw directions, in insertion order
+    Deferred {
+        users: Vec<Uuid>,
+        products: Vec<Option<Uuid>>,
+        directions: Vec<Option<String>>,
+    },
+}
+
+/// Learns from every swipe of `source`, in order. Returns the swipes learnt.
+pub(crate) fn learn_batch(source: Source<'_>) -> Result<i64, LearnError> {
     let rate = crate::guc::LEARNING_RATE.get();
     let policy = super::sync_policy();
     Spi::connect_mut(|client| {
-        // SAFETY: the trigger data of this call, registered with the SPI connection
-        // just opened, so that the transition table can be queried by name.
-        unsafe {
-            pg_sys::SPI_register_trigger_data(tdata);
-        }
-        store::check_sql_current(client)?;
-        let rows = client.select(&over_new_rows(&READ_SWIPES, table, direction)?, None, &[])?;
+        let rows = match source {
+            Source::Transition {
+                tdata,
+                table,
+                direction,
+            } => {
+                // SAFETY: the trigger data of this call, registered with the SPI
+                // connection just opened, so that the transition table can be queried
+                // by name.
+                unsafe {
+                    pg_sys::SPI_register_trigger_data(tdata);
+                }
+                store::check_sql_current(client)?;
+                client.select(&over_new_rows(&READ_SWIPES, table, direction)?, None, &[])?
+            }
+            Source::Deferred {
+                users,
+                products,
+                directions,
+            } => {
+                store::check_sql_current(client)?;
+                client.select(
+                    &cache::text(&READ_DEFERRED)?,
+                    None,
+                    &[users.into(), products.into(), directions.into()],
+                )?
+            }
+        };
         // By user (in user-id order: the order the states are locked in), each user's
         // swipes in insertion order.
         let mut by_user: BTreeMap<[u8; 16], (Uuid, Vec<Swipe>)> = BTreeMap::new();
@@ -140,7 +178,7 @@ fn learn_statement(
                 .1
                 .push(Swipe {
                     product,
-                    raw_direction: row.get::<String>(3)?,
+                    raw_direction: row.text(3)?,
                     vector,
                 });
         }
@@ -282,7 +320,7 @@ fn queue_statement(
     direction: &str,
 ) -> Result<(), LearnError> {
     Spi::connect_mut(|client| {
-        // SAFETY: as in learn_statement.
+        // SAFETY: as in learn_batch.
         unsafe {
             pg_sys::SPI_register_trigger_data(tdata);
         }
@@ -328,7 +366,11 @@ fn update_personality_from_behavior_bulk<'a>(
     let (t, d) = (table.clone(), direction.clone());
     let learnt = guarded("learning per statement", move || {
         let tdata = tdata;
-        learn_statement(tdata.0, &t, &d)
+        learn_batch(Source::Transition {
+            tdata: tdata.0,
+            table: &t,
+            direction: &d,
+        })
     });
     if learnt.is_none() {
         let tdata = std::panic::AssertUnwindSafe(trigger.trigger_data()

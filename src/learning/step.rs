@@ -15,7 +15,7 @@ fn _personality_learn_step(
     state: Option<Vec<Option<f64>>>,
     affinities: Option<Vec<Option<f64>>>,
     lookup_missing: Option<bool>,
-    direction: Option<&str>,
+    direction: Option<crate::text::Text>,
     rate: Option<f64>,
     sync_points: Option<f64>,
     sync_swipes: Option<i64>,
@@ -31,7 +31,7 @@ fn _personality_learn_step(
         &state.unwrap_or_default(),
         affinities.as_ref(),
         lookup_missing.unwrap_or(false),
-        learning::parse_direction(direction),
+        learning::parse_direction(direction.as_ref().map(|d| d.as_str())),
         rate.unwrap_or(f64::NAN),
         SyncPolicy {
             points: sync_points.unwrap_or(f64::NAN),
@@ -45,7 +45,8 @@ fn _personality_learn_step(
 /// `state[@extschema@._personality_state_slot('evidence')]`. Immutable, so a plan
 /// holds the number, folded once when it is made. 22023 for an unknown name.
 #[pg_extern(immutable, parallel_safe, strict)]
-fn _personality_state_slot(name: &str) -> i32 {
+fn _personality_state_slot(name: crate::text::Text) -> i32 {
+    let name = name.as_str();
     match state::slot(name) {
         // at most LEN (20)
         Some(i) => i as i32 + 1,

@@ -4,6 +4,8 @@
 //! and `_personality_sync_profiles`, which writes pending learning into the profiles.
 use super::{drain_queued, Init, LearnError};
 use crate::cache::{self, query, Query};
+#[allow(unused_imports)]
+use crate::text::RowText;
 use personality_core::learning::{self, Profile};
 use personality_core::learning_state::{self as state, State, StepOutcome};
 use personality_core::round::round_to;
@@ -153,8 +155,8 @@ pub fn fallback_affinities(product: Option<Uuid>) -> Result<Vector, LearnError> 
             return Ok([0.0; 5]);
         }
         let row = row.first();
-        let category: Option<String> = row.get(1)?;
-        let tags: Option<Vec<Option<String>>> = row.get(2)?;
+        let category: Option<String> = row.text(1)?;
+        let tags: Option<Vec<Option<String>>> = row.texts(2)?;
         let tags: Vec<String> = tags.unwrap_or_default().into_iter().flatten().collect();
         let tag_refs: Vec<&str> = tags.iter().map(String::as_str).collect();
         Ok(scoring::product_affinities(
@@ -348,7 +350,7 @@ pub(crate) fn take_queued(
     let rows = client.update(&*stmt, None, &[user.into()])?;
     let mut out = Vec::new();
     for r in rows {
-        out.push((r.get::<Uuid>(1)?, r.get::<String>(2)?));
+        out.push((r.get::<Uuid>(1)?, r.text(2)?));
     }
     Ok(out)
 }

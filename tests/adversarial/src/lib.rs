@@ -294,6 +294,14 @@ impl Scene {
                 "other users' personality_learning_state",
                 md5(&format!("SELECT * FROM public.personality_learning_state WHERE {not_own}")),
             ),
+            (
+                "other users' personality_learning_queue",
+                md5(&format!("SELECT user_id, product_id, direction, queued_at FROM public.personality_learning_queue WHERE {not_own}")),
+            ),
+            (
+                "other users' personality_recommendation_swipes",
+                md5(&format!("SELECT * FROM public.personality_recommendation_swipes WHERE {not_own}")),
+            ),
             ("other users' swipes", md5(&format!("SELECT * FROM public.swipes WHERE {not_own}"))),
             (
                 "triggers running extension functions",
