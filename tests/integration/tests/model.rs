@@ -1058,3 +1058,107 @@ fn unreadable_tables_and_changed_opinions() {
     drop(c);
     drop_db(db);
 }
+
+/// Issue 21: the model SQL stores equals core's (personality_core::collab::neighbours,
+/// the implementation the examples evaluate) on the same swipes: each person's latest
+/// opinion of a product, likes only, cosine of co-likes weighted 1/likes, top 100; and
+/// the item stats count people. Catches a constant or rule drifting between the two.
+#[test]
+fn the_stored_model_equals_cores() {
+    use personality_core::collab::neighbours::{self, Params};
+    let db = "it_model_differential";
+    let mut c = setup(db, 120);
+    swipe_range(&mut c, 1, 31);
+    // repeated and changed opinions
+    swipe_range(&mut c, 5, 9);
+    c.execute(
+        "INSERT INTO swipes (user_id, product_id, direction, created_at)
+         SELECT user_id, product_id, 'left', now()
+           FROM swipes WHERE user_id IN (SELECT DISTINCT user_id FROM swipes ORDER BY 1 LIMIT 10)
+            AND direction = 'right' AND product_id::text LIKE '%3'",
+        &[],
+    )
+    .unwrap();
+    refresh(&mut c, true);
+    // every product in uuid order: core's ties (lower index first) are SQL's (uuid)
+    let products: Vec<String> = c
+        .query(
+            "SELECT DISTINCT product_id::text FROM swipes ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let index: HashMap<&str, u32> = products
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.as_str(), i as u32))
+        .collect();
+    // each person's current likes, oldest first
+    let mut persons: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut people: HashMap<String, (f64, f64)> = HashMap::new();
+    for r in c
+        .query(
+            "SELECT user_id::text, product_id::text, direction FROM (
+                SELECT DISTINCT ON (user_id, product_id) user_id, product_id, direction, created_at, ctid
+                  FROM swipes ORDER BY user_id, product_id, created_at DESC, ctid DESC) o
+              ORDER BY user_id, created_at, product_id",
+            &[],
+        )
+        .unwrap()
+    {
+        let (u, p, d): (String, String, String) = (r.get(0), r.get(1), r.get(2));
+        let e = people.entry(p.clone()).or_default();
+        if d == "right" || d == "up" {
+            persons.entry(u).or_default().push(index[p.as_str()]);
+            e.0 += 1.0;
+        } else if d == "left" {
+            e.1 += 1.0;
+        }
+    }
+    let persons: Vec<Vec<u32>> = persons.into_values().collect();
+    let core = neighbours::build(&persons, products.len(), &Params::default());
+    type Row = (Vec<String>, Vec<f32>, Vec<f32>);
+    let stored: HashMap<String, Row> = c
+        .query(
+            "SELECT product_id::text, neighbour_ids::text[], sims, cos FROM personality_item_neighbours",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), (r.get(1), r.get(2), r.get(3))))
+        .collect();
+    let mut compared = 0;
+    for (i, list) in core.iter().enumerate() {
+        let p = &products[i];
+        let Some((ids, sims, cos)) = stored.get(p) else {
+            assert!(list.is_empty(), "core has neighbours of {p}, SQL none");
+            continue;
+        };
+        assert_eq!(ids.len(), list.len(), "row {p}");
+        let last = list.last().map_or(0.0, |n| n.sim);
+        for (rank, nb) in list.iter().enumerate() {
+            assert!(
+                (sims[rank] - nb.sim).abs() < 1e-5,
+                "row {p}, rank {rank}: SQL {} vs core {}",
+                sims[rank],
+                nb.sim
+            );
+            // same member unless tied with the last kept similarity (float order)
+            if (nb.sim - last).abs() > 1e-5 {
+                let j = ids.iter().position(|x| *x == products[nb.item as usize]);
+                let j = j.unwrap_or_else(|| panic!("row {p}: {} missing in SQL", nb.item));
+                assert_eq!(cos[j] as u32, nb.co, "row {p}: co-likes of {}", ids[j]);
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 1000, "only {compared} pairs compared");
+    // item stats count people, by their latest opinion
+    for (p, (likes, dislikes, _)) in stats(&mut c) {
+        let want = people.get(&p).copied().unwrap_or_default();
+        assert_eq!((likes, dislikes), want, "people counts of {p}");
+    }
+    drop_db(db);
+}
