@@ -322,6 +322,10 @@ COMMENT ON FUNCTION _personality_model_inputs() IS
 ALTER TABLE personality_model_state
     ADD COLUMN rows_skipped bigint NOT NULL DEFAULT 0,
     ADD COLUMN tables_unread integer NOT NULL DEFAULT 0;
+-- 0.3.0's item stats and popular products counted swipe rows, not people: gone, and
+-- the next refresh rebuilds the model in full (its neighbours already counted people).
+DELETE FROM personality_item_stats;
+UPDATE personality_model_state SET refreshed_at = NULL, popular_ids = '{}';
 COMMENT ON TABLE personality_item_stats IS
   'Derived: per product, the people who like it (right/up), dislike it (left) or are neutral, by their latest swipe of it (a person''s repeated swipes count once), the 90-day half-life decayed mass of those likes as of "at", and the likers on the high side (>= 60) of each trait; recomputed by personality_refresh_model() for the products with new swipes. Read by personality_recommend, which uses a count only from personality.min_people people up.';
 COMMENT ON TABLE personality_model_state IS
