@@ -110,6 +110,8 @@ COMMENT ON TRIGGER personality_item_stats_copies ON personality_item_stats IS
 COMMENT ON TRIGGER personality_item_neighbours_copies ON personality_item_neighbours IS
   'Ends the per-connection copies personality_recommend keeps (personality.cache_mb).';
 
+COMMENT ON FUNCTION _personality_model_constant(text) IS
+  'Internal: a constant of the collaborative model as personality_core defines it (half_life_seconds, neighbours_per_product, likes_per_person, products_per_pass, rate_prior, side_score, min_people), for the refresh; 22023 for another name.';
 COMMENT ON FUNCTION _personality_min_people() IS
   'Internal: personality.min_people (superuser only, default 3), read through the library: the distinct people an aggregate about others needs before the refresh, personality_recommend or personality_similar_products show or use it.';
 
@@ -131,10 +133,19 @@ DECLARE
     v_t0 timestamptz := clock_timestamp();
     v_bound timestamptz;
     v_full boolean := p_full;
-    v_hl constant float8 := 90 * 86400;  -- popularity half-life, seconds
-    v_k constant int := 100;             -- neighbours kept per product
-    v_cap constant int := 500;           -- most recent likes of a person that count
-    v_block constant int := 20000;       -- products recomputed per pass
+    -- the model's constants, defined once in personality_core::collab::constant
+    -- popularity half-life, seconds
+    v_hl constant float8 NOT NULL := @extschema@._personality_model_constant('half_life_seconds');
+    -- neighbours kept per product
+    v_k constant int NOT NULL := @extschema@._personality_model_constant('neighbours_per_product');
+    -- most recent likes of a person that count
+    v_cap constant int NOT NULL := @extschema@._personality_model_constant('likes_per_person');
+    -- products recomputed per pass
+    v_block constant int NOT NULL := @extschema@._personality_model_constant('products_per_pass');
+    -- pseudo-swipes of the like-rate prior of the popular products' order
+    v_prior constant float8 NOT NULL := @extschema@._personality_model_constant('rate_prior');
+    -- trait score of a liker on the high side of a trait
+    v_side constant float8 NOT NULL := @extschema@._personality_model_constant('side_score');
     -- a decay exponent above this (1000 half-lives, 0.5^1000 ~ 1e-301) is taken as it:
     -- power() never underflows, whatever the timestamp
     v_max_halves constant float8 := 1000;
@@ -300,11 +311,11 @@ BEGIN
                        least(greatest(extract(epoch FROM v_bound - o.ts)::float8, 0) / v_hl, v_max_halves)))
                     FILTER (WHERE o.dir > 0), 0),
            v_bound,
-           ARRAY[count(*) FILTER (WHERE o.dir > 0 AND p.sc[1] >= 60),
-                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[2] >= 60),
-                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[3] >= 60),
-                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[4] >= 60),
-                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[5] >= 60)]::real[]
+           ARRAY[count(*) FILTER (WHERE o.dir > 0 AND p.sc[1] >= v_side),
+                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[2] >= v_side),
+                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[3] >= v_side),
+                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[4] >= v_side),
+                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[5] >= v_side)]::real[]
       FROM pg_temp.personality_model_opinions o
       LEFT JOIN LATERAL (
           SELECT ARRAY(SELECT CASE WHEN pg_catalog.jsonb_typeof(pp.personality_scores -> t.n) = 'number'
@@ -410,7 +421,7 @@ BEGIN
              WHERE s.likes >= v_min_people AND s.likes > 0 AND m.log_max_decayed > 0
              ORDER BY least(1, ln(1 + s.decayed_likes * pg_catalog.power(0.5::float8,
                           least(greatest(extract(epoch FROM v_bound - s.at)::float8, 0) / v_hl, v_max_halves))) / m.log_max_decayed
-                          * ((s.likes + 10 * m.like_rate) / (s.likes + s.dislikes + 10)) / greatest(m.like_rate, 1e-6)) DESC,
+                          * ((s.likes + v_prior * m.like_rate) / (s.likes + s.dislikes + v_prior)) / greatest(m.like_rate, 1e-6)) DESC,
                       s.likes DESC, s.product_id
              LIMIT 300),
         refreshed_at = now(),

@@ -102,7 +102,8 @@
     requires = [
         "recommend_api",
         derived::_personality_invalidate_copies,
-        guc::_personality_min_people
+        guc::_personality_min_people,
+        model::_personality_model_constant
     ]
 );
 // Monitoring views and personality_health().

@@ -79,6 +79,26 @@ pub fn init() {
     );
 }
 
+/// Internal: one of the model's constants (personality_core::collab::constant), for
+/// the refresh in sql/model.sql: defined once, in core. Immutable: a plan folds it.
+/// 22023 for an unknown name.
+#[pgrx::pg_extern(immutable, parallel_safe, strict)]
+fn _personality_model_constant(name: &str) -> f64 {
+    match personality_core::collab::constant(name) {
+        Some(v) => v,
+        None => crate::errors::raise(
+            crate::errors::Error::new(
+                crate::errors::SqlState::InvalidParameterValue,
+                format!("the model has no constant named \"{name}\""),
+            )
+            .with_hint(format!(
+                "Constants: {}.",
+                personality_core::collab::CONSTANTS.join(", ")
+            )),
+        ),
+    }
+}
+
 /// Whether the hybrid engine serves this person: a stable hash of the user id in 0..1
 /// below personality.hybrid_share.
 pub fn hybrid_for(user: Uuid) -> bool {
@@ -403,7 +423,7 @@ pub fn hybrid(
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then(b.index().cmp(&a.index()))
         })
-        .filter(|t| person.scores[t.index()] >= 60.0);
+        .filter(|t| person.scores[t.index()] >= personality_core::collab::stats::SIDE_SCORE);
 
     crate::recommend::phase("names");
     let qw = p.quality_weight;
