@@ -1162,3 +1162,139 @@ fn the_stored_model_equals_cores() {
     }
     drop_db(db);
 }
+
+/// Issue 21: a refresh killed midway (pg_terminate_backend while it waits to write the
+/// item stats, after it has read the swipes and rewritten its sources) leaves the
+/// previous model in place, and the next refresh works.
+#[test]
+fn a_killed_refresh_leaves_the_model() {
+    let db = "it_model_killed";
+    let mut c = setup(db, 60);
+    swipe_range(&mut c, 1, 21);
+    refresh(&mut c, true);
+    let (nb0, st0) = (neighbours(&mut c), stats(&mut c));
+    let sources0: Vec<String> = c
+        .query(
+            "SELECT m::text FROM personality_model_sources m ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    swipe_range(&mut c, 21, 31);
+    // a reader holding SHARE on the item stats makes the refresh wait midway
+    let mut blocker = connect(db, "postgres");
+    blocker
+        .batch_execute("BEGIN; LOCK personality_item_stats IN SHARE MODE;")
+        .unwrap();
+    let victim = std::thread::spawn(move || {
+        let mut r = connect("it_model_killed", "postgres");
+        r.query_one("SELECT personality_refresh_model(true)", &[])
+            .map(|_| ())
+    });
+    let mut pid: Option<i32> = None;
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        pid = c
+            .query_opt(
+                "SELECT pid FROM pg_stat_activity
+                  WHERE datname = 'it_model_killed' AND wait_event_type = 'Lock'
+                    AND query LIKE '%personality_refresh_model%'",
+                &[],
+            )
+            .unwrap()
+            .map(|r| r.get(0));
+        if pid.is_some() {
+            break;
+        }
+    }
+    let pid = pid.expect("the refresh never waited on the item stats");
+    c.query_one("SELECT pg_terminate_backend($1)", &[&pid])
+        .unwrap();
+    assert!(
+        victim.join().unwrap().is_err(),
+        "the killed refresh succeeded"
+    );
+    blocker.batch_execute("ROLLBACK").unwrap();
+    assert_eq!(stats(&mut c), st0, "the killed refresh changed the stats");
+    assert_eq!(
+        neighbours(&mut c).len(),
+        nb0.len(),
+        "the killed refresh changed the neighbours"
+    );
+    let sources: Vec<String> = c
+        .query(
+            "SELECT m::text FROM personality_model_sources m ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        sources, sources0,
+        "the killed refresh moved the high-water marks"
+    );
+    // the next refresh picks the new swipes up
+    let next = refresh(&mut c, false);
+    assert!(next.1 > 0, "{next:?}");
+    assert_ne!(stats(&mut c), st0);
+    drop(blocker);
+    drop_db(db);
+}
+
+/// Issue 21: swipes made while a refresh runs are never blocked by it (a statement
+/// timeout of 2 s would fail them) and are in the model after the next refresh.
+#[test]
+fn swipes_during_a_refresh_are_neither_blocked_nor_lost() {
+    let db = "it_model_concurrent";
+    let mut c = setup(db, 60);
+    swipe_range(&mut c, 1, 21);
+    refresh(&mut c, true);
+    let mut blocker = connect(db, "postgres");
+    blocker
+        .batch_execute("BEGIN; LOCK personality_item_stats IN SHARE MODE;")
+        .unwrap();
+    let running = std::thread::spawn(move || {
+        let mut r = connect("it_model_concurrent", "postgres");
+        r.query_one("SELECT personality_refresh_model(false)", &[])
+            .map(|_| ())
+    });
+    let mut waiting = false;
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        waiting = c
+            .query_opt(
+                "SELECT 1 FROM pg_stat_activity
+                  WHERE datname = 'it_model_concurrent' AND wait_event_type = 'Lock'
+                    AND query LIKE '%personality_refresh_model%'",
+                &[],
+            )
+            .unwrap()
+            .is_some();
+        if waiting {
+            break;
+        }
+    }
+    assert!(waiting, "the refresh never reached the item stats");
+    // the refresh is midway: swipes go through, and recommendations too
+    let mut app = connect(db, "postgres");
+    app.batch_execute("SET statement_timeout = '2s'").unwrap();
+    swipe_range(&mut app, 21, 31);
+    app.execute(
+        "INSERT INTO swipes (user_id, product_id, direction) VALUES ($1::text::uuid, $2::text::uuid, 'right')",
+        &[&user_id(50), &pid(297)],
+    )
+    .expect("a swipe during a refresh");
+    assert_eq!(recs(&mut app, 3, 10).len(), 10);
+    blocker.batch_execute("COMMIT").unwrap();
+    running.join().unwrap().expect("the refresh");
+    refresh(&mut c, false);
+    let inc = stats(&mut c);
+    refresh(&mut c, true);
+    assert_eq!(stats(&mut c), inc, "swipes made during a refresh were lost");
+    assert!(inc.get(&pid(297)).is_some_and(|s| s.0 >= 1.0));
+    drop((blocker, app));
+    drop_db(db);
+}
