@@ -103,7 +103,8 @@
         "recommend_api",
         derived::_personality_invalidate_copies,
         guc::_personality_min_people,
-        model::_personality_model_constant
+        model::_personality_model_constant,
+        model::_personality_build_neighbours
     ]
 );
 // Monitoring views and personality_health().
