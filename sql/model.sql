@@ -110,6 +110,10 @@ COMMENT ON TRIGGER personality_item_stats_copies ON personality_item_stats IS
 COMMENT ON TRIGGER personality_item_neighbours_copies ON personality_item_neighbours IS
   'Ends the per-connection copies personality_recommend keeps (personality.cache_mb).';
 
+COMMENT ON FUNCTION _personality_build_neighbours(uuid[]) IS
+  'Internal: for personality_refresh_model only: the top-100 neighbour lists of the given products, computed by personality_core from the refresh''s temporary likes table and written to personality_item_neighbours; returns the rows written.';
+COMMENT ON FUNCTION _personality_model_constant(text) IS
+  'Internal: a constant of the collaborative model as personality_core defines it (half_life_seconds, neighbours_per_product, likes_per_person, products_per_pass, rate_prior, side_score, min_people), for the refresh; 22023 for another name.';
 COMMENT ON FUNCTION _personality_min_people() IS
   'Internal: personality.min_people (superuser only, default 3), read through the library: the distinct people an aggregate about others needs before the refresh, personality_recommend or personality_similar_products show or use it.';
 
@@ -131,10 +135,15 @@ DECLARE
     v_t0 timestamptz := clock_timestamp();
     v_bound timestamptz;
     v_full boolean := p_full;
-    v_hl constant float8 := 90 * 86400;  -- popularity half-life, seconds
-    v_k constant int := 100;             -- neighbours kept per product
-    v_cap constant int := 500;           -- most recent likes of a person that count
-    v_block constant int := 20000;       -- products recomputed per pass
+    -- the model's constants, defined once in personality_core::collab::constant
+    -- popularity half-life, seconds
+    v_hl constant float8 NOT NULL := @extschema@._personality_model_constant('half_life_seconds');
+    -- most recent likes of a person that count
+    v_cap constant int NOT NULL := @extschema@._personality_model_constant('likes_per_person');
+    -- pseudo-swipes of the like-rate prior of the popular products' order
+    v_prior constant float8 NOT NULL := @extschema@._personality_model_constant('rate_prior');
+    -- trait score of a liker on the high side of a trait
+    v_side constant float8 NOT NULL := @extschema@._personality_model_constant('side_score');
     -- a decay exponent above this (1000 half-lives, 0.5^1000 ~ 1e-301) is taken as it:
     -- power() never underflows, whatever the timestamp
     v_max_halves constant float8 := 1000;
@@ -143,19 +152,18 @@ DECLARE
     v_hold constant interval := '60 seconds';
     -- swipes dated later than the high-water mark by more than this are bad rows
     v_future constant interval := '1 day';
+    v_far timestamptz;
     v_min_people int := @extschema@._personality_min_people();
     v_read bigint := 0;
     v_skipped bigint := 0;
     v_unread int := 0;
     v_untimed int := 0;
-    v_untimed_tabs oid[] := '{}';
-    v_n bigint;
     v_rows uuid[];
     v_changed uuid[];
     v_done bigint := 0;
-    v_i int;
     r record;
     v_bad record;
+    v_src record;
 BEGIN
     -- One refresh at a time: the state row, locked until the refresh commits. A second
     -- refresh waits for the first (then reads what the first wrote).
@@ -183,11 +191,13 @@ BEGIN
        AND l.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()
        AND a.xact_start OPERATOR(pg_catalog.>) (now() OPERATOR(pg_catalog.-) v_hold);
     v_bound := coalesce(v_bound, now());
+    v_far := v_bound + v_future;
 
     -- Scratch tables of this session (dropped at commit). A table of that name the
     -- caller made goes first: its triggers or defaults must never run as the owner.
     DROP TABLE IF EXISTS pg_temp.personality_model_swipes, pg_temp.personality_model_likes,
-                         pg_temp.personality_model_n, pg_temp.personality_model_opinions;
+                         pg_temp.personality_model_n, pg_temp.personality_model_opinions,
+                         pg_temp.personality_model_counts;
     -- seq: the row's place in its table, the order of swipes with the same time
     CREATE TEMP TABLE personality_model_swipes (
         src oid, user_id uuid, product_id uuid, dir smallint, ts timestamptz, fresh boolean, seq tid
@@ -207,71 +217,76 @@ BEGIN
         END IF;
         IF r.ts IS NULL THEN
             v_untimed := v_untimed + 1;
-            v_untimed_tabs := v_untimed_tabs || r.oid;
         END IF;
-        -- Every swipe, with its time; a table without a time column dates every swipe
-        -- at the mark, and they count as new only the first time (or on a full rebuild).
+        -- Every swipe with a known direction, with its time; a table without a time
+        -- column dates every swipe at the mark, and they count as new only the first
+        -- time (or on a full rebuild). Swipes dated from the mark to a day after it are
+        -- for a later refresh.
         EXECUTE format(
             'INSERT INTO pg_temp.personality_model_swipes '
-            'SELECT %s, s.user_id, s.product_id, '
-            '       CASE pg_catalog.lower(pg_catalog.btrim(%s)) '
-            '            WHEN ''right'' THEN 2 WHEN ''like'' THEN 2 WHEN ''yes'' THEN 2 '
-            '            WHEN ''up'' THEN 3 WHEN ''super'' THEN 3 WHEN ''superlike'' THEN 3 WHEN ''love'' THEN 3 '
-            '            WHEN ''left'' THEN -1 WHEN ''dislike'' THEN -1 WHEN ''no'' THEN -1 WHEN ''pass'' THEN -1 '
-            '            WHEN ''down'' THEN 0 WHEN ''skip'' THEN 0 WHEN ''neutral'' THEN 0 END, '
-            '       %s, %s, s.ctid '
-            '  FROM %s s '
-            ' WHERE s.user_id IS NOT NULL AND s.product_id IS NOT NULL',
+            'SELECT x.src, x.user_id, x.product_id, x.dir, x.ts, x.fresh, x.seq '
+            '  FROM (SELECT %s AS src, s.user_id, s.product_id, '
+            '               CASE pg_catalog.lower(pg_catalog.btrim(%s)) '
+            '                    WHEN ''right'' THEN 2 WHEN ''like'' THEN 2 WHEN ''yes'' THEN 2 '
+            '                    WHEN ''up'' THEN 3 WHEN ''super'' THEN 3 WHEN ''superlike'' THEN 3 WHEN ''love'' THEN 3 '
+            '                    WHEN ''left'' THEN -1 WHEN ''dislike'' THEN -1 WHEN ''no'' THEN -1 WHEN ''pass'' THEN -1 '
+            '                    WHEN ''down'' THEN 0 WHEN ''skip'' THEN 0 WHEN ''neutral'' THEN 0 END AS dir, '
+            '               %s AS ts, %s AS fresh, s.ctid AS seq '
+            '          FROM %s s '
+            '         WHERE s.user_id IS NOT NULL AND s.product_id IS NOT NULL) x '
+            ' WHERE x.dir IS NOT NULL%s',
             r.oid::bigint, r.dir,
             coalesce(r.ts, '$1'),
             CASE WHEN r.ts IS NULL THEN CASE WHEN r.known THEN 'false' ELSE 'true' END
-                 ELSE coalesce(r.ts, '$1') || ' OPERATOR(pg_catalog.>=) $2' END,
-            r.tab)
-        USING v_bound, coalesce(r.since, '-infinity'::timestamptz);
-        -- Bad rows (no time, an infinite one, or one far in the future): skipped, named.
-        SELECT pg_catalog.count(*) INTO v_n FROM pg_temp.personality_model_swipes w
-         WHERE w.src OPERATOR(pg_catalog.=) r.oid
-           AND (w.ts IS NULL OR NOT pg_catalog.isfinite(w.ts) OR w.ts OPERATOR(pg_catalog.>) (v_bound OPERATOR(pg_catalog.+) v_future));
-        IF v_n OPERATOR(pg_catalog.>) 0 THEN
-            v_skipped := v_skipped + v_n;
-            FOR v_bad IN SELECT w.seq, w.user_id, w.product_id, w.ts FROM pg_temp.personality_model_swipes w
-                      WHERE w.src OPERATOR(pg_catalog.=) r.oid
-                        AND (w.ts IS NULL OR NOT pg_catalog.isfinite(w.ts) OR w.ts OPERATOR(pg_catalog.>) (v_bound OPERATOR(pg_catalog.+) v_future))
+                 ELSE r.ts || ' OPERATOR(pg_catalog.>=) $2' END,
+            r.tab,
+            CASE WHEN r.ts IS NULL THEN ''
+                 ELSE ' AND NOT (x.ts OPERATOR(pg_catalog.>=) $1 AND x.ts OPERATOR(pg_catalog.<=) $3)' END)
+        USING v_bound, coalesce(r.since, '-infinity'::timestamptz), v_far;
+    END LOOP;
+    -- Bad rows (no time, an infinite one, or one far in the future): skipped, named.
+    FOR v_src IN SELECT w.src, pg_catalog.count(*) AS n FROM pg_temp.personality_model_swipes w
+                  WHERE w.ts IS NULL OR w.ts OPERATOR(pg_catalog.>) v_far
+                     OR w.ts OPERATOR(pg_catalog.=) '-infinity'::pg_catalog.timestamptz
+                  GROUP BY w.src ORDER BY w.src LOOP
+        v_skipped := v_skipped + v_src.n;
+        FOR v_bad IN SELECT w.seq, w.user_id, w.product_id, w.ts FROM pg_temp.personality_model_swipes w
+                      WHERE w.src OPERATOR(pg_catalog.=) v_src.src
+                        AND (w.ts IS NULL OR w.ts OPERATOR(pg_catalog.>) v_far
+                             OR w.ts OPERATOR(pg_catalog.=) '-infinity'::pg_catalog.timestamptz)
                       ORDER BY w.seq LIMIT 3 LOOP
-                RAISE WARNING 'personality_ext: the model skips a swipe of % (ctid %, user_id %, product_id %): its time % is %',
-                    r.tab, v_bad.seq, v_bad.user_id, v_bad.product_id, coalesce(v_bad.ts::text, 'NULL'),
-                    CASE WHEN v_bad.ts IS NULL THEN 'missing' WHEN NOT pg_catalog.isfinite(v_bad.ts) THEN 'infinite'
-                         ELSE 'more than ' || v_future::text || ' in the future' END;
-            END LOOP;
-            IF v_n OPERATOR(pg_catalog.>) 3 THEN
-                RAISE WARNING 'personality_ext: the model skips % more swipes of % with a missing, infinite or future time',
-                    v_n OPERATOR(pg_catalog.-) 3, r.tab;
-            END IF;
-            DELETE FROM pg_temp.personality_model_swipes w
-             WHERE w.src OPERATOR(pg_catalog.=) r.oid
-               AND (w.ts IS NULL OR NOT pg_catalog.isfinite(w.ts) OR w.ts OPERATOR(pg_catalog.>) (v_bound OPERATOR(pg_catalog.+) v_future));
+            RAISE WARNING 'personality_ext: the model skips a swipe of % (ctid %, user_id %, product_id %): its time % is %',
+                v_src.src::pg_catalog.regclass, v_bad.seq, v_bad.user_id, v_bad.product_id, coalesce(v_bad.ts::text, 'NULL'),
+                CASE WHEN v_bad.ts IS NULL THEN 'missing' WHEN NOT pg_catalog.isfinite(v_bad.ts) THEN 'infinite'
+                     ELSE 'more than ' || v_future::text || ' in the future' END;
+        END LOOP;
+        IF v_src.n OPERATOR(pg_catalog.>) 3 THEN
+            RAISE WARNING 'personality_ext: the model skips % more swipes of % with a missing, infinite or future time',
+                v_src.n OPERATOR(pg_catalog.-) 3, v_src.src::pg_catalog.regclass;
         END IF;
     END LOOP;
-    -- Swipes at or after the mark are for the next refresh.
-    DELETE FROM pg_temp.personality_model_swipes w WHERE w.ts OPERATOR(pg_catalog.>=) v_bound
-       AND NOT w.src OPERATOR(pg_catalog.=) ANY (v_untimed_tabs);
-    SELECT pg_catalog.count(*) INTO v_read FROM pg_temp.personality_model_swipes;
+    IF v_skipped OPERATOR(pg_catalog.>) 0 THEN
+        DELETE FROM pg_temp.personality_model_swipes w
+         WHERE w.ts IS NULL OR w.ts OPERATOR(pg_catalog.>) v_far
+            OR w.ts OPERATOR(pg_catalog.=) '-infinity'::pg_catalog.timestamptz;
+    END IF;
+    -- Per table: the swipes read, and those below its last high-water mark.
+    CREATE TEMP TABLE personality_model_counts ON COMMIT DROP AS
+    SELECT w.src, pg_catalog.count(*) AS n_all, pg_catalog.count(*) FILTER (WHERE NOT w.fresh) AS n_old
+      FROM pg_temp.personality_model_swipes w GROUP BY w.src;
+    SELECT coalesce(sum(c.n_all), 0) INTO v_read FROM pg_temp.personality_model_counts c;
     -- Swipes below a table's high-water mark that were not there at the last refresh
     -- (inserted with an older time, committed late) or are gone (deleted, table
     -- detached): count everything again.
     IF NOT v_full AND EXISTS (
         SELECT 1 FROM @extschema@.personality_model_sources h
-         WHERE h.swipes_counted <> (SELECT count(*) FROM pg_temp.personality_model_swipes w
-                                     WHERE w.src = h.swipe_table AND NOT w.fresh)) THEN
+          LEFT JOIN pg_temp.personality_model_counts c ON c.src = h.swipe_table
+         WHERE h.swipes_counted <> coalesce(c.n_old, 0)) THEN
         v_full := true;
     END IF;
     DELETE FROM @extschema@.personality_model_sources;
     INSERT INTO @extschema@.personality_model_sources (swipe_table, swipes_until, swipes_counted)
-    SELECT w.src, v_bound, count(*) FROM pg_temp.personality_model_swipes w GROUP BY w.src;
-    DELETE FROM pg_temp.personality_model_swipes s WHERE s.dir IS NULL;
-    IF v_full THEN
-        UPDATE pg_temp.personality_model_swipes SET fresh = true;
-    END IF;
+    SELECT c.src, v_bound, c.n_all FROM pg_temp.personality_model_counts c;
 
     -- 1. Each person's current opinion of each product (their latest swipe of it; the
     -- later row when two have the same time): aggregates count people, not swipes.
@@ -300,11 +315,11 @@ BEGIN
                        least(greatest(extract(epoch FROM v_bound - o.ts)::float8, 0) / v_hl, v_max_halves)))
                     FILTER (WHERE o.dir > 0), 0),
            v_bound,
-           ARRAY[count(*) FILTER (WHERE o.dir > 0 AND p.sc[1] >= 60),
-                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[2] >= 60),
-                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[3] >= 60),
-                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[4] >= 60),
-                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[5] >= 60)]::real[]
+           ARRAY[count(*) FILTER (WHERE o.dir > 0 AND p.sc[1] >= v_side),
+                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[2] >= v_side),
+                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[3] >= v_side),
+                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[4] >= v_side),
+                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[5] >= v_side)]::real[]
       FROM pg_temp.personality_model_opinions o
       LEFT JOIN LATERAL (
           SELECT ARRAY(SELECT CASE WHEN pg_catalog.jsonb_typeof(pp.personality_scores -> t.n) = 'number'
@@ -362,32 +377,11 @@ BEGIN
             ORDER BY x.p);
     END IF;
 
-    -- 5. Recompute those rows, one block of products per statement (bounded memory;
-    -- each statement can be cancelled).
-    v_i := 1;
-    WHILE v_i <= coalesce(array_length(v_rows, 1), 0) LOOP
-        DELETE FROM @extschema@.personality_item_neighbours nb
-         WHERE nb.product_id = ANY (v_rows[v_i:v_i + v_block - 1]);
-        INSERT INTO @extschema@.personality_item_neighbours (product_id, neighbour_ids, sims, cos, refreshed_at)
-        SELECT t.i, array_agg(t.j ORDER BY t.rk), array_agg(t.sim ORDER BY t.rk), array_agg(t.co ORDER BY t.rk), now()
-          FROM (SELECT c.i, c.j, c.co,
-                       (c.wco / sqrt(ni.n * nj.n))::real AS sim,
-                       row_number() OVER (PARTITION BY c.i ORDER BY c.wco / sqrt(ni.n * nj.n) DESC, c.j) AS rk
-                  FROM (SELECT a.product_id AS i, b.product_id AS j, count(*)::real AS co, sum(a.w) AS wco
-                          FROM pg_temp.personality_model_likes a
-                          JOIN pg_temp.personality_model_likes b
-                            ON b.user_id = a.user_id AND b.product_id <> a.product_id
-                         WHERE a.product_id = ANY (v_rows[v_i:v_i + v_block - 1])
-                         GROUP BY a.product_id, b.product_id) c
-                  JOIN pg_temp.personality_model_n ni ON ni.product_id = c.i
-                  JOIN pg_temp.personality_model_n nj ON nj.product_id = c.j
-                 WHERE ni.n > 0 AND nj.n > 0) t
-         WHERE t.rk <= v_k
-         GROUP BY t.i;
-        GET DIAGNOSTICS v_n = ROW_COUNT;
-        v_done := v_done + v_n;
-        v_i := v_i + v_block;
-    END LOOP;
+    -- 5. Recompute those rows: personality_core's neighbour build (issue 21; the rule
+    -- the examples evaluate), in passes of 2,000 products (a cancel is seen between
+    -- them), written 5,000 rows per statement.
+    DELETE FROM @extschema@.personality_item_neighbours nb WHERE nb.product_id = ANY (v_rows);
+    v_done := @extschema@._personality_build_neighbours(v_rows);
 
     -- 6. Catalog numbers and the popular products, as of the high-water mark: only
     -- products liked by at least personality.min_people people (an aggregate about
@@ -410,7 +404,7 @@ BEGIN
              WHERE s.likes >= v_min_people AND s.likes > 0 AND m.log_max_decayed > 0
              ORDER BY least(1, ln(1 + s.decayed_likes * pg_catalog.power(0.5::float8,
                           least(greatest(extract(epoch FROM v_bound - s.at)::float8, 0) / v_hl, v_max_halves))) / m.log_max_decayed
-                          * ((s.likes + 10 * m.like_rate) / (s.likes + s.dislikes + 10)) / greatest(m.like_rate, 1e-6)) DESC,
+                          * ((s.likes + v_prior * m.like_rate) / (s.likes + s.dislikes + v_prior)) / greatest(m.like_rate, 1e-6)) DESC,
                       s.likes DESC, s.product_id
              LIMIT 300),
         refreshed_at = now(),
@@ -449,7 +443,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION personality_refresh_model(boolean) IS
-  'Refreshes the collaborative model of personality_recommend from every attached swipe table, dated by its time column (personality_swipe_tables.time_column; a table without one is read whole and dated at the refresh): recomputes personality_item_stats (distinct people, each by their latest swipe of a product) for the products with swipes since the last refresh and the top-100 neighbours (personality_item_neighbours) of the products they touch, in blocks of 20,000 products; p_full => true rebuilds everything. Swipes with no time, an infinite one or one more than a day ahead are skipped with a WARNING naming them; a table it cannot read gets a WARNING. One refresh at a time (a second waits); recommendations read the previous model until it commits. Returns what it did as jsonb (full, swipes_read, rows_refreshed, swipes_until, lag_ms, rows_skipped, tables_unread, tables_untimed, ms). Schedule it, e.g. every 10 minutes with pg_cron: SELECT cron.schedule(''personality-model'', ''*/10 * * * *'', ''SELECT personality_refresh_model()''). For service_role, the owner and superusers (42501 otherwise).';
+  'Refreshes the collaborative model of personality_recommend from every attached swipe table, dated by its time column (personality_swipe_tables.time_column; a table without one is read whole and dated at the refresh): recomputes personality_item_stats (distinct people, each by their latest swipe of a product) for the products with swipes since the last refresh and the top-100 neighbours (personality_item_neighbours) of the products they touch (computed by personality_core, 2,000 products per pass); p_full => true rebuilds everything. Swipes with no time, an infinite one or one more than a day ahead are skipped with a WARNING naming them; a table it cannot read gets a WARNING. One refresh at a time (a second waits); recommendations read the previous model until it commits. Returns what it did as jsonb (full, swipes_read, rows_refreshed, swipes_until, lag_ms, rows_skipped, tables_unread, tables_untimed, ms). Schedule it, e.g. every 10 minutes with pg_cron: SELECT cron.schedule(''personality-model'', ''*/10 * * * *'', ''SELECT personality_refresh_model()''). For service_role, the owner and superusers (42501 otherwise).';
 
 -- personality_similar_products(): the seed's 'similar' context.
 CREATE FUNCTION personality_similar_products(

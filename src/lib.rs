@@ -102,7 +102,9 @@
     requires = [
         "recommend_api",
         derived::_personality_invalidate_copies,
-        guc::_personality_min_people
+        guc::_personality_min_people,
+        model::_personality_model_constant,
+        model::_personality_build_neighbours
     ]
 );
 // Monitoring views and personality_health().
@@ -125,9 +127,9 @@ mod quiz;
 mod recommend;
 mod scoring;
 mod subxact;
+mod text;
 mod visibility;
 mod worker;
-mod text;
 
 /// Called once when Postgres loads the library.
 #[pgrx::pg_guard]

@@ -120,3 +120,23 @@ COMMENT ON TABLE personality_model_state IS
 
 -- A new return type (the model's columns): dropped here, created with the functions below.
 DROP FUNCTION personality_health();
+
+-- The model's constants and neighbour lists, computed by personality_core (issue 21).
+CREATE FUNCTION "_personality_model_constant"(
+	"name" TEXT /* & str */
+) RETURNS double precision /* f64 */
+IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', '_personality_model_constant_wrapper';
+CREATE FUNCTION "_personality_build_neighbours"(
+	"p_rows" uuid[] /* Vec < Option < Uuid > > */
+) RETURNS bigint /* i64 */
+STRICT VOLATILE PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', '_personality_build_neighbours_wrapper';
+
+-- 0.3.0's item stats and popular products counted swipe rows, not people: gone, and
+-- the next refresh rebuilds the model in full (its neighbours already counted people).
+DELETE FROM personality_item_stats;
+UPDATE personality_model_state SET refreshed_at = NULL, popular_ids = '{}';

@@ -27,6 +27,51 @@ pub mod stats;
 
 use crate::learning::Direction;
 
+/// The model's constants as SQL names them (the refresh in sql/model.sql reads them
+/// through `_personality_model_constant`, so each is defined once, here): the
+/// popularity half-life in seconds, the neighbours kept per product, the most recent
+/// likes of a person that count, the products recomputed per pass, the pseudo-swipes
+/// of the like-rate prior, the trait score of a side's liker, the default of
+/// `personality.min_people`.
+pub fn constant(name: &str) -> Option<f64> {
+    let n = neighbours::Params::default();
+    Some(match name {
+        "half_life_seconds" => stats::HALF_LIFE,
+        "neighbours_per_product" => n.k as f64,
+        "likes_per_person" => n.max_likes_per_person as f64,
+        "products_per_pass" => n.block as f64,
+        "rate_prior" => stats::RATE_PRIOR,
+        "side_score" => stats::SIDE_SCORE,
+        "min_people" => stats::MIN_PEOPLE as f64,
+        _ => return None,
+    })
+}
+
+/// The names [`constant`] knows.
+pub const CONSTANTS: [&str; 7] = [
+    "half_life_seconds",
+    "neighbours_per_product",
+    "likes_per_person",
+    "products_per_pass",
+    "rate_prior",
+    "side_score",
+    "min_people",
+];
+
+#[cfg(test)]
+mod constant_tests {
+    #[test]
+    fn every_constant_is_known_and_finite() {
+        for n in super::CONSTANTS {
+            let v = super::constant(n).unwrap_or_else(|| panic!("{n}"));
+            assert!(v.is_finite() && v > 0.0, "{n} = {v}");
+        }
+        assert_eq!(super::constant("nope"), None);
+        assert_eq!(super::constant("neighbours_per_product"), Some(100.0));
+        assert_eq!(super::constant("likes_per_person"), Some(500.0));
+    }
+}
+
 /// A dense product index.
 pub type Item = u32;
 

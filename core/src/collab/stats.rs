@@ -20,6 +20,10 @@ pub const RATE_PRIOR: f64 = 10.0;
 /// stand behind it.
 pub const MIN_PEOPLE: u32 = 3;
 
+/// Trait score from which a liker is on the "high side" of a trait (`side_likes`, the
+/// reason "popular with people who share your … side").
+pub const SIDE_SCORE: f64 = 60.0;
+
 /// Default half-life of the popularity, in seconds (90 days).
 pub const HALF_LIFE: f64 = 90.0 * 86_400.0;
 

@@ -1058,3 +1058,243 @@ fn unreadable_tables_and_changed_opinions() {
     drop(c);
     drop_db(db);
 }
+
+/// Issue 21: the model SQL stores equals core's (personality_core::collab::neighbours,
+/// the implementation the examples evaluate) on the same swipes: each person's latest
+/// opinion of a product, likes only, cosine of co-likes weighted 1/likes, top 100; and
+/// the item stats count people. Catches a constant or rule drifting between the two.
+#[test]
+fn the_stored_model_equals_cores() {
+    use personality_core::collab::neighbours::{self, Params};
+    let db = "it_model_differential";
+    let mut c = setup(db, 120);
+    swipe_range(&mut c, 1, 31);
+    // repeated and changed opinions
+    swipe_range(&mut c, 5, 9);
+    c.execute(
+        "INSERT INTO swipes (user_id, product_id, direction, created_at)
+         SELECT user_id, product_id, 'left', now()
+           FROM swipes WHERE user_id IN (SELECT DISTINCT user_id FROM swipes ORDER BY 1 LIMIT 10)
+            AND direction = 'right' AND product_id::text LIKE '%3'",
+        &[],
+    )
+    .unwrap();
+    refresh(&mut c, true);
+    // every product in uuid order: core's ties (lower index first) are SQL's (uuid)
+    let products: Vec<String> = c
+        .query(
+            "SELECT DISTINCT product_id::text FROM swipes ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let index: HashMap<&str, u32> = products
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.as_str(), i as u32))
+        .collect();
+    // each person's current likes, oldest first
+    let mut persons: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut people: HashMap<String, (f64, f64)> = HashMap::new();
+    for r in c
+        .query(
+            "SELECT user_id::text, product_id::text, direction FROM (
+                SELECT DISTINCT ON (user_id, product_id) user_id, product_id, direction, created_at, ctid
+                  FROM swipes ORDER BY user_id, product_id, created_at DESC, ctid DESC) o
+              ORDER BY user_id, created_at, product_id",
+            &[],
+        )
+        .unwrap()
+    {
+        let (u, p, d): (String, String, String) = (r.get(0), r.get(1), r.get(2));
+        let e = people.entry(p.clone()).or_default();
+        if d == "right" || d == "up" {
+            persons.entry(u).or_default().push(index[p.as_str()]);
+            e.0 += 1.0;
+        } else if d == "left" {
+            e.1 += 1.0;
+        }
+    }
+    let persons: Vec<Vec<u32>> = persons.into_values().collect();
+    let core = neighbours::build(&persons, products.len(), &Params::default());
+    type Row = (Vec<String>, Vec<f32>, Vec<f32>);
+    let stored: HashMap<String, Row> = c
+        .query(
+            "SELECT product_id::text, neighbour_ids::text[], sims, cos FROM personality_item_neighbours",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), (r.get(1), r.get(2), r.get(3))))
+        .collect();
+    let mut compared = 0;
+    for (i, list) in core.iter().enumerate() {
+        let p = &products[i];
+        let Some((ids, sims, cos)) = stored.get(p) else {
+            assert!(list.is_empty(), "core has neighbours of {p}, SQL none");
+            continue;
+        };
+        assert_eq!(ids.len(), list.len(), "row {p}");
+        let last = list.last().map_or(0.0, |n| n.sim);
+        for (rank, nb) in list.iter().enumerate() {
+            assert!(
+                (sims[rank] - nb.sim).abs() < 1e-5,
+                "row {p}, rank {rank}: SQL {} vs core {}",
+                sims[rank],
+                nb.sim
+            );
+            // same member unless tied with the last kept similarity (float order)
+            if (nb.sim - last).abs() > 1e-5 {
+                let j = ids.iter().position(|x| *x == products[nb.item as usize]);
+                let j = j.unwrap_or_else(|| panic!("row {p}: {} missing in SQL", nb.item));
+                assert_eq!(cos[j] as u32, nb.co, "row {p}: co-likes of {}", ids[j]);
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 1000, "only {compared} pairs compared");
+    // item stats count people, by their latest opinion
+    for (p, (likes, dislikes, _)) in stats(&mut c) {
+        let want = people.get(&p).copied().unwrap_or_default();
+        assert_eq!((likes, dislikes), want, "people counts of {p}");
+    }
+    drop_db(db);
+}
+
+/// Issue 21: a refresh killed midway (pg_terminate_backend while it waits to write the
+/// item stats, after it has read the swipes and rewritten its sources) leaves the
+/// previous model in place, and the next refresh works.
+#[test]
+fn a_killed_refresh_leaves_the_model() {
+    let db = "it_model_killed";
+    let mut c = setup(db, 60);
+    swipe_range(&mut c, 1, 21);
+    refresh(&mut c, true);
+    let (nb0, st0) = (neighbours(&mut c), stats(&mut c));
+    let sources0: Vec<String> = c
+        .query(
+            "SELECT m::text FROM personality_model_sources m ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    swipe_range(&mut c, 21, 31);
+    // a reader holding SHARE on the item stats makes the refresh wait midway
+    let mut blocker = connect(db, "postgres");
+    blocker
+        .batch_execute("BEGIN; LOCK personality_item_stats IN SHARE MODE;")
+        .unwrap();
+    let victim = std::thread::spawn(move || {
+        let mut r = connect("it_model_killed", "postgres");
+        r.query_one("SELECT personality_refresh_model(true)", &[])
+            .map(|_| ())
+    });
+    let mut pid: Option<i32> = None;
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        pid = c
+            .query_opt(
+                "SELECT pid FROM pg_stat_activity
+                  WHERE datname = 'it_model_killed' AND wait_event_type = 'Lock'
+                    AND query LIKE '%personality_refresh_model%'",
+                &[],
+            )
+            .unwrap()
+            .map(|r| r.get(0));
+        if pid.is_some() {
+            break;
+        }
+    }
+    let pid = pid.expect("the refresh never waited on the item stats");
+    c.query_one("SELECT pg_terminate_backend($1)", &[&pid])
+        .unwrap();
+    assert!(
+        victim.join().unwrap().is_err(),
+        "the killed refresh succeeded"
+    );
+    blocker.batch_execute("ROLLBACK").unwrap();
+    assert_eq!(stats(&mut c), st0, "the killed refresh changed the stats");
+    assert_eq!(
+        neighbours(&mut c).len(),
+        nb0.len(),
+        "the killed refresh changed the neighbours"
+    );
+    let sources: Vec<String> = c
+        .query(
+            "SELECT m::text FROM personality_model_sources m ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        sources, sources0,
+        "the killed refresh moved the high-water marks"
+    );
+    // the next refresh picks the new swipes up
+    let next = refresh(&mut c, false);
+    assert!(next.1 > 0, "{next:?}");
+    assert_ne!(stats(&mut c), st0);
+    drop(blocker);
+    drop_db(db);
+}
+
+/// Issue 21: swipes made while a refresh runs are never blocked by it (a statement
+/// timeout of 2 s would fail them) and are in the model after the next refresh.
+#[test]
+fn swipes_during_a_refresh_are_neither_blocked_nor_lost() {
+    let db = "it_model_concurrent";
+    let mut c = setup(db, 60);
+    swipe_range(&mut c, 1, 21);
+    refresh(&mut c, true);
+    let mut blocker = connect(db, "postgres");
+    blocker
+        .batch_execute("BEGIN; LOCK personality_item_stats IN SHARE MODE;")
+        .unwrap();
+    let running = std::thread::spawn(move || {
+        let mut r = connect("it_model_concurrent", "postgres");
+        r.query_one("SELECT personality_refresh_model(false)", &[])
+            .map(|_| ())
+    });
+    let mut waiting = false;
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        waiting = c
+            .query_opt(
+                "SELECT 1 FROM pg_stat_activity
+                  WHERE datname = 'it_model_concurrent' AND wait_event_type = 'Lock'
+                    AND query LIKE '%personality_refresh_model%'",
+                &[],
+            )
+            .unwrap()
+            .is_some();
+        if waiting {
+            break;
+        }
+    }
+    assert!(waiting, "the refresh never reached the item stats");
+    // the refresh is midway: swipes go through, and recommendations too
+    let mut app = connect(db, "postgres");
+    app.batch_execute("SET statement_timeout = '2s'").unwrap();
+    swipe_range(&mut app, 21, 31);
+    app.execute(
+        "INSERT INTO swipes (user_id, product_id, direction) VALUES ($1::text::uuid, $2::text::uuid, 'right')",
+        &[&user_id(50), &pid(297)],
+    )
+    .expect("a swipe during a refresh");
+    assert_eq!(recs(&mut app, 3, 10).len(), 10);
+    blocker.batch_execute("COMMIT").unwrap();
+    running.join().unwrap().expect("the refresh");
+    refresh(&mut c, false);
+    let inc = stats(&mut c);
+    refresh(&mut c, true);
+    assert_eq!(stats(&mut c), inc, "swipes made during a refresh were lost");
+    assert!(inc.get(&pid(297)).is_some_and(|s| s.0 >= 1.0));
+    drop((blocker, app));
+    drop_db(db);
+}
