@@ -157,8 +157,8 @@ impl Restricted {
 fn _personality_visible_products(ids: Vec<Option<Uuid>>) -> Option<Vec<Uuid>> {
     let ids: Vec<Uuid> = ids.into_iter().flatten().collect();
     Spi::connect(|client| {
-        let r = restricted(&client)?;
-        let seen = r.visible(&client, &ids);
+        let r = restricted(client)?;
+        let seen = r.visible(client, &ids);
         Some(
             ids.into_iter()
                 .filter(|id| seen.contains(id.as_bytes()))
