@@ -31,6 +31,17 @@ thread_local! {
         RefCell::new(HashMap::new());
 }
 
+thread_local! {
+    /// What else wants to hear of relcache invalidations (the one invalidation hub):
+    /// each is called with the relation (InvalidOid: everything), no catalog access.
+    static HUB: RefCell<Vec<fn(pg_sys::Oid)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Registers `f` with the invalidation hub; from a module's `init` (at `_PG_init`).
+pub fn on_invalidation(f: fn(pg_sys::Oid)) {
+    HUB.with(|h| h.borrow_mut().push(f));
+}
+
 /// Registers the relcache callback; called once from `_PG_init`.
 pub fn init() {
     // SAFETY: registering a callback with Postgres' invalidation machinery, once per
@@ -42,7 +53,11 @@ pub fn init() {
 
 /// Relcache callback: no catalog access here, only bookkeeping.
 unsafe extern "C-unwind" fn invalidated(_arg: pg_sys::Datum, relid: pg_sys::Oid) {
-    crate::derived::invalidated(relid);
+    HUB.with(|h| {
+        for f in h.borrow().iter() {
+            f(relid);
+        }
+    });
     let watched = WATCHED.with(Cell::get);
     if relid == pg_sys::InvalidOid || (watched != pg_sys::InvalidOid && relid == watched) {
         GENERATION.with(|g| g.set(g.get().wrapping_add(1)));

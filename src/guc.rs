@@ -41,6 +41,19 @@ pub static TRUSTED_ROLES: GucSetting<Option<CString>> = GucSetting::<Option<CStr
 pub static MIN_PEOPLE: GucSetting<i32> =
     GucSetting::<i32>::new(personality_core::collab::stats::MIN_PEOPLE as i32);
 
+/// `personality.category_cap`: at most this share of the list from one category.
+pub static CATEGORY_CAP: GucSetting<f64> = GucSetting::<f64>::new(0.4);
+/// `personality.rotation`: how much rank a product shown recently and not swiped loses.
+pub static ROTATION: GucSetting<f64> = GucSetting::<f64>::new(0.0);
+/// `personality.rotation_days`: what "recently" means for the rotation.
+pub static ROTATION_DAYS: GucSetting<i32> = GucSetting::<i32>::new(7);
+/// `personality.hybrid_share`: share of people (by a hash of the user id) served by the
+/// hybrid engine; the others get the 0.2.0 content ranker (A/B tests). Superuser only.
+pub static HYBRID_SHARE: GucSetting<f64> = GucSetting::<f64>::new(1.0);
+
+/// `personality.cache_mb`: memory per connection for the copies; 0 turns them off.
+pub static CACHE_MB: GucSetting<i32> = GucSetting::<i32>::new(16);
+
 /// The value of `personality.min_people` (at least 1).
 pub fn min_people() -> u32 {
     MIN_PEOPLE.get().max(1) as u32
@@ -144,6 +157,56 @@ fn define_worker_settings() {
 }
 
 fn define_settings() {
+    GucRegistry::define_int_guc(
+        c"personality.cache_mb",
+        c"Memory (MB) per connection for its copies of product vectors, item stats, neighbour lists and product groups read by personality_recommend.",
+        c"Every change to those tables ends all copies, in every connection. When full, the copies are dropped and built again. 0 = read the tables on every call. Default 16.",
+        &CACHE_MB,
+        0,
+        4096,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_float_guc(
+        c"personality.category_cap",
+        c"At most this share of a recommendation list comes from one category (hybrid engine).",
+        c"0.4 = at most 4 of 10 (rounded up, at least 1); the list is filled from capped-out products when the catalog has too few categories. 0 or 1 = no cap. Default 0.4.",
+        &CATEGORY_CAP,
+        0.0,
+        1.0,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_float_guc(
+        c"personality.rotation",
+        c"Rank a product loses when it was shown recently (is_shown) and not swiped (hybrid engine).",
+        c"Its score is multiplied by 1 - rotation when shown within personality.rotation_days and not swiped since. 0 = off (default).",
+        &ROTATION,
+        0.0,
+        1.0,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"personality.rotation_days",
+        c"Days a shown and not swiped product keeps losing rank (personality.rotation).",
+        c"Default 7.",
+        &ROTATION_DAYS,
+        1,
+        3650,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_float_guc(
+        c"personality.hybrid_share",
+        c"Share of people served by the hybrid engine; the rest get the 0.2.0 content ranker (A/B split by a hash of the user id; superuser only).",
+        c"1 = everyone hybrid (default), 0 = everyone content-0.2. personality_recommendations.algorithm_version names the engine of each row; personality_kpis compares them.",
+        &HYBRID_SHARE,
+        0.0,
+        1.0,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
     GucRegistry::define_string_guc(
         c"personality.host_schema",
         c"Schema of the host tables profiles, products, swipes and categories (superuser only).",

@@ -101,7 +101,7 @@
     name = "model",
     requires = [
         "recommend_api",
-        derived::_personality_invalidate_copies,
+        copies::_personality_invalidate_copies,
         guc::_personality_min_people,
         model::_personality_model_constant,
         model::_personality_build_neighbours
@@ -117,7 +117,7 @@
 ::pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
 mod cache;
-mod derived;
+mod copies;
 mod errors;
 mod guc;
 mod jsonb;
@@ -126,6 +126,7 @@ mod model;
 mod quiz;
 mod recommend;
 mod scoring;
+mod spi;
 mod subxact;
 mod text;
 mod visibility;
@@ -135,9 +136,8 @@ mod worker;
 #[pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     guc::init();
-    model::init();
     cache::init();
-    derived::init();
+    copies::init();
     learning::batch::init();
     worker::init();
 }

@@ -2,7 +2,7 @@
 //! against the question bank, and the computed fields of an assessment that
 //! personality_assess() (sql/assess.sql) writes.
 use crate::cache::{self, query, Query};
-use crate::errors::{raise, Error, SqlState};
+use crate::errors::{raise, Error};
 #[allow(unused_imports)]
 use crate::text::{RowText, Text};
 use personality_core::quiz::{self, Question};
@@ -31,10 +31,7 @@ fn load_bank() -> Vec<Question> {
     });
     let rows = match rows {
         Ok(r) => r,
-        Err(e) => raise(Error::new(
-            SqlState::ObjectNotInPrerequisiteState,
-            format!("cannot read the quiz questions: {e}"),
-        )),
+        Err(e) => raise(crate::spi::error("cannot read the quiz questions", e)),
     };
     let mut bank = Vec::with_capacity(rows.len());
     for (id, options, active) in rows {

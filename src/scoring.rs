@@ -1,7 +1,7 @@
 //! SQL layer of match scoring (maths in personality_core::scoring):
 //! calculate_personality_product_match, the seed's function, native and reading the
 //! jsonb datums in place; and personality_product_traits.
-use crate::errors::{raise, Error, SqlState};
+use crate::errors::{raise, Error};
 use crate::jsonb::{self, Container, Value};
 #[allow(unused_imports)]
 use crate::text::{RowText, Text, TextArray};
@@ -233,9 +233,9 @@ pub(crate) fn mappings() -> Rc<Vec<Mapping>> {
     });
     let loaded = match loaded {
         Ok(m) => m,
-        Err(e) => raise(Error::new(
-            SqlState::ObjectNotInPrerequisiteState,
-            format!("cannot read personality_gift_mappings: {e}"),
+        Err(e) => raise(crate::spi::error(
+            "cannot read personality_gift_mappings",
+            e,
         )),
     };
     let loaded = Rc::new(loaded);

@@ -9,7 +9,7 @@
 //! security on the table (or for a role that bypasses it) nothing is filtered and the
 //! only cost is one catalog lookup.
 use crate::cache::{query, Query};
-use crate::recommend::{filled, plan, spi};
+use crate::spi::{filled, plan, spi};
 use crate::text::RowText;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;

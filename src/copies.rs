@@ -23,7 +23,7 @@
 //! were open then keep their copies until the next change or until they reconnect.
 use crate::cache::{self, query, Query};
 use crate::errors::raise;
-use crate::recommend::{plan_error, spi};
+use crate::spi::{plan_error, spi};
 #[allow(unused_imports)]
 use crate::text::RowText;
 use personality_core::collab::keyhash::KeyState;
@@ -33,7 +33,7 @@ use personality_core::collab::Item;
 use pgrx::prelude::*;
 use pgrx::spi::OwnedPreparedStatement;
 use pgrx::spi::SpiClient;
-use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, Uuid};
+use pgrx::Uuid;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
@@ -48,20 +48,9 @@ pub(crate) fn key_state() -> KeyState {
     KEY.with(|k| *k)
 }
 
-/// `personality.cache_mb`: memory per connection for the copies; 0 turns them off.
-pub static CACHE_MB: GucSetting<i32> = GucSetting::<i32>::new(16);
-
+/// Registers the copies with the one invalidation hub (crate::cache).
 pub fn init() {
-    GucRegistry::define_int_guc(
-        c"personality.cache_mb",
-        c"Memory (MB) per connection for its copies of product vectors, item stats, neighbour lists and product groups read by personality_recommend.",
-        c"Every change to those tables ends all copies, in every connection. When full, the copies are dropped and built again. 0 = read the tables on every call. Default 16.",
-        &CACHE_MB,
-        0,
-        4096,
-        GucContext::Userset,
-        GucFlags::default(),
-    );
+    crate::cache::on_invalidation(invalidated);
 }
 
 /// Item stats of a product as stored (personality_item_stats).
@@ -185,10 +174,10 @@ thread_local! {
     static WATCHED: RefCell<(u64, Vec<pg_sys::Oid>)> = const { RefCell::new((0, Vec::new())) };
 }
 
-const TABLES: Query = query!("derived/tables", []);
-const PRODUCT_ROWS: Query = query!("derived/product_rows", [UUIDARRAYOID]);
-const NEIGHBOURS: Query = query!("derived/neighbours", [UUIDARRAYOID]);
-const GROUPS: Query = query!("derived/groups", [INT8OID]);
+const TABLES: Query = query!("copies/tables", []);
+const PRODUCT_ROWS: Query = query!("copies/product_rows", [UUIDARRAYOID]);
+const NEIGHBOURS: Query = query!("copies/neighbours", [UUIDARRAYOID]);
+const GROUPS: Query = query!("copies/groups", [INT8OID]);
 
 /// `q` prepared to run with a new snapshot (not read-only): the rows it reads are at
 /// least as new as every invalidation [`begin`] took.
@@ -210,7 +199,7 @@ pub(crate) fn invalidated(relid: pg_sys::Oid) {
 fn keep() -> bool {
     // SAFETY: reading a backend-local global.
     let xact_snapshot = unsafe { pg_sys::XactIsoLevel } >= pg_sys::XACT_REPEATABLE_READ as i32;
-    CACHE_MB.get() > 0 && !xact_snapshot
+    crate::guc::CACHE_MB.get() > 0 && !xact_snapshot
 }
 
 /// Starts a call: takes pending invalidations, then keeps the copies only if they are
@@ -252,7 +241,7 @@ fn account(c: &mut Copies, bytes: usize) {
 
 /// personality.cache_mb in bytes.
 fn budget() -> usize {
-    (CACHE_MB.get().max(0) as usize) << 20
+    (crate::guc::CACHE_MB.get().max(0) as usize) << 20
 }
 
 /// Lends the connection's product index registry to a request (personality_core's

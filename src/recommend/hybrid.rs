@@ -1,0 +1,467 @@
+//! The hybrid engine of personality_recommend at request time (issue 14; the maths in
+//! personality_core::collab, the stored model in sql/model.sql).
+//!
+//! For one person: their swipes read in the request (seconds-old ones count), the
+//! stored neighbour lists of their most recent swipes, the item stats, the popular
+//! products and the best personality fits (the 0.2.0 ranker) as candidates; the blend
+//! of `collab::score` ranks them, a per-category cap and the rotation penalty shape the
+//! list. Work is bounded by the person's swipes (500), K neighbours each and a few
+//! hundred extra candidates, never by the catalog size.
+use crate::cache::{query, Query};
+use crate::copies;
+use crate::spi::{filled, plan, spi};
+use crate::text::RowText;
+use personality_core::collab::neighbours::Neighbour;
+use personality_core::collab::score::{self, IdMap, Params, Store};
+use personality_core::collab::stats::{Catalog, ItemStats, HALF_LIFE};
+use personality_core::collab::{diversify, Item, Swipe};
+use personality_core::learning::Direction;
+use personality_core::recommend::{self, Person, Product, Weights};
+use personality_core::traits::ALL;
+use pgrx::spi::SpiClient;
+use pgrx::Uuid;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+/// The engine names written to personality_recommendations.algorithm_version.
+pub const HYBRID: &str = "hybrid-0.3";
+pub const CONTENT: &str = "content-0.2";
+
+/// Whether the hybrid engine serves this person: a stable hash of the user id in 0..1
+/// below personality.hybrid_share.
+pub fn hybrid_for(user: Uuid) -> bool {
+    let share = crate::guc::HYBRID_SHARE.get();
+    if share >= 1.0 {
+        return true;
+    }
+    if share <= 0.0 {
+        return false;
+    }
+    let b = user.as_bytes();
+    let mut x = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+        ^ u64::from_le_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]]);
+    // splitmix64 finaliser: uniform even for sequential ids
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^= x >> 31;
+    ((x >> 11) as f64 / (1u64 << 53) as f64) < share
+}
+
+/// One swipe of the person as read in the request.
+pub struct SwipeRow {
+    pub product: Uuid,
+    pub direction: Direction,
+    /// created_at in seconds, 0 when the table has none
+    pub ts: f64,
+    /// order read (ties in ts: later rows count as newer)
+    pub seq: usize,
+}
+
+/// One row of the result, as personality_recommendations stores it.
+pub struct Out {
+    pub id: Uuid,
+    pub personality_match: f64,
+    pub category_alignment: f64,
+    pub behavioral_prediction: f64,
+    pub combined: f64,
+    pub reasons: Vec<String>,
+    pub factors: serde_json::Map<String, serde_json::Value>,
+}
+
+const STATE: Query = query!("model/state", []);
+const SHOWN: Query = query!("model/shown", [UUIDOID, INT4OID]);
+const HOST_PRODUCTS: Query = query!("model/host_products", []);
+const PRODUCT_NAMES: Query = query!("model/product_names", [UUIDARRAYOID]);
+
+/// What the request knows about a candidate product (only products it may show).
+struct Cand {
+    product: Product,
+    strength: f64,
+    stats: ItemStats,
+    side_likes: [f64; 5],
+    fit: f64,
+}
+
+struct ReqStore {
+    neighbours: IdMap<Rc<[Neighbour]>>,
+    cands: IdMap<Cand>,
+}
+
+impl Store for ReqStore {
+    fn neighbours(&self, item: Item) -> &[Neighbour] {
+        self.neighbours.get(&item).map_or(&[], |v| v)
+    }
+    fn stats(&self, item: Item) -> ItemStats {
+        self.cands.get(&item).map(|c| c.stats).unwrap_or_default()
+    }
+    fn fit(&self, item: Item) -> f64 {
+        self.cands.get(&item).map_or(0.0, |c| c.fit)
+    }
+}
+
+fn round4(x: f64) -> serde_json::Value {
+    serde_json::json!((x * 10000.0).round() / 10000.0)
+}
+
+/// The hybrid ranking of one person. `content(want, per_category, categories)` gives
+/// personality fits from several categories (recommend::diverse_content: active, under
+/// the price cap, not avoided, not swiped).
+#[allow(clippy::too_many_arguments)]
+pub fn hybrid(
+    client: &SpiClient<'_>,
+    user: Uuid,
+    person: &Person,
+    w: &Weights,
+    k: usize,
+    swipes: &[SwipeRow],
+    avoided: &[Option<String>],
+    max_price: Option<f64>,
+    content: impl FnOnce(usize, usize, usize) -> Vec<Uuid>,
+) -> Vec<Out> {
+    let min_people = crate::guc::min_people();
+    let p = Params {
+        reason_min_people: min_people,
+        ..Params::default()
+    };
+    let mut lent = copies::lend_registry();
+    let ids = &mut lent.registry;
+    let cap_share = crate::guc::CATEGORY_CAP.get();
+    let cap = if cap_share <= 0.0 || cap_share >= 1.0 {
+        0
+    } else {
+        ((cap_share * k as f64).ceil() as usize).max(1)
+    };
+
+    // The person's swipes, newest first (created_at, then the order read).
+    let mut rows: Vec<&SwipeRow> = swipes.iter().collect();
+    rows.sort_by(|a, b| {
+        b.ts.partial_cmp(&a.ts)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(b.seq.cmp(&a.seq))
+    });
+    let n = rows.len();
+    let core_swipes: Vec<Swipe> = rows
+        .iter()
+        .enumerate()
+        .map(|(r, s)| Swipe {
+            item: ids.of(s.product),
+            direction: s.direction,
+            // strictly decreasing with r: the order above is the order the scorer uses
+            ts: (n - r) as i64,
+        })
+        .collect();
+    let swiped: HashSet<Item> = core_swipes.iter().map(|s| s.item).collect();
+    // the products whose neighbours count: each product's latest swipe, likes and
+    // dislikes, within the scorer's horizon (Params::neighbour_horizon: older swipes
+    // weigh < 2^-10 and are not read)
+    let mut seen = HashSet::new();
+    let informative: Vec<Item> = core_swipes
+        .iter()
+        .filter(|s| seen.insert(s.item))
+        .take(p.neighbour_horizon())
+        .filter(|s| s.is_like() || s.is_dislike())
+        .map(|s| s.item)
+        .collect();
+
+    // Their stored neighbour lists (copied per connection: crate::copies).
+    let mut neighbours: IdMap<Rc<[Neighbour]>> = IdMap::default();
+    if !informative.is_empty() {
+        neighbours.extend(copies::neighbour_lists(client, ids, &informative));
+    }
+
+    super::phases::done("neighbours");
+    // Catalog numbers and the popular products.
+    let state = plan(client, &STATE);
+    let mut catalog = Catalog {
+        like_rate: 0.5,
+        log_max_decayed: 0.0,
+    };
+    let mut stats_at = 0.0f64;
+    let mut popular: Vec<Uuid> = Vec::new();
+    for r in spi(client.select(&*state, Some(1), &[])) {
+        catalog.like_rate = spi(r.get::<f64>(1)).unwrap_or(0.5);
+        catalog.log_max_decayed = spi(r.get::<f64>(2)).unwrap_or(0.0);
+        stats_at = spi(r.get::<f64>(3)).unwrap_or(0.0);
+        popular = spi(r.get::<Vec<Option<Uuid>>>(4))
+            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .collect();
+    }
+
+    super::phases::done("state");
+    // Phase 1: the best collaborative candidates, before reading their products.
+    let pre = ReqStore {
+        neighbours,
+        cands: IdMap::default(),
+    };
+    let sums = score::accumulate(&core_swipes, &pre, &p);
+    super::phases::done("collab sums");
+    let phase1 = score::rank(
+        &sums,
+        &pre,
+        &catalog,
+        &[],
+        &p,
+        (10 * k).clamp(100, 300),
+        |_| true,
+        |i| u128::from_be_bytes(*ids.id(i).as_bytes()),
+    );
+    super::phases::done("collab candidates");
+    let mut wanted: Vec<Item> = phase1.iter().map(|s| s.item).collect();
+    for id in popular
+        .into_iter()
+        .take((5 * k).clamp(50, 300))
+        .chain(content_candidates(content, k, cap))
+    {
+        wanted.push(ids.of(id));
+    }
+    super::phases::done("content candidates");
+    let mut uniq = HashSet::new();
+    wanted.retain(|i| !swiped.contains(i) && uniq.insert(*i));
+
+    // What the request may show of them (active, under the price cap, category not
+    // avoided), with their vectors and stats (copied per connection: crate::copies).
+    let wanted_ids: Vec<Uuid> = wanted.iter().map(|i| ids.id(*i)).collect();
+    let rows = copies::product_rows(client, &wanted_ids);
+    let mut ranker = recommend::Ranker::new(person, w);
+    let mut cands: IdMap<Cand> = IdMap::default();
+    for id in &wanted_ids {
+        let Some(r) = rows.get(id.as_bytes()) else {
+            continue;
+        };
+        // as `price <= cap` in SQL: a product without a price is out under a cap
+        if !r.active || max_price.is_some_and(|cap| r.price.is_none_or(|p| p > cap)) {
+            continue;
+        }
+        let category = Some(r.category.clone()).filter(|c| !c.is_empty());
+        if category.is_some() && avoided.contains(&category) {
+            continue;
+        }
+        let product = Product {
+            category,
+            price: r.price,
+            shares: r.shares,
+        };
+        let raw = r.stats.unwrap_or_default();
+        // counts of people (issue 20 point 3); fewer than personality.min_people say
+        // nothing about others and do not rank the product
+        let few = |n: f64| if n >= min_people as f64 { n } else { 0.0 };
+        let likes = few(raw.likes);
+        let mut st = ItemStats {
+            likes,
+            dislikes: few(raw.dislikes),
+            neutral: few(raw.neutral),
+            decayed_likes: if likes > 0.0 { raw.decayed_likes } else { 0.0 },
+            at: raw.at.unwrap_or(stats_at) as i64,
+        };
+        // popularity as of the model's reference time, like the catalog maximum
+        st = st.decay_to(stats_at as i64, HALF_LIFE);
+        let fit = ranker.combined(&product);
+        cands.insert(
+            ids.of(*id),
+            Cand {
+                product,
+                strength: r.strength,
+                stats: st,
+                side_likes: r.side_likes,
+                fit,
+            },
+        );
+    }
+
+    super::phases::done("candidate rows");
+    // Phase 2: the blend over what may be shown.
+    let store = ReqStore {
+        neighbours: pre.neighbours,
+        cands,
+    };
+    let extra: Vec<Item> = store.cands.keys().copied().collect();
+    let mut ranked = score::rank(
+        &sums,
+        &store,
+        &catalog,
+        &extra,
+        &p,
+        (20 * k).max(200),
+        |i| store.cands.contains_key(&i),
+        |i| u128::from_be_bytes(*ids.id(i).as_bytes()),
+    );
+
+    super::phases::done("blend");
+    // Rotation: shown recently, not swiped since, loses rank.
+    let rotation = crate::guc::ROTATION.get().clamp(0.0, 1.0);
+    if rotation > 0.0 {
+        let stmt = plan(client, &SHOWN);
+        let shown: HashSet<Item> = spi(client.select(
+            &*stmt,
+            None,
+            &[user.into(), crate::guc::ROTATION_DAYS.get().into()],
+        ))
+        .filter_map(|r| spi(r.get::<Uuid>(1)))
+        .filter_map(|id| ids.get(&id))
+        .collect();
+        for s in ranked.iter_mut() {
+            if shown.contains(&s.item) {
+                s.score *= 1.0 - rotation;
+            }
+        }
+    }
+    // Best first; ties by the item-level signal, then the strength of the product's
+    // trait profile; the product id only when all of these tie.
+    ranked.sort_by(|a, b| {
+        let ca = &store.cands[&a.item];
+        let cb = &store.cands[&b.item];
+        b.score
+            .partial_cmp(&a.score)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(
+                b.quality
+                    .partial_cmp(&a.quality)
+                    .unwrap_or(std::cmp::Ordering::Equal),
+            )
+            .then(
+                cb.strength
+                    .partial_cmp(&ca.strength)
+                    .unwrap_or(std::cmp::Ordering::Equal),
+            )
+            .then(ids.id(a.item).as_bytes().cmp(ids.id(b.item).as_bytes()))
+    });
+    let order: Vec<Item> = ranked.iter().map(|s| s.item).collect();
+    let by_item: IdMap<&score::Scored> = ranked.iter().map(|s| (s.item, s)).collect();
+    let picked = diversify::cap_per_category(
+        &order,
+        |i| store.cands.get(&i).and_then(|c| c.product.category.clone()),
+        &swiped,
+        k,
+        cap,
+    );
+
+    super::phases::done("order");
+    // Names of the products behind "because you liked …".
+    let because: Vec<Uuid> = picked
+        .iter()
+        .filter_map(|i| by_item[i].because)
+        .map(|i| ids.id(i))
+        .collect();
+    let (names, hidden) = product_names(client, &because);
+    let top_trait = ALL
+        .iter()
+        .copied()
+        .max_by(|a, b| {
+            person.scores[a.index()]
+                .partial_cmp(&person.scores[b.index()])
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(b.index().cmp(&a.index()))
+        })
+        .filter(|t| person.scores[t.index()] >= personality_core::collab::stats::SIDE_SCORE);
+
+    super::phases::done("names");
+    let qw = p.quality_weight;
+    let out = picked
+        .iter()
+        .map(|i| {
+            let s = by_item[i];
+            let c = &store.cands[i];
+            let parts = recommend::score(person, &c.product, w, max_price);
+            let mut reasons = Vec::new();
+            if let Some(b) = s.because {
+                if s.collab > 0.0 && s.trust >= 0.05 {
+                    // a product the caller may not see (host row-level security)
+                    // is never named
+                    let id = ids.id(b);
+                    if let Some(name) = names.get(id.as_bytes()) {
+                        reasons.push(format!("because you liked {name}"));
+                    } else if !hidden.contains(id.as_bytes()) {
+                        reasons.push(format!("because you liked product {id}"));
+                    }
+                }
+            }
+            if let Some(t) = top_trait {
+                let side = c.side_likes[t.index()];
+                if side >= min_people.max(3) as f64 && side >= 0.5 * c.stats.likes {
+                    reasons.push(format!(
+                        "popular with people who share your {} side",
+                        t.name()
+                    ));
+                }
+            }
+            reasons.extend(parts.reasons.iter().cloned());
+            let mut factors = serde_json::Map::new();
+            for t in ALL {
+                factors.insert(t.name().to_string(), round4(parts.factors[t.index()]));
+            }
+            let mut blend = serde_json::Map::new();
+            blend.insert("collaborative".into(), round4(s.collab));
+            blend.insert("item_quality".into(), round4(s.quality));
+            blend.insert("personality_fit".into(), round4(s.fit));
+            blend.insert("collaborative_trust".into(), round4(s.trust));
+            factors.insert("blend".into(), serde_json::Value::Object(blend));
+            Out {
+                id: ids.id(*i),
+                personality_match: parts.personality_match,
+                category_alignment: parts.category_alignment,
+                behavioral_prediction: ((s.collab + qw * s.quality) / (1.0 + qw)).clamp(0.0, 1.0),
+                combined: s.score.clamp(0.0, 1.0),
+                reasons,
+                factors,
+            }
+        })
+        .collect();
+    copies::return_registry(lent);
+    out
+}
+
+/// The content candidates: `(2k).clamp(40, 400)` fits; with a per-category cap, at most
+/// twice the cap from one category and at least enough categories to fill the list
+/// under the cap, plus one.
+fn content_candidates(
+    content: impl FnOnce(usize, usize, usize) -> Vec<Uuid>,
+    k: usize,
+    cap: usize,
+) -> Vec<Uuid> {
+    let want = (2 * k).clamp(40, 400);
+    if cap == 0 {
+        return content(want, want, 1);
+    }
+    content(want, 2 * cap, k.div_ceil(cap) + 1)
+}
+
+/// Names of products from the host's products table (name column), when it has one,
+/// and the products of `ids` the caller may not SELECT there (host row-level security:
+/// they are never named).
+fn product_names(
+    client: &SpiClient<'_>,
+    ids: &[Uuid],
+) -> (HashMap<[u8; 16], String>, HashSet<[u8; 16]>) {
+    let mut out = HashMap::new();
+    let mut hidden = HashSet::new();
+    if ids.is_empty() {
+        return (out, hidden);
+    }
+    if let Some(r) = crate::visibility::restricted(client) {
+        let seen = r.visible(client, ids);
+        hidden = ids
+            .iter()
+            .map(|id| *id.as_bytes())
+            .filter(|id| !seen.contains(id))
+            .collect();
+    }
+    // the table's name built from the catalog (regclass output depends on the search_path)
+    let host = plan(client, &HOST_PRODUCTS);
+    let table: Option<String> = spi(client.select(&*host, Some(1), &[]))
+        .next()
+        .and_then(|r| spi(r.text(1)));
+    let Some(table) = table else {
+        return (out, hidden);
+    };
+    let stmt = filled(client, &PRODUCT_NAMES, &[("table", &table)]);
+    for r in spi(client.select(&*stmt, None, &[ids.to_vec().into()])) {
+        if let (Some(id), Some(name)) = (spi(r.get::<Uuid>(1)), spi(r.text(2))) {
+            if !hidden.contains(id.as_bytes()) {
+                out.insert(*id.as_bytes(), name);
+            }
+        }
+    }
+    (out, hidden)
+}
