@@ -14,7 +14,7 @@ use crate::text::RowText;
 use personality_core::collab::neighbours::Neighbour;
 use personality_core::collab::score::{self, IdMap, Params, Store};
 use personality_core::collab::stats::{Catalog, ItemStats, HALF_LIFE};
-use personality_core::collab::{diversify, Item, Swipe};
+use personality_core::collab::{diversify, post, Item, Swipe};
 use personality_core::learning::Direction;
 use personality_core::recommend::{self, Person, Product, Weights};
 use personality_core::traits::ALL;
@@ -125,70 +125,15 @@ pub fn hybrid(
     };
     let mut lent = copies::lend_registry();
     let ids = &mut lent.registry;
-    let cap_share = crate::guc::CATEGORY_CAP.get();
-    let cap = if cap_share <= 0.0 || cap_share >= 1.0 {
-        0
-    } else {
-        ((cap_share * k as f64).ceil() as usize).max(1)
-    };
-
-    // The person's swipes, newest first (created_at, then the order read).
-    let mut rows: Vec<&SwipeRow> = swipes.iter().collect();
-    rows.sort_by(|a, b| {
-        b.ts.partial_cmp(&a.ts)
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then(b.seq.cmp(&a.seq))
-    });
-    let n = rows.len();
-    let core_swipes: Vec<Swipe> = rows
-        .iter()
-        .enumerate()
-        .map(|(r, s)| Swipe {
-            item: ids.of(s.product),
-            direction: s.direction,
-            // strictly decreasing with r: the order above is the order the scorer uses
-            ts: (n - r) as i64,
-        })
-        .collect();
-    let swiped: HashSet<Item> = core_swipes.iter().map(|s| s.item).collect();
-    // the products whose neighbours count: each product's latest swipe, likes and
-    // dislikes, within the scorer's horizon (Params::neighbour_horizon: older swipes
-    // weigh < 2^-10 and are not read)
-    let mut seen = HashSet::new();
-    let informative: Vec<Item> = core_swipes
-        .iter()
-        .filter(|s| seen.insert(s.item))
-        .take(p.neighbour_horizon())
-        .filter(|s| s.is_like() || s.is_dislike())
-        .map(|s| s.item)
-        .collect();
-
+    let cap = category_cap(k);
+    let (core_swipes, swiped, informative) = person_swipes(ids, swipes, &p);
     // Their stored neighbour lists (copied per connection: crate::copies).
     let mut neighbours: IdMap<Rc<[Neighbour]>> = IdMap::default();
     if !informative.is_empty() {
         neighbours.extend(copies::neighbour_lists(client, ids, &informative));
     }
-
     super::phases::done("neighbours");
-    // Catalog numbers and the popular products.
-    let state = plan(client, &STATE);
-    let mut catalog = Catalog {
-        like_rate: 0.5,
-        log_max_decayed: 0.0,
-    };
-    let mut stats_at = 0.0f64;
-    let mut popular: Vec<Uuid> = Vec::new();
-    for r in spi(client.select(&*state, Some(1), &[])) {
-        catalog.like_rate = spi(r.get::<f64>(1)).unwrap_or(0.5);
-        catalog.log_max_decayed = spi(r.get::<f64>(2)).unwrap_or(0.0);
-        stats_at = spi(r.get::<f64>(3)).unwrap_or(0.0);
-        popular = spi(r.get::<Vec<Option<Uuid>>>(4))
-            .unwrap_or_default()
-            .into_iter()
-            .flatten()
-            .collect();
-    }
-
+    let (catalog, stats_at, popular) = model_state(client);
     super::phases::done("state");
     // Phase 1: the best collaborative candidates, before reading their products.
     let pre = ReqStore {
@@ -219,57 +164,15 @@ pub fn hybrid(
     super::phases::done("content candidates");
     let mut uniq = HashSet::new();
     wanted.retain(|i| !swiped.contains(i) && uniq.insert(*i));
-
-    // What the request may show of them (active, under the price cap, category not
-    // avoided), with their vectors and stats (copied per connection: crate::copies).
-    let wanted_ids: Vec<Uuid> = wanted.iter().map(|i| ids.id(*i)).collect();
-    let rows = copies::product_rows(client, &wanted_ids);
-    let mut ranker = recommend::Ranker::new(person, w);
-    let mut cands: IdMap<Cand> = IdMap::default();
-    for id in &wanted_ids {
-        let Some(r) = rows.get(id.as_bytes()) else {
-            continue;
-        };
-        // as `price <= cap` in SQL: a product without a price is out under a cap
-        if !r.active || max_price.is_some_and(|cap| r.price.is_none_or(|p| p > cap)) {
-            continue;
-        }
-        let category = Some(r.category.clone()).filter(|c| !c.is_empty());
-        if category.is_some() && avoided.contains(&category) {
-            continue;
-        }
-        let product = Product {
-            category,
-            price: r.price,
-            shares: r.shares,
-        };
-        let raw = r.stats.unwrap_or_default();
-        // counts of people (issue 20 point 3); fewer than personality.min_people say
-        // nothing about others and do not rank the product
-        let few = |n: f64| if n >= min_people as f64 { n } else { 0.0 };
-        let likes = few(raw.likes);
-        let mut st = ItemStats {
-            likes,
-            dislikes: few(raw.dislikes),
-            neutral: few(raw.neutral),
-            decayed_likes: if likes > 0.0 { raw.decayed_likes } else { 0.0 },
-            at: raw.at.unwrap_or(stats_at) as i64,
-        };
-        // popularity as of the model's reference time, like the catalog maximum
-        st = st.decay_to(stats_at as i64, HALF_LIFE);
-        let fit = ranker.combined(&product);
-        cands.insert(
-            ids.of(*id),
-            Cand {
-                product,
-                strength: r.strength,
-                stats: st,
-                side_likes: r.side_likes,
-                fit,
-            },
-        );
-    }
-
+    let shown = Shown {
+        person,
+        w,
+        max_price,
+        avoided,
+        min_people,
+        stats_at,
+    };
+    let cands = candidate_rows(client, ids, &wanted, &shown);
     super::phases::done("candidate rows");
     // Phase 2: the blend over what may be shown.
     let store = ReqStore {
@@ -287,46 +190,9 @@ pub fn hybrid(
         |i| store.cands.contains_key(&i),
         |i| u128::from_be_bytes(*ids.id(i).as_bytes()),
     );
-
     super::phases::done("blend");
-    // Rotation: shown recently, not swiped since, loses rank.
-    let rotation = crate::guc::ROTATION.get().clamp(0.0, 1.0);
-    if rotation > 0.0 {
-        let stmt = plan(client, &SHOWN);
-        let shown: HashSet<Item> = spi(client.select(
-            &*stmt,
-            None,
-            &[user.into(), crate::guc::ROTATION_DAYS.get().into()],
-        ))
-        .filter_map(|r| spi(r.get::<Uuid>(1)))
-        .filter_map(|id| ids.get(&id))
-        .collect();
-        for s in ranked.iter_mut() {
-            if shown.contains(&s.item) {
-                s.score *= 1.0 - rotation;
-            }
-        }
-    }
-    // Best first; ties by the item-level signal, then the strength of the product's
-    // trait profile; the product id only when all of these tie.
-    ranked.sort_by(|a, b| {
-        let ca = &store.cands[&a.item];
-        let cb = &store.cands[&b.item];
-        b.score
-            .partial_cmp(&a.score)
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then(
-                b.quality
-                    .partial_cmp(&a.quality)
-                    .unwrap_or(std::cmp::Ordering::Equal),
-            )
-            .then(
-                cb.strength
-                    .partial_cmp(&ca.strength)
-                    .unwrap_or(std::cmp::Ordering::Equal),
-            )
-            .then(ids.id(a.item).as_bytes().cmp(ids.id(b.item).as_bytes()))
-    });
+    rotate(client, user, ids, &mut ranked);
+    best_first(&mut ranked, &store, ids);
     let order: Vec<Item> = ranked.iter().map(|s| s.item).collect();
     let by_item: IdMap<&score::Scored> = ranked.iter().map(|s| (s.item, s)).collect();
     let picked = diversify::cap_per_category(
@@ -336,7 +202,6 @@ pub fn hybrid(
         k,
         cap,
     );
-
     super::phases::done("order");
     // Names of the products behind "because you liked …".
     let because: Vec<Uuid> = picked
@@ -345,8 +210,211 @@ pub fn hybrid(
         .map(|i| ids.id(i))
         .collect();
     let (names, hidden) = product_names(client, &because);
-    let top_trait = ALL
+    let reasons = ReasonContext {
+        names,
+        hidden,
+        top_trait: top_trait(person),
+        min_people,
+        quality_weight: p.quality_weight,
+    };
+    super::phases::done("names");
+    let out = picked
         .iter()
+        .map(|i| out_row(ids, *i, by_item[i], &store.cands[i], &shown, &reasons))
+        .collect();
+    copies::return_registry(lent);
+    out
+}
+
+/// The per-category cap for a list of `k`: personality.category_cap of it, rounded up,
+/// at least 1; 0 for no cap.
+fn category_cap(k: usize) -> usize {
+    let cap_share = crate::guc::CATEGORY_CAP.get();
+    if cap_share <= 0.0 || cap_share >= 1.0 {
+        0
+    } else {
+        ((cap_share * k as f64).ceil() as usize).max(1)
+    }
+}
+
+/// The person's swipes for the scorer, newest first (time, then the order read); the
+/// products they swiped; and the products whose neighbours count: each product's
+/// latest swipe, likes and dislikes, within the scorer's horizon
+/// (Params::neighbour_horizon: older swipes weigh < 2^-10 and are not read).
+fn person_swipes(
+    ids: &mut copies::Registry,
+    swipes: &[SwipeRow],
+    p: &Params,
+) -> (Vec<Swipe>, HashSet<Item>, Vec<Item>) {
+    let mut rows: Vec<&SwipeRow> = swipes.iter().collect();
+    rows.sort_by(|a, b| {
+        b.ts.partial_cmp(&a.ts)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(b.seq.cmp(&a.seq))
+    });
+    let n = rows.len();
+    let core_swipes: Vec<Swipe> = rows
+        .iter()
+        .enumerate()
+        .map(|(r, s)| Swipe {
+            item: ids.of(s.product),
+            direction: s.direction,
+            // strictly decreasing with r: the order above is the order the scorer uses
+            ts: (n - r) as i64,
+        })
+        .collect();
+    let swiped: HashSet<Item> = core_swipes.iter().map(|s| s.item).collect();
+    let mut seen = HashSet::new();
+    let informative: Vec<Item> = core_swipes
+        .iter()
+        .filter(|s| seen.insert(s.item))
+        .take(p.neighbour_horizon())
+        .filter(|s| s.is_like() || s.is_dislike())
+        .map(|s| s.item)
+        .collect();
+    (core_swipes, swiped, informative)
+}
+
+/// Catalog numbers, the model's reference time and the popular products.
+fn model_state(client: &SpiClient<'_>) -> (Catalog, f64, Vec<Uuid>) {
+    let state = plan(client, &STATE);
+    let mut catalog = Catalog {
+        like_rate: 0.5,
+        log_max_decayed: 0.0,
+    };
+    let mut stats_at = 0.0f64;
+    let mut popular: Vec<Uuid> = Vec::new();
+    for r in spi(client.select(&*state, Some(1), &[])) {
+        catalog.like_rate = spi(r.get::<f64>(1)).unwrap_or(0.5);
+        catalog.log_max_decayed = spi(r.get::<f64>(2)).unwrap_or(0.0);
+        stats_at = spi(r.get::<f64>(3)).unwrap_or(0.0);
+        popular = spi(r.get::<Vec<Option<Uuid>>>(4))
+            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .collect();
+    }
+    (catalog, stats_at, popular)
+}
+
+/// What decides whether and how a candidate may be shown to this person.
+struct Shown<'a> {
+    person: &'a Person,
+    w: &'a Weights,
+    max_price: Option<f64>,
+    avoided: &'a [Option<String>],
+    min_people: u32,
+    stats_at: f64,
+}
+
+/// What the request may show of the `wanted` products (active, under the price cap,
+/// category not avoided), with their vectors and stats (copied per connection:
+/// crate::copies).
+fn candidate_rows(
+    client: &SpiClient<'_>,
+    ids: &mut copies::Registry,
+    wanted: &[Item],
+    shown: &Shown<'_>,
+) -> IdMap<Cand> {
+    let wanted_ids: Vec<Uuid> = wanted.iter().map(|i| ids.id(*i)).collect();
+    let rows = copies::product_rows(client, &wanted_ids);
+    let mut ranker = recommend::Ranker::new(shown.person, shown.w);
+    let mut cands: IdMap<Cand> = IdMap::default();
+    for id in &wanted_ids {
+        let Some(r) = rows.get(id.as_bytes()) else {
+            continue;
+        };
+        // as `price <= cap` in SQL: a product without a price is out under a cap
+        if !r.active
+            || shown
+                .max_price
+                .is_some_and(|cap| r.price.is_none_or(|p| p > cap))
+        {
+            continue;
+        }
+        let category = Some(r.category.clone()).filter(|c| !c.is_empty());
+        if category.is_some() && shown.avoided.contains(&category) {
+            continue;
+        }
+        let product = Product {
+            category,
+            price: r.price,
+            shares: r.shares,
+        };
+        let st = people_stats(r.stats.unwrap_or_default(), shown);
+        let fit = ranker.combined(&product);
+        cands.insert(
+            ids.of(*id),
+            Cand {
+                product,
+                strength: r.strength,
+                stats: st,
+                side_likes: r.side_likes,
+                fit,
+            },
+        );
+    }
+    cands
+}
+
+/// A product's stats as the blend may use them: counts of people (issue 20 point 3),
+/// fewer than personality.min_people saying nothing about others, decayed to the
+/// model's reference time like the catalog maximum.
+fn people_stats(raw: copies::Stats, shown: &Shown<'_>) -> ItemStats {
+    let few = |n: f64| {
+        if n >= shown.min_people as f64 {
+            n
+        } else {
+            0.0
+        }
+    };
+    let likes = few(raw.likes);
+    let st = ItemStats {
+        likes,
+        dislikes: few(raw.dislikes),
+        neutral: few(raw.neutral),
+        decayed_likes: if likes > 0.0 { raw.decayed_likes } else { 0.0 },
+        at: raw.at.unwrap_or(shown.stats_at) as i64,
+    };
+    st.decay_to(shown.stats_at as i64, HALF_LIFE)
+}
+
+/// Rotation: a product shown recently and not swiped since loses rank.
+fn rotate(
+    client: &SpiClient<'_>,
+    user: Uuid,
+    ids: &copies::Registry,
+    ranked: &mut [score::Scored],
+) {
+    let rotation = crate::guc::ROTATION.get().clamp(0.0, 1.0);
+    if rotation <= 0.0 {
+        return;
+    }
+    let stmt = plan(client, &SHOWN);
+    let shown: HashSet<Item> = spi(client.select(
+        &*stmt,
+        None,
+        &[user.into(), crate::guc::ROTATION_DAYS.get().into()],
+    ))
+    .filter_map(|r| spi(r.get::<Uuid>(1)))
+    .filter_map(|id| ids.get(&id))
+    .collect();
+    post::rotate(ranked, |i| shown.contains(&i), rotation);
+}
+
+/// Best first; ties by the item-level signal, then the strength of the product's trait
+/// profile; the product id only when all of these tie.
+fn best_first(ranked: &mut [score::Scored], store: &ReqStore, ids: &copies::Registry) {
+    post::best_first(
+        ranked,
+        |i| store.cands[&i].strength,
+        |i| *ids.id(i).as_bytes(),
+    );
+}
+
+/// The person's top trait, when it is on the high side (personality_core's SIDE_SCORE).
+fn top_trait(person: &Person) -> Option<personality_core::traits::Trait> {
+    ALL.iter()
         .copied()
         .max_by(|a, b| {
             person.scores[a.index()]
@@ -354,62 +422,72 @@ pub fn hybrid(
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then(b.index().cmp(&a.index()))
         })
-        .filter(|t| person.scores[t.index()] >= personality_core::collab::stats::SIDE_SCORE);
+        .filter(|t| person.scores[t.index()] >= personality_core::collab::stats::SIDE_SCORE)
+}
 
-    super::phases::done("names");
-    let qw = p.quality_weight;
-    let out = picked
-        .iter()
-        .map(|i| {
-            let s = by_item[i];
-            let c = &store.cands[i];
-            let parts = recommend::score(person, &c.product, w, max_price);
-            let mut reasons = Vec::new();
-            if let Some(b) = s.because {
-                if s.collab > 0.0 && s.trust >= 0.05 {
-                    // a product the caller may not see (host row-level security)
-                    // is never named
-                    let id = ids.id(b);
-                    if let Some(name) = names.get(id.as_bytes()) {
-                        reasons.push(format!("because you liked {name}"));
-                    } else if !hidden.contains(id.as_bytes()) {
-                        reasons.push(format!("because you liked product {id}"));
-                    }
-                }
-            }
-            if let Some(t) = top_trait {
-                let side = c.side_likes[t.index()];
-                if side >= min_people.max(3) as f64 && side >= 0.5 * c.stats.likes {
-                    reasons.push(format!(
-                        "popular with people who share your {} side",
-                        t.name()
-                    ));
-                }
-            }
-            reasons.extend(parts.reasons.iter().cloned());
-            let mut factors = serde_json::Map::new();
-            for t in ALL {
-                factors.insert(t.name().to_string(), round4(parts.factors[t.index()]));
-            }
-            let mut blend = serde_json::Map::new();
-            blend.insert("collaborative".into(), round4(s.collab));
-            blend.insert("item_quality".into(), round4(s.quality));
-            blend.insert("personality_fit".into(), round4(s.fit));
-            blend.insert("collaborative_trust".into(), round4(s.trust));
-            factors.insert("blend".into(), serde_json::Value::Object(blend));
-            Out {
-                id: ids.id(*i),
-                personality_match: parts.personality_match,
-                category_alignment: parts.category_alignment,
-                behavioral_prediction: ((s.collab + qw * s.quality) / (1.0 + qw)).clamp(0.0, 1.0),
-                combined: s.score.clamp(0.0, 1.0),
-                reasons,
-                factors,
-            }
-        })
-        .collect();
-    copies::return_registry(lent);
-    out
+/// What the reasons of a list need besides each row.
+struct ReasonContext {
+    names: HashMap<[u8; 16], String>,
+    hidden: HashSet<[u8; 16]>,
+    top_trait: Option<personality_core::traits::Trait>,
+    min_people: u32,
+    quality_weight: f64,
+}
+
+/// One row of the result: scores, reasons a person can read, factors.
+fn out_row(
+    ids: &copies::Registry,
+    item: Item,
+    s: &score::Scored,
+    c: &Cand,
+    shown: &Shown<'_>,
+    rc: &ReasonContext,
+) -> Out {
+    let parts = recommend::score(shown.person, &c.product, shown.w, shown.max_price);
+    let because = s
+        .because
+        .filter(|_| s.collab > 0.0 && s.trust >= 0.05)
+        .map(|b| {
+            let id = ids.id(b);
+            (*id.as_bytes(), id)
+        });
+    let mut reasons = Vec::new();
+    if let Some((key, id)) = because {
+        // a product the caller may not see (host row-level security) is never named
+        if let Some(name) = rc.names.get(&key) {
+            reasons.push(format!("because you liked {name}"));
+        } else if !rc.hidden.contains(&key) {
+            reasons.push(format!("because you liked product {id}"));
+        }
+    }
+    if let Some(t) = rc.top_trait {
+        if post::side_popular(c.side_likes[t.index()], c.stats.likes, rc.min_people) {
+            reasons.push(format!(
+                "popular with people who share your {} side",
+                t.name()
+            ));
+        }
+    }
+    reasons.extend(parts.reasons.iter().cloned());
+    let mut factors = serde_json::Map::new();
+    for t in ALL {
+        factors.insert(t.name().to_string(), round4(parts.factors[t.index()]));
+    }
+    let mut blend = serde_json::Map::new();
+    blend.insert("collaborative".into(), round4(s.collab));
+    blend.insert("item_quality".into(), round4(s.quality));
+    blend.insert("personality_fit".into(), round4(s.fit));
+    blend.insert("collaborative_trust".into(), round4(s.trust));
+    factors.insert("blend".into(), serde_json::Value::Object(blend));
+    Out {
+        id: ids.id(item),
+        personality_match: parts.personality_match,
+        category_alignment: parts.category_alignment,
+        behavioral_prediction: post::prediction(s.collab, s.quality, rc.quality_weight),
+        combined: s.score.clamp(0.0, 1.0),
+        reasons,
+        factors,
+    }
 }
 
 /// The content candidates: `(2k).clamp(40, 400)` fits; with a per-category cap, at most
