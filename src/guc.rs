@@ -132,7 +132,10 @@ pub fn init() {
     if unsafe { pg_sys::process_shared_preload_libraries_in_progress } {
         define_worker_settings();
     }
-    define_settings();
+    define_recommend_settings();
+    define_trust_settings();
+    define_ranker_settings();
+    define_learning_settings();
 }
 
 fn define_worker_settings() {
@@ -156,7 +159,8 @@ fn define_worker_settings() {
     );
 }
 
-fn define_settings() {
+/// Settings of personality_recommend: copies, the list's shape, the engines.
+fn define_recommend_settings() {
     GucRegistry::define_int_guc(
         c"personality.cache_mb",
         c"Memory (MB) per connection for its copies of product vectors, item stats, neighbour lists and product groups read by personality_recommend.",
@@ -207,6 +211,10 @@ fn define_settings() {
         GucContext::Suset,
         GucFlags::default(),
     );
+}
+
+/// Settings that point owner-privileged code at tables or trust (superuser only).
+fn define_trust_settings() {
     GucRegistry::define_string_guc(
         c"personality.host_schema",
         c"Schema of the host tables profiles, products, swipes and categories (superuser only).",
@@ -233,6 +241,10 @@ fn define_settings() {
         GucContext::Suset,
         GucFlags::default(),
     );
+}
+
+/// Settings of the content ranker's scores and its search.
+fn define_ranker_settings() {
     GucRegistry::define_int_guc(
         c"personality.max_groups",
         c"Up to this many distinct product groups, personality_recommend ranks groups instead of running the threshold algorithm.",
@@ -271,6 +283,10 @@ fn define_settings() {
             GucFlags::default(),
         );
     }
+}
+
+/// Settings of behaviour learning.
+fn define_learning_settings() {
     GucRegistry::define_float_guc(
         c"personality.profile_sync_points",
         c"A trait score move (points) that makes the swipe trigger rewrite personality_profiles.",

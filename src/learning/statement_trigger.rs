@@ -151,79 +151,13 @@ pub(crate) fn learn_batch(source: Source<'_>) -> Result<i64, LearnError> {
                 )?
             }
         };
-        // By user (in user-id order: the order the states are locked in), each user's
-        // swipes in insertion order.
-        let mut by_user: BTreeMap<[u8; 16], (Uuid, Vec<Swipe>)> = BTreeMap::new();
-        let mut missing_vectors: Vec<Uuid> = Vec::new();
-        for row in rows {
-            let Some(user) = row.get::<Uuid>(1)? else {
-                continue;
-            };
-            let product = row.get::<Uuid>(2)?;
-            let vector = if row.get::<bool>(9)?.unwrap_or(false) {
-                let mut a = [0.0; 5];
-                for (i, x) in a.iter_mut().enumerate() {
-                    *x = f64::from(row.get::<f32>(4 + i)?.unwrap_or(0.0));
-                }
-                Some(a)
-            } else {
-                if let Some(p) = product {
-                    missing_vectors.push(p);
-                }
-                None
-            };
-            by_user
-                .entry(*user.as_bytes())
-                .or_insert_with(|| (user, Vec::new()))
-                .1
-                .push(Swipe {
-                    product,
-                    raw_direction: row.text(3)?,
-                    vector,
-                });
-        }
+        let (by_user, missing_vectors) = by_user(rows)?;
         if by_user.is_empty() {
             return Ok(0);
         }
-        // Products without a vector: the catalog view, each in a subtransaction (as
-        // row by row).
-        let mut fallback: HashMap<[u8; 16], Vector> = HashMap::new();
-        if !missing_vectors.is_empty() && store::has_features_view(client)? {
-            for p in missing_vectors {
-                if fallback.contains_key(p.as_bytes()) {
-                    continue;
-                }
-                pgrx::check_for_interrupts!();
-                let a = guarded("reading the product's traits", move || {
-                    store::fallback_affinities(Some(p))
-                })
-                .unwrap_or([0.0; 5]);
-                fallback.insert(*p.as_bytes(), a);
-            }
-        }
-        // Users without a learning state get one (and a profile when they have none).
+        let fallback = fallback_vectors(client, missing_vectors)?;
         let users: Vec<Uuid> = by_user.values().map(|(u, _)| *u).collect();
-        let without: Vec<Uuid> = client
-            .select(
-                &cache::text(&USERS_WITHOUT_STATE)?,
-                None,
-                &[users.clone().into()],
-            )?
-            .filter_map(|r| r.get::<Uuid>(1).ok().flatten())
-            .collect();
-        for user in without {
-            pgrx::check_for_interrupts!();
-            let init = || {
-                guarded("building the learning state", move || {
-                    Spi::connect_mut(|c| store::init_state(c, user, false))
-                })
-            };
-            if init() == Some(Init::NoProfile)
-                && guarded("creating a profile", move || store::create_profile(user)).is_some()
-            {
-                init();
-            }
-        }
+        ensure_states(client, &users)?;
         // Lock and read the states, in user-id order, without waiting.
         let locked = client.update(&cache::text(&LOCK_STATES)?, None, &[users.into()])?;
         let mut states: HashMap<[u8; 16], Vec<Option<f64>>> = HashMap::new();
@@ -232,85 +166,210 @@ pub(crate) fn learn_batch(source: Source<'_>) -> Result<i64, LearnError> {
                 states.insert(*u.as_bytes(), s);
             }
         }
-        // Step every user's swipes in order; queue those of users not locked.
-        let mut out_users: Vec<Uuid> = Vec::new();
-        let mut out_states: Vec<f64> = Vec::new();
-        let mut queued = Vec::new();
-        let (mut m_users, mut m_products, mut m_dirs, mut m_ords) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let mut learnt = 0i64;
-        for (key, (user, swipes)) in &by_user {
-            pgrx::check_for_interrupts!();
-            let Some(mut current) = states.remove(key) else {
-                for s in swipes {
-                    queued.push((*user, s.product, s.raw_direction.clone()));
-                }
-                continue;
-            };
-            let mut last_written: Option<State> = None;
-            for s in swipes {
-                let direction = learning::parse_direction(s.raw_direction.as_deref());
-                let affinities = s
-                    .vector
-                    .or_else(|| s.product.and_then(|p| fallback.get(p.as_bytes()).copied()))
-                    .unwrap_or([0.0; 5]);
-                let out = state::step(&current, Some(&affinities), false, direction, rate, policy);
-                if state::outcome_of(&out) == StepOutcome::WriteProfile {
-                    let st = State::decode(&state::stored(&out));
-                    store::insert_history(
-                        client,
-                        *user,
-                        &st,
-                        state::previous_primary_of(&out),
-                        Some((s.product, direction)),
-                    )?;
-                    last_written = Some(st);
-                }
-                current = state::stored(&out);
-                m_users.push(*user);
-                m_products.push(s.product);
-                m_dirs.push(direction.as_str().map(str::to_string));
-                m_ords.push(m_ords.len() as i32);
-                learnt += 1;
-            }
-            if let Some(st) = last_written {
-                store::write_profile_row(client, *user, &st)?;
-            }
-            out_users.push(*user);
-            out_states.extend(current.iter().map(|x| x.unwrap_or(f64::NAN)));
-        }
-        store::enqueue(client, &queued)?;
-        if !out_users.is_empty() {
-            client.update(
-                &cache::text(&STORE_STATES)?,
-                None,
-                &[
-                    out_users.clone().into(),
-                    out_states.into(),
-                    (state::LEN as i32).into(),
-                ],
-            )?;
-            client.update(
-                &cache::text(&MARK_RECOMMENDATIONS)?,
-                None,
-                &[
-                    m_users.into(),
-                    m_products.into(),
-                    m_dirs.into(),
-                    m_ords.into(),
-                ],
-            )?;
-            // swipes queued earlier for the users this statement holds
-            let with_queue: Vec<Uuid> = client
-                .select(&cache::text(&USERS_WITH_QUEUE)?, None, &[out_users.into()])?
-                .filter_map(|r| r.get::<Uuid>(1).ok().flatten())
-                .collect();
-            for user in with_queue {
-                super::drain_queued(user)?;
-            }
-        }
+        let stepped = step_all(client, &by_user, states, &fallback, rate, policy)?;
+        let learnt = stepped.learnt;
+        store_stepped(client, stepped)?;
         Ok(learnt)
     })
+}
+
+/// The statement's swipes by user (in user-id order: the order the states are locked
+/// in), each user's in insertion order; and the products without a vector.
+#[allow(clippy::type_complexity)]
+fn by_user(
+    rows: pgrx::spi::SpiTupleTable<'_>,
+) -> Result<(BTreeMap<[u8; 16], (Uuid, Vec<Swipe>)>, Vec<Uuid>), LearnError> {
+    let mut by_user: BTreeMap<[u8; 16], (Uuid, Vec<Swipe>)> = BTreeMap::new();
+    let mut missing_vectors: Vec<Uuid> = Vec::new();
+    for row in rows {
+        let Some(user) = row.get::<Uuid>(1)? else {
+            continue;
+        };
+        let product = row.get::<Uuid>(2)?;
+        let vector = if row.get::<bool>(9)?.unwrap_or(false) {
+            let mut a = [0.0; 5];
+            for (i, x) in a.iter_mut().enumerate() {
+                *x = f64::from(row.get::<f32>(4 + i)?.unwrap_or(0.0));
+            }
+            Some(a)
+        } else {
+            if let Some(p) = product {
+                missing_vectors.push(p);
+            }
+            None
+        };
+        by_user
+            .entry(*user.as_bytes())
+            .or_insert_with(|| (user, Vec::new()))
+            .1
+            .push(Swipe {
+                product,
+                raw_direction: row.text(3)?,
+                vector,
+            });
+    }
+    Ok((by_user, missing_vectors))
+}
+
+/// Products without a vector: the catalog view, each in a subtransaction (as row by
+/// row).
+fn fallback_vectors(
+    client: &mut pgrx::spi::SpiClient<'_>,
+    missing_vectors: Vec<Uuid>,
+) -> Result<HashMap<[u8; 16], Vector>, LearnError> {
+    let mut fallback: HashMap<[u8; 16], Vector> = HashMap::new();
+    if missing_vectors.is_empty() || !store::has_features_view(client)? {
+        return Ok(fallback);
+    }
+    for p in missing_vectors {
+        if fallback.contains_key(p.as_bytes()) {
+            continue;
+        }
+        pgrx::check_for_interrupts!();
+        let a = guarded("reading the product's traits", move || {
+            store::fallback_affinities(Some(p))
+        })
+        .unwrap_or([0.0; 5]);
+        fallback.insert(*p.as_bytes(), a);
+    }
+    Ok(fallback)
+}
+
+/// Users without a learning state get one (and a profile when they have none).
+fn ensure_states(client: &mut pgrx::spi::SpiClient<'_>, users: &[Uuid]) -> Result<(), LearnError> {
+    let without: Vec<Uuid> = client
+        .select(
+            &cache::text(&USERS_WITHOUT_STATE)?,
+            None,
+            &[users.to_vec().into()],
+        )?
+        .filter_map(|r| r.get::<Uuid>(1).ok().flatten())
+        .collect();
+    for user in without {
+        pgrx::check_for_interrupts!();
+        let init = || {
+            guarded("building the learning state", move || {
+                Spi::connect_mut(|c| store::init_state(c, user, false))
+            })
+        };
+        if init() == Some(Init::NoProfile)
+            && guarded("creating a profile", move || store::create_profile(user)).is_some()
+        {
+            init();
+        }
+    }
+    Ok(())
+}
+
+/// What stepping a statement's swipes produced, to be stored.
+#[derive(Default)]
+struct Stepped {
+    out_users: Vec<Uuid>,
+    out_states: Vec<f64>,
+    queued: Vec<(Uuid, Option<Uuid>, Option<String>)>,
+    m_users: Vec<Uuid>,
+    m_products: Vec<Option<Uuid>>,
+    m_dirs: Vec<Option<String>>,
+    m_ords: Vec<i32>,
+    learnt: i64,
+}
+
+/// Steps every user's swipes in order; queues those of users not locked. Profile and
+/// history rows are written as the steps say.
+fn step_all(
+    client: &mut pgrx::spi::SpiClient<'_>,
+    by_user: &BTreeMap<[u8; 16], (Uuid, Vec<Swipe>)>,
+    mut states: HashMap<[u8; 16], Vec<Option<f64>>>,
+    fallback: &HashMap<[u8; 16], Vector>,
+    rate: f64,
+    policy: state::SyncPolicy,
+) -> Result<Stepped, LearnError> {
+    let mut st_out = Stepped::default();
+    for (key, (user, swipes)) in by_user {
+        pgrx::check_for_interrupts!();
+        let Some(mut current) = states.remove(key) else {
+            for s in swipes {
+                st_out
+                    .queued
+                    .push((*user, s.product, s.raw_direction.clone()));
+            }
+            continue;
+        };
+        let mut last_written: Option<State> = None;
+        for s in swipes {
+            let direction = learning::parse_direction(s.raw_direction.as_deref());
+            let affinities = s
+                .vector
+                .or_else(|| s.product.and_then(|p| fallback.get(p.as_bytes()).copied()))
+                .unwrap_or([0.0; 5]);
+            let out = state::step(&current, Some(&affinities), false, direction, rate, policy);
+            if state::outcome_of(&out) == StepOutcome::WriteProfile {
+                let st = State::decode(&state::stored(&out));
+                store::insert_history(
+                    client,
+                    *user,
+                    &st,
+                    state::previous_primary_of(&out),
+                    Some((s.product, direction)),
+                )?;
+                last_written = Some(st);
+            }
+            current = state::stored(&out);
+            st_out.m_users.push(*user);
+            st_out.m_products.push(s.product);
+            st_out.m_dirs.push(direction.as_str().map(str::to_string));
+            st_out.m_ords.push(st_out.m_ords.len() as i32);
+            st_out.learnt += 1;
+        }
+        if let Some(st) = last_written {
+            store::write_profile_row(client, *user, &st)?;
+        }
+        st_out.out_users.push(*user);
+        st_out
+            .out_states
+            .extend(current.iter().map(|x| x.unwrap_or(f64::NAN)));
+    }
+    Ok(st_out)
+}
+
+/// Queues what was not learnt, stores the learnt states, marks the recommendations the
+/// swipes answer, and learns swipes queued earlier for the users this statement holds.
+fn store_stepped(client: &mut pgrx::spi::SpiClient<'_>, s: Stepped) -> Result<(), LearnError> {
+    store::enqueue(client, &s.queued)?;
+    if s.out_users.is_empty() {
+        return Ok(());
+    }
+    client.update(
+        &cache::text(&STORE_STATES)?,
+        None,
+        &[
+            s.out_users.clone().into(),
+            s.out_states.into(),
+            (state::LEN as i32).into(),
+        ],
+    )?;
+    client.update(
+        &cache::text(&MARK_RECOMMENDATIONS)?,
+        None,
+        &[
+            s.m_users.into(),
+            s.m_products.into(),
+            s.m_dirs.into(),
+            s.m_ords.into(),
+        ],
+    )?;
+    let with_queue: Vec<Uuid> = client
+        .select(
+            &cache::text(&USERS_WITH_QUEUE)?,
+            None,
+            &[s.out_users.into()],
+        )?
+        .filter_map(|r| r.get::<Uuid>(1).ok().flatten())
+        .collect();
+    for user in with_queue {
+        super::drain_queued(user)?;
+    }
+    Ok(())
 }
 
 /// Queues every swipe of the statement (its learning failed and was rolled back).
