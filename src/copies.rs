@@ -39,7 +39,8 @@ use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
 use std::rc::Rc;
 
-type Key = [u8; 16];
+/// A product id as its 16 bytes (the key of every per-connection map).
+pub(crate) type Key = [u8; 16];
 type KeyMap<V> = HashMap<Key, V, KeyState>;
 
 /// The hash key of this connection's product-id maps (personality_core::collab::keyhash),

@@ -1,8 +1,8 @@
 //! The content ranker of personality_recommend (the 0.2.0 engine, and the personality-
 //! fit candidates of the hybrid one): per-trait sorted product vectors and product
 //! groups through SPI, the top-k algorithms in personality_core::topk.
-use super::Key;
 use crate::cache::{query, Query};
+use crate::copies::Key;
 use crate::spi::{plan, spi};
 use crate::text::RowText;
 use personality_core::recommend::{self, Person, Product, Weights};

@@ -7,20 +7,20 @@
 //! of `collab::score` ranks them, a per-category cap and the rotation penalty shape the
 //! list. Work is bounded by the person's swipes (500), K neighbours each and a few
 //! hundred extra candidates, never by the catalog size.
+use super::candidates::{candidate_rows, content_candidates};
+use super::reasons::{out_row, product_names, top_trait, ReasonContext};
+use super::rows::{Cand, Out, Shown, SwipeRow};
 use crate::cache::{query, Query};
 use crate::copies;
-use crate::spi::{filled, plan, spi};
-use crate::text::RowText;
+use crate::spi::{plan, spi};
 use personality_core::collab::neighbours::Neighbour;
 use personality_core::collab::score::{self, IdMap, Params, Store};
-use personality_core::collab::stats::{Catalog, ItemStats, HALF_LIFE};
+use personality_core::collab::stats::{Catalog, ItemStats};
 use personality_core::collab::{diversify, post, Item, Swipe};
-use personality_core::learning::Direction;
-use personality_core::recommend::{self, Person, Product, Weights};
-use personality_core::traits::ALL;
+use personality_core::recommend::{Person, Weights};
 use pgrx::spi::SpiClient;
 use pgrx::Uuid;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::rc::Rc;
 
 /// The engine names written to personality_recommendations.algorithm_version.
@@ -47,44 +47,12 @@ pub fn hybrid_for(user: Uuid) -> bool {
     ((x >> 11) as f64 / (1u64 << 53) as f64) < share
 }
 
-/// One swipe of the person as read in the request.
-pub struct SwipeRow {
-    pub product: Uuid,
-    pub direction: Direction,
-    /// created_at in seconds, 0 when the table has none
-    pub ts: f64,
-    /// order read (ties in ts: later rows count as newer)
-    pub seq: usize,
-}
-
-/// One row of the result, as personality_recommendations stores it.
-pub struct Out {
-    pub id: Uuid,
-    pub personality_match: f64,
-    pub category_alignment: f64,
-    pub behavioral_prediction: f64,
-    pub combined: f64,
-    pub reasons: Vec<String>,
-    pub factors: serde_json::Map<String, serde_json::Value>,
-}
-
 const STATE: Query = query!("model/state", []);
 const SHOWN: Query = query!("model/shown", [UUIDOID, INT4OID]);
-const HOST_PRODUCTS: Query = query!("model/host_products", []);
-const PRODUCT_NAMES: Query = query!("model/product_names", [UUIDARRAYOID]);
 
-/// What the request knows about a candidate product (only products it may show).
-struct Cand {
-    product: Product,
-    strength: f64,
-    stats: ItemStats,
-    side_likes: [f64; 5],
-    fit: f64,
-}
-
-struct ReqStore {
-    neighbours: IdMap<Rc<[Neighbour]>>,
-    cands: IdMap<Cand>,
+pub(super) struct ReqStore {
+    pub(super) neighbours: IdMap<Rc<[Neighbour]>>,
+    pub(super) cands: IdMap<Cand>,
 }
 
 impl Store for ReqStore {
@@ -97,10 +65,6 @@ impl Store for ReqStore {
     fn fit(&self, item: Item) -> f64 {
         self.cands.get(&item).map_or(0.0, |c| c.fit)
     }
-}
-
-fn round4(x: f64) -> serde_json::Value {
-    serde_json::json!((x * 10000.0).round() / 10000.0)
 }
 
 /// The hybrid ranking of one person. `content(want, per_category, categories)` gives
@@ -297,88 +261,6 @@ fn model_state(client: &SpiClient<'_>) -> (Catalog, f64, Vec<Uuid>) {
     (catalog, stats_at, popular)
 }
 
-/// What decides whether and how a candidate may be shown to this person.
-struct Shown<'a> {
-    person: &'a Person,
-    w: &'a Weights,
-    max_price: Option<f64>,
-    avoided: &'a [Option<String>],
-    min_people: u32,
-    stats_at: f64,
-}
-
-/// What the request may show of the `wanted` products (active, under the price cap,
-/// category not avoided), with their vectors and stats (copied per connection:
-/// crate::copies).
-fn candidate_rows(
-    client: &SpiClient<'_>,
-    ids: &mut copies::Registry,
-    wanted: &[Item],
-    shown: &Shown<'_>,
-) -> IdMap<Cand> {
-    let wanted_ids: Vec<Uuid> = wanted.iter().map(|i| ids.id(*i)).collect();
-    let rows = copies::product_rows(client, &wanted_ids);
-    let mut ranker = recommend::Ranker::new(shown.person, shown.w);
-    let mut cands: IdMap<Cand> = IdMap::default();
-    for id in &wanted_ids {
-        let Some(r) = rows.get(id.as_bytes()) else {
-            continue;
-        };
-        // as `price <= cap` in SQL: a product without a price is out under a cap
-        if !r.active
-            || shown
-                .max_price
-                .is_some_and(|cap| r.price.is_none_or(|p| p > cap))
-        {
-            continue;
-        }
-        let category = Some(r.category.clone()).filter(|c| !c.is_empty());
-        if category.is_some() && shown.avoided.contains(&category) {
-            continue;
-        }
-        let product = Product {
-            category,
-            price: r.price,
-            shares: r.shares,
-        };
-        let st = people_stats(r.stats.unwrap_or_default(), shown);
-        let fit = ranker.combined(&product);
-        cands.insert(
-            ids.of(*id),
-            Cand {
-                product,
-                strength: r.strength,
-                stats: st,
-                side_likes: r.side_likes,
-                fit,
-            },
-        );
-    }
-    cands
-}
-
-/// A product's stats as the blend may use them: counts of people (issue 20 point 3),
-/// fewer than personality.min_people saying nothing about others, decayed to the
-/// model's reference time like the catalog maximum.
-fn people_stats(raw: copies::Stats, shown: &Shown<'_>) -> ItemStats {
-    let few = |n: f64| {
-        if n >= shown.min_people as f64 {
-            n
-        } else {
-            0.0
-        }
-    };
-    let likes = few(raw.likes);
-    let st = ItemStats {
-        likes,
-        dislikes: few(raw.dislikes),
-        neutral: few(raw.neutral),
-        decayed_likes: if likes > 0.0 { raw.decayed_likes } else { 0.0 },
-        at: raw.at.unwrap_or(shown.stats_at) as i64,
-    };
-    st.decay_to(shown.stats_at as i64, HALF_LIFE)
-}
-
 /// Rotation: a product shown recently and not swiped since loses rank.
 fn rotate(
     client: &SpiClient<'_>,
@@ -410,136 +292,4 @@ fn best_first(ranked: &mut [score::Scored], store: &ReqStore, ids: &copies::Regi
         |i| store.cands[&i].strength,
         |i| *ids.id(i).as_bytes(),
     );
-}
-
-/// The person's top trait, when it is on the high side (personality_core's SIDE_SCORE).
-fn top_trait(person: &Person) -> Option<personality_core::traits::Trait> {
-    ALL.iter()
-        .copied()
-        .max_by(|a, b| {
-            person.scores[a.index()]
-                .partial_cmp(&person.scores[b.index()])
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then(b.index().cmp(&a.index()))
-        })
-        .filter(|t| person.scores[t.index()] >= personality_core::collab::stats::SIDE_SCORE)
-}
-
-/// What the reasons of a list need besides each row.
-struct ReasonContext {
-    names: HashMap<[u8; 16], String>,
-    hidden: HashSet<[u8; 16]>,
-    top_trait: Option<personality_core::traits::Trait>,
-    min_people: u32,
-    quality_weight: f64,
-}
-
-/// One row of the result: scores, reasons a person can read, factors.
-fn out_row(
-    ids: &copies::Registry,
-    item: Item,
-    s: &score::Scored,
-    c: &Cand,
-    shown: &Shown<'_>,
-    rc: &ReasonContext,
-) -> Out {
-    let parts = recommend::score(shown.person, &c.product, shown.w, shown.max_price);
-    let because = s
-        .because
-        .filter(|_| s.collab > 0.0 && s.trust >= 0.05)
-        .map(|b| {
-            let id = ids.id(b);
-            (*id.as_bytes(), id)
-        });
-    let mut reasons = Vec::new();
-    if let Some((key, id)) = because {
-        // a product the caller may not see (host row-level security) is never named
-        if let Some(name) = rc.names.get(&key) {
-            reasons.push(format!("because you liked {name}"));
-        } else if !rc.hidden.contains(&key) {
-            reasons.push(format!("because you liked product {id}"));
-        }
-    }
-    if let Some(t) = rc.top_trait {
-        if post::side_popular(c.side_likes[t.index()], c.stats.likes, rc.min_people) {
-            reasons.push(format!(
-                "popular with people who share your {} side",
-                t.name()
-            ));
-        }
-    }
-    reasons.extend(parts.reasons.iter().cloned());
-    let mut factors = serde_json::Map::new();
-    for t in ALL {
-        factors.insert(t.name().to_string(), round4(parts.factors[t.index()]));
-    }
-    let mut blend = serde_json::Map::new();
-    blend.insert("collaborative".into(), round4(s.collab));
-    blend.insert("item_quality".into(), round4(s.quality));
-    blend.insert("personality_fit".into(), round4(s.fit));
-    blend.insert("collaborative_trust".into(), round4(s.trust));
-    factors.insert("blend".into(), serde_json::Value::Object(blend));
-    Out {
-        id: ids.id(item),
-        personality_match: parts.personality_match,
-        category_alignment: parts.category_alignment,
-        behavioral_prediction: post::prediction(s.collab, s.quality, rc.quality_weight),
-        combined: s.score.clamp(0.0, 1.0),
-        reasons,
-        factors,
-    }
-}
-
-/// The content candidates: `(2k).clamp(40, 400)` fits; with a per-category cap, at most
-/// twice the cap from one category and at least enough categories to fill the list
-/// under the cap, plus one.
-fn content_candidates(
-    content: impl FnOnce(usize, usize, usize) -> Vec<Uuid>,
-    k: usize,
-    cap: usize,
-) -> Vec<Uuid> {
-    let want = (2 * k).clamp(40, 400);
-    if cap == 0 {
-        return content(want, want, 1);
-    }
-    content(want, 2 * cap, k.div_ceil(cap) + 1)
-}
-
-/// Names of products from the host's products table (name column), when it has one,
-/// and the products of `ids` the caller may not SELECT there (host row-level security:
-/// they are never named).
-fn product_names(
-    client: &SpiClient<'_>,
-    ids: &[Uuid],
-) -> (HashMap<[u8; 16], String>, HashSet<[u8; 16]>) {
-    let mut out = HashMap::new();
-    let mut hidden = HashSet::new();
-    if ids.is_empty() {
-        return (out, hidden);
-    }
-    if let Some(r) = crate::visibility::restricted(client) {
-        let seen = r.visible(client, ids);
-        hidden = ids
-            .iter()
-            .map(|id| *id.as_bytes())
-            .filter(|id| !seen.contains(id))
-            .collect();
-    }
-    // the table's name built from the catalog (regclass output depends on the search_path)
-    let host = plan(client, &HOST_PRODUCTS);
-    let table: Option<String> = spi(client.select(&*host, Some(1), &[]))
-        .next()
-        .and_then(|r| spi(r.text(1)));
-    let Some(table) = table else {
-        return (out, hidden);
-    };
-    let stmt = filled(client, &PRODUCT_NAMES, &[("table", &table)]);
-    for r in spi(client.select(&*stmt, None, &[ids.to_vec().into()])) {
-        if let (Some(id), Some(name)) = (spi(r.get::<Uuid>(1)), spi(r.text(2))) {
-            if !hidden.contains(id.as_bytes()) {
-                out.insert(*id.as_bytes(), name);
-            }
-        }
-    }
-    (out, hidden)
 }

@@ -1,7 +1,7 @@
 //! Reading what personality_recommend knows about a person before ranking: their
 //! profile and gift mappings, and their swipes in every attached swipe table.
-use super::Key;
 use crate::cache::{query, Query};
+use crate::copies::Key;
 use crate::errors::{raise, Error, SqlState};
 use crate::spi::{filled, plan, spi};
 use crate::text::RowText;
@@ -105,7 +105,7 @@ fn load_swipes(
     client: &SpiClient<'_>,
     user: Uuid,
     person: &mut Person,
-) -> Result<(HashSet<Key>, Vec<super::SwipeRow>), pgrx::spi::Error> {
+) -> Result<(HashSet<Key>, Vec<super::rows::SwipeRow>), pgrx::spi::Error> {
     let mut swiped = HashSet::new();
     let mut rows = Vec::new();
     let tables_stmt = plan(client, &SWIPE_TABLES);
@@ -131,7 +131,7 @@ fn load_swipes(
             let product = r.get::<Uuid>(1)?;
             if let Some(p) = product {
                 swiped.insert(*p.as_bytes());
-                rows.push(super::SwipeRow {
+                rows.push(super::rows::SwipeRow {
                     product: p,
                     direction,
                     ts: r.get::<f64>(3)?.filter(|x| x.is_finite()).unwrap_or(0.0),
@@ -171,7 +171,7 @@ pub(crate) struct Loaded {
     pub(crate) profile_id: Uuid,
     pub(crate) person: Person,
     pub(crate) swiped: HashSet<Key>,
-    pub(crate) swipes: Vec<super::SwipeRow>,
+    pub(crate) swipes: Vec<super::rows::SwipeRow>,
     pub(crate) avoided: Vec<Option<String>>,
 }
 

@@ -1,23 +1,25 @@
 //! SQL layer of the recommendation engine (maths in personality_core::recommend):
 //! reads the person, their swipes and the per-trait sorted product vectors, finds the
 //! top k with a threshold algorithm, and upserts them into personality_recommendations.
+mod candidates;
 mod content;
 mod hybrid;
 mod load;
 pub(crate) mod phases;
+mod reasons;
+mod rows;
 mod store;
 
 use crate::text::Text;
-pub(crate) use content::{content_top, diverse_content};
-pub(crate) use hybrid::{hybrid_for, Out, SwipeRow, CONTENT, HYBRID};
-pub(crate) use load::{load, Loaded};
+use content::{content_top, diverse_content};
+use hybrid::{hybrid_for, CONTENT, HYBRID};
+use load::{load, Loaded};
 use personality_core::recommend::Weights;
 use personality_core::traits::ALL;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use pgrx::Uuid;
-
-pub(crate) type Key = [u8; 16];
+use rows::Out;
 
 /// The top `k` by the person's engine (the hybrid one, or the 0.2.0 content ranker for
 /// the A/B share personality.hybrid_share leaves out), and the engine's name.

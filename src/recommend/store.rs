@@ -1,5 +1,5 @@
 //! Storing a ranked list: one upsert into personality_recommendations.
-use super::Loaded;
+use super::load::Loaded;
 use crate::cache::{query, Query};
 use crate::errors::raise;
 use crate::spi::spi;
@@ -33,10 +33,10 @@ pub(super) fn store(
     l: &Loaded,
     context: &str,
     engine: &str,
-    rows: &[super::Out],
+    rows: &[super::rows::Out],
 ) {
     let ids: Vec<Uuid> = rows.iter().map(|f| f.id).collect();
-    let col = |g: &dyn Fn(&super::Out) -> f64| -> Vec<f64> { rows.iter().map(g).collect() };
+    let col = |g: &dyn Fn(&super::rows::Out) -> f64| -> Vec<f64> { rows.iter().map(g).collect() };
     let reasons: Vec<String> = rows
         .iter()
         .map(|f| serde_json::to_string(&f.reasons).unwrap_or_else(|_| "[]".into()))
