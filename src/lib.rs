@@ -52,7 +52,7 @@
         "security",
         learning::step::_personality_learn_step,
         learning::step::_personality_state_slot,
-        learning::store::_personality_sync_profiles
+        learning::sync::_personality_sync_profiles
     ]
 );
 // personality_assess(): scoring, profile upsert and history in one call.

@@ -44,6 +44,7 @@ pub mod row_trigger;
 pub mod statement_trigger;
 pub mod step;
 pub mod store;
+pub mod sync;
 
 use crate::cache::PlanError;
 use crate::subxact;

@@ -1,8 +1,8 @@
 //! Where learning is stored: the statements of the learning wing
 //! (`sql/queries/learning/*.sql`, prepared once per backend in the one plan cache,
-//! crate::cache), the learning state rows, the queue, the profile and history writes,
-//! and `_personality_sync_profiles`, which writes pending learning into the profiles.
-use super::{drain_queued, Init, LearnError};
+//! crate::cache), the learning state rows, the queue, the profile and history writes.
+//! Writing pending learning into the profiles is `sync.rs`.
+use super::{Init, LearnError};
 use crate::cache::{self, query, Query};
 #[allow(unused_imports)]
 use crate::text::RowText;
@@ -42,11 +42,11 @@ const DRAIN: Query = query!("learning/drain", [UUIDOID]);
 const HAS_PROFILE: Query = query!("learning/has_profile", [UUIDOID]);
 const INSERT_PLACEHOLDER: Query = query!("learning/insert_placeholder", [UUIDOID]);
 const LOCK_STATE_SKIP: Query = query!("learning/lock_state_skip", [UUIDOID]);
-const LOCK_STATE_WAIT: Query = query!("learning/lock_state_wait", [UUIDOID]);
+pub(super) const LOCK_STATE_WAIT: Query = query!("learning/lock_state_wait", [UUIDOID]);
 const READ_PROFILE: Query = query!("learning/read_profile", [UUIDOID]);
 const FILL_STATE: Query = query!("learning/fill_state", [UUIDOID, FLOAT8ARRAYOID]);
-const READ_STATE: Query = query!("learning/read_state", [UUIDOID]);
-const STORE_STATE: Query = query!("learning/store_state", [UUIDOID, FLOAT8ARRAYOID]);
+pub(super) const READ_STATE: Query = query!("learning/read_state", [UUIDOID]);
+pub(super) const STORE_STATE: Query = query!("learning/store_state", [UUIDOID, FLOAT8ARRAYOID]);
 const INSERT_PROFILE: Query = query!(
     "learning/insert_profile",
     [
@@ -76,8 +76,6 @@ const INSERT_HISTORY: Query = query!(
     "learning/insert_history",
     [UUIDOID, JSONBOID, JSONBOID, TEXTOID, INT4OID, FLOAT8OID]
 );
-const PENDING_USERS: Query = query!("learning/pending_users", []);
-const NOTHING_PENDING: Query = query!("learning/nothing_pending", [UUIDOID]);
 const LOCK_TIMEOUT: Query = query!("learning/lock_timeout", []);
 const SET_LOCK_TIMEOUT: Query = query!("learning/set_lock_timeout", [TEXTOID]);
 
@@ -422,79 +420,4 @@ pub(crate) fn insert_history(
         )?;
     }
     Ok(())
-}
-
-/// Locks the user's learning state (waiting), builds it when missing, learns the
-/// queued swipes and writes pending learning into the profile row. Returns whether a
-/// profile row was written.
-fn sync_user(user: Uuid) -> Result<bool, LearnError> {
-    let ready = Spi::connect_mut(|client| {
-        // The common case, without a lock or a write: nothing pending, nothing queued.
-        let quick = plan(client, &NOTHING_PENDING)?;
-        let quick = client.select(&*quick, Some(1), &[user.into()])?;
-        if quick.first().get::<bool>(1)?.unwrap_or(false) {
-            return Ok::<_, LearnError>(false);
-        }
-        Ok(init_state(client, user, true)? == Init::Ready)
-    })?;
-    if !ready {
-        return Ok(false); // no profile: queued swipes wait for one
-    }
-    drain_queued(user)?;
-    Spi::connect_mut(|client| {
-        let lock = plan(client, &LOCK_STATE_WAIT)?;
-        if client.select(&*lock, Some(1), &[user.into()])?.is_empty() {
-            return Ok(false);
-        }
-        let read = plan(client, &READ_STATE)?;
-        let stored = client
-            .select(&*read, Some(1), &[user.into()])?
-            .first()
-            .get::<Vec<Option<f64>>>(1)?
-            .unwrap_or_default();
-        let st = State::decode(&stored);
-        if st.pending() == 0 && stored.get(state::EVIDENCE) == stored.get(state::SYNCED_EVIDENCE) {
-            return Ok(false);
-        }
-        let synced = st.mark_synced();
-        let encoded = synced.encode(StepOutcome::Learned, synced.synced_primary);
-        let store = plan(client, &STORE_STATE)?;
-        client.update(&*store, None, &[user.into(), encoded.into()])?;
-        write_profile(client, user, &synced, Some(st.synced_primary), None)?;
-        Ok(true)
-    })
-}
-
-/// Applies queued swipes and writes pending learning into personality_profiles: for
-/// one user, or for every user when NULL. Returns the number of profiles written.
-/// Called by personality_sync_profile (which checks the caller), personality_assess
-/// and personality_recommend.
-#[pg_extern(volatile, parallel_unsafe)]
-#[search_path(pg_catalog, pg_temp)]
-fn _personality_sync_profiles(p_user_id: Option<Uuid>) -> i64 {
-    sync_profiles(p_user_id).unwrap_or_else(|e| crate::errors::raise(e))
-}
-
-fn sync_profiles(p_user_id: Option<Uuid>) -> Result<i64, LearnError> {
-    let users: Vec<Uuid> = match p_user_id {
-        Some(u) => vec![u],
-        None => Spi::connect(|client| {
-            let stmt = plan(client, &PENDING_USERS)?;
-            let mut out = Vec::new();
-            for r in client.select(&*stmt, None, &[])? {
-                if let Some(u) = r.get::<Uuid>(1)? {
-                    out.push(u);
-                }
-            }
-            Ok::<_, LearnError>(out)
-        })?,
-    };
-    let mut written = 0i64;
-    for user in users {
-        pgrx::check_for_interrupts!();
-        if sync_user(user)? {
-            written += 1;
-        }
-    }
-    Ok(written)
 }

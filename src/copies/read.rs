@@ -1,0 +1,288 @@
+//! Reading the copied tables: product rows, neighbour lists and product groups, each
+//! from the connection's copy when it has one, else through SPI into the copy.
+use super::*;
+use crate::spi::spi;
+use crate::text::RowText;
+use personality_core::collab::neighbours::Neighbour;
+use personality_core::collab::score::IdSet;
+use personality_core::collab::Item;
+use pgrx::spi::SpiClient;
+use pgrx::Uuid;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+fn row_bytes(r: &ProductRow) -> usize {
+    std::mem::size_of::<ProductRow>() + r.category.len() + 64
+}
+
+fn group_bytes(g: &[GroupRow]) -> usize {
+    g.iter()
+        .map(|r| std::mem::size_of::<GroupRow>() + r.category.len())
+        .sum()
+}
+
+/// The rows of the products `ids` that have a vector, by id (inactive ones and those
+/// above any price cap too: the caller filters).
+pub(crate) fn product_rows(client: &SpiClient<'_>, ids: &[Uuid]) -> KeyMap<Rc<ProductRow>> {
+    let mut out = HashMap::with_capacity_and_hasher(ids.len(), key_state());
+    let mut missing: Vec<Uuid> = Vec::new();
+    let mut asked = HashSet::with_hasher(key_state());
+    COPIES.with(|c| {
+        let c = c.borrow();
+        for id in ids {
+            let k = *id.as_bytes();
+            match c.rows.get(&k) {
+                Some(Some(r)) => {
+                    out.insert(k, r.clone());
+                }
+                Some(None) => {}
+                None => {
+                    if asked.insert(k) {
+                        missing.push(*id);
+                    }
+                }
+            }
+        }
+    });
+    if missing.is_empty() {
+        return out;
+    }
+    let stmt = fresh(client, &PRODUCT_ROWS);
+    let mut read: Vec<(Key, Rc<ProductRow>)> = Vec::with_capacity(missing.len());
+    let mut table = spi(client.select(&*stmt, None, &[missing.clone().into()]));
+    // the table itself, not its rows: it gives the raw datums of the current row
+    while table.next().is_some() {
+        let r = &table;
+        let Some(id) = spi(r.get::<Uuid>(1)) else {
+            continue;
+        };
+        let f = |n: usize| spi(r.get::<f64>(n));
+        let mut shares = [0.0; 5];
+        for (t, s) in shares.iter_mut().enumerate() {
+            *s = spi(r.get::<f32>(6 + t)).unwrap_or(0.0) as f64;
+        }
+        let stats = f(11).map(|likes| Stats {
+            likes,
+            dislikes: f(12).unwrap_or(0.0),
+            neutral: f(13).unwrap_or(0.0),
+            decayed_likes: f(14).unwrap_or(0.0),
+            at: f(15),
+        });
+        let mut side_likes = [0.0; 5];
+        for (t, x) in float4_array(r, 16).into_iter().take(5).enumerate() {
+            side_likes[t] = x as f64;
+        }
+        read.push((
+            *id.as_bytes(),
+            Rc::new(ProductRow {
+                category: spi(r.text(2)).unwrap_or_default(),
+                price: f(3),
+                active: spi(r.get::<bool>(4)).unwrap_or(false),
+                strength: f(5).unwrap_or(0.0),
+                shares,
+                stats,
+                side_likes,
+            }),
+        ));
+    }
+    COPIES.with(|c| {
+        let mut c = c.borrow_mut();
+        let bytes: usize =
+            read.iter().map(|(_, r)| row_bytes(r)).sum::<usize>() + 48 * missing.len();
+        account(&mut c, bytes);
+        for (k, r) in read {
+            out.insert(k, r.clone());
+            c.rows.insert(k, Some(r));
+        }
+        for id in &missing {
+            c.rows.entry(*id.as_bytes()).or_insert(None);
+        }
+    });
+    out
+}
+
+/// The stored neighbour lists of the products `items` (of the registry `reg`, lent by
+/// [`lend_registry`]), in its indices; empty for a product without one.
+pub(crate) fn neighbour_lists(
+    client: &SpiClient<'_>,
+    reg: &mut Registry,
+    items: &[Item],
+) -> Vec<(Item, Rc<[Neighbour]>)> {
+    let mut out = Vec::with_capacity(items.len());
+    let mut missing: Vec<Item> = Vec::new();
+    let mut asked = IdSet::default();
+    COPIES.with(|c| {
+        let c = c.borrow();
+        for &i in items {
+            match c.neighbours.get(&i) {
+                Some(l) => out.push((i, l.clone())),
+                None => {
+                    if asked.insert(i) {
+                        missing.push(i);
+                    }
+                }
+            }
+        }
+    });
+    if missing.is_empty() {
+        return out;
+    }
+    let stmt = fresh(client, &NEIGHBOURS);
+    let ids: Vec<Uuid> = missing.iter().map(|i| reg.id(*i)).collect();
+    let mut read: Vec<(Item, Rc<[Neighbour]>)> = Vec::with_capacity(missing.len());
+    let mut rows = spi(client.select(&*stmt, None, &[ids.into()]));
+    // the table itself, not its rows: it gives the raw datums of the current row
+    while rows.next().is_some() {
+        let Some(pid) = spi(rows.get::<Uuid>(1)) else {
+            continue;
+        };
+        let list = neighbour_list(&rows, reg);
+        read.push((reg.of(pid), list.into()));
+    }
+    let empty: Rc<[Neighbour]> = Rc::from(Vec::new());
+    COPIES.with(|c| {
+        let mut c = c.borrow_mut();
+        let bytes = read
+            .iter()
+            .map(|(_, l)| 64 + l.len() * std::mem::size_of::<Neighbour>())
+            .sum::<usize>()
+            + 64 * missing.len();
+        account(&mut c, bytes);
+        let mut found = IdSet::default();
+        for (i, l) in read {
+            found.insert(i);
+            out.push((i, l.clone()));
+            c.neighbours.insert(i, l);
+        }
+        for &i in &missing {
+            if !found.contains(&i) {
+                out.push((i, empty.clone()));
+                c.neighbours.insert(i, empty.clone());
+            }
+        }
+    });
+    out
+}
+
+/// The product groups with active products; empty when there are more than `limit`
+/// (personality.max_groups) or none.
+pub(crate) fn groups(client: &SpiClient<'_>, limit: i64) -> Rc<Vec<GroupRow>> {
+    if let Some(g) = COPIES.with(|c| {
+        c.borrow()
+            .groups
+            .as_ref()
+            .filter(|(l, _)| *l == limit)
+            .map(|(_, g)| g.clone())
+    }) {
+        return g;
+    }
+    let stmt = fresh(client, &GROUPS);
+    let mut read = Vec::new();
+    for r in spi(client.select(&*stmt, None, &[limit.into()])) {
+        let mut shares = [0.0; 5];
+        for (i, share) in shares.iter_mut().enumerate() {
+            *share = spi(r.get::<f32>(4 + i)).unwrap_or(0.0) as f64;
+        }
+        read.push(GroupRow {
+            id: spi(r.get::<i64>(1)).unwrap_or(0),
+            category: spi(r.text(2)).unwrap_or_default(),
+            band: spi(r.get::<i32>(3)).unwrap_or(3),
+            shares,
+            products: spi(r.get::<i64>(9)).unwrap_or(0),
+        });
+    }
+    let g = Rc::new(read);
+    COPIES.with(|c| {
+        let mut c = c.borrow_mut();
+        account(&mut c, group_bytes(&g));
+        c.groups = Some((limit, g.clone()));
+    });
+    g
+}
+
+/// One stored neighbour list (columns 2..4: neighbour_ids uuid[], sims real[], cos
+/// real[]). The arrays are read in place (detoasted once, elements copied out of the
+/// array's data area): pgrx's `Vec<Option<Uuid>>` converts each element through a datum
+/// of its own, which cost more than the rest of the request (BENCHMARKS.md). An array
+/// that is not the plain shape the refresh writes (one dimension, no NULLs, the
+/// expected element type) is read through pgrx instead.
+fn neighbour_list(r: &pgrx::spi::SpiTupleTable<'_>, reg: &mut Registry) -> Vec<Neighbour> {
+    use pgrx::pg_sys::BuiltinOid::*;
+    let datum = |n: usize| spi(r.get_datum_by_ordinal(n));
+    // SAFETY: the datums come from this row of the SPI result, of the types the
+    // statement selects (uuid[], real[], real[]); `plain` checks the element type.
+    let fast = unsafe {
+        match (datum(2), datum(3), datum(4)) {
+            (Some(n), Some(s), Some(c)) => plain::<[u8; 16]>(n, UUIDOID.value()).and_then(|n| {
+                Some((
+                    n,
+                    plain::<f32>(s, FLOAT4OID.value())?,
+                    plain::<f32>(c, FLOAT4OID.value())?,
+                ))
+            }),
+            _ => None,
+        }
+    };
+    if let Some((nids, sims, cos)) = fast {
+        return nids
+            .iter()
+            .zip(sims.iter())
+            .zip(cos.iter())
+            .map(|((id, sim), co)| Neighbour {
+                item: reg.of(Uuid::from_bytes(*id)),
+                sim: *sim,
+                co: co.max(0.0) as u32,
+            })
+            .collect();
+    }
+    let nids: Vec<Option<Uuid>> = spi(r.get(2)).unwrap_or_default();
+    let sims: Vec<Option<f32>> = spi(r.get(3)).unwrap_or_default();
+    let cos: Vec<Option<f32>> = spi(r.get(4)).unwrap_or_default();
+    nids.into_iter()
+        .zip(sims)
+        .zip(cos)
+        .filter_map(|((id, sim), co)| {
+            Some(Neighbour {
+                item: reg.of(id?),
+                sim: sim.unwrap_or(0.0),
+                co: co.unwrap_or(0.0).max(0.0) as u32,
+            })
+        })
+        .collect()
+}
+
+/// A real[] column of a row: read in place when it has the plain shape the refresh
+/// writes, else through pgrx (NULL elements as 0).
+fn float4_array(r: &pgrx::spi::SpiTupleTable<'_>, n: usize) -> Vec<f32> {
+    use pgrx::pg_sys::BuiltinOid::FLOAT4OID;
+    let Some(datum) = spi(r.get_datum_by_ordinal(n)) else {
+        return Vec::new();
+    };
+    // SAFETY: a non-null datum of this row's column n, a real[] (`plain` checks the
+    // element type).
+    if let Some(v) = unsafe { plain::<f32>(datum, FLOAT4OID.value()) } {
+        return v;
+    }
+    spi(r.get::<Vec<Option<f32>>>(n))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|x| x.unwrap_or(0.0))
+        .collect()
+}
+
+/// The elements of a one-dimensional array datum without NULLs whose element type is
+/// `elem` (a fixed-length type laid out as `T`), copied; None for any other shape.
+///
+/// # Safety
+/// `datum` must be a non-null array datum.
+unsafe fn plain<T: Copy>(datum: pg_sys::Datum, elem: pg_sys::Oid) -> Option<Vec<T>> {
+    let stored = datum.cast_mut_ptr::<pg_sys::varlena>();
+    let ptr = pg_sys::pg_detoast_datum(stored);
+    let mut arr = pgrx::array::RawArray::from_ptr(std::ptr::NonNull::new(ptr)?.cast());
+    let out = (arr.oid() == elem && arr.dims().len() <= 1 && !arr.any_nulls())
+        .then(|| arr.data::<T>().as_ref().to_vec());
+    if ptr != stored {
+        pg_sys::pfree(ptr.cast());
+    }
+    out
+}
