@@ -17,7 +17,7 @@ pub(crate) fn error(what: &str, e: impl std::fmt::Display) -> Error {
 
 /// An SPI result of personality_recommend or the hybrid engine, or the error raised
 /// as 55000.
-pub(crate) fn spi<T>(r: Result<T, pgrx::spi::Error>) -> T {
+pub(crate) fn or_raise<T>(r: Result<T, pgrx::spi::Error>) -> T {
     r.unwrap_or_else(|e| raise(error("personality_recommend", e)))
 }
 

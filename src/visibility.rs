@@ -9,7 +9,7 @@
 //! security on the table (or for a role that bypasses it) nothing is filtered and the
 //! only cost is one catalog lookup.
 use crate::cache::{query, Query};
-use crate::spi::{filled, plan, spi};
+use crate::spi::{filled, or_raise, plan};
 use crate::text::RowText;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
@@ -81,13 +81,13 @@ pub fn restricted(client: &SpiClient<'_>) -> Option<Restricted> {
         return None;
     }
     let stmt = plan(client, &HOST_PRODUCTS);
-    let row = spi(client.select(&*stmt, Some(1), &[who.into()]))
+    let row = or_raise(client.select(&*stmt, Some(1), &[who.into()]))
         .next()
         .map(|r| {
             (
-                spi(r.get::<pg_sys::Oid>(1)),
-                spi(r.text(2)),
-                spi(r.get::<bool>(3)),
+                or_raise(r.get::<pg_sys::Oid>(1)),
+                or_raise(r.text(2)),
+                or_raise(r.get::<bool>(3)),
             )
         })?;
     let (Some(oid), Some(table), readable) = row else {
@@ -140,8 +140,8 @@ impl Restricted {
         // it again for any other role, so the caller's own policies always apply.
         as_caller(self.caller, || {
             let stmt = filled(client, &VISIBLE, &[("table", &self.table)]);
-            for r in spi(client.select(&*stmt, None, &[ids.to_vec().into()])) {
-                if let Some(id) = spi(r.get::<Uuid>(1)) {
+            for r in or_raise(client.select(&*stmt, None, &[ids.to_vec().into()])) {
+                if let Some(id) = or_raise(r.get::<Uuid>(1)) {
                     out.insert(*id.as_bytes());
                 }
             }

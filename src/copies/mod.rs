@@ -23,7 +23,7 @@
 //! were open then keep their copies until the next change or until they reconnect.
 use crate::cache::{self, query, Query};
 use crate::errors::raise;
-use crate::spi::{plan_error, spi};
+use crate::spi::{or_raise, plan_error};
 #[allow(unused_imports)]
 use crate::text::RowText;
 use personality_core::collab::keyhash::KeyState;
@@ -109,7 +109,7 @@ impl Registry {
     }
 
     /// The index of `id`, given one if it has none yet.
-    pub(crate) fn of(&mut self, id: Uuid) -> Item {
+    pub(crate) fn intern(&mut self, id: Uuid) -> Item {
         let next = self.ids.len() as Item;
         let i = *self.index.entry(*id.as_bytes()).or_insert(next);
         if i == next {
@@ -200,7 +200,7 @@ pub(crate) fn invalidated(relid: pg_sys::Oid) {
 
 /// Whether copies may outlive this call: on, and the transaction takes a new snapshot
 /// per statement.
-fn keep() -> bool {
+fn copies_on() -> bool {
     // SAFETY: reading a backend-local global.
     let xact_snapshot = unsafe { pg_sys::XactIsoLevel } >= pg_sys::XACT_REPEATABLE_READ as i32;
     crate::guc::CACHE_MB.get() > 0 && !xact_snapshot
@@ -214,15 +214,15 @@ pub(crate) fn begin(client: &SpiClient<'_>) {
     let gen = cache::generation();
     if WATCHED.with(|w| w.borrow().0) != gen {
         let stmt = fresh(client, &TABLES);
-        let oids: Vec<pg_sys::Oid> = spi(client.select(&*stmt, None, &[]))
-            .filter_map(|r| spi(r.get::<pg_sys::Oid>(1)))
+        let oids: Vec<pg_sys::Oid> = or_raise(client.select(&*stmt, None, &[]))
+            .filter_map(|r| or_raise(r.get::<pg_sys::Oid>(1)))
             .collect();
         WATCHED.with(|w| *w.borrow_mut() = (gen, oids));
         // SAFETY: as above; an invalidation queued while we looked is taken now.
         unsafe { pg_sys::AcceptInvalidationMessages() };
     }
     let key = (gen, COPY_GEN.with(Cell::get));
-    let kept = keep();
+    let kept = copies_on();
     COPIES.with(|c| {
         let mut c = c.borrow_mut();
         // a registry never returned (the call that borrowed it failed) may be behind the

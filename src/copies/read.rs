@@ -1,7 +1,7 @@
 //! Reading the copied tables: product rows, neighbour lists and product groups, each
 //! from the connection's copy when it has one, else through SPI into the copy.
 use super::*;
-use crate::spi::spi;
+use crate::spi::or_raise;
 use crate::text::RowText;
 use personality_core::collab::neighbours::Neighbour;
 use personality_core::collab::score::IdSet;
@@ -49,17 +49,17 @@ pub(crate) fn product_rows(client: &SpiClient<'_>, ids: &[Uuid]) -> KeyMap<Rc<Pr
     }
     let stmt = fresh(client, &PRODUCT_ROWS);
     let mut read: Vec<(Key, Rc<ProductRow>)> = Vec::with_capacity(missing.len());
-    let mut table = spi(client.select(&*stmt, None, &[missing.clone().into()]));
+    let mut table = or_raise(client.select(&*stmt, None, &[missing.clone().into()]));
     // the table itself, not its rows: it gives the raw datums of the current row
     while table.next().is_some() {
         let r = &table;
-        let Some(id) = spi(r.get::<Uuid>(1)) else {
+        let Some(id) = or_raise(r.get::<Uuid>(1)) else {
             continue;
         };
-        let f = |n: usize| spi(r.get::<f64>(n));
+        let f = |n: usize| or_raise(r.get::<f64>(n));
         let mut shares = [0.0; 5];
         for (t, s) in shares.iter_mut().enumerate() {
-            *s = spi(r.get::<f32>(6 + t)).unwrap_or(0.0) as f64;
+            *s = or_raise(r.get::<f32>(6 + t)).unwrap_or(0.0) as f64;
         }
         let stats = f(11).map(|likes| Stats {
             likes,
@@ -75,9 +75,9 @@ pub(crate) fn product_rows(client: &SpiClient<'_>, ids: &[Uuid]) -> KeyMap<Rc<Pr
         read.push((
             *id.as_bytes(),
             Rc::new(ProductRow {
-                category: spi(r.text(2)).unwrap_or_default(),
+                category: or_raise(r.text(2)).unwrap_or_default(),
                 price: f(3),
-                active: spi(r.get::<bool>(4)).unwrap_or(false),
+                active: or_raise(r.get::<bool>(4)).unwrap_or(false),
                 strength: f(5).unwrap_or(0.0),
                 shares,
                 stats,
@@ -130,14 +130,14 @@ pub(crate) fn neighbour_lists(
     let stmt = fresh(client, &NEIGHBOURS);
     let ids: Vec<Uuid> = missing.iter().map(|i| reg.id(*i)).collect();
     let mut read: Vec<(Item, Rc<[Neighbour]>)> = Vec::with_capacity(missing.len());
-    let mut rows = spi(client.select(&*stmt, None, &[ids.into()]));
+    let mut rows = or_raise(client.select(&*stmt, None, &[ids.into()]));
     // the table itself, not its rows: it gives the raw datums of the current row
     while rows.next().is_some() {
-        let Some(pid) = spi(rows.get::<Uuid>(1)) else {
+        let Some(pid) = or_raise(rows.get::<Uuid>(1)) else {
             continue;
         };
         let list = neighbour_list(&rows, reg);
-        read.push((reg.of(pid), list.into()));
+        read.push((reg.intern(pid), list.into()));
     }
     let empty: Rc<[Neighbour]> = Rc::from(Vec::new());
     COPIES.with(|c| {
@@ -178,17 +178,17 @@ pub(crate) fn groups(client: &SpiClient<'_>, limit: i64) -> Rc<Vec<GroupRow>> {
     }
     let stmt = fresh(client, &GROUPS);
     let mut read = Vec::new();
-    for r in spi(client.select(&*stmt, None, &[limit.into()])) {
+    for r in or_raise(client.select(&*stmt, None, &[limit.into()])) {
         let mut shares = [0.0; 5];
         for (i, share) in shares.iter_mut().enumerate() {
-            *share = spi(r.get::<f32>(4 + i)).unwrap_or(0.0) as f64;
+            *share = or_raise(r.get::<f32>(4 + i)).unwrap_or(0.0) as f64;
         }
         read.push(GroupRow {
-            id: spi(r.get::<i64>(1)).unwrap_or(0),
-            category: spi(r.text(2)).unwrap_or_default(),
-            band: spi(r.get::<i32>(3)).unwrap_or(3),
+            id: or_raise(r.get::<i64>(1)).unwrap_or(0),
+            category: or_raise(r.text(2)).unwrap_or_default(),
+            band: or_raise(r.get::<i32>(3)).unwrap_or(3),
             shares,
-            products: spi(r.get::<i64>(9)).unwrap_or(0),
+            products: or_raise(r.get::<i64>(9)).unwrap_or(0),
         });
     }
     let g = Rc::new(read);
@@ -208,7 +208,7 @@ pub(crate) fn groups(client: &SpiClient<'_>, limit: i64) -> Rc<Vec<GroupRow>> {
 /// expected element type) is read through pgrx instead.
 fn neighbour_list(r: &pgrx::spi::SpiTupleTable<'_>, reg: &mut Registry) -> Vec<Neighbour> {
     use pgrx::pg_sys::BuiltinOid::*;
-    let datum = |n: usize| spi(r.get_datum_by_ordinal(n));
+    let datum = |n: usize| or_raise(r.get_datum_by_ordinal(n));
     // SAFETY: the datums come from this row of the SPI result, of the types the
     // statement selects (uuid[], real[], real[]); `plain` checks the element type.
     let fast = unsafe {
@@ -229,21 +229,21 @@ fn neighbour_list(r: &pgrx::spi::SpiTupleTable<'_>, reg: &mut Registry) -> Vec<N
             .zip(sims.iter())
             .zip(cos.iter())
             .map(|((id, sim), co)| Neighbour {
-                item: reg.of(Uuid::from_bytes(*id)),
+                item: reg.intern(Uuid::from_bytes(*id)),
                 sim: *sim,
                 co: co.max(0.0) as u32,
             })
             .collect();
     }
-    let nids: Vec<Option<Uuid>> = spi(r.get(2)).unwrap_or_default();
-    let sims: Vec<Option<f32>> = spi(r.get(3)).unwrap_or_default();
-    let cos: Vec<Option<f32>> = spi(r.get(4)).unwrap_or_default();
+    let nids: Vec<Option<Uuid>> = or_raise(r.get(2)).unwrap_or_default();
+    let sims: Vec<Option<f32>> = or_raise(r.get(3)).unwrap_or_default();
+    let cos: Vec<Option<f32>> = or_raise(r.get(4)).unwrap_or_default();
     nids.into_iter()
         .zip(sims)
         .zip(cos)
         .filter_map(|((id, sim), co)| {
             Some(Neighbour {
-                item: reg.of(id?),
+                item: reg.intern(id?),
                 sim: sim.unwrap_or(0.0),
                 co: co.unwrap_or(0.0).max(0.0) as u32,
             })
@@ -255,7 +255,7 @@ fn neighbour_list(r: &pgrx::spi::SpiTupleTable<'_>, reg: &mut Registry) -> Vec<N
 /// writes, else through pgrx (NULL elements as 0).
 fn float4_array(r: &pgrx::spi::SpiTupleTable<'_>, n: usize) -> Vec<f32> {
     use pgrx::pg_sys::BuiltinOid::FLOAT4OID;
-    let Some(datum) = spi(r.get_datum_by_ordinal(n)) else {
+    let Some(datum) = or_raise(r.get_datum_by_ordinal(n)) else {
         return Vec::new();
     };
     // SAFETY: a non-null datum of this row's column n, a real[] (`plain` checks the
@@ -263,7 +263,7 @@ fn float4_array(r: &pgrx::spi::SpiTupleTable<'_>, n: usize) -> Vec<f32> {
     if let Some(v) = unsafe { plain::<f32>(datum, FLOAT4OID.value()) } {
         return v;
     }
-    spi(r.get::<Vec<Option<f32>>>(n))
+    or_raise(r.get::<Vec<Option<f32>>>(n))
         .unwrap_or_default()
         .into_iter()
         .map(|x| x.unwrap_or(0.0))

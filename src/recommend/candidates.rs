@@ -1,7 +1,7 @@
 //! The hybrid engine's candidates: what the request may show of the products the
 //! collaborative side, the popular list and the personality fits put forward, with
 //! their vectors and people-counted stats (src/recommend/hybrid.rs).
-use super::rows::{Cand, Shown};
+use super::rows::{Candidate, Shown};
 use crate::copies;
 use personality_core::collab::score::IdMap;
 use personality_core::collab::stats::{ItemStats, HALF_LIFE};
@@ -18,11 +18,11 @@ pub(super) fn candidate_rows(
     ids: &mut copies::Registry,
     wanted: &[Item],
     shown: &Shown<'_>,
-) -> IdMap<Cand> {
+) -> IdMap<Candidate> {
     let wanted_ids: Vec<Uuid> = wanted.iter().map(|i| ids.id(*i)).collect();
     let rows = copies::product_rows(client, &wanted_ids);
     let mut ranker = recommend::Ranker::new(shown.person, shown.w);
-    let mut cands: IdMap<Cand> = IdMap::default();
+    let mut cands: IdMap<Candidate> = IdMap::default();
     for id in &wanted_ids {
         let Some(r) = rows.get(id.as_bytes()) else {
             continue;
@@ -47,8 +47,8 @@ pub(super) fn candidate_rows(
         let st = people_stats(r.stats.unwrap_or_default(), shown);
         let fit = ranker.combined(&product);
         cands.insert(
-            ids.of(*id),
-            Cand {
+            ids.intern(*id),
+            Candidate {
                 product,
                 strength: r.strength,
                 stats: st,

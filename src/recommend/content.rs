@@ -3,7 +3,7 @@
 //! groups through SPI, the top-k algorithms in personality_core::topk.
 use crate::cache::{query, Query};
 use crate::copies::Key;
-use crate::spi::{plan, spi};
+use crate::spi::{or_raise, plan};
 use crate::text::RowText;
 use personality_core::recommend::{self, Person, Product, Weights};
 use personality_core::topk::{self, CatalogSource, Found, GroupFit, Partition, Row};
@@ -245,19 +245,19 @@ pub(crate) fn diverse_content(
     let limit = (per_category + per_category / 2 + 2) as i64;
     let mut per: HashMap<Option<&str>, usize> = HashMap::new();
     let mut out = Vec::new();
-    let rows = spi(client.select(
+    let rows = or_raise(client.select(
         &*group_products_stmt(client),
         None,
         &[gids.clone().into(), limit.into(), max_price.into()],
     ));
     for r in rows {
-        let Some(id) = spi(r.get::<Uuid>(2)) else {
+        let Some(id) = or_raise(r.get::<Uuid>(2)) else {
             continue;
         };
         if swiped.contains(id.as_bytes()) {
             continue;
         }
-        let ord = spi(r.get::<i64>(1)).unwrap_or(0);
+        let ord = or_raise(r.get::<i64>(1)).unwrap_or(0);
         let gid = usize::try_from(ord - 1).ok().and_then(|i| gids.get(i));
         let category = gid.and_then(|g| category_of.get(g).copied()).flatten();
         let n = per.entry(category).or_insert(0);
@@ -303,7 +303,7 @@ pub(crate) fn content_top(
                 products: g.products as i64,
             })
             .collect();
-        let (found, s) = spi(topk::grouped_top_k(
+        let (found, s) = or_raise(topk::grouped_top_k(
             person,
             w,
             k,
@@ -321,8 +321,8 @@ pub(crate) fn content_top(
         );
         return found;
     }
-    let parts = topk::partitions(spi(load_partitions(client)), avoided, max_price);
-    let (found, s) = spi(topk::threshold_top_k(
+    let parts = topk::partitions(or_raise(load_partitions(client)), avoided, max_price);
+    let (found, s) = or_raise(topk::threshold_top_k(
         person,
         w,
         k,

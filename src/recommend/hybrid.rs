@@ -9,10 +9,10 @@
 //! hundred extra candidates, never by the catalog size.
 use super::candidates::{candidate_rows, content_candidates};
 use super::reasons::{out_row, product_names, top_trait, ReasonContext};
-use super::rows::{Cand, Out, Shown, SwipeRow};
+use super::rows::{Candidate, ListRow, Shown, SwipeRow};
 use crate::cache::{query, Query};
 use crate::copies;
-use crate::spi::{plan, spi};
+use crate::spi::{or_raise, plan};
 use personality_core::collab::neighbours::Neighbour;
 use personality_core::collab::score::{self, IdMap, Params, Store};
 use personality_core::collab::stats::{Catalog, ItemStats};
@@ -50,12 +50,12 @@ pub fn hybrid_for(user: Uuid) -> bool {
 const STATE: Query = query!("model/state", []);
 const SHOWN: Query = query!("model/shown", [UUIDOID, INT4OID]);
 
-pub(super) struct ReqStore {
+pub(super) struct RequestModel {
     pub(super) neighbours: IdMap<Rc<[Neighbour]>>,
-    pub(super) cands: IdMap<Cand>,
+    pub(super) cands: IdMap<Candidate>,
 }
 
-impl Store for ReqStore {
+impl Store for RequestModel {
     fn neighbours(&self, item: Item) -> &[Neighbour] {
         self.neighbours.get(&item).map_or(&[], |v| v)
     }
@@ -81,7 +81,7 @@ pub fn hybrid(
     avoided: &[Option<String>],
     max_price: Option<f64>,
     content: impl FnOnce(usize, usize, usize) -> Vec<Uuid>,
-) -> Vec<Out> {
+) -> Vec<ListRow> {
     let min_people = crate::guc::min_people();
     let p = Params {
         reason_min_people: min_people,
@@ -100,7 +100,7 @@ pub fn hybrid(
     let (catalog, stats_at, popular) = model_state(client);
     super::phases::done("state");
     // Phase 1: the best collaborative candidates, before reading their products.
-    let pre = ReqStore {
+    let pre = RequestModel {
         neighbours,
         cands: IdMap::default(),
     };
@@ -123,7 +123,7 @@ pub fn hybrid(
         .take((5 * k).clamp(50, 300))
         .chain(content_candidates(content, k, cap))
     {
-        wanted.push(ids.of(id));
+        wanted.push(ids.intern(id));
     }
     super::phases::done("content candidates");
     let mut uniq = HashSet::new();
@@ -139,7 +139,7 @@ pub fn hybrid(
     let cands = candidate_rows(client, ids, &wanted, &shown);
     super::phases::done("candidate rows");
     // Phase 2: the blend over what may be shown.
-    let store = ReqStore {
+    let store = RequestModel {
         neighbours: pre.neighbours,
         cands,
     };
@@ -221,7 +221,7 @@ fn person_swipes(
         .iter()
         .enumerate()
         .map(|(r, s)| Swipe {
-            item: ids.of(s.product),
+            item: ids.intern(s.product),
             direction: s.direction,
             // strictly decreasing with r: the order above is the order the scorer uses
             ts: (n - r) as i64,
@@ -248,11 +248,11 @@ fn model_state(client: &SpiClient<'_>) -> (Catalog, f64, Vec<Uuid>) {
     };
     let mut stats_at = 0.0f64;
     let mut popular: Vec<Uuid> = Vec::new();
-    for r in spi(client.select(&*state, Some(1), &[])) {
-        catalog.like_rate = spi(r.get::<f64>(1)).unwrap_or(0.5);
-        catalog.log_max_decayed = spi(r.get::<f64>(2)).unwrap_or(0.0);
-        stats_at = spi(r.get::<f64>(3)).unwrap_or(0.0);
-        popular = spi(r.get::<Vec<Option<Uuid>>>(4))
+    for r in or_raise(client.select(&*state, Some(1), &[])) {
+        catalog.like_rate = or_raise(r.get::<f64>(1)).unwrap_or(0.5);
+        catalog.log_max_decayed = or_raise(r.get::<f64>(2)).unwrap_or(0.0);
+        stats_at = or_raise(r.get::<f64>(3)).unwrap_or(0.0);
+        popular = or_raise(r.get::<Vec<Option<Uuid>>>(4))
             .unwrap_or_default()
             .into_iter()
             .flatten()
@@ -273,12 +273,12 @@ fn rotate(
         return;
     }
     let stmt = plan(client, &SHOWN);
-    let shown: HashSet<Item> = spi(client.select(
+    let shown: HashSet<Item> = or_raise(client.select(
         &*stmt,
         None,
         &[user.into(), crate::guc::ROTATION_DAYS.get().into()],
     ))
-    .filter_map(|r| spi(r.get::<Uuid>(1)))
+    .filter_map(|r| or_raise(r.get::<Uuid>(1)))
     .filter_map(|id| ids.get(&id))
     .collect();
     post::rotate(ranked, |i| shown.contains(&i), rotation);
@@ -286,7 +286,7 @@ fn rotate(
 
 /// Best first; ties by the item-level signal, then the strength of the product's trait
 /// profile; the product id only when all of these tie.
-fn best_first(ranked: &mut [score::Scored], store: &ReqStore, ids: &copies::Registry) {
+fn best_first(ranked: &mut [score::Scored], store: &RequestModel, ids: &copies::Registry) {
     post::best_first(
         ranked,
         |i| store.cands[&i].strength,

@@ -3,7 +3,7 @@
 use crate::cache::{query, Query};
 use crate::copies::Key;
 use crate::errors::{raise, Error, SqlState};
-use crate::spi::{filled, plan, spi};
+use crate::spi::{filled, or_raise, plan};
 use crate::text::RowText;
 use personality_core::learning;
 use personality_core::recommend::{Counts, Person, TraitMapping};
@@ -177,7 +177,7 @@ pub(crate) struct Loaded {
 
 /// The person (P0002 without a profile), their gift mappings and their swipes.
 pub(crate) fn load(client: &SpiClient<'_>, user: Uuid, occasion: Option<&str>) -> Loaded {
-    let Some((profile_id, mut person)) = spi(load_person(client, user, occasion)) else {
+    let Some((profile_id, mut person)) = or_raise(load_person(client, user, occasion)) else {
         raise(
             Error::new(
                 SqlState::NoDataFound,
@@ -187,7 +187,7 @@ pub(crate) fn load(client: &SpiClient<'_>, user: Uuid, occasion: Option<&str>) -
         )
     };
     super::phases::done("person");
-    let (swiped, swipes) = spi(load_swipes(client, user, &mut person));
+    let (swiped, swipes) = or_raise(load_swipes(client, user, &mut person));
     super::phases::done("swipes");
     let avoided = person.avoided_categories().into_iter().map(Some).collect();
     Loaded {

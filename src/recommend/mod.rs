@@ -19,7 +19,7 @@ use personality_core::traits::ALL;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use pgrx::Uuid;
-use rows::Out;
+use rows::ListRow;
 
 /// The top `k` by the person's engine (the hybrid one, or the 0.2.0 content ranker for
 /// the A/B share personality.hybrid_share leaves out), and the engine's name.
@@ -30,7 +30,7 @@ fn rank(
     w: &Weights,
     k: usize,
     max_price: Option<f64>,
-) -> (Vec<Out>, &'static str) {
+) -> (Vec<ListRow>, &'static str) {
     if hybrid_for(user) {
         let rows = hybrid::hybrid(
             client,
@@ -65,7 +65,7 @@ fn rank(
                 let v = (f.scored.factors[t.index()] * 10000.0).round() / 10000.0;
                 factors.insert(t.name().to_string(), serde_json::json!(v));
             }
-            Out {
+            ListRow {
                 id: Uuid::from_bytes(f.id),
                 personality_match: f.scored.personality_match,
                 category_alignment: f.scored.category_alignment,
@@ -90,7 +90,7 @@ fn rank_visible(
     k: usize,
     max_price: Option<f64>,
     restricted: &crate::visibility::Restricted,
-) -> (Vec<Out>, &'static str) {
+) -> (Vec<ListRow>, &'static str) {
     const MOST: usize = 4000;
     let mut want = k + 10;
     loop {
@@ -99,7 +99,7 @@ fn rank_visible(
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
         let seen = restricted.visible(client, &ids);
         let share = (seen.len() as f64 / rows.len().max(1) as f64).max(0.01);
-        let kept: Vec<Out> = rows
+        let kept: Vec<ListRow> = rows
             .into_iter()
             .filter(|r| seen.contains(r.id.as_bytes()))
             .take(k)

@@ -1,10 +1,10 @@
 //! The rows of a hybrid list: scores, factors and the reasons a person can read
 //! ("because you liked X", "popular with people who share your … side", the content
 //! reasons), never naming a product hidden from the caller.
-use super::rows::{Cand, Out, Shown};
+use super::rows::{Candidate, ListRow, Shown};
 use crate::cache::{query, Query};
 use crate::copies;
-use crate::spi::{filled, plan, spi};
+use crate::spi::{filled, or_raise, plan};
 use crate::text::RowText;
 use personality_core::collab::post;
 use personality_core::collab::score::{self};
@@ -45,10 +45,10 @@ pub(super) fn out_row(
     ids: &copies::Registry,
     item: Item,
     s: &score::Scored,
-    c: &Cand,
+    c: &Candidate,
     shown: &Shown<'_>,
     rc: &ReasonContext,
-) -> Out {
+) -> ListRow {
     let parts = recommend::score(shown.person, &c.product, shown.w, shown.max_price);
     let because = s
         .because
@@ -85,7 +85,7 @@ pub(super) fn out_row(
     blend.insert("personality_fit".into(), round4(s.fit));
     blend.insert("collaborative_trust".into(), round4(s.trust));
     factors.insert("blend".into(), serde_json::Value::Object(blend));
-    Out {
+    ListRow {
         id: ids.id(item),
         personality_match: parts.personality_match,
         category_alignment: parts.category_alignment,
@@ -118,15 +118,15 @@ pub(super) fn product_names(
     }
     // the table's name built from the catalog (regclass output depends on the search_path)
     let host = plan(client, &HOST_PRODUCTS);
-    let table: Option<String> = spi(client.select(&*host, Some(1), &[]))
+    let table: Option<String> = or_raise(client.select(&*host, Some(1), &[]))
         .next()
-        .and_then(|r| spi(r.text(1)));
+        .and_then(|r| or_raise(r.text(1)));
     let Some(table) = table else {
         return (out, hidden);
     };
     let stmt = filled(client, &PRODUCT_NAMES, &[("table", &table)]);
-    for r in spi(client.select(&*stmt, None, &[ids.to_vec().into()])) {
-        if let (Some(id), Some(name)) = (spi(r.get::<Uuid>(1)), spi(r.text(2))) {
+    for r in or_raise(client.select(&*stmt, None, &[ids.to_vec().into()])) {
+        if let (Some(id), Some(name)) = (or_raise(r.get::<Uuid>(1)), or_raise(r.text(2))) {
             if !hidden.contains(id.as_bytes()) {
                 out.insert(*id.as_bytes(), name);
             }

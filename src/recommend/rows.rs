@@ -16,7 +16,7 @@ pub struct SwipeRow {
 }
 
 /// One row of the result, as personality_recommendations stores it.
-pub struct Out {
+pub struct ListRow {
     pub id: Uuid,
     pub personality_match: f64,
     pub category_alignment: f64,
@@ -27,7 +27,7 @@ pub struct Out {
 }
 
 /// What the request knows about a candidate product (only products it may show).
-pub(crate) struct Cand {
+pub(crate) struct Candidate {
     pub(crate) product: Product,
     pub(crate) strength: f64,
     pub(crate) stats: ItemStats,

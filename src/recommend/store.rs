@@ -2,7 +2,7 @@
 use super::load::Loaded;
 use crate::cache::{query, Query};
 use crate::errors::raise;
-use crate::spi::spi;
+use crate::spi::or_raise;
 use crate::text::{Text, TextArray};
 use pgrx::spi::SpiClient;
 use pgrx::Uuid;
@@ -33,10 +33,11 @@ pub(super) fn store(
     l: &Loaded,
     context: &str,
     engine: &str,
-    rows: &[super::rows::Out],
+    rows: &[super::rows::ListRow],
 ) {
     let ids: Vec<Uuid> = rows.iter().map(|f| f.id).collect();
-    let col = |g: &dyn Fn(&super::rows::Out) -> f64| -> Vec<f64> { rows.iter().map(g).collect() };
+    let col =
+        |g: &dyn Fn(&super::rows::ListRow) -> f64| -> Vec<f64> { rows.iter().map(g).collect() };
     let reasons: Vec<String> = rows
         .iter()
         .map(|f| serde_json::to_string(&f.reasons).unwrap_or_else(|_| "[]".into()))
@@ -47,7 +48,7 @@ pub(super) fn store(
         .collect();
     let upsert = crate::cache::prepared(client, &UPSERT)
         .unwrap_or_else(|e| raise(crate::spi::plan_error(e)));
-    spi(client.update(
+    or_raise(client.update(
         &*upsert,
         None,
         &[
