@@ -8,6 +8,7 @@
 //! FOR UPDATE), so a refresh started by hand or by pg_cron meanwhile waits for it. A
 //! refresh that fails ends the worker with the error in the server log; the postmaster
 //! starts it again after `personality.refresh_interval` seconds (at least 10).
+use crate::cache::{query, Query};
 use pgrx::bgworkers::{
     BackgroundWorker, BackgroundWorkerBuilder, BgWorkerStartTime, SignalWakeFlags,
 };
@@ -36,12 +37,8 @@ pub fn init() {
 }
 
 /// The statement the worker runs, when the extension is installed in its database:
-/// the refresh, called by its schema (NULL when not installed).
-const REFRESH_CALL: &str =
-    "SELECT pg_catalog.format('SELECT %I.personality_refresh_model()', n.nspname)
-   FROM pg_catalog.pg_extension e
-   JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace
-  WHERE e.extname OPERATOR(pg_catalog.=) 'personality_ext'";
+/// the refresh, called by its schema.
+const REFRESH_CALL: Query = query!("worker/refresh_call", []);
 
 /// The worker's main loop.
 #[pg_guard]
@@ -68,7 +65,7 @@ pub extern "C-unwind" fn personality_refresh_worker_main(_arg: pg_sys::Datum) {
         BackgroundWorker::transaction(|| {
             Spi::connect_mut(|client| {
                 let call = client
-                    .select(REFRESH_CALL, Some(1), &[])
+                    .select(REFRESH_CALL.sql, Some(1), &[])
                     .ok()
                     .and_then(|rows| rows.first().get_one::<String>().ok().flatten());
                 if let Some(call) = call {

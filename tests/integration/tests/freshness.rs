@@ -33,6 +33,15 @@ fn start(name: &str, port: u16, extra: &str) -> String {
     dir
 }
 
+/// Stops its cluster when dropped, also when the test panics.
+struct Running(String);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        stop(&self.0);
+    }
+}
+
 fn stop(dir: &str) {
     let _ = as_postgres(&[
         &format!("{}/pg_ctl", pgbin()),
@@ -104,6 +113,7 @@ fn the_background_worker_refreshes_the_model() {
         "-c shared_preload_libraries=personality_ext -c personality.refresh_database=postgres \
          -c personality.refresh_interval=2",
     );
+    let _running = Running(dir.clone());
     let mut c = connect_to(&dir, port);
     let workers: i64 = c
         .query_one(
@@ -116,7 +126,6 @@ fn the_background_worker_refreshes_the_model() {
     app_with_colikes(&mut c);
     let took = wait_for_neighbours(&mut c, Duration::from_secs(60));
     let log = std::fs::read_to_string(format!("{dir}/log")).unwrap_or_default();
-    stop(&dir);
     let took = took.unwrap_or_else(|| panic!("no refresh within 60 s; server log:\n{log}"));
     eprintln!("a like reached the neighbour lists {took:.1} s after it was made");
     assert!(took < 60.0);
@@ -140,6 +149,7 @@ fn pg_cron_schedules_the_refresh() {
         "-c shared_preload_libraries=pg_cron -c cron.database_name=postgres \
          -c cron.use_background_workers=on -c max_worker_processes=20",
     );
+    let _running = Running(dir.clone());
     let mut c = connect_to(&dir, port);
     c.batch_execute("CREATE EXTENSION pg_cron")
         .expect("pg_cron");
@@ -157,7 +167,6 @@ fn pg_cron_schedules_the_refresh() {
         )
         .map(|rows| rows.iter().map(|r| r.get(0)).collect())
         .unwrap_or_default();
-    stop(&dir);
     let took =
         took.unwrap_or_else(|| panic!("pg_cron's refresh did not run within 90 s: {runs:?}"));
     eprintln!("pg_cron: the like reached the neighbour lists after {took:.1} s ({runs:?})");

@@ -158,7 +158,7 @@ fn ids(r: &[(String, String, String, f64)]) -> Vec<String> {
 }
 
 /// What a new connection that keeps no copies recommends: the ground truth for the
-/// per-connection copies (src/derived.rs).
+/// per-connection copies (src/copies/).
 fn uncached(db: &str, user: u32) -> Vec<String> {
     let mut c = connect(db, "postgres");
     c.batch_execute("SET personality.cache_mb = 0").unwrap();
