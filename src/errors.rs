@@ -21,6 +21,7 @@ fn code(state: SqlState) -> PgSqlErrorCode {
         SqlState::ObjectNotInPrerequisiteState => {
             PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE
         }
+        SqlState::OutOfMemory => PgSqlErrorCode::ERRCODE_OUT_OF_MEMORY,
     }
 }
 

@@ -54,6 +54,11 @@ pub static HYBRID_SHARE: GucSetting<f64> = GucSetting::<f64>::new(1.0);
 /// `personality.cache_mb`: memory per connection for the copies; 0 turns them off.
 pub static CACHE_MB: GucSetting<i32> = GucSetting::<i32>::new(16);
 
+/// `personality.refresh_memory_mb`: memory the refresh's Rust side may take for the
+/// likes it reads (src/model.rs); past it the refresh fails with 53200 and the previous
+/// model stays. Superuser-only.
+pub static REFRESH_MEMORY_MB: GucSetting<i32> = GucSetting::<i32>::new(1024);
+
 /// The value of `personality.min_people` (at least 1).
 pub fn min_people() -> u32 {
     MIN_PEOPLE.get().max(1) as u32
@@ -215,6 +220,16 @@ fn define_recommend_settings() {
 
 /// Settings that point owner-privileged code at tables or trust (superuser only).
 fn define_trust_settings() {
+    GucRegistry::define_int_guc(
+        c"personality.refresh_memory_mb",
+        c"Memory (MB) the model refresh may take for the likes it reads; past it the refresh fails (53200) and the previous model stays (superuser only).",
+        c"About 40 bytes per like counted (each person's 500 most recent likes). Default 1024.",
+        &REFRESH_MEMORY_MB,
+        1,
+        1_048_576,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
     GucRegistry::define_string_guc(
         c"personality.host_schema",
         c"Schema of the host tables profiles, products, swipes and categories (superuser only).",

@@ -60,6 +60,7 @@ fn _personality_build_neighbours(p_rows: Vec<Option<Uuid>>) -> i64 {
                         pairs.push((*u.as_bytes(), *p.as_bytes()));
                     }
                 }
+                over_budget(pairs.len());
             }
         }
         let mut products: Vec<[u8; 16]> = pairs.iter().map(|x| x.1).collect();
@@ -138,6 +139,27 @@ fn _personality_build_neighbours(p_rows: Vec<Option<Uuid>>) -> i64 {
     built.unwrap_or_else(|e| {
         crate::errors::raise(crate::spi::error("building the neighbour lists failed", e))
     })
+}
+
+/// About what a like read costs the build: its pair (32 bytes) and its place in its
+/// person's list (4), with the vectors' slack.
+const BYTES_PER_LIKE: usize = 40;
+
+/// Raises 53200 when `likes` likes would take more than personality.refresh_memory_mb.
+/// The refresh's transaction is then rolled back: the previous model stays.
+fn over_budget(likes: usize) {
+    let mb = crate::guc::REFRESH_MEMORY_MB.get().max(1) as usize;
+    if likes.saturating_mul(BYTES_PER_LIKE) > mb << 20 {
+        crate::errors::raise(
+            crate::errors::Error::new(
+                crate::errors::SqlState::OutOfMemory,
+                format!(
+                    "the model refresh needs more than personality.refresh_memory_mb ({mb} MB) for {likes} likes"
+                ),
+            )
+            .with_hint("Raise it (superuser): SET personality.refresh_memory_mb = ...; the previous model is kept."),
+        );
+    }
 }
 
 fn not_installed(e: crate::cache::PlanError) -> ! {

@@ -27,11 +27,13 @@ pub enum SqlState {
     /// 55000 `object_not_in_prerequisite_state`: the extension's own objects are missing
     /// or unreadable (not installed, SQL older than the library, ...).
     ObjectNotInPrerequisiteState,
+    /// 53200 `out_of_memory`: a bound a setting puts on memory was reached.
+    OutOfMemory,
 }
 
 impl SqlState {
     /// Every variant, for tests and lookups.
-    pub const ALL: [SqlState; 8] = [
+    pub const ALL: [SqlState; 9] = [
         SqlState::InvalidParameterValue,
         SqlState::InvalidTextRepresentation,
         SqlState::NullValueNotAllowed,
@@ -40,6 +42,7 @@ impl SqlState {
         SqlState::UndefinedTable,
         SqlState::NoDataFound,
         SqlState::ObjectNotInPrerequisiteState,
+        SqlState::OutOfMemory,
     ];
 
     /// The five-character code, e.g. `"22023"`.
@@ -53,6 +56,7 @@ impl SqlState {
             SqlState::UndefinedTable => "42P01",
             SqlState::NoDataFound => "P0002",
             SqlState::ObjectNotInPrerequisiteState => "55000",
+            SqlState::OutOfMemory => "53200",
         }
     }
 
