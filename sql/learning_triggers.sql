@@ -149,11 +149,17 @@ BEGIN
                   HINT = 'Use ''row'' (every swipe on its own: the default) or ''statement'' (set-based, for bulk loads).';
     END IF;
     EXECUTE format('DROP TRIGGER IF EXISTS update_personality_from_swipes ON %s', p_table);
+    EXECUTE format('DROP TRIGGER IF EXISTS personality_swipes_batch ON %s', p_table);
     -- the time column, when named, is the trigger's second argument (personality_swipe_tables)
     IF p_for_each = 'row' THEN
         EXECUTE format('CREATE TRIGGER update_personality_from_swipes AFTER INSERT ON %s '
                        'FOR EACH ROW EXECUTE FUNCTION @extschema@.update_personality_from_behavior(%L%s)',
                        p_table, v_col, CASE WHEN p_time_column IS NOT NULL THEN format(', %L', p_time_column) ELSE '' END);
+        -- loads the library before the row triggers fire (src/learning/batch.rs)
+        EXECUTE format('CREATE TRIGGER personality_swipes_batch BEFORE INSERT ON %s '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._personality_swipes_batch()', p_table);
+        EXECUTE format('COMMENT ON TRIGGER personality_swipes_batch ON %s IS %L', p_table,
+                       'personality_ext: loads the learning library before a statement''s swipes are learnt, so that a bulk INSERT is learnt in one batch.');
     ELSE
         EXECUTE format('CREATE TRIGGER update_personality_from_swipes AFTER INSERT ON %s '
                        'REFERENCING NEW TABLE AS personality_new_swipes '
@@ -273,6 +279,7 @@ BEGIN
         RETURN false;
     END IF;
     EXECUTE format('DROP TRIGGER update_personality_from_swipes ON %s', p_table);
+    EXECUTE format('DROP TRIGGER IF EXISTS personality_swipes_batch ON %s', p_table);
     RETURN true;
 END;
 $$;
@@ -385,6 +392,9 @@ COMMENT ON FUNCTION _personality_model_inputs() IS
 -- They write profiles for the swiping user even when that user may not (RLS, grants),
 -- under a fixed search_path: the swiping session's own must not resolve any name.
 ALTER FUNCTION update_personality_from_behavior() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION _personality_swipes_batch() SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION _personality_swipes_batch() IS
+  'Internal trigger function (trigger personality_swipes_batch, BEFORE INSERT FOR EACH STATEMENT, beside the row-level learning trigger): does nothing but load the library, so that its end-of-statement hook batches a bulk INSERT''s swipes even on a connection''s first statement.';
 ALTER FUNCTION update_personality_from_behavior_bulk() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 -- Index lookups only. The learning statements read and write one user's rows through
 -- plans each backend prepares once and keeps. A plan made while a table was nearly

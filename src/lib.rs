@@ -79,6 +79,7 @@
     requires = [
         "product_features",
         learning::row_trigger::update_personality_from_behavior,
+        learning::row_trigger::_personality_swipes_batch,
         learning::statement_trigger::update_personality_from_behavior_bulk
     ]
 );

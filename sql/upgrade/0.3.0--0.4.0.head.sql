@@ -140,3 +140,10 @@ AS 'MODULE_PATHNAME', '_personality_build_neighbours_wrapper';
 -- the next refresh rebuilds the model in full (its neighbours already counted people).
 DELETE FROM personality_item_stats;
 UPDATE personality_model_state SET refreshed_at = NULL, popular_ids = '{}';
+
+-- The statement trigger that loads the library before a bulk INSERT's row triggers
+-- (issue 20 point 8); attached to the swipe tables in the tail.
+CREATE FUNCTION "_personality_swipes_batch"()
+	RETURNS TRIGGER
+	LANGUAGE c
+	AS 'MODULE_PATHNAME', '_personality_swipes_batch_wrapper';

@@ -171,3 +171,25 @@ BEGIN
     END IF;
 END;
 $$;
+
+-- Row-level swipe tables get the statement trigger that loads the library first
+-- (a connection's first bulk INSERT was learnt row by row, in quadratic time).
+DO $$
+DECLARE
+    v_search_path text := pg_catalog.current_setting('search_path'::pg_catalog.text);
+    r record;
+BEGIN
+    PERFORM pg_catalog.set_config('search_path'::pg_catalog.text, 'pg_catalog, pg_temp'::pg_catalog.text, true);
+    FOR r IN SELECT t.swipe_table FROM @extschema@.personality_swipe_tables t
+              WHERE t.for_each OPERATOR(pg_catalog.=) 'row'::pg_catalog.text LOOP
+        EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS personality_swipes_batch ON %s', r.swipe_table);
+        EXECUTE pg_catalog.format('CREATE TRIGGER personality_swipes_batch BEFORE INSERT ON %s '
+                                  'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._personality_swipes_batch()',
+                                  r.swipe_table);
+        EXECUTE pg_catalog.format('COMMENT ON TRIGGER personality_swipes_batch ON %s IS %L', r.swipe_table,
+                                  'personality_ext: loads the learning library before a statement''s swipes are learnt, so that a bulk INSERT is learnt in one batch.');
+    END LOOP;
+    PERFORM @extschema@._personality_adopt_triggers();
+    PERFORM pg_catalog.set_config('search_path'::pg_catalog.text, v_search_path, true);
+END;
+$$;

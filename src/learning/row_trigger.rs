@@ -142,3 +142,16 @@ fn learn_or_queue(user: Uuid, product: Option<Uuid>, direction: Option<&str>) {
     }
     enqueue_or_warn(user, product, direction);
 }
+
+/// `BEFORE INSERT ... FOR EACH STATEMENT` on every table the row trigger learns from
+/// (trigger `personality_swipes_batch`): does nothing but make sure this library, with
+/// its end-of-statement hook (src/learning/batch.rs), is loaded before the statement's
+/// row triggers fire. Without it a backend's first INSERT loaded the library from its
+/// first row trigger, too late to batch that statement: a bulk INSERT of one person's
+/// swipes as a connection's first statement learnt row by row, in quadratic time.
+#[pg_trigger]
+fn _personality_swipes_batch<'a>(
+    _trigger: &'a pgrx::PgTrigger<'a>,
+) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, pgrx::PgTriggerError> {
+    Ok(None)
+}

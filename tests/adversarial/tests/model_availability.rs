@@ -167,3 +167,36 @@ fn one_bulk_request_of_own_swipes_costs_in_proportion() {
         large.as_secs_f64() / plain.as_secs_f64()
     );
 }
+
+#[test]
+fn a_bulk_request_as_a_new_connections_first_statement_is_linear() {
+    // A brand-new connection's first statement loaded the library from its first row
+    // trigger, too late to batch the statement: it learnt row by row, in quadratic time.
+    // Each request here is the first statement of a new connection.
+    let mut s = Scene::new("avail_first", Attacker::NoGrants);
+    s.admin
+        .batch_execute(
+            "CREATE TABLE swipes_plain (LIKE swipes INCLUDING DEFAULTS);
+             GRANT INSERT ON swipes_plain TO authenticated;",
+        )
+        .expect("plain table");
+    let user = user_id(ATTACKER_USER);
+    let first = |table: &str, n: i32| {
+        let mut u = s.user(ATTACKER_USER);
+        bulk(&mut u, &user, table, n)
+    };
+    let plain = (0..2).map(|_| first("swipes_plain", 10_000)).min().unwrap();
+    let small = (0..2).map(|_| first("swipes", 2_500)).min().unwrap();
+    let large = (0..2).map(|_| first("swipes", 10_000)).min().unwrap();
+    eprintln!("first statements: 10,000 without trigger {plain:?}; with: 2,500 {small:?}, 10,000 {large:?}");
+    assert!(
+        large.as_secs_f64() < 8.0 * small.as_secs_f64().max(0.05),
+        "ATTACK SUCCEEDED: as a connection's first statement, 4x the swipes cost {:.1}x (quadratic)",
+        large.as_secs_f64() / small.as_secs_f64()
+    );
+    assert!(
+        large.as_secs_f64() < 40.0 * plain.as_secs_f64().max(0.02),
+        "ATTACK SUCCEEDED: 10,000 own swipes as a connection's first statement cost {:.0}x the trigger-less insert",
+        large.as_secs_f64() / plain.as_secs_f64()
+    );
+}

@@ -99,7 +99,10 @@ fn open_connections_keep_learning_after_reinstall_in_another_schema() {
     );
     assert_eq!(
         triggers,
-        vec!["update_personality_from_swipes".to_string()],
+        vec![
+            "personality_swipes_batch".to_string(),
+            "update_personality_from_swipes".to_string()
+        ],
         "swipes is not attached after the reinstall"
     );
     assert_eq!(
@@ -146,7 +149,10 @@ fn swipes_table_created_after_the_extension_gets_the_trigger() {
     assert_eq!(sqlstate(&r), "ok");
     assert_eq!(
         triggers,
-        vec!["update_personality_from_swipes".to_string()],
+        vec![
+            "personality_swipes_batch".to_string(),
+            "update_personality_from_swipes".to_string()
+        ],
         "the re-created swipes table has no swipe trigger (notices: {said:?})"
     );
     assert_eq!(

@@ -20,7 +20,7 @@ CREATE EXTENSION personality_ext;
 
 -- 1. The trigger is on swipes from the start.
 SELECT * FROM personality_swipe_tables ORDER BY swipe_table::text;
-SELECT tgname, tgenabled, tgtype FROM pg_trigger WHERE tgrelid = 'swipes'::regclass AND NOT tgisinternal;
+SELECT tgname, tgenabled, tgtype FROM pg_trigger WHERE tgrelid = 'swipes'::regclass AND NOT tgisinternal ORDER BY tgname;
 
 -- Products with known traits: ten adventurous (sports-outdoors; hiking, camping) and
 -- ten practical ones (home-garden; tools, kitchen), and one with neither category nor tags.
