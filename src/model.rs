@@ -47,7 +47,7 @@ fn _personality_build_neighbours(p_rows: Vec<Option<Uuid>>) -> i64 {
         // index first, are then SQL's, lower uuid first)
         let mut pairs: Vec<([u8; 16], [u8; 16])> = Vec::new();
         {
-            let text = crate::cache::text(&LIKES).unwrap_or_else(|e| not_installed(e));
+            let text = crate::cache::text(&LIKES).unwrap_or_else(|e| neighbours_failed(e));
             let mut cur = client.open_cursor(text.as_str(), &[]);
             loop {
                 pgrx::check_for_interrupts!();
@@ -87,7 +87,7 @@ fn _personality_build_neighbours(p_rows: Vec<Option<Uuid>>) -> i64 {
         rows.sort_unstable();
         rows.dedup();
         let params = Params::default();
-        let write = crate::cache::text(&WRITE_NEIGHBOURS).unwrap_or_else(|e| not_installed(e));
+        let write = crate::cache::text(&WRITE_NEIGHBOURS).unwrap_or_else(|e| neighbours_failed(e));
         let mut written = 0i64;
         let (mut ids, mut flat, mut sims, mut cos, mut offs) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), vec![0i32]);
@@ -136,9 +136,7 @@ fn _personality_build_neighbours(p_rows: Vec<Option<Uuid>>) -> i64 {
         flush(client, &mut ids, &mut flat, &mut sims, &mut cos, &mut offs)?;
         Ok(written)
     });
-    built.unwrap_or_else(|e| {
-        crate::errors::raise(crate::spi::error("building the neighbour lists failed", e))
-    })
+    built.unwrap_or_else(|e| neighbours_failed(e))
 }
 
 /// About what a like read costs the build: its pair (32 bytes) and its place in its
@@ -162,9 +160,7 @@ fn over_budget(likes: usize) {
     }
 }
 
-fn not_installed(e: crate::cache::PlanError) -> ! {
-    crate::errors::raise(crate::errors::Error::new(
-        crate::errors::SqlState::ObjectNotInPrerequisiteState,
-        e.to_string(),
-    ))
+/// A failure of the neighbour build, as 55000 (crate::spi's one mapping).
+fn neighbours_failed(e: impl std::fmt::Display) -> ! {
+    crate::errors::raise(crate::spi::error("building the neighbour lists failed", e))
 }

@@ -16,7 +16,7 @@ use pgrx::spi::SpiClient;
 use pgrx::Uuid;
 use std::collections::HashSet;
 
-const HOST_PRODUCTS: Query = query!("visibility/host_products", [OIDOID]);
+const HOST_PRODUCTS: Query = query!("visibility/host_products", [OIDOID, OIDOID]);
 const VISIBLE: Query = query!("visibility/visible", [UUIDARRAYOID]);
 
 /// The host products table whose policies restrict the caller.
@@ -81,23 +81,10 @@ pub fn restricted(client: &SpiClient<'_>) -> Option<Restricted> {
         return None;
     }
     let stmt = plan(client, &HOST_PRODUCTS);
-    let row = or_raise(client.select(&*stmt, Some(1), &[who.into()]))
+    let (table, readable) = or_raise(client.select(&*stmt, Some(1), &[who.into(), oid.into()]))
         .next()
-        .map(|r| {
-            (
-                or_raise(r.get::<pg_sys::Oid>(1)),
-                or_raise(r.text(2)),
-                or_raise(r.get::<bool>(3)),
-            )
-        })?;
-    let (Some(oid), Some(table), readable) = row else {
-        return None;
-    };
-    // SAFETY: a catalog lookup by oid; noError = true, so a dropped table is "none".
-    let rls = unsafe { pg_sys::check_enable_rls(oid, who, true) };
-    if rls != pg_sys::CheckEnableRlsResult::RLS_ENABLED as i32 {
-        return None;
-    }
+        .map(|r| (or_raise(r.text(1)), or_raise(r.get::<bool>(2))))?;
+    let table = table?;
     Some(Restricted {
         table,
         readable: readable.unwrap_or(false),

@@ -80,6 +80,7 @@ pub fn hybrid(
     swipes: &[SwipeRow],
     avoided: &[Option<String>],
     max_price: Option<f64>,
+    restricted: Option<&crate::visibility::Restricted>,
     content: impl FnOnce(usize, usize, usize) -> Vec<Uuid>,
 ) -> Vec<ListRow> {
     let min_people = crate::guc::min_people();
@@ -173,7 +174,7 @@ pub fn hybrid(
         .filter_map(|i| by_item[i].because)
         .map(|i| ids.id(i))
         .collect();
-    let (names, hidden) = product_names(client, &because);
+    let (names, hidden) = product_names(client, &because, restricted);
     let reasons = ReasonContext {
         names,
         hidden,

@@ -11,6 +11,7 @@ mod rows;
 mod store;
 
 use crate::text::Text;
+use crate::visibility::Restricted;
 use content::{content_top, diverse_content};
 use hybrid::{hybrid_for, CONTENT, HYBRID};
 use load::{load, Loaded};
@@ -23,6 +24,8 @@ use rows::ListRow;
 
 /// The top `k` by the person's engine (the hybrid one, or the 0.2.0 content ranker for
 /// the A/B share personality.hybrid_share leaves out), and the engine's name.
+/// `restricted`: what the host's row-level security hides from the caller (reasons never
+/// name those products), looked up once per call.
 fn rank(
     client: &SpiClient<'_>,
     user: Uuid,
@@ -30,6 +33,7 @@ fn rank(
     w: &Weights,
     k: usize,
     max_price: Option<f64>,
+    restricted: Option<&Restricted>,
 ) -> (Vec<ListRow>, &'static str) {
     if hybrid_for(user) {
         let rows = hybrid::hybrid(
@@ -41,6 +45,7 @@ fn rank(
             &l.swipes,
             &l.avoided,
             max_price,
+            restricted,
             |want, per_category, categories| {
                 diverse_content(
                     client,
@@ -89,12 +94,12 @@ fn rank_visible(
     w: &Weights,
     k: usize,
     max_price: Option<f64>,
-    restricted: &crate::visibility::Restricted,
+    restricted: &Restricted,
 ) -> (Vec<ListRow>, &'static str) {
     const MOST: usize = 4000;
     let mut want = k + 10;
     loop {
-        let (rows, engine) = rank(client, user, l, w, want, max_price);
+        let (rows, engine) = rank(client, user, l, w, want, max_price, Some(restricted));
         let exhausted = rows.len() < want || want >= MOST;
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
         let seen = restricted.visible(client, &ids);
@@ -137,7 +142,7 @@ fn _personality_recommend(
         crate::copies::begin(client);
         let loaded = load(client, p_user_id, p_occasion);
         let (rows, engine) = match crate::visibility::restricted(client) {
-            None => rank(client, p_user_id, &loaded, &w, k, p_max_price),
+            None => rank(client, p_user_id, &loaded, &w, k, p_max_price, None),
             Some(r) => rank_visible(client, p_user_id, &loaded, &w, k, p_max_price, &r),
         };
         phases::done("rank");

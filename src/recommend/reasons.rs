@@ -102,13 +102,14 @@ pub(super) fn out_row(
 pub(super) fn product_names(
     client: &SpiClient<'_>,
     ids: &[Uuid],
+    restricted: Option<&crate::visibility::Restricted>,
 ) -> (HashMap<[u8; 16], String>, HashSet<[u8; 16]>) {
     let mut out = HashMap::new();
     let mut hidden = HashSet::new();
     if ids.is_empty() {
         return (out, hidden);
     }
-    if let Some(r) = crate::visibility::restricted(client) {
+    if let Some(r) = restricted {
         let seen = r.visible(client, ids);
         hidden = ids
             .iter()
