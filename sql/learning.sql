@@ -115,15 +115,18 @@ BEGIN
        AND r.personality_profile_id OPERATOR(pg_catalog.=) OLD.id;
     DELETE FROM @extschema@.personality_recommendation_swipes w
      WHERE w.user_id OPERATOR(pg_catalog.=) OLD.user_id;
+    -- their opinions as the model keeps them (the swipe tables are the host's)
+    DELETE FROM @extschema@.personality_model_people m
+     WHERE m.user_id OPERATOR(pg_catalog.=) OLD.user_id;
     RETURN NULL;
 END;
 $$;
 COMMENT ON FUNCTION _personality_erase_profile() IS
-  'Internal trigger function (personality_profiles_erase): deletes the queued swipes, the learning state, the recommendations and the recorded swipes of recommendations of a deleted profile.';
+  'Internal trigger function (personality_profiles_erase): deletes the queued swipes, the learning state, the recommendations, the recorded swipes of recommendations and the model''s copy of the opinions (personality_model_people) of a deleted profile.';
 CREATE TRIGGER personality_profiles_erase AFTER DELETE ON personality_profiles
     FOR EACH ROW EXECUTE FUNCTION _personality_erase_profile();
 COMMENT ON TRIGGER personality_profiles_erase ON personality_profiles IS
-  'Right to erasure: a deleted profile takes its queued swipes, learning state, recommendations and recorded swipes with it (assessment history references the account, as in the seed, and goes with the account).';
+  'Right to erasure: a deleted profile takes its queued swipes, learning state, recommendations, recorded swipes and the model''s copy of its opinions with it (assessment history references the account, as in the seed, and goes with the account).';
 
 -- Every function and operator here is pg_catalog's or the extension's, named by schema
 -- (a public overload planted before CREATE EXTENSION must not bind).

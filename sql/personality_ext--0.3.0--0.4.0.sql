@@ -121,20 +121,48 @@ COMMENT ON TABLE personality_model_state IS
 -- A new return type (the model's columns): dropped here, created with the functions below.
 DROP FUNCTION personality_health();
 
--- The model's constants and neighbour lists, computed by personality_core (issue 21).
+-- The model's constants and decay, defined by personality_core (issue 21).
 CREATE FUNCTION "_personality_model_constant"(
 	"name" TEXT /* & str */
 ) RETURNS double precision /* f64 */
 IMMUTABLE STRICT PARALLEL SAFE
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', '_personality_model_constant_wrapper';
-CREATE FUNCTION "_personality_build_neighbours"(
-	"p_rows" uuid[] /* Vec < Option < Uuid > > */
-) RETURNS bigint /* i64 */
+CREATE FUNCTION "_personality_decay"(
+	"at" timestamp with time zone /* pgrx::datum::datetime::time_stamp_with_timezone::TimestampWithTimeZone */,
+	"now" timestamp with time zone /* pgrx::datum::datetime::time_stamp_with_timezone::TimestampWithTimeZone */,
+	"half_life_seconds" double precision /* f64 */
+) RETURNS double precision /* f64 */
+IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', '_personality_decay_wrapper';
+
+-- The refresh, native (issue 21): 0.3.0's PL/pgSQL function goes, the Rust one takes
+-- its name (personality_refresh_model calls it by name). It starts from the people's
+-- opinions (personality_model_people); the first refresh after the upgrade is full.
+DROP FUNCTION _personality_refresh_model(boolean);
+CREATE FUNCTION "_personality_refresh_model"(
+	"p_full" bool /* bool */
+) RETURNS jsonb /* pgrx::datum::json::JsonB */
 STRICT VOLATILE PARALLEL UNSAFE
 SET search_path TO pg_catalog, pg_temp
 LANGUAGE c /* Rust */
-AS 'MODULE_PATHNAME', '_personality_build_neighbours_wrapper';
+AS 'MODULE_PATHNAME', '_personality_refresh_model_wrapper';
+CREATE TABLE personality_model_people (
+    user_id uuid PRIMARY KEY,
+    -- their current opinion of each product they swiped (their latest swipe of it):
+    -- product id, direction, time, row; encoded by personality_core (opinions.rs)
+    opinions bytea NOT NULL
+);
+COMMENT ON TABLE personality_model_people IS
+  'Derived: per person who swiped, their current opinion of each product they swiped (their latest swipe of it), as the last personality_refresh_model() left them, so that the next refresh reads only the swipes since. Internal encoding; erased with the person''s profile (personality_profiles_erase), rebuilt from the swipe tables by a full refresh.';
+ALTER TABLE personality_model_people ENABLE ROW LEVEL SECURITY;
+ALTER TABLE personality_model_people ALTER COLUMN opinions SET STORAGE EXTERNAL;
+ALTER TABLE personality_model_state ADD COLUMN people_until timestamptz;
+-- the refresh finds the rows to rewrite itself: the GIN index only cost writes
+DROP INDEX personality_item_neighbours_members;
+COMMENT ON TABLE personality_item_neighbours IS
+  'Derived: per product, its top-K most similar products by co-likes (cosine, each person weighted 1/their likes, their 500 most recent likes), best first; rewritten by personality_refresh_model() where they changed. Read by personality_recommend and personality_similar_products.';
 
 -- 0.3.0's item stats and popular products counted swipe rows, not people: gone, and
 -- the next refresh rebuilds the model in full (its neighbours already counted people).
@@ -592,11 +620,14 @@ BEGIN
        AND r.personality_profile_id OPERATOR(pg_catalog.=) OLD.id;
     DELETE FROM @extschema@.personality_recommendation_swipes w
      WHERE w.user_id OPERATOR(pg_catalog.=) OLD.user_id;
+    -- their opinions as the model keeps them (the swipe tables are the host's)
+    DELETE FROM @extschema@.personality_model_people m
+     WHERE m.user_id OPERATOR(pg_catalog.=) OLD.user_id;
     RETURN NULL;
 END;
 $$;
 COMMENT ON FUNCTION _personality_erase_profile() IS
-  'Internal trigger function (personality_profiles_erase): deletes the queued swipes, the learning state, the recommendations and the recorded swipes of recommendations of a deleted profile.';
+  'Internal trigger function (personality_profiles_erase): deletes the queued swipes, the learning state, the recommendations, the recorded swipes of recommendations and the model''s copy of the opinions (personality_model_people) of a deleted profile.';
 CREATE OR REPLACE FUNCTION personality_sync_profile(p_user_id uuid DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SECURITY DEFINER
@@ -1657,313 +1688,13 @@ COMMENT ON FUNCTION _personality_derived_changed() IS
   'Internal trigger function: after a statement writes personality_product_vectors, personality_item_stats or personality_item_neighbours, ends every connection''s copies of them (at commit).';
 COMMENT ON FUNCTION _personality_invalidate_copies(oid) IS
   'Internal: sends a relcache invalidation for one of the tables personality_recommend copies per connection (personality.cache_mb), so that every connection drops its copies when the transaction commits.';
-COMMENT ON FUNCTION _personality_build_neighbours(uuid[]) IS
-  'Internal: for personality_refresh_model only: the top-100 neighbour lists of the given products, computed by personality_core from the refresh''s temporary likes table and written to personality_item_neighbours; returns the rows written.';
+COMMENT ON FUNCTION _personality_decay(timestamptz, timestamptz, float8) IS
+  'Internal: 0.5^(age / half-life) of a time at another (personality_core''s decay of the item stats'' like mass, the exponent capped at 1000 half-lives), for the refresh''s catalog numbers.';
 COMMENT ON FUNCTION _personality_model_constant(text) IS
-  'Internal: a constant of the collaborative model as personality_core defines it (half_life_seconds, neighbours_per_product, likes_per_person, products_per_pass, rate_prior, side_score, min_people), for the refresh; 22023 for another name.';
+  'Internal: a constant of the collaborative model as personality_core defines it (half_life_seconds, neighbours_per_product, likes_per_person, products_per_pass, rate_prior, side_score, min_people), for SQL that needs one; 22023 for another name.';
 COMMENT ON FUNCTION _personality_min_people() IS
   'Internal: personality.min_people (superuser only, default 3), read through the library: the distinct people an aggregate about others needs before the refresh, personality_recommend or personality_similar_products show or use it.';
-CREATE OR REPLACE FUNCTION _personality_refresh_model(p_full boolean) RETURNS jsonb
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-SET client_min_messages = warning
-SET TimeZone = 'UTC'  -- a timestamp (without time zone) time column is read as UTC
-AS $$
-DECLARE
-    v_t0 timestamptz := clock_timestamp();
-    v_bound timestamptz;
-    v_full boolean := p_full;
-    -- the model's constants, defined once in personality_core::collab::constant
-    -- popularity half-life, seconds
-    v_hl constant float8 NOT NULL := @extschema@._personality_model_constant('half_life_seconds');
-    -- most recent likes of a person that count
-    v_cap constant int NOT NULL := @extschema@._personality_model_constant('likes_per_person');
-    -- pseudo-swipes of the like-rate prior of the popular products' order
-    v_prior constant float8 NOT NULL := @extschema@._personality_model_constant('rate_prior');
-    -- trait score of a liker on the high side of a trait
-    v_side constant float8 NOT NULL := @extschema@._personality_model_constant('side_score');
-    -- a decay exponent above this (1000 half-lives, 0.5^1000 ~ 1e-301) is taken as it:
-    -- power() never underflows, whatever the timestamp
-    v_max_halves constant float8 := 1000;
-    -- the longest a transaction writing a swipe table holds the high-water mark back;
-    -- its swipes are not lost after that (the count check below rebuilds in full)
-    v_hold constant interval := '60 seconds';
-    -- swipes dated later than the high-water mark by more than this are bad rows
-    v_future constant interval := '1 day';
-    v_far timestamptz;
-    v_min_people int := @extschema@._personality_min_people();
-    v_read bigint := 0;
-    v_skipped bigint := 0;
-    v_unread int := 0;
-    v_untimed int := 0;
-    v_rows uuid[];
-    v_changed uuid[];
-    v_done bigint := 0;
-    r record;
-    v_bad record;
-    v_src record;
-BEGIN
-    -- One refresh at a time: the state row, locked until the refresh commits. A second
-    -- refresh waits for the first (then reads what the first wrote).
-    INSERT INTO @extschema@.personality_model_state (id) VALUES (true) ON CONFLICT (id) DO NOTHING;
-    PERFORM 1 FROM @extschema@.personality_model_state s WHERE s.id FOR UPDATE;
-    IF (SELECT s.refreshed_at IS NULL FROM @extschema@.personality_model_state s) THEN
-        v_full := true;
-    END IF;
-    -- The high-water mark: now, held back to the start of the oldest transaction that
-    -- holds ROW EXCLUSIVE on an attached swipe table (it may be writing swipes dated
-    -- from its start that it has not committed yet), for at most v_hold. A transaction
-    -- that wrote no swipe (an idle BEGIN; SELECT 1;) never holds it back; a longer
-    -- writer's swipes, committed below the mark, make the next refresh a full one.
-    -- (Backends of roles whose pg_stat_activity the owner may not read count as not
-    -- writing: the count check catches their swipes too.)
-    SELECT least(now(), min(a.xact_start)) INTO v_bound
-      FROM pg_catalog.pg_locks l
-      JOIN pg_catalog.pg_stat_activity a ON a.pid OPERATOR(pg_catalog.=) l.pid
-     WHERE l.locktype OPERATOR(pg_catalog.=) 'relation'
-       AND l.mode OPERATOR(pg_catalog.=) 'RowExclusiveLock' AND l.granted
-       AND l.database OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d
-                                               WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
-       AND l.relation OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT t.swipe_table::pg_catalog.oid
-                                                         FROM @extschema@.personality_swipe_tables t))
-       AND l.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()
-       AND a.xact_start OPERATOR(pg_catalog.>) (now() OPERATOR(pg_catalog.-) v_hold);
-    v_bound := coalesce(v_bound, now());
-    v_far := v_bound + v_future;
-
-    -- Scratch tables of this session (dropped at commit). A table of that name the
-    -- caller made goes first: its triggers or defaults must never run as the owner.
-    DROP TABLE IF EXISTS pg_temp.personality_model_swipes, pg_temp.personality_model_likes,
-                         pg_temp.personality_model_n, pg_temp.personality_model_opinions,
-                         pg_temp.personality_model_counts;
-    -- seq: the row's place in its table, the order of swipes with the same time
-    CREATE TEMP TABLE personality_model_swipes (
-        src oid, user_id uuid, product_id uuid, dir smallint, ts timestamptz, fresh boolean, seq tid
-    ) ON COMMIT DROP;
-    FOR r IN
-        SELECT i.swipe_table AS oid, i.tab, i.dir, i.ts, i.readable, i.warning,
-               h.swipe_table IS NOT NULL AS known, h.swipes_until AS since
-          FROM @extschema@._personality_model_inputs() i
-          LEFT JOIN @extschema@.personality_model_sources h ON h.swipe_table OPERATOR(pg_catalog.=) i.swipe_table
-    LOOP
-        IF r.warning IS NOT NULL THEN
-            RAISE WARNING 'personality_ext: %', r.warning;
-        END IF;
-        IF NOT r.readable THEN
-            v_unread := v_unread + 1;
-            CONTINUE;
-        END IF;
-        IF r.ts IS NULL THEN
-            v_untimed := v_untimed + 1;
-        END IF;
-        -- Every swipe with a known direction, with its time; a table without a time
-        -- column dates every swipe at the mark, and they count as new only the first
-        -- time (or on a full rebuild). Swipes dated from the mark to a day after it are
-        -- for a later refresh.
-        EXECUTE format(
-            'INSERT INTO pg_temp.personality_model_swipes '
-            'SELECT x.src, x.user_id, x.product_id, x.dir, x.ts, x.fresh, x.seq '
-            '  FROM (SELECT %s AS src, s.user_id, s.product_id, '
-            '               CASE pg_catalog.lower(pg_catalog.btrim(%s)) '
-            '                    WHEN ''right'' THEN 2 WHEN ''like'' THEN 2 WHEN ''yes'' THEN 2 '
-            '                    WHEN ''up'' THEN 3 WHEN ''super'' THEN 3 WHEN ''superlike'' THEN 3 WHEN ''love'' THEN 3 '
-            '                    WHEN ''left'' THEN -1 WHEN ''dislike'' THEN -1 WHEN ''no'' THEN -1 WHEN ''pass'' THEN -1 '
-            '                    WHEN ''down'' THEN 0 WHEN ''skip'' THEN 0 WHEN ''neutral'' THEN 0 END AS dir, '
-            '               %s AS ts, %s AS fresh, s.ctid AS seq '
-            '          FROM %s s '
-            '         WHERE s.user_id IS NOT NULL AND s.product_id IS NOT NULL) x '
-            ' WHERE x.dir IS NOT NULL%s',
-            r.oid::bigint, r.dir,
-            coalesce(r.ts, '$1'),
-            CASE WHEN r.ts IS NULL THEN CASE WHEN r.known THEN 'false' ELSE 'true' END
-                 ELSE r.ts || ' OPERATOR(pg_catalog.>=) $2' END,
-            r.tab,
-            CASE WHEN r.ts IS NULL THEN ''
-                 ELSE ' AND NOT (x.ts OPERATOR(pg_catalog.>=) $1 AND x.ts OPERATOR(pg_catalog.<=) $3)' END)
-        USING v_bound, coalesce(r.since, '-infinity'::timestamptz), v_far;
-    END LOOP;
-    -- Bad rows (no time, an infinite one, or one far in the future): skipped, named.
-    FOR v_src IN SELECT w.src, pg_catalog.count(*) AS n FROM pg_temp.personality_model_swipes w
-                  WHERE w.ts IS NULL OR w.ts OPERATOR(pg_catalog.>) v_far
-                     OR w.ts OPERATOR(pg_catalog.=) '-infinity'::pg_catalog.timestamptz
-                  GROUP BY w.src ORDER BY w.src LOOP
-        v_skipped := v_skipped + v_src.n;
-        FOR v_bad IN SELECT w.seq, w.user_id, w.product_id, w.ts FROM pg_temp.personality_model_swipes w
-                      WHERE w.src OPERATOR(pg_catalog.=) v_src.src
-                        AND (w.ts IS NULL OR w.ts OPERATOR(pg_catalog.>) v_far
-                             OR w.ts OPERATOR(pg_catalog.=) '-infinity'::pg_catalog.timestamptz)
-                      ORDER BY w.seq LIMIT 3 LOOP
-            RAISE WARNING 'personality_ext: the model skips a swipe of % (ctid %, user_id %, product_id %): its time % is %',
-                v_src.src::pg_catalog.regclass, v_bad.seq, v_bad.user_id, v_bad.product_id, coalesce(v_bad.ts::text, 'NULL'),
-                CASE WHEN v_bad.ts IS NULL THEN 'missing' WHEN NOT pg_catalog.isfinite(v_bad.ts) THEN 'infinite'
-                     ELSE 'more than ' || v_future::text || ' in the future' END;
-        END LOOP;
-        IF v_src.n OPERATOR(pg_catalog.>) 3 THEN
-            RAISE WARNING 'personality_ext: the model skips % more swipes of % with a missing, infinite or future time',
-                v_src.n OPERATOR(pg_catalog.-) 3, v_src.src::pg_catalog.regclass;
-        END IF;
-    END LOOP;
-    IF v_skipped OPERATOR(pg_catalog.>) 0 THEN
-        DELETE FROM pg_temp.personality_model_swipes w
-         WHERE w.ts IS NULL OR w.ts OPERATOR(pg_catalog.>) v_far
-            OR w.ts OPERATOR(pg_catalog.=) '-infinity'::pg_catalog.timestamptz;
-    END IF;
-    -- Per table: the swipes read, and those below its last high-water mark.
-    CREATE TEMP TABLE personality_model_counts ON COMMIT DROP AS
-    SELECT w.src, pg_catalog.count(*) AS n_all, pg_catalog.count(*) FILTER (WHERE NOT w.fresh) AS n_old
-      FROM pg_temp.personality_model_swipes w GROUP BY w.src;
-    SELECT coalesce(sum(c.n_all), 0) INTO v_read FROM pg_temp.personality_model_counts c;
-    -- Swipes below a table's high-water mark that were not there at the last refresh
-    -- (inserted with an older time, committed late) or are gone (deleted, table
-    -- detached): count everything again.
-    IF NOT v_full AND EXISTS (
-        SELECT 1 FROM @extschema@.personality_model_sources h
-          LEFT JOIN pg_temp.personality_model_counts c ON c.src = h.swipe_table
-         WHERE h.swipes_counted <> coalesce(c.n_old, 0)) THEN
-        v_full := true;
-    END IF;
-    DELETE FROM @extschema@.personality_model_sources;
-    INSERT INTO @extschema@.personality_model_sources (swipe_table, swipes_until, swipes_counted)
-    SELECT c.src, v_bound, c.n_all FROM pg_temp.personality_model_counts c;
-
-    -- 1. Each person's current opinion of each product (their latest swipe of it; the
-    -- later row when two have the same time): aggregates count people, not swipes.
-    CREATE TEMP TABLE personality_model_opinions (user_id uuid, product_id uuid, dir smallint, ts timestamptz)
-        ON COMMIT DROP;
-    INSERT INTO pg_temp.personality_model_opinions
-    SELECT DISTINCT ON (w.user_id, w.product_id) w.user_id, w.product_id, w.dir, w.ts
-      FROM pg_temp.personality_model_swipes w
-     ORDER BY w.user_id, w.product_id, w.ts DESC, w.seq DESC, w.dir DESC;
-    CREATE INDEX personality_model_opinions_p ON pg_temp.personality_model_opinions (product_id);
-    ANALYZE pg_temp.personality_model_opinions;
-
-    -- 2. Item stats of the products with new swipes (all on a full rebuild), from the
-    -- opinions: people who like (right/up), dislike, are neutral; the likes' decayed
-    -- mass as of the mark; likers on the high side of each trait.
-    IF v_full THEN
-        DELETE FROM @extschema@.personality_item_stats;
-    END IF;
-    INSERT INTO @extschema@.personality_item_stats AS s
-        (product_id, likes, dislikes, neutral, decayed_likes, at, side_likes)
-    SELECT o.product_id,
-           count(*) FILTER (WHERE o.dir > 0),
-           count(*) FILTER (WHERE o.dir < 0),
-           count(*) FILTER (WHERE o.dir = 0),
-           coalesce(sum(pg_catalog.power(0.5::float8,
-                       least(greatest(extract(epoch FROM v_bound - o.ts)::float8, 0) / v_hl, v_max_halves)))
-                    FILTER (WHERE o.dir > 0), 0),
-           v_bound,
-           ARRAY[count(*) FILTER (WHERE o.dir > 0 AND p.sc[1] >= v_side),
-                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[2] >= v_side),
-                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[3] >= v_side),
-                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[4] >= v_side),
-                 count(*) FILTER (WHERE o.dir > 0 AND p.sc[5] >= v_side)]::real[]
-      FROM pg_temp.personality_model_opinions o
-      LEFT JOIN LATERAL (
-          SELECT ARRAY(SELECT CASE WHEN pg_catalog.jsonb_typeof(pp.personality_scores -> t.n) = 'number'
-                                   THEN (pp.personality_scores ->> t.n)::float8 END
-                         FROM unnest(ARRAY['adventurous', 'intellectual', 'practical', 'creative', 'social'])
-                              WITH ORDINALITY AS t(n, i) ORDER BY t.i) AS sc
-            FROM @extschema@.personality_profiles pp WHERE pp.user_id = o.user_id) p ON true
-     WHERE v_full OR o.product_id IN (SELECT w.product_id FROM pg_temp.personality_model_swipes w WHERE w.fresh)
-     GROUP BY o.product_id
-    ON CONFLICT (product_id) DO UPDATE SET
-        likes = EXCLUDED.likes,
-        dislikes = EXCLUDED.dislikes,
-        neutral = EXCLUDED.neutral,
-        decayed_likes = EXCLUDED.decayed_likes,
-        at = EXCLUDED.at,
-        side_likes = EXCLUDED.side_likes;
-
-    -- 3. Likes that count for the neighbours: each person's current likes, their v_cap
-    -- most recent, each weighted 1 / their count.
-    CREATE TEMP TABLE personality_model_likes (user_id uuid, product_id uuid, w float8) ON COMMIT DROP;
-    INSERT INTO pg_temp.personality_model_likes
-    SELECT x.user_id, x.product_id, 1.0 / least(x.n, v_cap)
-      FROM (SELECT l.user_id, l.product_id,
-                   row_number() OVER (PARTITION BY l.user_id ORDER BY l.ts DESC, l.product_id) AS rn,
-                   count(*) OVER (PARTITION BY l.user_id) AS n
-              FROM pg_temp.personality_model_opinions l
-             WHERE l.dir > 0) x
-     WHERE x.rn <= v_cap;
-    CREATE INDEX personality_model_likes_p ON pg_temp.personality_model_likes (product_id);
-    CREATE INDEX personality_model_likes_u ON pg_temp.personality_model_likes (user_id);
-    ANALYZE pg_temp.personality_model_likes;
-    CREATE TEMP TABLE personality_model_n (product_id uuid PRIMARY KEY, n float8) ON COMMIT DROP;
-    INSERT INTO pg_temp.personality_model_n
-    SELECT l.product_id, sum(l.w) FROM pg_temp.personality_model_likes l GROUP BY l.product_id;
-
-    -- 4. Rows to recompute: everything on a full rebuild; else the products liked by
-    -- people with new swipes (their 1/L weight moved all their pairs) and the stored
-    -- rows holding one of those (their like count moved the similarity).
-    IF v_full THEN
-        DELETE FROM @extschema@.personality_item_neighbours;
-        v_rows := ARRAY(SELECT n.product_id FROM pg_temp.personality_model_n n ORDER BY n.product_id);
-    ELSE
-        v_changed := ARRAY(
-            SELECT DISTINCT l.product_id FROM pg_temp.personality_model_likes l
-             WHERE l.user_id IN (SELECT w.user_id FROM pg_temp.personality_model_swipes w WHERE w.fresh));
-        v_rows := ARRAY(
-            SELECT x.p FROM (
-                SELECT unnest(v_changed) AS p
-                UNION
-                SELECT nb.product_id FROM @extschema@.personality_item_neighbours nb
-                 WHERE nb.neighbour_ids && v_changed
-                UNION
-                -- products whose last like went away (re-swiped left)
-                SELECT DISTINCT w.product_id FROM pg_temp.personality_model_swipes w WHERE w.fresh) x
-            ORDER BY x.p);
-    END IF;
-
-    -- 5. Recompute those rows: personality_core's neighbour build (issue 21; the rule
-    -- the examples evaluate), in passes of 2,000 products (a cancel is seen between
-    -- them), written 5,000 rows per statement.
-    DELETE FROM @extschema@.personality_item_neighbours nb WHERE nb.product_id = ANY (v_rows);
-    v_done := @extschema@._personality_build_neighbours(v_rows);
-
-    -- 6. Catalog numbers and the popular products, as of the high-water mark: only
-    -- products liked by at least personality.min_people people (an aggregate about
-    -- others, shown to everyone) set the popularity scale or are popular.
-    UPDATE @extschema@.personality_model_state m SET
-        like_rate = coalesce(c.rate, 0.5),
-        log_max_decayed = coalesce(c.lmd, 0),
-        stats_at = v_bound
-      FROM (SELECT CASE WHEN sum(s.likes + s.dislikes) > 0 THEN sum(s.likes) / sum(s.likes + s.dislikes) END AS rate,
-                   ln(1 + max(s.decayed_likes * pg_catalog.power(0.5::float8,
-                          least(greatest(extract(epoch FROM v_bound - s.at)::float8, 0) / v_hl, v_max_halves)))
-                          FILTER (WHERE s.likes >= v_min_people)) AS lmd
-              FROM @extschema@.personality_item_stats s) c
-     WHERE m.id;
-    UPDATE @extschema@.personality_model_state m SET
-        popular_ids = ARRAY(
-            SELECT s.product_id
-              FROM @extschema@.personality_item_stats s
-              JOIN @extschema@.personality_product_vectors v ON v.product_id = s.product_id AND v.is_active
-             WHERE s.likes >= v_min_people AND s.likes > 0 AND m.log_max_decayed > 0
-             ORDER BY least(1, ln(1 + s.decayed_likes * pg_catalog.power(0.5::float8,
-                          least(greatest(extract(epoch FROM v_bound - s.at)::float8, 0) / v_hl, v_max_halves))) / m.log_max_decayed
-                          * ((s.likes + v_prior * m.like_rate) / (s.likes + s.dislikes + v_prior)) / greatest(m.like_rate, 1e-6)) DESC,
-                      s.likes DESC, s.product_id
-             LIMIT 300),
-        refreshed_at = now(),
-        swipes_until = v_bound,
-        refresh_ms = extract(epoch FROM clock_timestamp() - v_t0) * 1000,
-        swipes_read = v_read,
-        rows_refreshed = v_done,
-        rows_skipped = v_skipped,
-        tables_unread = v_unread
-     WHERE m.id;
-    RETURN jsonb_build_object('full', v_full, 'swipes_read', v_read, 'rows_refreshed', v_done,
-                              'products_with_neighbours', (SELECT count(*) FROM @extschema@.personality_item_neighbours),
-                              'swipes_until', v_bound,
-                              -- how far the high-water mark is behind the refresh
-                              'lag_ms', round((extract(epoch FROM now() - v_bound) * 1000)::numeric, 1),
-                              'rows_skipped', v_skipped,
-                              'tables_unread', v_unread,
-                              'tables_untimed', v_untimed,
-                              'ms', round((extract(epoch FROM clock_timestamp() - v_t0) * 1000)::numeric, 1));
-END;
-$$;
+ALTER FUNCTION _personality_refresh_model(boolean) SET TimeZone = 'UTC';
 COMMENT ON FUNCTION _personality_refresh_model(boolean) IS
   'Internal: personality_refresh_model without the caller check.';
 CREATE OR REPLACE FUNCTION personality_refresh_model(p_full boolean DEFAULT false) RETURNS jsonb
@@ -1980,7 +1711,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION personality_refresh_model(boolean) IS
-  'Refreshes the collaborative model of personality_recommend from every attached swipe table, dated by its time column (personality_swipe_tables.time_column; a table without one is read whole and dated at the refresh): recomputes personality_item_stats (distinct people, each by their latest swipe of a product) for the products with swipes since the last refresh and the top-100 neighbours (personality_item_neighbours) of the products they touch (computed by personality_core, 2,000 products per pass); p_full => true rebuilds everything. Swipes with no time, an infinite one or one more than a day ahead are skipped with a WARNING naming them; a table it cannot read gets a WARNING. One refresh at a time (a second waits); recommendations read the previous model until it commits. Returns what it did as jsonb (full, swipes_read, rows_refreshed, swipes_until, lag_ms, rows_skipped, tables_unread, tables_untimed, ms). Schedule it, e.g. every 10 minutes with pg_cron: SELECT cron.schedule(''personality-model'', ''*/10 * * * *'', ''SELECT personality_refresh_model()''). For service_role, the owner and superusers (42501 otherwise).';
+  'Refreshes the collaborative model of personality_recommend from every attached swipe table, dated by its time column (personality_swipe_tables.time_column; a table without one is read whole when its row count changes, dated at the refresh), natively (personality_core): reads only the swipes since the last refresh and folds them into each person''s opinions (their latest swipe of each product, kept in personality_model_people), recomputes personality_item_stats (distinct people) for the products with new swipes and the top-100 neighbour lists (personality_item_neighbours) that can have changed, and writes those that did; p_full => true, a first refresh, or swipes added below the last mark or deleted rebuild everything. Swipes with no time, an infinite one or one more than a day ahead are skipped with a WARNING naming them; a table it cannot read gets a WARNING. Memory is bounded by personality.refresh_memory_mb (53200 past it; the previous model stays). One refresh at a time (a second waits); recommendations read the previous model until it commits. Returns what it did as jsonb (full, swipes_read, rows_refreshed, stats_refreshed, people_refreshed, products_with_neighbours, swipes_until, lag_ms, rows_skipped, tables_unread, tables_untimed, ms). Schedule it, e.g. every 10 minutes with pg_cron: SELECT cron.schedule(''personality-model'', ''*/10 * * * *'', ''SELECT personality_refresh_model()''), or let the background worker run it (personality.refresh_database). For service_role, the owner and superusers (42501 otherwise).';
 CREATE OR REPLACE FUNCTION personality_similar_products(
     p_product_id uuid,
     p_limit int DEFAULT 10,
@@ -2363,7 +2094,7 @@ $$;
 CREATE TRIGGER personality_profiles_erase AFTER DELETE ON personality_profiles
     FOR EACH ROW EXECUTE FUNCTION _personality_erase_profile();
 COMMENT ON TRIGGER personality_profiles_erase ON personality_profiles IS
-  'Right to erasure: a deleted profile takes its queued swipes, learning state, recommendations and recorded swipes with it (assessment history references the account, as in the seed, and goes with the account).';
+  'Right to erasure: a deleted profile takes its queued swipes, learning state, recommendations, recorded swipes and the model''s copy of its opinions with it (assessment history references the account, as in the seed, and goes with the account).';
 -- Queued swipes of profiles (or accounts) deleted before 0.4.0 are erased now.
 DELETE FROM personality_learning_queue q
  WHERE NOT EXISTS (SELECT 1 FROM personality_profiles pp

@@ -105,7 +105,8 @@
         copies::_personality_invalidate_copies,
         guc::_personality_min_people,
         model::_personality_model_constant,
-        model::_personality_build_neighbours
+        model::_personality_decay,
+        model::_personality_refresh_model
     ]
 );
 // Monitoring views and personality_health().

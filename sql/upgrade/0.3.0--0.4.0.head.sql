@@ -121,20 +121,48 @@ COMMENT ON TABLE personality_model_state IS
 -- A new return type (the model's columns): dropped here, created with the functions below.
 DROP FUNCTION personality_health();
 
--- The model's constants and neighbour lists, computed by personality_core (issue 21).
+-- The model's constants and decay, defined by personality_core (issue 21).
 CREATE FUNCTION "_personality_model_constant"(
 	"name" TEXT /* & str */
 ) RETURNS double precision /* f64 */
 IMMUTABLE STRICT PARALLEL SAFE
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', '_personality_model_constant_wrapper';
-CREATE FUNCTION "_personality_build_neighbours"(
-	"p_rows" uuid[] /* Vec < Option < Uuid > > */
-) RETURNS bigint /* i64 */
+CREATE FUNCTION "_personality_decay"(
+	"at" timestamp with time zone /* pgrx::datum::datetime::time_stamp_with_timezone::TimestampWithTimeZone */,
+	"now" timestamp with time zone /* pgrx::datum::datetime::time_stamp_with_timezone::TimestampWithTimeZone */,
+	"half_life_seconds" double precision /* f64 */
+) RETURNS double precision /* f64 */
+IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', '_personality_decay_wrapper';
+
+-- The refresh, native (issue 21): 0.3.0's PL/pgSQL function goes, the Rust one takes
+-- its name (personality_refresh_model calls it by name). It starts from the people's
+-- opinions (personality_model_people); the first refresh after the upgrade is full.
+DROP FUNCTION _personality_refresh_model(boolean);
+CREATE FUNCTION "_personality_refresh_model"(
+	"p_full" bool /* bool */
+) RETURNS jsonb /* pgrx::datum::json::JsonB */
 STRICT VOLATILE PARALLEL UNSAFE
 SET search_path TO pg_catalog, pg_temp
 LANGUAGE c /* Rust */
-AS 'MODULE_PATHNAME', '_personality_build_neighbours_wrapper';
+AS 'MODULE_PATHNAME', '_personality_refresh_model_wrapper';
+CREATE TABLE personality_model_people (
+    user_id uuid PRIMARY KEY,
+    -- their current opinion of each product they swiped (their latest swipe of it):
+    -- product id, direction, time, row; encoded by personality_core (opinions.rs)
+    opinions bytea NOT NULL
+);
+COMMENT ON TABLE personality_model_people IS
+  'Derived: per person who swiped, their current opinion of each product they swiped (their latest swipe of it), as the last personality_refresh_model() left them, so that the next refresh reads only the swipes since. Internal encoding; erased with the person''s profile (personality_profiles_erase), rebuilt from the swipe tables by a full refresh.';
+ALTER TABLE personality_model_people ENABLE ROW LEVEL SECURITY;
+ALTER TABLE personality_model_people ALTER COLUMN opinions SET STORAGE EXTERNAL;
+ALTER TABLE personality_model_state ADD COLUMN people_until timestamptz;
+-- the refresh finds the rows to rewrite itself: the GIN index only cost writes
+DROP INDEX personality_item_neighbours_members;
+COMMENT ON TABLE personality_item_neighbours IS
+  'Derived: per product, its top-K most similar products by co-likes (cosine, each person weighted 1/their likes, their 500 most recent likes), best first; rewritten by personality_refresh_model() where they changed. Read by personality_recommend and personality_similar_products.';
 
 -- 0.3.0's item stats and popular products counted swipe rows, not people: gone, and
 -- the next refresh rebuilds the model in full (its neighbours already counted people).

@@ -101,7 +101,7 @@ $$;
 CREATE TRIGGER personality_profiles_erase AFTER DELETE ON personality_profiles
     FOR EACH ROW EXECUTE FUNCTION _personality_erase_profile();
 COMMENT ON TRIGGER personality_profiles_erase ON personality_profiles IS
-  'Right to erasure: a deleted profile takes its queued swipes, learning state, recommendations and recorded swipes with it (assessment history references the account, as in the seed, and goes with the account).';
+  'Right to erasure: a deleted profile takes its queued swipes, learning state, recommendations, recorded swipes and the model''s copy of its opinions with it (assessment history references the account, as in the seed, and goes with the account).';
 -- Queued swipes of profiles (or accounts) deleted before 0.4.0 are erased now.
 DELETE FROM personality_learning_queue q
  WHERE NOT EXISTS (SELECT 1 FROM personality_profiles pp

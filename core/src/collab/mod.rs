@@ -21,6 +21,7 @@
 pub mod diversify;
 pub mod keyhash;
 pub mod neighbours;
+pub mod opinions;
 pub mod post;
 pub mod profile;
 pub mod score;

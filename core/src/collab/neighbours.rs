@@ -16,21 +16,20 @@
 //! neighbours (ties: lower index first). The lists are symmetric in the similarity but
 //! not in membership (j may be in i's top K and not the reverse).
 //!
-//! **Bounded memory.** The build streams over the persons' like lists once per block of
-//! `block` products: in a pass only the rows of the block's products are accumulated
-//! (a hash map per row), then cut to top K and the accumulators dropped. Memory is
-//! `O(block × distinct co-liked products per row)`; the SQL maintenance does the same
-//! with one `GROUP BY` per block over the likes ordered by person.
+//! **How rows are built.** [`Index`] holds each person's capped likes and, per
+//! product, the persons who like it. A row is accumulated in dense per-product arrays
+//! ([`Scratch`], reset after the row) from its likers' likes, in person order, then cut
+//! to top K. Memory is the likes twice plus two arrays of the catalog's size; a row
+//! costs the likes of its likers, so any set of rows can be built alone.
 //!
 //! **Incremental refresh.** A new like of product i by person u changes `co(i, j)` for
-//! u's other likes j, u's weight 1/L on all their pairs, and `n` of all u's likes; so
-//! only the rows of products liked by persons with new likes, plus the stored rows that
-//! hold one of those products, need recomputing: [`rows_to_refresh`] lists the first,
-//! and [`build_rows`] recomputes rows by the same streaming pass (tested equal to a
-//! full rebuild).
+//! u's other likes j, u's weight 1/L on all their pairs, and `n` of all u's likes (C).
+//! A row can change only if its product is in C or is co-liked with a product of C,
+//! before or after ([`Index::mark_co_liked`]): the refresh builds those rows from the
+//! old likes and the new ones and writes the rows that differ (tested equal to a full
+//! rebuild).
 
 use super::Item;
-use std::collections::HashMap;
 
 /// How co-like counts are normalised into a similarity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,23 +170,21 @@ pub fn top_k(mut v: Vec<Neighbour>, k: usize) -> Vec<Neighbour> {
 
 /// Neighbour lists of all `n_items` products (index = product).
 pub fn build(persons: &[Vec<Item>], n_items: usize, p: &Params) -> Vec<Vec<Neighbour>> {
-    let rows: Vec<Item> = (0..n_items as u64).map(|i| i as Item).collect();
-    let mut out = vec![Vec::new(); n_items];
-    for (i, list) in build_rows(persons, n_items, &rows, p) {
-        out[i as usize] = list;
-    }
-    out
+    let index = Index::new(persons, n_items, p);
+    let mut scratch = Scratch::new(n_items);
+    (0..n_items as Item)
+        .map(|i| index.row(i, &mut scratch))
+        .collect()
 }
 
-/// Neighbour lists of the given products only (for incremental refresh), one streaming
-/// pass over `persons` per block of `p.block` requested rows.
+/// Neighbour lists of the given products only (for incremental refresh).
 pub fn build_rows(
     persons: &[Vec<Item>],
     n_items: usize,
     rows: &[Item],
     p: &Params,
 ) -> Vec<(Item, Vec<Neighbour>)> {
-    let n = like_counts(persons, n_items, p);
+    let index = Index::new(persons, n_items, p);
     let mut wanted: Vec<Item> = rows
         .iter()
         .copied()
@@ -195,60 +192,157 @@ pub fn build_rows(
         .collect();
     wanted.sort_unstable();
     wanted.dedup();
-    let mut out = Vec::with_capacity(wanted.len());
-    for block in wanted.chunks(p.block.max(1)) {
-        // row -> slot in this block
-        let slot: HashMap<Item, usize> = block.iter().enumerate().map(|(s, &i)| (i, s)).collect();
-        let mut acc: Vec<HashMap<Item, (u32, f64)>> = vec![HashMap::new(); block.len()];
-        for likes in persons {
-            let mut likes = capped(likes, p.max_likes_per_person);
-            let w = person_weight(likes.len(), p);
-            likes.retain(|&j| (j as usize) < n_items);
-            for &i in &likes {
-                let Some(&s) = slot.get(&i) else { continue };
-                let row = &mut acc[s];
-                for &j in &likes {
-                    if j != i {
-                        let c = row.entry(j).or_insert((0, 0.0));
-                        c.0 = c.0.saturating_add(1);
-                        c.1 += w;
+    let mut scratch = Scratch::new(n_items);
+    wanted
+        .into_iter()
+        .map(|i| (i, index.row(i, &mut scratch)))
+        .collect()
+}
+
+/// The likes prepared for building rows: each person's capped likes and weight, and
+/// per product the persons who like it (in person order, so that every row sums its
+/// weights in the same order, whichever rows are built). A row then costs the likes
+/// of its likers, not a pass over everyone: an incremental refresh builds only the
+/// rows it needs.
+pub struct Index {
+    n_items: usize,
+    likes: Vec<Vec<Item>>,
+    weight: Vec<f64>,
+    /// likers of product i: `likers[start[i]..start[i + 1]]`
+    start: Vec<usize>,
+    likers: Vec<u32>,
+    n: Vec<f64>,
+    p: Params,
+}
+
+/// Per-row accumulators, reused from row to row (dense, reset after each row).
+pub struct Scratch {
+    co: Vec<u32>,
+    wco: Vec<f64>,
+    touched: Vec<Item>,
+}
+
+impl Scratch {
+    pub fn new(n_items: usize) -> Scratch {
+        Scratch {
+            co: vec![0; n_items],
+            wco: vec![0.0; n_items],
+            touched: Vec::new(),
+        }
+    }
+}
+
+impl Index {
+    pub fn new(persons: &[Vec<Item>], n_items: usize, p: &Params) -> Index {
+        let mut likes = Vec::with_capacity(persons.len());
+        let mut weight = Vec::with_capacity(persons.len());
+        let mut count = vec![0usize; n_items + 1];
+        for l in persons {
+            let mut l = capped(l, p.max_likes_per_person);
+            weight.push(person_weight(l.len(), p));
+            l.retain(|&j| (j as usize) < n_items);
+            for &j in &l {
+                count[j as usize + 1] += 1;
+            }
+            likes.push(l);
+        }
+        for i in 0..n_items {
+            count[i + 1] += count[i];
+        }
+        let start = count.clone();
+        let mut fill = count;
+        let mut likers = vec![0u32; start[n_items]];
+        let mut n = vec![0.0; n_items];
+        for (u, l) in likes.iter().enumerate() {
+            for &j in l {
+                likers[fill[j as usize]] = u as u32;
+                fill[j as usize] += 1;
+                n[j as usize] += weight[u];
+            }
+        }
+        Index {
+            n_items,
+            likes,
+            weight,
+            start,
+            likers,
+            n,
+            p: *p,
+        }
+    }
+
+    pub fn n_items(&self) -> usize {
+        self.n_items
+    }
+
+    /// The persons who like product `i` (capped likes).
+    pub fn likers(&self, i: Item) -> &[u32] {
+        let i = i as usize;
+        if i >= self.n_items {
+            return &[];
+        }
+        &self.likers[self.start[i]..self.start[i + 1]]
+    }
+
+    /// Person `u`'s capped likes (sorted).
+    pub fn likes(&self, u: usize) -> &[Item] {
+        self.likes.get(u).map(|v| v.as_slice()).unwrap_or(&[])
+    }
+
+    /// Marks in `mark` every product `items` are co-liked with (and the items): the
+    /// rows whose lists can change when the like counts of `items` change.
+    pub fn mark_co_liked(&self, items: &[Item], mark: &mut [bool]) {
+        let mut seen = vec![false; self.likes.len()];
+        for &c in items {
+            if let Some(m) = mark.get_mut(c as usize) {
+                *m = true;
+            }
+            for &u in self.likers(c) {
+                let u = u as usize;
+                if std::mem::replace(&mut seen[u], true) {
+                    continue;
+                }
+                for &j in &self.likes[u] {
+                    if let Some(m) = mark.get_mut(j as usize) {
+                        *m = true;
                     }
                 }
             }
         }
-        for (s, row) in acc.into_iter().enumerate() {
-            let i = block[s];
-            let ni = n[i as usize];
-            let cand: Vec<Neighbour> = row
-                .into_iter()
-                .filter(|&(_, (co, _))| co >= p.min_co.max(1))
-                .map(|(j, (co, wco))| Neighbour {
-                    item: j,
-                    sim: similarity(wco, ni, n[j as usize], p) as f32,
-                    co,
-                })
-                .filter(|nb| nb.sim > 0.0)
-                .collect();
-            out.push((i, top_k(cand, p.k)));
-        }
     }
-    out
-}
 
-/// Products whose neighbour rows change when the persons in `changed` got new likes:
-/// every product those persons like (their `co` with the new likes changed, and with
-/// the 1/L person weight all their pairs' weights). The weighted like count `n` of these
-/// products changed too, which changes the similarity in the stored rows that hold
-/// them: the caller adds those rows (from the stored lists) for an exact refresh.
-pub fn rows_to_refresh(persons: &[Vec<Item>], changed: &[usize], p: &Params) -> Vec<Item> {
-    let mut rows: Vec<Item> = changed
-        .iter()
-        .filter_map(|&u| persons.get(u))
-        .flat_map(|likes| capped(likes, p.max_likes_per_person))
-        .collect();
-    rows.sort_unstable();
-    rows.dedup();
-    rows
+    /// Product `i`'s neighbour list.
+    pub fn row(&self, i: Item, s: &mut Scratch) -> Vec<Neighbour> {
+        for &u in self.likers(i) {
+            let w = self.weight[u as usize];
+            for &j in &self.likes[u as usize] {
+                if j != i {
+                    let k = j as usize;
+                    if s.co[k] == 0 {
+                        s.touched.push(j);
+                    }
+                    s.co[k] = s.co[k].saturating_add(1);
+                    s.wco[k] += w;
+                }
+            }
+        }
+        let ni = self.n.get(i as usize).copied().unwrap_or(0.0);
+        let mut cand = Vec::with_capacity(s.touched.len());
+        for &j in &s.touched {
+            let k = j as usize;
+            let (co, wco) = (s.co[k], s.wco[k]);
+            s.co[k] = 0;
+            s.wco[k] = 0.0;
+            if co >= self.p.min_co.max(1) {
+                let sim = similarity(wco, ni, self.n[k], &self.p) as f32;
+                if sim > 0.0 {
+                    cand.push(Neighbour { item: j, sim, co });
+                }
+            }
+        }
+        s.touched.clear();
+        top_k(cand, self.p.k)
+    }
 }
 
 #[cfg(test)]
@@ -350,38 +444,47 @@ mod tests {
 
     #[test]
     fn incremental_rows_match_full_build() {
-        let mut persons = random_persons(9, 200, 40);
+        let items = 40;
         let p = Params {
-            k: 10,
+            k: 3, // short lists: products enter and leave them
             ..Params::default()
         };
-        let before = build(&persons, 40, &p);
-        persons[3].push(39);
-        persons[7].push(0);
-        let full = build(&persons, 40, &p);
-        let mut rows = rows_to_refresh(&persons, &[3, 7], &p);
-        // rows holding a product whose (weighted) like count changed: with the 1/L
-        // person weight that is every product the changed persons like
-        let touched = rows.clone();
-        for (i, list) in before.iter().enumerate() {
-            if list.iter().any(|nb| touched.contains(&nb.item)) {
-                rows.push(i as Item);
+        for seed in 0..20 {
+            let old_persons = random_persons(seed, 200, items);
+            let mut persons = old_persons.clone();
+            let mut s = seed + 100;
+            let changed: Vec<usize> = (0..3).map(|_| (lcg(&mut s) % 200) as usize).collect();
+            for &u in &changed {
+                persons[u].push((lcg(&mut s) % items as u64) as Item);
+                if lcg(&mut s).is_multiple_of(2) && !persons[u].is_empty() {
+                    persons[u].remove(0); // a like taken back
+                }
             }
-        }
-        let mut patched = before.clone();
-        for (i, list) in build_rows(&persons, 40, &rows, &p) {
-            patched[i as usize] = list;
-        }
-        // every row that changed was refreshed
-        for i in 0..40 {
-            if full[i] != before[i] {
-                assert!(
-                    rows.contains(&(i as Item)),
-                    "row {i} changed but was not refreshed"
-                );
+            let (old, new) = (
+                Index::new(&old_persons, items, &p),
+                Index::new(&persons, items, &p),
+            );
+            // C: the changed persons' likes, before and after
+            let c: Vec<Item> = changed
+                .iter()
+                .flat_map(|&u| old.likes(u).iter().chain(new.likes(u)).copied())
+                .collect();
+            let mut mark = vec![false; items];
+            old.mark_co_liked(&c, &mut mark);
+            new.mark_co_liked(&c, &mut mark);
+            let before = build(&old_persons, items, &p);
+            let full = build(&persons, items, &p);
+            let mut patched = before.clone();
+            let mut sc = Scratch::new(items);
+            for i in 0..items {
+                if mark[i] {
+                    patched[i] = new.row(i as Item, &mut sc);
+                } else {
+                    assert_eq!(before[i], full[i], "seed {seed}: unmarked row {i} changed");
+                }
             }
+            assert_eq!(patched, full, "seed {seed}");
         }
-        assert_eq!(patched, full);
     }
 
     #[test]

@@ -473,6 +473,25 @@ fn bare_sql(sql: &str) -> Vec<String> {
             code.truncate(p);
         }
     }
+    // `col = expr` lines of an UPDATE's SET assign, they compare nothing
+    if code.trim_start().starts_with("UPDATE ") {
+        code = code
+            .lines()
+            .map(|l| {
+                let t = l.trim_start();
+                match t.split_once(" = ") {
+                    Some((col, rest))
+                        if !col.is_empty()
+                            && col.chars().all(|c| c.is_ascii_lowercase() || c == '_') =>
+                    {
+                        rest.to_string()
+                    }
+                    _ => l.to_string(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+    }
     let mut found = Vec::new();
     for op in [
         " = ", " <> ", " <= ", " >= ", " < ", " > ", " || ", " - ", " + ",
@@ -558,11 +577,9 @@ fn recommend_engines_qualify_every_name_in_their_sql() {
         }
     }
     // and no statement is left in the Rust files themselves
-    let mut rust: Vec<std::path::PathBuf> = ["src/model.rs", "src/visibility.rs"]
-        .iter()
-        .map(|f| root.join(f))
-        .collect();
-    for dir in ["src/recommend", "src/copies"] {
+    let mut rust: Vec<std::path::PathBuf> =
+        ["src/visibility.rs"].iter().map(|f| root.join(f)).collect();
+    for dir in ["src/recommend", "src/copies", "src/model"] {
         rust.extend(
             std::fs::read_dir(root.join(dir))
                 .expect(dir)

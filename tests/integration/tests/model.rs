@@ -885,6 +885,10 @@ fn the_refresh_cannot_be_stalled() {
     )
     .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1500));
+    let before: i64 = c
+        .query_one("SELECT count(*) FROM swipes", &[])
+        .unwrap()
+        .get(0);
     swipe_range(&mut c, 21, 26);
     c.batch_execute("SET statement_timeout = '20s'").unwrap();
     let r = c
@@ -899,7 +903,8 @@ fn the_refresh_cannot_be_stalled() {
         .query_one("SELECT count(*) FROM swipes", &[])
         .unwrap()
         .get(0);
-    assert_eq!(r.get::<_, i64>(1), all, "new swipes held back");
+    // an incremental refresh reads the swipes since the last one: all of them
+    assert_eq!(r.get::<_, i64>(1), all - before, "new swipes held back");
     assert!(!r.get::<_, bool>(2));
     idle.batch_execute("ROLLBACK").unwrap();
 
@@ -1253,9 +1258,12 @@ fn swipes_during_a_refresh_are_neither_blocked_nor_lost() {
     swipe_range(&mut c, 1, 21);
     refresh(&mut c, true);
     let mut blocker = connect(db, "postgres");
+    // the refresh rewrites the sources last of all: it waits there holding the rest
     blocker
-        .batch_execute("BEGIN; LOCK personality_item_stats IN SHARE MODE;")
+        .batch_execute("BEGIN; LOCK personality_model_sources IN SHARE MODE;")
         .unwrap();
+    // new swipes, so that it has stats and lists to write before it waits
+    swipe_range(&mut c, 21, 23);
     let running = std::thread::spawn(move || {
         let mut r = connect("it_model_concurrent", "postgres");
         r.query_one("SELECT personality_refresh_model(false)", &[])
@@ -1277,7 +1285,7 @@ fn swipes_during_a_refresh_are_neither_blocked_nor_lost() {
             break;
         }
     }
-    assert!(waiting, "the refresh never reached the item stats");
+    assert!(waiting, "the refresh never reached the sources");
     // the refresh is midway: swipes go through, and recommendations too
     let mut app = connect(db, "postgres");
     app.batch_execute("SET statement_timeout = '2s'").unwrap();
@@ -1296,5 +1304,78 @@ fn swipes_during_a_refresh_are_neither_blocked_nor_lost() {
     assert_eq!(stats(&mut c), inc, "swipes made during a refresh were lost");
     assert!(inc.get(&pid(297)).is_some_and(|s| s.0 >= 1.0));
     drop((blocker, app));
+    drop_db(db);
+}
+
+/// The stored model as text, exactly: each neighbour row (ids, similarities, co-likes)
+/// and each product's people counts, with the decayed likes aged to now().
+fn exact_model(c: &mut Client) -> (Vec<String>, Vec<(String, f64)>) {
+    let rows = c
+        .query(
+            "SELECT product_id::text || neighbour_ids::text || sims::text || cos::text
+               FROM personality_item_neighbours ORDER BY product_id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let stats = c
+        .query(
+            "SELECT product_id::text || ' ' || likes || ' ' || dislikes || ' ' || neutral,
+                    decayed_likes * _personality_decay(at, now(), _personality_model_constant('half_life_seconds'))
+               FROM personality_item_stats ORDER BY product_id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    (rows, stats)
+}
+
+/// Issue 21: rounds of new likes, opinions changed (right to left and back, down) and
+/// new people, each refreshed incrementally, give exactly the model a full rebuild
+/// gives: every neighbour row bit for bit, every count, the decayed likes to 1e-6.
+#[test]
+fn incremental_refreshes_equal_a_full_rebuild_exactly() {
+    let db = "it_model_exact";
+    let mut c = setup(db, 80);
+    swipe_range(&mut c, 1, 12);
+    assert!(refresh(&mut c, true).0);
+    for round in 0..5i64 {
+        swipe_range(&mut c, 12 + 4 * round, 16 + 4 * round);
+        // people change their minds about earlier swipes, later in time
+        c.execute(
+            "INSERT INTO swipes (user_id, product_id, direction, created_at)
+             SELECT s.user_id, s.product_id,
+                    CASE WHEN $1::bigint % 3 = 2 THEN 'down' WHEN s.direction = 'right' THEN 'left' ELSE 'right' END,
+                    now() + interval '1 second'
+               FROM (SELECT DISTINCT ON (user_id, product_id) user_id, product_id, direction FROM swipes
+                      ORDER BY user_id, product_id, created_at DESC) s
+              WHERE md5(s.user_id::text || s.product_id::text || $1::bigint::text) < '1'",
+            &[&round],
+        )
+        .unwrap();
+        let inc = refresh(&mut c, false);
+        assert!(!inc.0, "round {round}: {inc:?}");
+        let (rows_inc, stats_inc) = exact_model(&mut c);
+        assert!(refresh(&mut c, true).0);
+        let (rows_full, stats_full) = exact_model(&mut c);
+        assert_eq!(rows_inc.len(), rows_full.len(), "round {round}: rows");
+        for (a, b) in rows_inc.iter().zip(&rows_full) {
+            assert_eq!(a, b, "round {round}");
+        }
+        assert_eq!(stats_inc.len(), stats_full.len(), "round {round}: stats");
+        for (a, b) in stats_inc.iter().zip(&stats_full) {
+            assert_eq!(a.0, b.0, "round {round}");
+            // a like dated after the mark it was counted at has age 0 there, not a
+            // negative one: aged later, it differs by its microseconds (~1e-8)
+            assert!(
+                (a.1 - b.1).abs() <= 1e-6 * b.1.abs().max(1.0),
+                "round {round}: {a:?} vs {b:?}"
+            );
+        }
+    }
     drop_db(db);
 }

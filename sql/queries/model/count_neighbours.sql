@@ -1,0 +1,2 @@
+-- Products with a neighbour list.
+SELECT pg_catalog.count(*) FROM @extschema@.personality_item_neighbours
