@@ -11,7 +11,7 @@
 # reported. The swipes live in a table shaped like the real app's: swipe_interactions
 # (user_id, product_id, swipe_direction, swipe_timestamp), attached with
 # personality_attach_behavior; they are loaded with the learning trigger disabled (the
-# refresh reads the table, not what the trigger learnt).
+# refresh reads the table, not what the trigger learnt; the people have no profile).
 #
 # The world: BENCH_REFRESH_PRODUCTS products, BENCH_REFRESH_PEOPLE people,
 # BENCH_REFRESH_SWIPES swipes. Person u's swipes: half in their taste cluster (u % 200;
@@ -68,14 +68,16 @@ SWIPE_SQL="INSERT INTO swipe_interactions (user_id, product_id, swipe_direction,
 SELECT ('00000000-0000-4000-d000-' || lpad(x.u::text, 12, '0'))::uuid,
        ('00000000-0000-4000-c000-' || lpad(x.n::text, 12, '0'))::uuid,
        CASE WHEN x.n % 200 = x.u % 200 OR bench_h(x.k, 3) < 0.25 THEN 'right' ELSE 'left' END,
-       :at + x.k * interval '1 millisecond'
+       :at + x.k * :step
   FROM (SELECT k, u,
                CASE WHEN k % 2 = 0
                     THEN (floor(bench_h(k, 1) * ($PRODUCTS / 200))::bigint * 200 + u % 200) % $PRODUCTS
                     ELSE floor(bench_h(k, 2) * bench_h(k, 2) * $PRODUCTS)::bigint END AS n
           FROM (SELECT k, 1 + k % :people AS u FROM generate_series(:from::bigint, :to::bigint) k) y) x"
-load() { # load FROM TO PEOPLE AT
+load() { # load FROM TO PEOPLE AT [STEP]: swipe k dated AT + k STEP (default 1 ms)
     local sql=${SWIPE_SQL//:from/$1}
+    local step=${5:-"interval '1 millisecond'"}
+    sql=${sql//:step/$step}
     sql=${sql//:to/$2}
     sql=${sql//:people/$3}
     q -c "${sql//:at/$4}" >/dev/null
@@ -87,7 +89,6 @@ for ((from = 1; from <= SWIPES; from += 200000)); do
     [ $to -gt "$SWIPES" ] && to=$SWIPES
     load "$from" "$to" "$PEOPLE" "now() - interval '60 days'"
 done
-q -c "ALTER TABLE swipe_interactions ENABLE TRIGGER update_personality_from_swipes" >/dev/null
 q -c "VACUUM ANALYZE" >/dev/null
 load_s=$(($(date +%s) - t0))
 q -c "CREATE TABLE bench_likes AS
@@ -109,12 +110,12 @@ for ((r = 1; r <= RUNS; r++)); do
     fulls+=("$(ms "SELECT personality_refresh_model(true)")")
     # NEW swipes of NEW different people (the first NEW people), dated now
     base=$((SWIPES + (r - 1) * NEW))
-    load $((base + 1)) $((base + NEW)) "$NEW" "now()"
+    load $((base + 1)) $((base + NEW)) "$NEW" "now()" "interval '0'"
     incs+=("$(ms "SELECT personality_refresh_model()")")
 done
 npairs=$(q -c "$COUNT_SQL")
 full_json=$(q -c "SELECT personality_refresh_model(true) - 'swipes_until'")
-load $((SWIPES + RUNS * NEW + 1)) $((SWIPES + (RUNS + 1) * NEW)) "$NEW" "now()"
+load $((SWIPES + RUNS * NEW + 1)) $((SWIPES + (RUNS + 1) * NEW)) "$NEW" "now()" "interval '0'"
 inc_json=$(q -c "SELECT personality_refresh_model() - 'swipes_until'")
 sizes=$(q -c "SELECT (SELECT count(*) FROM personality_item_neighbours) || ' products with neighbours, '
                      || (SELECT round(avg(cardinality(neighbour_ids)), 1) FROM personality_item_neighbours) || ' each on average, '

@@ -33,6 +33,9 @@ CREATE TABLE personality_item_neighbours (
 COMMENT ON TABLE personality_item_neighbours IS
   'Derived: per product, its top-K most similar products by co-likes (cosine, each person weighted 1/their likes, their 500 most recent likes), best first; rewritten by personality_refresh_model() where they changed. Read by personality_recommend and personality_similar_products.';
 ALTER TABLE personality_item_neighbours ENABLE ROW LEVEL SECURITY;
+-- A row (100 neighbours: about 2.5 kB) stays in its page, never compressed: random ids
+-- do not compress, and trying cost a fifth of the refresh.
+ALTER TABLE personality_item_neighbours SET (toast_tuple_target = 8160);
 
 CREATE TABLE personality_model_state (
     id boolean PRIMARY KEY DEFAULT true CHECK (id),

@@ -161,6 +161,7 @@ ALTER TABLE personality_model_people ALTER COLUMN opinions SET STORAGE EXTERNAL;
 ALTER TABLE personality_model_state ADD COLUMN people_until timestamptz;
 -- the refresh finds the rows to rewrite itself: the GIN index only cost writes
 DROP INDEX personality_item_neighbours_members;
+ALTER TABLE personality_item_neighbours SET (toast_tuple_target = 8160);
 COMMENT ON TABLE personality_item_neighbours IS
   'Derived: per product, its top-K most similar products by co-likes (cosine, each person weighted 1/their likes, their 500 most recent likes), best first; rewritten by personality_refresh_model() where they changed. Read by personality_recommend and personality_similar_products.';
 

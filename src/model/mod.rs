@@ -67,6 +67,17 @@ pub(crate) struct Outcome {
     pub people_changed: i64,
     pub stats_written: i64,
     pub with_neighbours: i64,
+    /// where the time went, ms per step, in order
+    pub steps: Vec<(&'static str, f64)>,
+}
+
+impl Outcome {
+    /// Records the time since `*since` as step `name`, and restarts the clock.
+    pub fn step(&mut self, name: &'static str, since: &mut Instant) {
+        self.steps
+            .push((name, since.elapsed().as_secs_f64() * 1000.0));
+        *since = Instant::now();
+    }
 }
 
 /// Internal: personality_refresh_model without the caller check. The lock, the mark,
@@ -92,6 +103,7 @@ fn refresh(
     t0: Instant,
 ) -> Result<(Outcome, i64), pgrx::spi::Error> {
     let mut out = Outcome::default();
+    let mut clock = Instant::now();
     let can_increment = read::lock(client)?;
     let bound = read::mark(client, HOLD_SECONDS)?;
     let inputs = read::inputs(client)?;
@@ -111,6 +123,7 @@ fn refresh(
     if !out.full {
         out.full = !read::counts_hold(client, &inputs, &sources, &mut counted)?;
     }
+    out.step("check", &mut clock);
     let mut m = read::Model::default();
     if !out.full && !read::people(client, &mut m)? {
         out.full = true;
@@ -132,9 +145,11 @@ fn refresh(
         out.rows_skipped += r.skipped;
         per_table.push((i.oid, counted.get(&i.oid).copied().unwrap_or(0) + r.kept));
     }
-    plan::run(client, &mut m, &mut out, bound)?;
+    out.step("read", &mut clock);
+    plan::run(client, &mut m, &mut out, bound, &mut clock)?;
     write::sources(client, &per_table, bound)?;
     write::state(client, &out, bound, t0)?;
+    out.step("state", &mut clock);
     out.with_neighbours = write::count_neighbours(client)?;
     Ok((out, bound))
 }
@@ -154,6 +169,7 @@ fn outcome_json(out: &Outcome, bound: i64, t0: Instant) -> serde_json::Value {
         "rows_skipped": out.rows_skipped,
         "tables_unread": out.tables_unread,
         "tables_untimed": out.tables_untimed,
+        "steps_ms": out.steps.iter().map(|(k, v)| (k.to_string(), serde_json::json!((v * 10.0).round() / 10.0))).collect::<serde_json::Map<_, _>>(),
         "ms": (t0.elapsed().as_secs_f64() * 10_000.0).round() / 10.0,
     })
 }

@@ -20,6 +20,7 @@ pub(super) fn run(
     m: &mut Model,
     out: &mut Outcome,
     bound: i64,
+    clock: &mut std::time::Instant,
 ) -> Result<(), SpiError> {
     m.renumber();
     // the changed people's opinions before, then the new swipes folded in
@@ -39,6 +40,7 @@ pub(super) fn run(
         opinions::fold(&mut m.persons[p], &by_person[&p]);
     }
     out.people_changed = changed.len() as i64;
+    out.step("fold", clock);
     let n_items = m.products.len();
     if out.full {
         write::clear(client)?;
@@ -49,6 +51,7 @@ pub(super) fn run(
         wanted[o.item as usize] = true;
     }
     out.stats_written = stats(client, m, &wanted, bound)?;
+    out.step("stats", clock);
     // people's opinions: the changed ones (all on a full rebuild)
     let people: Vec<usize> = if out.full {
         (0..m.persons.len()).collect()
@@ -56,7 +59,9 @@ pub(super) fn run(
         changed.clone()
     };
     write::people(client, m, &people)?;
+    out.step("people", clock);
     out.rows_written = neighbours(client, m, &before, &changed, out.full)?;
+    out.step("neighbours", clock);
     Ok(())
 }
 

@@ -144,16 +144,34 @@ fn micros_arg(t: i64) -> pgrx::datum::DatumWithOid<'static> {
 
 /// The people and products the refresh knows, each person's opinions, and the
 /// swipes read since the last refresh.
-#[derive(Default)]
 pub(crate) struct Model {
     pub users: Vec<[u8; 16]>,
-    user_ix: HashMap<[u8; 16], usize>,
+    user_ix: HashMap<[u8; 16], usize, KeyState>,
     pub products: Vec<[u8; 16]>,
-    product_ix: HashMap<[u8; 16], Item>,
+    product_ix: HashMap<[u8; 16], Item, KeyState>,
     pub persons: Vec<Vec<Opinion>>,
     /// new swipes: (person, swipe as an opinion)
     pub fresh: Vec<(usize, Opinion)>,
     opinions: usize,
+}
+
+/// Ids are chosen by the host application (possibly by an attacker): the maps hash
+/// them with the connection's key (personality_core::collab::keyhash).
+type KeyState = personality_core::collab::keyhash::KeyState;
+
+impl Default for Model {
+    fn default() -> Self {
+        let k = crate::copies::key_state();
+        Model {
+            users: Vec::new(),
+            user_ix: HashMap::with_hasher(k),
+            products: Vec::new(),
+            product_ix: HashMap::with_hasher(k),
+            persons: Vec::new(),
+            fresh: Vec::new(),
+            opinions: 0,
+        }
+    }
 }
 
 impl Model {
@@ -193,12 +211,15 @@ impl Model {
             new_of[old as usize] = new as Item;
         }
         self.products = order.iter().map(|&i| self.products[i as usize]).collect();
-        self.product_ix = self
-            .products
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (*p, i as Item))
-            .collect();
+        let mut ix =
+            HashMap::with_capacity_and_hasher(self.products.len(), crate::copies::key_state());
+        ix.extend(
+            self.products
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (*p, i as Item)),
+        );
+        self.product_ix = ix;
         for ops in &mut self.persons {
             for o in ops.iter_mut() {
                 o.item = new_of[o.item as usize];
