@@ -82,6 +82,11 @@ fn deleting_a_profile_erases_what_was_learnt_and_queued() {
     person(db, &mut c, &u);
     person(db, &mut c, &other);
     let other_before = held(&mut c, &other);
+    // the model keeps each person's opinions between refreshes
+    c.execute("SELECT personality_refresh_model()", &[])
+        .expect("refresh");
+    let kept = "SELECT count(*) FROM personality_model_people WHERE user_id = $1::text::uuid";
+    assert_eq!((count(&mut c, kept, &u), count(&mut c, kept, &other)), (1, 1));
 
     // the user deletes their own profile, as PostgREST lets them
     let mut app = connect_as_app_user(db, &u);
@@ -97,6 +102,11 @@ fn deleting_a_profile_erases_what_was_learnt_and_queued() {
         "profile, learning state, queue, recommendations after deleting the profile: {h:?}"
     );
     assert_eq!(held(&mut c, &other), other_before, "another user's rows");
+    assert_eq!(
+        (count(&mut c, kept, &u), count(&mut c, kept, &other)),
+        (0, 1),
+        "the model's copy of the opinions"
+    );
 
     // the quiz again: a new profile that has learnt nothing of the old one's swipes
     let answers = quiz_answers(&mut c);
