@@ -73,7 +73,7 @@ q -c "CREATE TABLE bench_products AS
 SWIPE_SQL="INSERT INTO swipes (user_id, product_id, direction, created_at)
 SELECT ('00000000-0000-4000-d000-' || lpad(s.u::text, 12, '0'))::uuid, p.product_id,
        CASE WHEN p.cluster = s.u % 200 OR s.h2 < 0.25 THEN 'right' ELSE 'left' END,
-       now() - interval '30 days' + s.k * interval '1 second'
+       :at
   FROM (SELECT k, u, j, bench_h(k, 7) AS h1, bench_h(k, 11) AS h2
           FROM (SELECT k, 1 + (k % :users) AS u, k / :users AS j FROM generate_series(:from, :to) k) x) s
   JOIN LATERAL (
@@ -83,9 +83,10 @@ SELECT ('00000000-0000-4000-d000-' || lpad(s.u::text, 12, '0'))::uuid, p.product
        UNION ALL
        (SELECT b.product_id, b.cluster FROM bench_products b
          WHERE s.j % 2 = 1 AND b.n = 1 + floor(s.h1 * s.h1 * :products)::bigint LIMIT 1)) p ON true"
-load_swipes() { # load_swipes FROM TO
+load_swipes() { # load_swipes FROM TO [AT]: swipe k dated AT (default 30 days ago + k s)
+    local at=${3:-"now() - interval '30 days' + s.k * interval '1 second'"}
     psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -v from="$1" -v to="$2" -v users="$USERS" -v products="$PRODUCTS" \
-        -c "$(echo "$SWIPE_SQL" | sed "s/:from/$1/; s/:to/$2/; s/:users/$USERS/g; s/:products/$PRODUCTS/g")" >/dev/null
+        -c "$(echo "$SWIPE_SQL" | sed "s/:from/$1/; s/:to/$2/; s/:users/$USERS/g; s/:products/$PRODUCTS/g; s/:at/$at/")" >/dev/null
 }
 say "$SWIPES swipes of $USERS people (learning trigger disabled)"
 t0=$(date +%s)
@@ -115,9 +116,12 @@ say "refresh (full)"
 full_ms=$(ms "SELECT personality_refresh_model(true)")
 full_json=$(q -c "SELECT to_jsonb(s) - 'popular_ids' FROM personality_model_state s")
 say "10,000 more swipes, refresh (incremental)"
-load_swipes $((SWIPES + 1)) $((SWIPES + 10000))
+# new swipes are dated now (after the mark): older ones would make it a full rebuild
+load_swipes $((SWIPES + 1)) $((SWIPES + 10000)) "now()"
 inc_ms=$(ms "SELECT personality_refresh_model()")
 inc_json=$(q -c "SELECT to_jsonb(s) - 'popular_ids' FROM personality_model_state s")
+say "refresh (full, over the existing model)"
+full2_ms=$(ms "SELECT personality_refresh_model(true)")
 sizes=$(q -c "SELECT pg_size_pretty(pg_total_relation_size('personality_item_neighbours')) || ' neighbours, '
                      || pg_size_pretty(pg_total_relation_size('personality_item_stats')) || ' stats, '
                      || (SELECT count(*) FROM personality_item_neighbours) || ' products with neighbours, '
@@ -158,7 +162,7 @@ avg_sw=$(q -c "SELECT round(count(*)::numeric / count(DISTINCT user_id), 1) FROM
     echo
     echo "- $PRODUCTS products, $USERS people, $nswipes swipes ($nlikes right) loaded in ${load_s} s; $avg_sw swipes per person on average; person 1 has 500"
     echo "- model: $sizes"
-    echo "- \`personality_refresh_model(true)\` (full build): **$full_ms ms**; after 10,000 more swipes \`personality_refresh_model()\` (incremental): **$inc_ms ms**"
+    echo "- \`personality_refresh_model(true)\` (full build): **$full_ms ms**; after 10,000 more swipes \`personality_refresh_model()\` (incremental): **$inc_ms ms**; full again over that model: **$full2_ms ms**"
     echo "  - full: \`$full_json\`"
     echo "  - incremental: \`$inc_json\`"
     echo

@@ -54,8 +54,8 @@ pub static HYBRID_SHARE: GucSetting<f64> = GucSetting::<f64>::new(1.0);
 /// `personality.cache_mb`: memory per connection for the copies; 0 turns them off.
 pub static CACHE_MB: GucSetting<i32> = GucSetting::<i32>::new(16);
 
-/// `personality.refresh_memory_mb`: memory the refresh's Rust side may take for the
-/// likes it reads (src/model.rs); past it the refresh fails with 53200 and the previous
+/// `personality.refresh_memory_mb`: memory the refresh may take for the opinions and
+/// swipes it holds (src/model/); past it the refresh fails with 53200 and the previous
 /// model stays. Superuser-only.
 pub static REFRESH_MEMORY_MB: GucSetting<i32> = GucSetting::<i32>::new(1024);
 
@@ -222,8 +222,8 @@ fn define_recommend_settings() {
 fn define_trust_settings() {
     GucRegistry::define_int_guc(
         c"personality.refresh_memory_mb",
-        c"Memory (MB) the model refresh may take for the likes it reads; past it the refresh fails (53200) and the previous model stays (superuser only).",
-        c"About 40 bytes per like counted (each person's 500 most recent likes). Default 1024.",
+        c"Memory (MB) the model refresh may take for the opinions and swipes it holds; past it the refresh fails (53200) and the previous model stays (superuser only).",
+        c"About 96 bytes per opinion (a person's latest swipe of a product) or new swipe. Default 1024.",
         &REFRESH_MEMORY_MB,
         1,
         1_048_576,
