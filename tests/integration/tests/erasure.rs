@@ -86,7 +86,10 @@ fn deleting_a_profile_erases_what_was_learnt_and_queued() {
     c.execute("SELECT personality_refresh_model()", &[])
         .expect("refresh");
     let kept = "SELECT count(*) FROM personality_model_people WHERE user_id = $1::text::uuid";
-    assert_eq!((count(&mut c, kept, &u), count(&mut c, kept, &other)), (1, 1));
+    assert_eq!(
+        (count(&mut c, kept, &u), count(&mut c, kept, &other)),
+        (1, 1)
+    );
 
     // the user deletes their own profile, as PostgREST lets them
     let mut app = connect_as_app_user(db, &u);
