@@ -352,9 +352,8 @@ pub(super) fn swipes(
                 continue; // for a later refresh
             }
             out.kept += 1;
-            let code = opinions::direction_code(personality_core::learning::parse_direction(
-                r.get::<&str>(3)?,
-            ));
+            let word = r.get::<&[u8]>(3)?.and_then(|b| std::str::from_utf8(b).ok());
+            let code = opinions::direction_code(personality_core::learning::parse_direction(word));
             if let Some(dir) = code {
                 let person = m.person(*u.as_bytes());
                 let item = m.product(p.as_bytes());

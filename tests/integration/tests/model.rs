@@ -1345,12 +1345,13 @@ fn incremental_refreshes_equal_a_full_rebuild_exactly() {
     assert!(refresh(&mut c, true).0);
     for round in 0..5i64 {
         swipe_range(&mut c, 12 + 4 * round, 16 + 4 * round);
-        // people change their minds about earlier swipes, later in time
+        // people change their minds about earlier swipes, later in time (dated now:
+        // a time ahead of the mark would be read by one refresh and not the other)
         c.execute(
             "INSERT INTO swipes (user_id, product_id, direction, created_at)
              SELECT s.user_id, s.product_id,
                     CASE WHEN $1::bigint % 3 = 2 THEN 'down' WHEN s.direction = 'right' THEN 'left' ELSE 'right' END,
-                    now() + interval '1 second'
+                    now()
                FROM (SELECT DISTINCT ON (user_id, product_id) user_id, product_id, direction FROM swipes
                       ORDER BY user_id, product_id, created_at DESC) s
               WHERE md5(s.user_id::text || s.product_id::text || $1::bigint::text) < '1'",
