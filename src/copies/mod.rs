@@ -41,7 +41,7 @@ use std::rc::Rc;
 
 /// A product id as its 16 bytes (the key of every per-connection map).
 mod read;
-pub(crate) use read::{groups, neighbour_lists, product_rows};
+pub(crate) use read::{group_products, groups, neighbour_lists, product_rows};
 
 pub(crate) type Key = [u8; 16];
 type KeyMap<V> = HashMap<Key, V, KeyState>;
@@ -91,6 +91,19 @@ pub struct GroupRow {
     pub shares: [f64; 5],
     pub products: i64,
 }
+
+/// A product of a group as the content ranker reads it (recommend/group_products.sql).
+#[derive(Debug)]
+pub struct GroupProduct {
+    pub id: Key,
+    pub category: Option<String>,
+    pub price: Option<f64>,
+    pub shares: [f64; 5],
+}
+
+/// The first products of a group by product id (active, under a price cap): the group,
+/// how many were asked for, and the price cap's bits (None: no cap).
+type GroupKey = (i64, i64, Option<u64>);
 
 /// Dense indices of product ids, the same for the whole connection while the copies
 /// last: the copied neighbour lists are stored in them, so a request reads them without
@@ -149,6 +162,8 @@ pub(super) struct Copies {
     /// personality.max_groups the groups were read with, and the groups (empty: more
     /// groups than that, or none)
     groups: Option<(i64, Rc<Vec<GroupRow>>)>,
+    /// the first products of groups, by (group, limit, price cap)
+    group_products: HashMap<GroupKey, Rc<[GroupProduct]>>,
 }
 
 impl Default for Copies {
@@ -162,6 +177,7 @@ impl Default for Copies {
             epoch: 0,
             neighbours: IdMap::default(),
             groups: None,
+            group_products: HashMap::new(),
         }
     }
 }
@@ -182,6 +198,10 @@ const TABLES: Query = query!("copies/tables", []);
 const PRODUCT_ROWS: Query = query!("copies/product_rows", [UUIDARRAYOID]);
 const NEIGHBOURS: Query = query!("copies/neighbours", [UUIDARRAYOID]);
 const GROUPS: Query = query!("copies/groups", [INT8OID]);
+const GROUP_PRODUCTS: Query = query!(
+    "recommend/group_products",
+    [INT8ARRAYOID, INT8OID, FLOAT8OID]
+);
 
 /// `q` prepared to run with a new snapshot (not read-only): the rows it reads are at
 /// least as new as every invalidation [`begin`] took.
@@ -241,6 +261,12 @@ pub(crate) fn begin(client: &SpiClient<'_>) {
 /// next call starts (a call may pass the budget by what it reads itself).
 pub(super) fn account(c: &mut Copies, bytes: usize) {
     c.bytes += bytes;
+}
+
+/// What the connection's copies hold now, in bytes (as accounted), and how many times
+/// they were started again (for the DEBUG1 line of personality_recommend).
+pub(crate) fn held() -> (usize, u64) {
+    COPIES.with(|c| c.try_borrow().map_or((0, 0), |c| (c.bytes, c.epoch)))
 }
 
 /// personality.cache_mb in bytes.

@@ -286,3 +286,80 @@ unsafe fn plain<T: Copy>(datum: pg_sys::Datum, elem: pg_sys::Oid) -> Option<Vec<
     }
     out
 }
+
+fn group_product_bytes(g: &[GroupProduct]) -> usize {
+    64 + g
+        .iter()
+        .map(|r| std::mem::size_of::<GroupProduct>() + r.category.as_ref().map_or(0, |c| c.len()))
+        .sum::<usize>()
+}
+
+/// Up to `limit` products of each group of `gids` (in that order; by product id within
+/// a group), active and under the price cap (recommend/group_products.sql): each with
+/// its group's position in `gids`. From the connection's copy when it has the group
+/// for this limit and cap, else read (one statement for all the missing groups) into it.
+pub(crate) fn group_products(
+    client: &SpiClient<'_>,
+    gids: &[i64],
+    limit: i64,
+    max_price: Option<f64>,
+) -> Vec<(usize, Rc<[GroupProduct]>)> {
+    let cap = max_price.map(f64::to_bits);
+    let mut found: HashMap<i64, Rc<[GroupProduct]>> = HashMap::with_capacity(gids.len());
+    let mut missing: Vec<i64> = Vec::new();
+    COPIES.with(|c| {
+        let c = c.borrow();
+        for &g in gids {
+            if found.contains_key(&g) || missing.contains(&g) {
+                continue;
+            }
+            match c.group_products.get(&(g, limit, cap)) {
+                Some(l) => {
+                    found.insert(g, l.clone());
+                }
+                None => missing.push(g),
+            }
+        }
+    });
+    if !missing.is_empty() {
+        let stmt = fresh(client, &GROUP_PRODUCTS);
+        let mut read: Vec<Vec<GroupProduct>> = missing.iter().map(|_| Vec::new()).collect();
+        let rows = or_raise(client.select(
+            &*stmt,
+            None,
+            &[missing.clone().into(), limit.into(), max_price.into()],
+        ));
+        for r in rows {
+            let Some(id) = or_raise(r.get::<Uuid>(2)) else {
+                continue;
+            };
+            let ord = or_raise(r.get::<i64>(1)).unwrap_or(0);
+            let Some(list) = usize::try_from(ord - 1).ok().and_then(|i| read.get_mut(i)) else {
+                continue;
+            };
+            let mut shares = [0.0; 5];
+            for (i, share) in shares.iter_mut().enumerate() {
+                *share = or_raise(r.get::<f32>(5 + i)).unwrap_or(0.0) as f64;
+            }
+            list.push(GroupProduct {
+                id: *id.as_bytes(),
+                category: or_raise(r.text(3)),
+                price: or_raise(r.get::<f64>(4)),
+                shares,
+            });
+        }
+        COPIES.with(|c| {
+            let mut c = c.borrow_mut();
+            for (g, list) in missing.iter().zip(read) {
+                let list: Rc<[GroupProduct]> = list.into();
+                account(&mut c, group_product_bytes(&list));
+                c.group_products.insert((*g, limit, cap), list.clone());
+                found.insert(*g, list);
+            }
+        });
+    }
+    gids.iter()
+        .enumerate()
+        .filter_map(|(i, g)| found.get(g).map(|l| (i, l.clone())))
+        .collect()
+}
