@@ -21,19 +21,44 @@ fn group_bytes(g: &[GroupRow]) -> usize {
         .sum()
 }
 
+/// A row's stats and side likes from columns `first`.. (likes, dislikes, neutral,
+/// decayed likes, at, side likes) of the current row of `r`.
+fn stats_at(r: &pgrx::spi::SpiTupleTable<'_>, first: usize) -> (Option<Stats>, [f64; 5]) {
+    let f = |n: usize| or_raise(r.get::<f64>(n));
+    let stats = f(first).map(|likes| Stats {
+        likes,
+        dislikes: f(first + 1).unwrap_or(0.0),
+        neutral: f(first + 2).unwrap_or(0.0),
+        decayed_likes: f(first + 3).unwrap_or(0.0),
+        at: f(first + 4),
+    });
+    let mut side_likes = [0.0; 5];
+    for (t, x) in float4_array(r, first + 5).into_iter().take(5).enumerate() {
+        side_likes[t] = x as f64;
+    }
+    (stats, side_likes)
+}
+
 /// The rows of the products `ids` that have a vector, by id (inactive ones and those
-/// above any price cap too: the caller filters).
+/// above any price cap too: the caller filters). A row copied before the model changed
+/// keeps its vector and gets its stats read again.
 pub(crate) fn product_rows(client: &SpiClient<'_>, ids: &[Uuid]) -> KeyMap<Rc<ProductRow>> {
     let mut out = HashMap::with_capacity_and_hasher(ids.len(), key_state());
     let mut missing: Vec<Uuid> = Vec::new();
+    let mut stale: Vec<Uuid> = Vec::new();
     let mut asked = HashSet::with_hasher(key_state());
-    COPIES.with(|c| {
+    let model = COPIES.with(|c| {
         let c = c.borrow();
         for id in ids {
             let k = *id.as_bytes();
             match c.rows.get(&k) {
-                Some(Some(r)) => {
+                Some(Some((r, g))) if *g == c.model => {
                     out.insert(k, r.clone());
+                }
+                Some(Some(_)) => {
+                    if asked.insert(k) {
+                        stale.push(*id);
+                    }
                 }
                 Some(None) => {}
                 None => {
@@ -43,47 +68,66 @@ pub(crate) fn product_rows(client: &SpiClient<'_>, ids: &[Uuid]) -> KeyMap<Rc<Pr
                 }
             }
         }
+        c.model
     });
-    if missing.is_empty() {
-        return out;
+    let mut read: Vec<(Key, Rc<ProductRow>)> = Vec::with_capacity(missing.len() + stale.len());
+    if !missing.is_empty() {
+        let stmt = fresh(client, &PRODUCT_ROWS);
+        let mut table = or_raise(client.select(&*stmt, None, &[missing.clone().into()]));
+        // the table itself, not its rows: it gives the raw datums of the current row
+        while table.next().is_some() {
+            let r = &table;
+            let Some(id) = or_raise(r.get::<Uuid>(1)) else {
+                continue;
+            };
+            let f = |n: usize| or_raise(r.get::<f64>(n));
+            let mut shares = [0.0; 5];
+            for (t, s) in shares.iter_mut().enumerate() {
+                *s = or_raise(r.get::<f32>(6 + t)).unwrap_or(0.0) as f64;
+            }
+            let (stats, side_likes) = stats_at(r, 11);
+            read.push((
+                *id.as_bytes(),
+                Rc::new(ProductRow {
+                    category: or_raise(r.text(2)).unwrap_or_default(),
+                    price: f(3),
+                    active: or_raise(r.get::<bool>(4)).unwrap_or(false),
+                    strength: f(5).unwrap_or(0.0),
+                    shares,
+                    stats,
+                    side_likes,
+                }),
+            ));
+        }
     }
-    let stmt = fresh(client, &PRODUCT_ROWS);
-    let mut read: Vec<(Key, Rc<ProductRow>)> = Vec::with_capacity(missing.len());
-    let mut table = or_raise(client.select(&*stmt, None, &[missing.clone().into()]));
-    // the table itself, not its rows: it gives the raw datums of the current row
-    while table.next().is_some() {
-        let r = &table;
-        let Some(id) = or_raise(r.get::<Uuid>(1)) else {
-            continue;
-        };
-        let f = |n: usize| or_raise(r.get::<f64>(n));
-        let mut shares = [0.0; 5];
-        for (t, s) in shares.iter_mut().enumerate() {
-            *s = or_raise(r.get::<f32>(6 + t)).unwrap_or(0.0) as f64;
+    if !stale.is_empty() {
+        let mut fresh_stats: KeyMap<(Option<Stats>, [f64; 5])> =
+            HashMap::with_capacity_and_hasher(stale.len(), key_state());
+        let stmt = fresh(client, &STATS_ROWS);
+        let mut table = or_raise(client.select(&*stmt, None, &[stale.clone().into()]));
+        while table.next().is_some() {
+            let r = &table;
+            if let Some(id) = or_raise(r.get::<Uuid>(1)) {
+                fresh_stats.insert(*id.as_bytes(), stats_at(r, 2));
+            }
         }
-        let stats = f(11).map(|likes| Stats {
-            likes,
-            dislikes: f(12).unwrap_or(0.0),
-            neutral: f(13).unwrap_or(0.0),
-            decayed_likes: f(14).unwrap_or(0.0),
-            at: f(15),
+        COPIES.with(|c| {
+            let c = c.borrow();
+            for id in &stale {
+                let k = *id.as_bytes();
+                if let Some(Some((old, _))) = c.rows.get(&k) {
+                    // a product without a stats row now has none (nobody swiped it)
+                    let (stats, side_likes) = fresh_stats.remove(&k).unwrap_or((None, [0.0; 5]));
+                    let mut row = ProductRow::clone(old);
+                    row.stats = stats;
+                    row.side_likes = side_likes;
+                    read.push((k, Rc::new(row)));
+                }
+            }
         });
-        let mut side_likes = [0.0; 5];
-        for (t, x) in float4_array(r, 16).into_iter().take(5).enumerate() {
-            side_likes[t] = x as f64;
-        }
-        read.push((
-            *id.as_bytes(),
-            Rc::new(ProductRow {
-                category: or_raise(r.text(2)).unwrap_or_default(),
-                price: f(3),
-                active: or_raise(r.get::<bool>(4)).unwrap_or(false),
-                strength: f(5).unwrap_or(0.0),
-                shares,
-                stats,
-                side_likes,
-            }),
-        ));
+    }
+    if read.is_empty() && missing.is_empty() {
+        return out;
     }
     COPIES.with(|c| {
         let mut c = c.borrow_mut();
@@ -92,7 +136,7 @@ pub(crate) fn product_rows(client: &SpiClient<'_>, ids: &[Uuid]) -> KeyMap<Rc<Pr
         account(&mut c, bytes);
         for (k, r) in read {
             out.insert(k, r.clone());
-            c.rows.insert(k, Some(r));
+            c.rows.insert(k, Some((r, model)));
         }
         for id in &missing {
             c.rows.entry(*id.as_bytes()).or_insert(None);
