@@ -23,6 +23,9 @@ use std::rc::Rc;
 
 thread_local! {
     static GENERATION: Cell<u64> = const { Cell::new(1) };
+    /// bumped by every relcache invalidation (any relation, or a reset) and every
+    /// invalidation of a schema or a type: what a catalog lookup depends on
+    static CATALOG_GENERATION: Cell<u64> = const { Cell::new(1) };
     static WATCHED: Cell<pg_sys::Oid> = const { Cell::new(pg_sys::InvalidOid) };
     static SCHEMA: std::cell::RefCell<Option<(u64, String)>> = const { std::cell::RefCell::new(None) };
     static PLANS: RefCell<(u64, HashMap<&'static str, Rc<OwnedPreparedStatement>>)> =
@@ -48,11 +51,36 @@ pub fn init() {
     // backend, from _PG_init.
     unsafe {
         pg_sys::CacheRegisterRelcacheCallback(Some(invalidated), pg_sys::Datum::from(0));
+        for cache in [
+            pg_sys::SysCacheIdentifier::NAMESPACEOID,
+            pg_sys::SysCacheIdentifier::TYPEOID,
+        ] {
+            pg_sys::CacheRegisterSyscacheCallback(
+                cache as i32,
+                Some(catalog_changed),
+                pg_sys::Datum::from(0),
+            );
+        }
     }
+}
+
+/// Syscache callback (a schema or a type changed): no catalog access, only bookkeeping.
+unsafe extern "C-unwind" fn catalog_changed(_arg: pg_sys::Datum, _cache: i32, _hash: u32) {
+    CATALOG_GENERATION.with(|g| g.set(g.get().wrapping_add(1)));
+}
+
+/// A number that changes whenever any relation, schema or type may have changed (every
+/// relcache invalidation, every schema or type invalidation): a per-connection copy of
+/// what a catalog query found is current while this stays the same (after
+/// `AcceptInvalidationMessages`). Relcache invalidations come with every DDL on a table
+/// (its triggers, columns, name, persistence) and with a reset of the caches.
+pub fn catalog_generation() -> u64 {
+    CATALOG_GENERATION.with(Cell::get)
 }
 
 /// Relcache callback: no catalog access here, only bookkeeping.
 unsafe extern "C-unwind" fn invalidated(_arg: pg_sys::Datum, relid: pg_sys::Oid) {
+    CATALOG_GENERATION.with(|g| g.set(g.get().wrapping_add(1)));
     HUB.with(|h| {
         for f in h.borrow().iter() {
             f(relid);

@@ -169,7 +169,7 @@ fn define_recommend_settings() {
     GucRegistry::define_int_guc(
         c"personality.cache_mb",
         c"Memory (MB) per connection for its copies of product vectors, item stats, neighbour lists and product groups read by personality_recommend.",
-        c"Every change to those tables ends all copies, in every connection. When full, the copies are dropped and built again. 0 = read the tables on every call. Default 16.",
+        c"Every change to those tables ends the copies of it, in every connection (a change of product vectors ends all of them). When full, the copies are dropped and built again. 0 = read the tables on every call. Default 16.",
         &CACHE_MB,
         0,
         4096,

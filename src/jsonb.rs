@@ -14,6 +14,8 @@ const JB_FARRAY: u32 = 0x4000_0000;
 #[derive(Clone, Copy)]
 pub struct Container {
     ptr: *mut pg_sys::JsonbContainer,
+    /// the root container of a whole document (made by `from_datum`)
+    root: bool,
 }
 
 /// What a JSON value is, with its scalar payload.
@@ -49,6 +51,23 @@ impl Container {
         let jb = pg_sys::pg_detoast_datum(datum.cast_mut_ptr()) as *mut pg_sys::Jsonb;
         Container {
             ptr: std::ptr::addr_of_mut!((*jb).root),
+            root: true,
+        }
+    }
+
+    /// The bytes of a whole detoasted jsonb document (not of a nested container), when
+    /// at most 512: equal bytes are equal documents.
+    pub fn raw_bytes(&self) -> Option<&[u8]> {
+        if !self.root {
+            return None;
+        }
+        let root = std::mem::offset_of!(pg_sys::Jsonb, root);
+        // SAFETY: made by from_datum: the container is the root of a detoasted Jsonb,
+        // whose 4-byte varlena header precedes it.
+        unsafe {
+            let jb = (self.ptr as *const u8).sub(root) as *const pg_sys::varlena;
+            let size = pgrx::varsize_any(jb);
+            (size <= 512).then(|| std::slice::from_raw_parts(jb as *const u8, size))
         }
     }
 
@@ -136,6 +155,7 @@ unsafe fn convert<'a>(v: &pg_sys::JsonbValue) -> Value<'a> {
         pg_sys::jbvType::jbvBinary => {
             let c = Container {
                 ptr: v.val.binary.data,
+                root: false,
             };
             if c.is_object() {
                 Value::Object

@@ -125,12 +125,111 @@ fn seed_fast(scores: Option<&Container>, mappings: Option<&Container>) -> Option
     scoring::seed_fast(&vals[..n], alignment)
 }
 
+/// The affinity case for plain numbers (personality_core::scoring::affinity_fast): the
+/// affinities an object, every score, affinity and alignment value a number held
+/// exactly (or null, or missing). None means "take the general path" (which also
+/// produces the errors, and the seed mode when no affinity is above 0).
+fn affinity_fast(
+    scores: Option<&Container>,
+    tags: &Container,
+    mappings: Option<&Container>,
+) -> Option<u32> {
+    use personality_core::numeric_binary::Numeric;
+    use rust_decimal::Decimal;
+    fn exact(v: Option<Value>) -> Option<Decimal> {
+        match v {
+            None | Some(Value::Null) => Some(Decimal::ZERO),
+            Some(Value::Number(Numeric::Exact(d), _)) => Some(d),
+            Some(_) => None,
+        }
+    }
+    if !tags.is_object() {
+        return None;
+    }
+    // the same affinities come again and again (a constant, or one object per
+    // product): decoded once, found again by their bytes
+    let cached = tags.raw_bytes().and_then(|bytes| {
+        AFFINITIES.with(|c| {
+            let c = c.borrow();
+            let slot = &c[affinity_slot(bytes)];
+            (slot.0 == bytes).then_some(slot.1)
+        })
+    });
+    let a = match cached {
+        Some(a) => a?,
+        None => {
+            let mut d = [Decimal::ZERO; 5];
+            for t in ALL {
+                d[t.index()] = exact(tags.get(t.name()))?;
+            }
+            let a = scoring::affinity_vector(&d);
+            if let Some(bytes) = tags.raw_bytes() {
+                AFFINITIES.with(|c| {
+                    let mut c = c.borrow_mut();
+                    let slot = &mut c[affinity_slot(bytes)];
+                    slot.0.clear();
+                    slot.0.extend_from_slice(bytes);
+                    slot.1 = a;
+                });
+            }
+            a?
+        }
+    };
+    let mut s = [Decimal::ZERO; 5];
+    if let Some(c) = scores {
+        if !c.is_object() {
+            return None;
+        }
+        for t in ALL {
+            s[t.index()] = exact(c.get(t.name()))?;
+        }
+    }
+    let alignment = match mappings {
+        None => None,
+        Some(c) => Some(exact(c.get("alignment_score"))?),
+    };
+    Some(scoring::affinity_fast_with(&s, &a, alignment))
+}
+
+/// Slots of the cache of decoded affinity objects (direct-mapped by a hash of the bytes).
+const AFFINITY_SLOTS: usize = 64;
+
+thread_local! {
+    /// Affinity objects as stored (the bytes of the whole jsonb, at most 512), with their
+    /// vector (None: nothing above 0); only objects of exact numbers are kept.
+    static AFFINITIES: RefCell<Vec<(Vec<u8>, Option<Vector>)>> =
+        RefCell::new(vec![(Vec::new(), None); AFFINITY_SLOTS]);
+}
+
+/// The cache slot of an affinity object's bytes (a multiply-rotate hash of 8 bytes at
+/// a time).
+fn affinity_slot(bytes: &[u8]) -> usize {
+    let mut h: u64 = bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h ^ u64::from_le_bytes(w))
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(29);
+    }
+    for b in chunks.remainder() {
+        h = (h ^ u64::from(*b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    ((h ^ (h >> 32)) % AFFINITY_SLOTS as u64) as usize
+}
+
 /// The computation behind calculate_personality_product_match, from raw arguments.
 fn compute(
     scores: Option<Container>,
     tags: Option<Container>,
     mappings: Option<Container>,
 ) -> Result<u32, Error> {
+    if let Some(t) = tags.as_ref() {
+        if let Some(units) = affinity_fast(scores.as_ref(), t, mappings.as_ref()) {
+            return Ok(units);
+        }
+    }
     let affinities = match tags {
         Some(c) => affinities_of(&c)?,
         None => None,

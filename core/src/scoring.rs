@@ -566,12 +566,16 @@ fn unit_scores(scores: &Scores) -> Vector {
 /// Evaluated in `f64` with non-negative coefficients only, so it is non-decreasing in every
 /// score (floating-point rounding is monotone), which the property tests check.
 fn affinity_score_unrounded(scores: &Scores, a: &Vector, alignment: Option<&Num>) -> f64 {
-    let s = unit_scores(scores);
+    affinity_formula(&unit_scores(scores), a, alignment.map(Num::to_f64))
+}
+
+/// The affinity formula on unit scores `s` (clamped to 0..1), clamped affinities `a`
+/// with a positive sum, and the alignment value (None: no mappings), clamped to 0..1.
+fn affinity_formula(s: &Vector, a: &Vector, alignment: Option<f64>) -> f64 {
     let total: f64 = a.iter().sum();
-    let fit = a.iter().zip(&s).map(|(a, s)| a * s).sum::<f64>() / total;
-    let base = SEED_WEIGHTS.iter().zip(&s).map(|(w, s)| w * s).sum::<f64>();
-    let bonus = alignment.map_or(0.0, |n| {
-        let x = n.to_f64();
+    let fit = a.iter().zip(s).map(|(a, s)| a * s).sum::<f64>() / total;
+    let base = SEED_WEIGHTS.iter().zip(s).map(|(w, s)| w * s).sum::<f64>();
+    let bonus = alignment.map_or(0.0, |x| {
         if x.is_nan() {
             0.0
         } else {
@@ -579,6 +583,36 @@ fn affinity_score_unrounded(scores: &Scores, a: &Vector, alignment: Option<&Num>
         }
     });
     clamp_unit(FIT_SHARE * fit + BASE_SHARE * base + bonus)
+}
+
+/// Affinity mode from exact decimal inputs, in units of 0.0001: what [`match_score`]
+/// gives (times 10^4) for these scores (a missing trait as 0), affinities (a missing
+/// one as 0) and alignment value (None: no mappings; 0 for a null one). None when no
+/// affinity is above 0 (the seed mode applies). The fast path of the SQL function for
+/// plain numbers: the same conversions (`decimal_to_f64`) and formula as the general one.
+pub fn affinity_fast(
+    scores: &[Decimal; 5],
+    affinities: &[Decimal; 5],
+    alignment: Option<Decimal>,
+) -> Option<u32> {
+    Some(affinity_fast_with(
+        scores,
+        &affinity_vector(affinities)?,
+        alignment,
+    ))
+}
+
+/// The affinities of [`affinity_fast`] as its formula uses them (clamped to 0..1); None
+/// when none is above 0.
+pub fn affinity_vector(affinities: &[Decimal; 5]) -> Option<Vector> {
+    usable_affinities(&affinities.map(|d| clamp_unit(decimal_to_f64(&d))))
+}
+
+/// [`affinity_fast`] with the affinities from [`affinity_vector`].
+pub fn affinity_fast_with(scores: &[Decimal; 5], a: &Vector, alignment: Option<Decimal>) -> u32 {
+    let s = scores.map(|d| clamp_unit(decimal_to_f64(&d) / SCORE_SCALE));
+    let x = affinity_formula(&s, a, alignment.map(|d| decimal_to_f64(&d)));
+    ((clamp_unit(x) * 10_000.0).round() as i128).clamp(0, 10_000) as u32
 }
 
 /// Seed mode: the exact emulation, or the clamped true sum where the seed would fail.
@@ -955,6 +989,51 @@ mod fast_tests {
 
     fn dec(s: &str) -> Decimal {
         s.parse().unwrap_or(Decimal::ZERO)
+    }
+
+    /// The general path for the same inputs as [`affinity_fast`], in units of 0.0001.
+    fn affinity_general(
+        scores: &[Decimal; 5],
+        a: &[Decimal; 5],
+        alignment: Option<Decimal>,
+    ) -> Option<u32> {
+        let mut sc = Scores::new();
+        for t in ALL {
+            sc.set(t, Num::from_decimal(scores[t.index()]));
+        }
+        let aff = usable_affinities(&a.map(|d| clamp_unit(Num::from_decimal(d).to_f64())))?;
+        let al = alignment.map(Num::from_decimal);
+        let d = match_score(&sc, Some(&aff), al.as_ref());
+        (d * Decimal::from(10_000)).round().to_string().parse().ok()
+    }
+
+    proptest! {
+        #[test]
+        fn affinity_fast_is_the_general_path(
+            s in proptest::array::uniform5(-20_000i64..120_000_000),
+            sscale in proptest::array::uniform5(0u32..7),
+            a in proptest::array::uniform5(-2_000_000i64..3_000_000),
+            ascale in proptest::array::uniform5(0u32..17),
+            al in proptest::option::of(-3_000_000i64..3_000_000),
+        ) {
+            let scores: [Decimal; 5] = std::array::from_fn(|i| Decimal::new(s[i], sscale[i]));
+            let aff: [Decimal; 5] = std::array::from_fn(|i| Decimal::new(a[i], ascale[i]));
+            let alignment = al.map(|x| Decimal::new(x, 6));
+            prop_assert_eq!(affinity_fast(&scores, &aff, alignment), affinity_general(&scores, &aff, alignment));
+        }
+    }
+
+    #[test]
+    fn affinity_fast_examples() {
+        let z = Decimal::ZERO;
+        let scores = [dec("85"), dec("70"), dec("45"), z, dec("60.5")];
+        let a = [dec("0.9"), z, z, dec("0.4"), z];
+        assert_eq!(
+            affinity_fast(&scores, &a, None),
+            affinity_general(&scores, &a, None)
+        );
+        // nothing above 0: the seed mode, not this one
+        assert_eq!(affinity_fast(&scores, &[z; 5], None), None);
     }
 
     #[test]

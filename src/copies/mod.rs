@@ -10,7 +10,10 @@
 //! - the writer's own backend gets it at its next command, and again when it rolls back.
 //!
 //! [`invalidated`] (called from the extension's one relcache callback) then starts a
-//! new copy generation. A copy made before that generation is never used.
+//! new copy generation. A copy made before that generation is never used. There are two:
+//! the product vectors' and groups' (every copy ends), and the model's, item stats and
+//! neighbour lists, which `personality_refresh_model()` writes: then only the neighbour
+//! lists and the stats end; the copied vectors are kept and their stats read again.
 //!
 //! A call first takes pending invalidations ([`begin`]) and only then reads. So a copy
 //! is never older than the latest change committed before the call started, which is
@@ -41,7 +44,7 @@ use std::rc::Rc;
 
 /// A product id as its 16 bytes (the key of every per-connection map).
 mod read;
-pub(crate) use read::{groups, neighbour_lists, product_rows};
+pub(crate) use read::{group_products, groups, neighbour_lists, product_rows};
 
 pub(crate) type Key = [u8; 16];
 type KeyMap<V> = HashMap<Key, V, KeyState>;
@@ -69,7 +72,7 @@ pub struct Stats {
 }
 
 /// A product as the recommender reads it: its vector row and its stats.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ProductRow {
     /// '' when the product has none
     pub category: String,
@@ -91,6 +94,19 @@ pub struct GroupRow {
     pub shares: [f64; 5],
     pub products: i64,
 }
+
+/// A product of a group as the content ranker reads it (recommend/group_products.sql).
+#[derive(Debug)]
+pub struct GroupProduct {
+    pub id: Key,
+    pub category: Option<String>,
+    pub price: Option<f64>,
+    pub shares: [f64; 5],
+}
+
+/// The first products of a group by product id (active, under a price cap): the group,
+/// how many were asked for, and the price cap's bits (None: no cap).
+type GroupKey = (i64, i64, Option<u64>);
 
 /// Dense indices of product ids, the same for the whole connection while the copies
 /// last: the copied neighbour lists are stored in them, so a request reads them without
@@ -132,13 +148,17 @@ impl Registry {
     }
 }
 
-/// The copies, with the (cache generation, copy generation) they were made in.
+/// The copies, with the (cache generation, vector generation) they were made in.
 pub(super) struct Copies {
     key: (u64, u64),
+    /// the model generation of the neighbour lists (and of the stats of the rows marked
+    /// with it)
+    model: u64,
     /// what the copies hold; past personality.cache_mb they are dropped at the next
     /// call's start (never during a call, whose indices must stay valid)
     bytes: usize,
-    rows: KeyMap<Option<Rc<ProductRow>>>,
+    /// each product's row (None: no vector) with the model generation of its stats
+    rows: KeyMap<Option<(Rc<ProductRow>, u64)>>,
     /// None while lent to a request ([`lend_registry`])
     registry: Option<Registry>,
     /// what the registry was last accounted as
@@ -149,12 +169,15 @@ pub(super) struct Copies {
     /// personality.max_groups the groups were read with, and the groups (empty: more
     /// groups than that, or none)
     groups: Option<(i64, Rc<Vec<GroupRow>>)>,
+    /// the first products of groups, by (group, limit, price cap)
+    group_products: HashMap<GroupKey, Rc<[GroupProduct]>>,
 }
 
 impl Default for Copies {
     fn default() -> Self {
         Copies {
             key: (0, 0),
+            model: 0,
             bytes: 0,
             rows: HashMap::with_hasher(key_state()),
             registry: Some(Registry::new()),
@@ -162,6 +185,7 @@ impl Default for Copies {
             epoch: 0,
             neighbours: IdMap::default(),
             groups: None,
+            group_products: HashMap::new(),
         }
     }
 }
@@ -172,16 +196,26 @@ thread_local! {
         KeyState::new(r.hash_one(0x5eed_u64), r.hash_one(0xfeed_u64))
     };
     static COPIES: RefCell<Copies> = RefCell::new(Copies::default());
+    /// the generation of the vector tables' copies (personality_product_vectors,
+    /// personality_vector_groups)
     static COPY_GEN: Cell<u64> = const { Cell::new(1) };
-    /// the tables whose invalidation ends the copies, and the cache generation they
-    /// were looked up in
-    static WATCHED: RefCell<(u64, Vec<pg_sys::Oid>)> = const { RefCell::new((0, Vec::new())) };
+    /// the generation of the model tables' copies (personality_item_stats,
+    /// personality_item_neighbours)
+    static MODEL_GEN: Cell<u64> = const { Cell::new(1) };
+    /// the tables whose invalidation ends copies (with whether it is a model table), and
+    /// the cache generation they were looked up in
+    static WATCHED: RefCell<(u64, Vec<(pg_sys::Oid, bool)>)> = const { RefCell::new((0, Vec::new())) };
 }
 
 const TABLES: Query = query!("copies/tables", []);
 const PRODUCT_ROWS: Query = query!("copies/product_rows", [UUIDARRAYOID]);
+const STATS_ROWS: Query = query!("copies/stats_rows", [UUIDARRAYOID]);
 const NEIGHBOURS: Query = query!("copies/neighbours", [UUIDARRAYOID]);
 const GROUPS: Query = query!("copies/groups", [INT8OID]);
+const GROUP_PRODUCTS: Query = query!(
+    "recommend/group_products",
+    [INT8ARRAYOID, INT8OID, FLOAT8OID]
+);
 
 /// `q` prepared to run with a new snapshot (not read-only): the rows it reads are at
 /// least as new as every invalidation [`begin`] took.
@@ -191,10 +225,23 @@ pub(super) fn fresh(client: &SpiClient<'_>, q: &Query) -> Rc<OwnedPreparedStatem
 
 /// Relcache callback (from crate::cache): no catalog access, no allocation.
 pub(crate) fn invalidated(relid: pg_sys::Oid) {
-    let hit = relid == pg_sys::InvalidOid
-        || WATCHED.with(|w| w.try_borrow().map_or(true, |w| w.1.contains(&relid)));
-    if hit {
+    // (a vector table, a model table): a reset, or a list being looked up, is both
+    let (vectors, model) = if relid == pg_sys::InvalidOid {
+        (true, true)
+    } else {
+        WATCHED.with(|w| {
+            w.try_borrow().map_or((true, true), |w| {
+                w.1.iter()
+                    .find(|(oid, _)| *oid == relid)
+                    .map_or((false, false), |(_, m)| (!m, *m))
+            })
+        })
+    };
+    if vectors {
         COPY_GEN.with(|g| g.set(g.get().wrapping_add(1)));
+    }
+    if model {
+        MODEL_GEN.with(|g| g.set(g.get().wrapping_add(1)));
     }
 }
 
@@ -214,14 +261,18 @@ pub(crate) fn begin(client: &SpiClient<'_>) {
     let gen = cache::generation();
     if WATCHED.with(|w| w.borrow().0) != gen {
         let stmt = fresh(client, &TABLES);
-        let oids: Vec<pg_sys::Oid> = or_raise(client.select(&*stmt, None, &[]))
-            .filter_map(|r| or_raise(r.get::<pg_sys::Oid>(1)))
+        let oids: Vec<(pg_sys::Oid, bool)> = or_raise(client.select(&*stmt, None, &[]))
+            .filter_map(|r| {
+                let oid = or_raise(r.get::<pg_sys::Oid>(1))?;
+                Some((oid, or_raise(r.get::<bool>(2)).unwrap_or(false)))
+            })
             .collect();
         WATCHED.with(|w| *w.borrow_mut() = (gen, oids));
         // SAFETY: as above; an invalidation queued while we looked is taken now.
         unsafe { pg_sys::AcceptInvalidationMessages() };
     }
     let key = (gen, COPY_GEN.with(Cell::get));
+    let model = MODEL_GEN.with(Cell::get);
     let kept = copies_on();
     COPIES.with(|c| {
         let mut c = c.borrow_mut();
@@ -233,6 +284,13 @@ pub(crate) fn begin(client: &SpiClient<'_>) {
             c.epoch = epoch;
             // a copy made for one call only never matches a later call's key
             c.key = if kept { key } else { (0, 0) };
+            c.model = model;
+        } else if c.model != model {
+            // the model changed (a refresh): its neighbour lists end, and the copied
+            // rows' stats are read again when next asked for (their generation is
+            // older); the vectors, groups and product numbers stay
+            c.neighbours.clear();
+            c.model = model;
         }
     });
 }
@@ -241,6 +299,12 @@ pub(crate) fn begin(client: &SpiClient<'_>) {
 /// next call starts (a call may pass the budget by what it reads itself).
 pub(super) fn account(c: &mut Copies, bytes: usize) {
     c.bytes += bytes;
+}
+
+/// What the connection's copies hold now, in bytes (as accounted), and how many times
+/// they were started again (for the DEBUG1 line of personality_recommend).
+pub(crate) fn held() -> (usize, u64) {
+    COPIES.with(|c| c.try_borrow().map_or((0, 0), |c| (c.bytes, c.epoch)))
 }
 
 /// personality.cache_mb in bytes.

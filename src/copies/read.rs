@@ -21,19 +21,142 @@ fn group_bytes(g: &[GroupRow]) -> usize {
         .sum()
 }
 
+/// Reads the current row of a result whose column types were checked once
+/// ([`Columns::check`]): each value straight from its datum, without pgrx's per-value
+/// type check (a catalog lookup each), which was most of a cold read's time.
+#[derive(Clone, Copy)]
+struct Columns {
+    /// every column has the type the query casts it to
+    checked: bool,
+}
+
+impl Columns {
+    /// Whether the columns of `r` are of `types` (in order).
+    fn check(r: &pgrx::spi::SpiTupleTable<'_>, types: &[pg_sys::BuiltinOid]) -> Columns {
+        let checked = r.columns().ok() == Some(types.len())
+            && types
+                .iter()
+                .enumerate()
+                .all(|(i, t)| r.column_type_oid(i + 1).ok().map(|o| o.value()) == Some(t.value()));
+        Columns { checked }
+    }
+
+    fn f64(self, r: &pgrx::spi::SpiTupleTable<'_>, n: usize) -> Option<f64> {
+        if !self.checked {
+            return or_raise(r.get::<f64>(n));
+        }
+        let d = or_raise(r.get_datum_by_ordinal(n))?;
+        // SAFETY: a non-null float8 datum (checked above).
+        unsafe { <f64 as pgrx::FromDatum>::from_datum(d, false) }
+    }
+
+    fn f32(self, r: &pgrx::spi::SpiTupleTable<'_>, n: usize) -> Option<f32> {
+        if !self.checked {
+            return or_raise(r.get::<f32>(n));
+        }
+        let d = or_raise(r.get_datum_by_ordinal(n))?;
+        // SAFETY: a non-null float4 datum (checked above).
+        unsafe { <f32 as pgrx::FromDatum>::from_datum(d, false) }
+    }
+
+    fn bool(self, r: &pgrx::spi::SpiTupleTable<'_>, n: usize) -> Option<bool> {
+        if !self.checked {
+            return or_raise(r.get::<bool>(n));
+        }
+        let d = or_raise(r.get_datum_by_ordinal(n))?;
+        // SAFETY: a non-null boolean datum (checked above).
+        unsafe { <bool as pgrx::FromDatum>::from_datum(d, false) }
+    }
+
+    fn uuid(self, r: &pgrx::spi::SpiTupleTable<'_>, n: usize) -> Option<Uuid> {
+        if !self.checked {
+            return or_raise(r.get::<Uuid>(n));
+        }
+        let d = or_raise(r.get_datum_by_ordinal(n))?;
+        // SAFETY: a non-null uuid datum (checked above).
+        unsafe { <Uuid as pgrx::FromDatum>::from_datum(d, false) }
+    }
+}
+
+/// The column types of copies/product_rows.sql.
+const PRODUCT_ROW_TYPES: [pg_sys::BuiltinOid; 16] = {
+    use pg_sys::BuiltinOid::*;
+    [
+        UUIDOID,
+        TEXTOID,
+        FLOAT8OID,
+        BOOLOID,
+        FLOAT8OID,
+        FLOAT4OID,
+        FLOAT4OID,
+        FLOAT4OID,
+        FLOAT4OID,
+        FLOAT4OID,
+        FLOAT8OID,
+        FLOAT8OID,
+        FLOAT8OID,
+        FLOAT8OID,
+        FLOAT8OID,
+        FLOAT4ARRAYOID,
+    ]
+};
+
+/// The column types of copies/stats_rows.sql.
+const STATS_ROW_TYPES: [pg_sys::BuiltinOid; 7] = {
+    use pg_sys::BuiltinOid::*;
+    [
+        UUIDOID,
+        FLOAT8OID,
+        FLOAT8OID,
+        FLOAT8OID,
+        FLOAT8OID,
+        FLOAT8OID,
+        FLOAT4ARRAYOID,
+    ]
+};
+
+/// A row's stats and side likes from columns `first`.. (likes, dislikes, neutral,
+/// decayed likes, at, side likes) of the current row of `r`.
+fn stats_at(
+    r: &pgrx::spi::SpiTupleTable<'_>,
+    cols: Columns,
+    first: usize,
+) -> (Option<Stats>, [f64; 5]) {
+    let f = |n: usize| cols.f64(r, n);
+    let stats = f(first).map(|likes| Stats {
+        likes,
+        dislikes: f(first + 1).unwrap_or(0.0),
+        neutral: f(first + 2).unwrap_or(0.0),
+        decayed_likes: f(first + 3).unwrap_or(0.0),
+        at: f(first + 4),
+    });
+    let mut side_likes = [0.0; 5];
+    for (t, x) in float4_array(r, first + 5).into_iter().take(5).enumerate() {
+        side_likes[t] = x as f64;
+    }
+    (stats, side_likes)
+}
+
 /// The rows of the products `ids` that have a vector, by id (inactive ones and those
-/// above any price cap too: the caller filters).
+/// above any price cap too: the caller filters). A row copied before the model changed
+/// keeps its vector and gets its stats read again.
 pub(crate) fn product_rows(client: &SpiClient<'_>, ids: &[Uuid]) -> KeyMap<Rc<ProductRow>> {
     let mut out = HashMap::with_capacity_and_hasher(ids.len(), key_state());
     let mut missing: Vec<Uuid> = Vec::new();
+    let mut stale: Vec<Uuid> = Vec::new();
     let mut asked = HashSet::with_hasher(key_state());
-    COPIES.with(|c| {
+    let model = COPIES.with(|c| {
         let c = c.borrow();
         for id in ids {
             let k = *id.as_bytes();
             match c.rows.get(&k) {
-                Some(Some(r)) => {
+                Some(Some((r, g))) if *g == c.model => {
                     out.insert(k, r.clone());
+                }
+                Some(Some(_)) => {
+                    if asked.insert(k) {
+                        stale.push(*id);
+                    }
                 }
                 Some(None) => {}
                 None => {
@@ -43,47 +166,68 @@ pub(crate) fn product_rows(client: &SpiClient<'_>, ids: &[Uuid]) -> KeyMap<Rc<Pr
                 }
             }
         }
+        c.model
     });
-    if missing.is_empty() {
-        return out;
+    let mut read: Vec<(Key, Rc<ProductRow>)> = Vec::with_capacity(missing.len() + stale.len());
+    if !missing.is_empty() {
+        let stmt = fresh(client, &PRODUCT_ROWS);
+        let mut table = or_raise(client.select(&*stmt, None, &[missing.clone().into()]));
+        let cols = Columns::check(&table, &PRODUCT_ROW_TYPES);
+        // the table itself, not its rows: it gives the raw datums of the current row
+        while table.next().is_some() {
+            let r = &table;
+            let Some(id) = cols.uuid(r, 1) else {
+                continue;
+            };
+            let f = |n: usize| cols.f64(r, n);
+            let mut shares = [0.0; 5];
+            for (t, s) in shares.iter_mut().enumerate() {
+                *s = cols.f32(r, 6 + t).unwrap_or(0.0) as f64;
+            }
+            let (stats, side_likes) = stats_at(r, cols, 11);
+            read.push((
+                *id.as_bytes(),
+                Rc::new(ProductRow {
+                    category: or_raise(r.text(2)).unwrap_or_default(),
+                    price: f(3),
+                    active: cols.bool(r, 4).unwrap_or(false),
+                    strength: f(5).unwrap_or(0.0),
+                    shares,
+                    stats,
+                    side_likes,
+                }),
+            ));
+        }
     }
-    let stmt = fresh(client, &PRODUCT_ROWS);
-    let mut read: Vec<(Key, Rc<ProductRow>)> = Vec::with_capacity(missing.len());
-    let mut table = or_raise(client.select(&*stmt, None, &[missing.clone().into()]));
-    // the table itself, not its rows: it gives the raw datums of the current row
-    while table.next().is_some() {
-        let r = &table;
-        let Some(id) = or_raise(r.get::<Uuid>(1)) else {
-            continue;
-        };
-        let f = |n: usize| or_raise(r.get::<f64>(n));
-        let mut shares = [0.0; 5];
-        for (t, s) in shares.iter_mut().enumerate() {
-            *s = or_raise(r.get::<f32>(6 + t)).unwrap_or(0.0) as f64;
+    if !stale.is_empty() {
+        let mut fresh_stats: KeyMap<(Option<Stats>, [f64; 5])> =
+            HashMap::with_capacity_and_hasher(stale.len(), key_state());
+        let stmt = fresh(client, &STATS_ROWS);
+        let mut table = or_raise(client.select(&*stmt, None, &[stale.clone().into()]));
+        let cols = Columns::check(&table, &STATS_ROW_TYPES);
+        while table.next().is_some() {
+            let r = &table;
+            if let Some(id) = cols.uuid(r, 1) {
+                fresh_stats.insert(*id.as_bytes(), stats_at(r, cols, 2));
+            }
         }
-        let stats = f(11).map(|likes| Stats {
-            likes,
-            dislikes: f(12).unwrap_or(0.0),
-            neutral: f(13).unwrap_or(0.0),
-            decayed_likes: f(14).unwrap_or(0.0),
-            at: f(15),
+        COPIES.with(|c| {
+            let c = c.borrow();
+            for id in &stale {
+                let k = *id.as_bytes();
+                if let Some(Some((old, _))) = c.rows.get(&k) {
+                    // a product without a stats row now has none (nobody swiped it)
+                    let (stats, side_likes) = fresh_stats.remove(&k).unwrap_or((None, [0.0; 5]));
+                    let mut row = ProductRow::clone(old);
+                    row.stats = stats;
+                    row.side_likes = side_likes;
+                    read.push((k, Rc::new(row)));
+                }
+            }
         });
-        let mut side_likes = [0.0; 5];
-        for (t, x) in float4_array(r, 16).into_iter().take(5).enumerate() {
-            side_likes[t] = x as f64;
-        }
-        read.push((
-            *id.as_bytes(),
-            Rc::new(ProductRow {
-                category: or_raise(r.text(2)).unwrap_or_default(),
-                price: f(3),
-                active: or_raise(r.get::<bool>(4)).unwrap_or(false),
-                strength: f(5).unwrap_or(0.0),
-                shares,
-                stats,
-                side_likes,
-            }),
-        ));
+    }
+    if read.is_empty() && missing.is_empty() {
+        return out;
     }
     COPIES.with(|c| {
         let mut c = c.borrow_mut();
@@ -92,7 +236,7 @@ pub(crate) fn product_rows(client: &SpiClient<'_>, ids: &[Uuid]) -> KeyMap<Rc<Pr
         account(&mut c, bytes);
         for (k, r) in read {
             out.insert(k, r.clone());
-            c.rows.insert(k, Some(r));
+            c.rows.insert(k, Some((r, model)));
         }
         for id in &missing {
             c.rows.entry(*id.as_bytes()).or_insert(None);
@@ -285,4 +429,81 @@ unsafe fn plain<T: Copy>(datum: pg_sys::Datum, elem: pg_sys::Oid) -> Option<Vec<
         pg_sys::pfree(ptr.cast());
     }
     out
+}
+
+fn group_product_bytes(g: &[GroupProduct]) -> usize {
+    64 + g
+        .iter()
+        .map(|r| std::mem::size_of::<GroupProduct>() + r.category.as_ref().map_or(0, |c| c.len()))
+        .sum::<usize>()
+}
+
+/// Up to `limit` products of each group of `gids` (in that order; by product id within
+/// a group), active and under the price cap (recommend/group_products.sql): each with
+/// its group's position in `gids`. From the connection's copy when it has the group
+/// for this limit and cap, else read (one statement for all the missing groups) into it.
+pub(crate) fn group_products(
+    client: &SpiClient<'_>,
+    gids: &[i64],
+    limit: i64,
+    max_price: Option<f64>,
+) -> Vec<(usize, Rc<[GroupProduct]>)> {
+    let cap = max_price.map(f64::to_bits);
+    let mut found: HashMap<i64, Rc<[GroupProduct]>> = HashMap::with_capacity(gids.len());
+    let mut missing: Vec<i64> = Vec::new();
+    COPIES.with(|c| {
+        let c = c.borrow();
+        for &g in gids {
+            if found.contains_key(&g) || missing.contains(&g) {
+                continue;
+            }
+            match c.group_products.get(&(g, limit, cap)) {
+                Some(l) => {
+                    found.insert(g, l.clone());
+                }
+                None => missing.push(g),
+            }
+        }
+    });
+    if !missing.is_empty() {
+        let stmt = fresh(client, &GROUP_PRODUCTS);
+        let mut read: Vec<Vec<GroupProduct>> = missing.iter().map(|_| Vec::new()).collect();
+        let rows = or_raise(client.select(
+            &*stmt,
+            None,
+            &[missing.clone().into(), limit.into(), max_price.into()],
+        ));
+        for r in rows {
+            let Some(id) = or_raise(r.get::<Uuid>(2)) else {
+                continue;
+            };
+            let ord = or_raise(r.get::<i64>(1)).unwrap_or(0);
+            let Some(list) = usize::try_from(ord - 1).ok().and_then(|i| read.get_mut(i)) else {
+                continue;
+            };
+            let mut shares = [0.0; 5];
+            for (i, share) in shares.iter_mut().enumerate() {
+                *share = or_raise(r.get::<f32>(5 + i)).unwrap_or(0.0) as f64;
+            }
+            list.push(GroupProduct {
+                id: *id.as_bytes(),
+                category: or_raise(r.text(3)),
+                price: or_raise(r.get::<f64>(4)),
+                shares,
+            });
+        }
+        COPIES.with(|c| {
+            let mut c = c.borrow_mut();
+            for (g, list) in missing.iter().zip(read) {
+                let list: Rc<[GroupProduct]> = list.into();
+                account(&mut c, group_product_bytes(&list));
+                c.group_products.insert((*g, limit, cap), list.clone());
+                found.insert(*g, list);
+            }
+        });
+    }
+    gids.iter()
+        .enumerate()
+        .filter_map(|(i, g)| found.get(g).map(|l| (i, l.clone())))
+        .collect()
 }

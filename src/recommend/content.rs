@@ -18,10 +18,6 @@ const LISTS: Query = query!(
     "recommend/lists",
     [TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID, FLOAT8OID]
 );
-const GROUP_PRODUCTS: Query = query!(
-    "recommend/group_products",
-    [INT8ARRAYOID, INT8OID, FLOAT8OID]
-);
 
 /// The catalog's categories with active products (a skip scan of the category index).
 fn categories_stmt(client: &SpiClient<'_>) -> Rc<OwnedPreparedStatement> {
@@ -56,25 +52,20 @@ impl CatalogSource for SpiCatalog<'_, '_> {
     type Error = pgrx::spi::Error;
 
     fn group_products(&mut self, groups: &[i64], limit: i64) -> Result<Vec<Row<Key>>, Self::Error> {
-        let stmt = group_products_stmt(self.client);
-        let rows = self.client.select(
-            &*stmt,
-            None,
-            &[groups.to_vec().into(), limit.into(), self.max_price.into()],
-        )?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let Some(id) = r.get::<Uuid>(2)? else {
-                continue;
-            };
-            out.push(Row {
-                id: *id.as_bytes(),
-                part: usize::try_from(r.get::<i64>(1)?.unwrap_or(1) - 1).unwrap_or(0),
-                list: 0,
-                category: r.text(3)?,
-                price: r.get::<f64>(4)?,
-                shares: shares_at(&r, 5)?,
-            });
+        // copied per connection (crate::copies)
+        let lists = crate::copies::group_products(self.client, groups, limit, self.max_price);
+        let mut out = Vec::with_capacity(lists.iter().map(|(_, l)| l.len()).sum());
+        for (part, list) in lists {
+            for p in list.iter() {
+                out.push(Row {
+                    id: p.id,
+                    part,
+                    list: 0,
+                    category: p.category.clone(),
+                    price: p.price,
+                    shares: p.shares,
+                });
+            }
         }
         Ok(out)
     }
@@ -190,13 +181,6 @@ pub(crate) fn ranked_groups(
     Some(groups)
 }
 
-/// Up to `limit` products of each group of `gids` (in that order; by product id within
-/// a group), active and under the price cap:
-/// (group's position, product id, category, price, five shares).
-fn group_products_stmt(client: &SpiClient<'_>) -> Rc<OwnedPreparedStatement> {
-    plan(client, &GROUP_PRODUCTS)
-}
-
 /// Content candidates for the hybrid engine: the best fits of several categories, so
 /// that its per-category cap has other categories to take from (a quiz-only person's
 /// best fits all tie inside one category). Walking the ranked groups, each category
@@ -245,25 +229,21 @@ pub(crate) fn diverse_content(
     let limit = (per_category + per_category / 2 + 2) as i64;
     let mut per: HashMap<Option<&str>, usize> = HashMap::new();
     let mut out = Vec::new();
-    let rows = or_raise(client.select(
-        &*group_products_stmt(client),
-        None,
-        &[gids.clone().into(), limit.into(), max_price.into()],
-    ));
-    for r in rows {
-        let Some(id) = or_raise(r.get::<Uuid>(2)) else {
-            continue;
-        };
-        if swiped.contains(id.as_bytes()) {
-            continue;
-        }
-        let ord = or_raise(r.get::<i64>(1)).unwrap_or(0);
-        let gid = usize::try_from(ord - 1).ok().and_then(|i| gids.get(i));
-        let category = gid.and_then(|g| category_of.get(g).copied()).flatten();
-        let n = per.entry(category).or_insert(0);
-        if *n < per_category {
-            *n += 1;
-            out.push(id);
+    // copied per connection (crate::copies)
+    for (ord, list) in crate::copies::group_products(client, &gids, limit, max_price) {
+        let category = gids
+            .get(ord)
+            .and_then(|g| category_of.get(g).copied())
+            .flatten();
+        for p in list.iter() {
+            if swiped.contains(&p.id) {
+                continue;
+            }
+            let n = per.entry(category).or_insert(0);
+            if *n < per_category {
+                *n += 1;
+                out.push(Uuid::from_bytes(p.id));
+            }
         }
     }
     if out.len() < want {

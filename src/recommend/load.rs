@@ -11,7 +11,9 @@ use personality_core::traits::{Trait, ALL};
 use pgrx::spi::SpiClient;
 use pgrx::Uuid;
 use serde_json::Value;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 const PROFILE: Query = query!("recommend/profile", [UUIDOID]);
 const GIFT_MAPPINGS: Query = query!("recommend/gift_mappings", []);
@@ -100,16 +102,31 @@ fn load_person(
     )))
 }
 
-/// The user's swipes in every attached swipe table: swiped products and like counts.
-fn load_swipes(
-    client: &SpiClient<'_>,
-    user: Uuid,
-    person: &mut Person,
-) -> Result<(HashSet<Key>, Vec<super::rows::SwipeRow>), pgrx::spi::Error> {
-    let mut swiped = HashSet::new();
-    let mut rows = Vec::new();
+/// An attached swipe table: its qualified name, direction and time expressions.
+type SwipeTable = (String, String, String);
+
+thread_local! {
+    /// The attached swipe tables as last read, and the catalog generation they were read in.
+    static SWIPE_TABLE_COPY: RefCell<Option<(u64, Rc<[SwipeTable]>)>> = const { RefCell::new(None) };
+}
+
+/// The attached swipe tables (recommend/swipe_tables.sql), read once per connection
+/// while the catalogs stay the same ([`crate::cache::catalog_generation`]: attaching or
+/// detaching a table, any change of its triggers or columns, a renamed schema or type
+/// all start a new one). The caller took pending invalidations first
+/// (crate::copies::begin).
+fn swipe_tables(client: &SpiClient<'_>) -> Result<Rc<[SwipeTable]>, pgrx::spi::Error> {
+    let gen = crate::cache::catalog_generation();
+    if let Some(t) = SWIPE_TABLE_COPY.with(|c| {
+        c.borrow()
+            .as_ref()
+            .filter(|(g, _)| *g == gen)
+            .map(|(_, t)| t.clone())
+    }) {
+        return Ok(t);
+    }
     let tables_stmt = plan(client, &SWIPE_TABLES);
-    let tables: Vec<(String, String, String)> = client
+    let tables: Vec<SwipeTable> = client
         .select(&*tables_stmt, None, &[])?
         .map(|r| {
             Ok((
@@ -119,12 +136,29 @@ fn load_swipes(
             ))
         })
         .collect::<Result<_, pgrx::spi::Error>>()?;
+    let tables: Rc<[SwipeTable]> = tables.into();
+    // kept only when no invalidation arrived while reading
+    if crate::cache::catalog_generation() == gen {
+        SWIPE_TABLE_COPY.with(|c| *c.borrow_mut() = Some((gen, tables.clone())));
+    }
+    Ok(tables)
+}
+
+/// The user's swipes in every attached swipe table: swiped products and like counts.
+fn load_swipes(
+    client: &SpiClient<'_>,
+    user: Uuid,
+    person: &mut Person,
+) -> Result<(HashSet<Key>, Vec<super::rows::SwipeRow>), pgrx::spi::Error> {
+    let mut swiped = HashSet::new();
+    let mut rows = Vec::new();
+    let tables = swipe_tables(client)?;
     let mut outcomes: Vec<(Option<Uuid>, f64)> = Vec::new();
-    for (table, dir, ts) in tables {
+    for (table, dir, ts) in tables.iter() {
         let stmt = filled(
             client,
             &SWIPES,
-            &[("table", &table), ("direction", &dir), ("created_at", &ts)],
+            &[("table", table), ("direction", dir), ("created_at", ts)],
         );
         for r in client.select(&*stmt, None, &[user.into()])? {
             let direction = learning::parse_direction(r.text(2)?.as_deref());

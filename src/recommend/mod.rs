@@ -148,7 +148,12 @@ fn _personality_recommend(
         phases::done("rank");
         store::store(client, p_user_id, &loaded, p_context, engine, &rows);
         phases::done("store");
-        pgrx::debug1!("personality_recommend ({engine}) ms: {}", phases::report());
+        let (bytes, starts) = crate::copies::held();
+        pgrx::debug1!(
+            "personality_recommend ({engine}) ms: {}; copies {} kB, started {starts} times",
+            phases::report(),
+            bytes >> 10
+        );
         rows.iter().map(|f| f.id).collect()
     })
 }

@@ -257,6 +257,63 @@ fn copies_follow_every_change() {
         "reactivated product missing"
     );
 
+    // the content engine (the groups' products are copied too): a product deactivated
+    // by another connection leaves its list at once, and comes back when reactivated
+    a.batch_execute("SET personality.hybrid_share = 0").unwrap();
+    let content = ids(&recs(&mut a, user, 10));
+    let ctop = content[0].clone();
+    b.execute(
+        "UPDATE products SET is_active = false WHERE id = $1::text::uuid",
+        &[&ctop],
+    )
+    .unwrap();
+    let content_after = ids(&recs(&mut a, user, 10));
+    assert!(
+        !content_after.contains(&ctop),
+        "content engine: a deactivated product shown from an old copy"
+    );
+    b.execute(
+        "UPDATE products SET is_active = true WHERE id = $1::text::uuid",
+        &[&ctop],
+    )
+    .unwrap();
+    assert_eq!(
+        ids(&recs(&mut a, user, 10)),
+        content,
+        "content engine: reactivated product"
+    );
+    a.batch_execute("RESET personality.hybrid_share").unwrap();
+
+    // a swipe table attached by another connection (the list of swipe tables is
+    // copied too): a product swiped there is no longer recommended
+    let listed = ids(&recs(&mut a, user, 10));
+    b.batch_execute(
+        "CREATE TABLE more_swipes (id bigserial PRIMARY KEY, user_id uuid, product_id uuid,
+                                   direction text, created_at timestamptz DEFAULT now());
+         SELECT personality_attach_behavior('more_swipes');",
+    )
+    .unwrap();
+    b.execute(
+        "INSERT INTO more_swipes (user_id, product_id, direction)
+         VALUES ($1::text::uuid, $2::text::uuid, 'left')",
+        &[&user_id(user), &listed[0]],
+    )
+    .unwrap();
+    let after_attach = ids(&recs(&mut a, user, 10));
+    assert!(
+        !after_attach.contains(&listed[0]),
+        "a product swiped in a newly attached table is still recommended"
+    );
+    assert_eq!(after_attach, uncached(db, user), "after attaching a table");
+    // and detached again: its swipes no longer count
+    b.batch_execute("SELECT personality_detach_behavior('more_swipes')")
+        .unwrap();
+    assert_eq!(
+        ids(&recs(&mut a, user, 10)),
+        uncached(db, user),
+        "after detaching the table"
+    );
+
     // a budget far below the working set: the copies are dropped and built again between
     // calls, and every answer is still the uncached one
     let mut small = connect(db, "postgres");

@@ -258,4 +258,28 @@ SELECT g, s_null, m, seed_without, native_without, native_null FROM diff_null_re
  WHERE native_null IS DISTINCT FROM native_without
     OR (seed_without IS NOT NULL AND native_null IS DISTINCT FROM seed_without)
  ORDER BY g LIMIT 10;
+-- Affinities given as plain numbers take a fast path (src/scoring.rs affinity_fast);
+-- the same values written as numeric strings take the general one. Both must agree on
+-- every input: the diff inputs with numeric scores (strings there too: then both take
+-- the general path for the scores), with product affinities from the gift mappings'
+-- shapes (decimals up to 4 places, zeros, out of range, missing traits), repeated
+-- objects (the fast path keeps decoded objects by their bytes) and all alignments.
+CREATE TABLE diff_aff AS
+SELECT g, s, m,
+       jsonb_strip_nulls(jsonb_build_object(
+         'adventurous', CASE WHEN g % 5 <> 0 THEN round(((hashint8(g * 11 + 1)::bigint % 13000) - 1000) / 10000.0, 4) END,
+         'intellectual', CASE WHEN g % 7 <> 0 THEN round((abs(hashint8(g * 11 + 2)::bigint) % 10001) / 10000.0, 4) END,
+         'practical', round((abs(hashint8(g % 40)::bigint) % 101) / 100.0, 2),
+         'creative', CASE WHEN g % 3 = 0 THEN 0 ELSE 0.14 END,
+         'social', CASE WHEN g % 11 = 0 THEN 1.5 END)) AS a
+  FROM diff;
+CREATE TABLE diff_aff_results AS
+SELECT g, s, a, m,
+       calculate_personality_product_match(s, a, m) AS native,
+       calculate_personality_product_match(s, (SELECT jsonb_object_agg(k, v #>> '{}') FROM jsonb_each(a) e(k, v)), m) AS general
+  FROM diff_aff;
+SELECT count(*) AS inputs, count(*) FILTER (WHERE native IS DISTINCT FROM general) AS fast_path_mismatches
+  FROM diff_aff_results;
+SELECT g, s, a, m, native, general FROM diff_aff_results
+ WHERE native IS DISTINCT FROM general ORDER BY g LIMIT 10;
 ROLLBACK;
