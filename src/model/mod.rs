@@ -123,16 +123,62 @@ fn refresh(
     if !out.full {
         out.full = !read::counts_hold(client, &inputs, &sources, &mut counted)?;
     }
-    out.step("check", &mut clock);
-    let mut m = read::Model::default();
-    if !out.full && !read::people(client, &mut m)? {
-        out.full = true;
-    }
     if out.full {
+        counted.clear(); // every row is read again
+    }
+    out.step("check", &mut clock);
+    let far = bound.saturating_add(FUTURE_MICROS);
+    let mut m = read::Model::default();
+    let mut per_table = read_tables(
+        client,
+        &inputs,
+        &sources,
+        &counted,
+        (bound, far),
+        &mut m,
+        &mut out,
+    )?;
+    // An incremental refresh with new swipes starts from everyone's kept opinions; when
+    // they cannot be decoded, it rebuilds in full.
+    if !out.full && !m.fresh.is_empty() && !read::people(client, &mut m)? {
+        out.full = true;
+        (out.swipes_read, out.rows_skipped) = (0, 0);
         m = read::Model::default();
         counted.clear();
+        per_table = read_tables(
+            client,
+            &inputs,
+            &sources,
+            &counted,
+            (bound, far),
+            &mut m,
+            &mut out,
+        )?;
     }
-    let far = bound.saturating_add(FUTURE_MICROS);
+    out.step("read", &mut clock);
+    // nothing new: the lists, stats and opinions stand
+    if out.full || !m.fresh.is_empty() {
+        plan::run(client, &mut m, &mut out, bound, &mut clock)?;
+    }
+    write::sources(client, &per_table, bound)?;
+    write::state(client, &out, bound, t0)?;
+    out.step("state", &mut clock);
+    out.with_neighbours = write::count_neighbours(client)?;
+    Ok((out, bound))
+}
+
+/// Reads every readable table's swipes (all of them on a full refresh, else those since
+/// its mark) into `m`; returns each table's rows below the mark `window.0` (`window.1`:
+/// later than this is a bad row).
+fn read_tables(
+    client: &mut pgrx::spi::SpiClient<'_>,
+    inputs: &[read::Input],
+    sources: &std::collections::HashMap<i64, (i64, i64)>,
+    counted: &std::collections::HashMap<i64, i64>,
+    window: (i64, i64),
+    m: &mut read::Model,
+    out: &mut Outcome,
+) -> Result<Vec<(i64, i64)>, pgrx::spi::Error> {
     let mut per_table = Vec::new();
     for i in inputs.iter().filter(|i| i.readable) {
         let since = if out.full {
@@ -140,18 +186,12 @@ fn refresh(
         } else {
             sources.get(&i.oid).map(|s| s.0)
         };
-        let r = read::swipes(client, i, since, bound, far, &mut m)?;
+        let r = read::swipes(client, i, since, window.0, window.1, m)?;
         out.swipes_read += r.read;
         out.rows_skipped += r.skipped;
         per_table.push((i.oid, counted.get(&i.oid).copied().unwrap_or(0) + r.kept));
     }
-    out.step("read", &mut clock);
-    plan::run(client, &mut m, &mut out, bound, &mut clock)?;
-    write::sources(client, &per_table, bound)?;
-    write::state(client, &out, bound, t0)?;
-    out.step("state", &mut clock);
-    out.with_neighbours = write::count_neighbours(client)?;
-    Ok((out, bound))
+    Ok(per_table)
 }
 
 fn outcome_json(out: &Outcome, bound: i64, t0: Instant) -> serde_json::Value {

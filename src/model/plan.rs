@@ -96,6 +96,9 @@ fn neighbours(
     changed: &[usize],
     full: bool,
 ) -> Result<i64, SpiError> {
+    if !full && changed.is_empty() {
+        return Ok(0);
+    }
     let n_items = m.products.len();
     let p = Params::default();
     let likes: Vec<Vec<Item>> = m
@@ -121,9 +124,6 @@ fn neighbours(
             }
         }
         return w.finish(client);
-    }
-    if changed.is_empty() {
-        return Ok(0);
     }
     let mut old_likes = likes.clone();
     drop(likes);

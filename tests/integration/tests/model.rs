@@ -1437,3 +1437,36 @@ fn incremental_refreshes_equal_a_full_rebuild_exactly() {
     }
     drop_db(db);
 }
+
+/// Issue 21: kept opinions that cannot be decoded (a damaged or hand-edited row of
+/// personality_model_people) never stop or skew the model: the refresh rebuilds in
+/// full from the swipes, and the result is the full rebuild's.
+#[test]
+fn damaged_kept_opinions_rebuild_in_full() {
+    let db = "it_model_damaged";
+    let mut c = setup(db, 40);
+    swipe_range(&mut c, 1, 15);
+    assert!(refresh(&mut c, true).0);
+    c.batch_execute(
+        "UPDATE personality_model_people SET opinions = '\\x07deadbeef'
+          WHERE user_id = (SELECT user_id FROM personality_model_people ORDER BY user_id LIMIT 1)",
+    )
+    .unwrap();
+    // nothing new: nothing read, nothing rebuilt
+    assert!(!refresh(&mut c, false).0);
+    swipe_range(&mut c, 15, 20);
+    let r = refresh(&mut c, false);
+    assert!(r.0, "a damaged row must make the refresh full: {r:?}");
+    let after = exact_model(&mut c);
+    assert!(refresh(&mut c, true).0);
+    assert_eq!(exact_model(&mut c).0, after.0, "neighbour lists");
+    let bad: i64 = c
+        .query_one(
+            "SELECT count(*) FROM personality_model_people WHERE get_byte(opinions, 0) <> 1",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(bad, 0, "the damaged row is rewritten");
+    drop_db(db);
+}
