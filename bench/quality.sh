@@ -109,6 +109,13 @@ rate() {
          FROM (SELECT n, avg(liked::int) AS r FROM quality_results WHERE label = '$1' AND stage = '$2' GROUP BY n) m
          JOIN quality_results USING (n) WHERE label = '$1' AND stage = '$2'" | sed 's/|/ | /'
 }
+# categories LABEL -> "min / mean categories per newcomer list"
+categories() {
+    q "SELECT min(c) || ' / ' || to_char(avg(c), 'FM990.0')
+         FROM (SELECT r.n, count(DISTINCT v.category) AS c
+                 FROM quality_results r JOIN personality_product_vectors v ON v.product_id = r.product_id
+                WHERE r.label = '$1' AND r.stage = 'newcomer' GROUP BY r.n) x"
+}
 cosine() { q "SELECT to_char(avg(cosine), 'FM0.000') FROM quality_profiles WHERE label = '$1' AND stage = '$2'"; }
 
 ROWS=()
@@ -141,10 +148,12 @@ world() {
         ROWS+=("| $W | $n0 | $label | $(rate "run$i" quiz_next) | $(cosine "run$i" quiz) |")
         ROWS+=("| $W | $d | $label | $(rate "run$i" swipes) | $(cosine "run$i" swipes) |")
         LEARN_ROWS+=("| $W | $label | $(rate "run$i" learn) |")
+        NEW_ROWS+=("| $W | $label | $(rate "run$i" newcomer) | $(categories "run$i") |")
     done <<<"$settings"
 }
 
 LEARN_ROWS=()
+NEW_ROWS=()
 world "$QUALITY_APPEAL_NOISE" "$QUALITY_QUIZ_NOISE" "$QUALITY_SETTINGS"
 EXTRA_SETTINGS=$(head -"$QUALITY_EXTRA_RUNS" <<<"$QUALITY_SETTINGS")
 for w in $QUALITY_EXTRA_WORLDS; do
@@ -175,6 +184,13 @@ done
     echo "| appeal noise | quiz noise | settings | liked | members >= 75% |"
     echo "|---:|---:|---|---:|---:|"
     printf '%s\n' "${LEARN_ROWS[@]}"
+    echo
+    echo "Quiz-only newcomers after everyone swiped (issue 23): the refresh learnt the model and the ranker's"
+    echo "weights from all members' swipes; every fifth member then starts over with the quiz only:"
+    echo
+    echo "| appeal noise | quiz noise | settings | positive-swipe rate of top $QUALITY_TOP | members >= 75% | categories per list (min / mean) |"
+    echo "|---:|---:|---|---:|---:|---:|"
+    printf '%s\n' "${NEW_ROWS[@]}"
     echo
     echo "Total time: $(( SECONDS - START )) s."
 } >"$REPORT"
