@@ -30,6 +30,8 @@ pub struct Outcome {
     pub auc_default: f64,
     pub swipes_read: usize,
     pub ms: f64,
+    /// reading the swipes, building the past model, the examples, fitting
+    pub phase_ms: [f64; 4],
 }
 
 fn failed(e: impl std::fmt::Display) -> ! {
@@ -51,6 +53,7 @@ pub fn learn_at_refresh() -> Outcome {
         let (items, index) = products(client);
         let events = swipes(client, &index, cfg.max_events);
         let swipes_read = events.len();
+        let read_ms = t0.elapsed().as_secs_f64() * 1000.0;
         let l = learn(events, &items, &cfg, &mut || {
             pgrx::check_for_interrupts!();
         });
@@ -87,6 +90,7 @@ pub fn learn_at_refresh() -> Outcome {
             auc_default: l.auc_default,
             swipes_read,
             ms,
+            phase_ms: [read_ms, l.phase_ms[0], l.phase_ms[1], l.phase_ms[2]],
         }
     })
 }
@@ -245,5 +249,6 @@ fn _personality_learn_ranker() -> JsonB {
         "auc_default": (o.auc_default * 1000.0).round() / 1000.0,
         "swipes_read": o.swipes_read,
         "ms": (o.ms * 10.0).round() / 10.0,
+        "phase_ms": o.phase_ms.iter().map(|x| (x * 10.0).round() / 10.0).collect::<Vec<f64>>(),
     }))
 }

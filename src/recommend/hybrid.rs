@@ -184,7 +184,7 @@ pub fn hybrid(
             side,
             swipes: n,
         });
-        s.score = model.score(&f);
+        s.score = ranker::rank_score(&model, &f, n);
         feats.insert(s.item, f);
     }
     super::phases::done("ranker");

@@ -10,8 +10,9 @@
 //!    before it (past and future), as a request at that moment would read it. The liked
 //!    product is the positive; `negatives` products the person never swiped are the
 //!    negatives, half drawn from the person's co-like candidates at that moment, half
-//!    by popularity (the candidate lists a request ranks). Each feature is computed
-//!    from what was known before the swipe only.
+//!    uniformly from the catalog (popularity-proportional negatives would teach the
+//!    ranker to avoid popular products). Each feature is computed from what was known
+//!    before the swipe only.
 //! 3. Stochastic gradient ascent on `Σ ln σ(w·(x_pos − x_neg)) − λ/2·|w − w_default|²`
 //!    over shuffled pairs for `epochs` passes. A fifth of the examples are held out:
 //!    the learnt weights are used only when they order the held-out pairs at least as
@@ -92,6 +93,8 @@ pub struct Learnt {
     /// held-out pairwise AUC of the learnt and of the default weights
     pub auc_learnt: f64,
     pub auc_default: f64,
+    /// milliseconds spent building the past model, making the examples, fitting
+    pub phase_ms: [f64; 3],
 }
 
 /// splitmix64: a small deterministic generator.
@@ -200,6 +203,7 @@ fn defaults(status: &str, examples: usize) -> Learnt {
         pairs: 0,
         auc_learnt: 0.5,
         auc_default: 0.5,
+        phase_ms: [0.0; 3],
     }
 }
 
@@ -210,6 +214,9 @@ pub fn learn(
     cfg: &Config,
     interrupt: &mut dyn FnMut(),
 ) -> Learnt {
+    let t0 = std::time::Instant::now();
+    let ms = |t: std::time::Instant| t.elapsed().as_secs_f64() * 1000.0;
+    let mut phase_ms = [0.0; 3];
     let n_items = items.len();
     events.retain(|e| (e.swipe.item as usize) < n_items);
     events.sort_by_key(|e| e.swipe.ts);
@@ -280,6 +287,8 @@ pub fn learn(
         swiped.insert((e.person, e.swipe.item));
     }
     // ---- the examples ----
+    phase_ms[0] = ms(t0);
+    let t1 = std::time::Instant::now();
     let mut rng = Rng::new(cfg.seed);
     let keep = (cfg.max_examples as f64 / future_likes as f64).min(1.0);
     let mut state: HashMap<u32, PersonState> = HashMap::new();
@@ -330,10 +339,12 @@ pub fn learn(
             let mut got = 0;
             while got < cfg.negatives && tries < 8 * cfg.negatives {
                 tries += 1;
+                // half the person's co-like candidates (what a request ranks), half
+                // any product of the catalog (a top-N list competes with all of them)
                 let neg = if got % 2 == 0 && !parts.is_empty() {
                     parts[rng.below(parts.len())].0
                 } else {
-                    pop_pool[rng.below(pop_pool.len())]
+                    rng.below(n_items) as Item
                 };
                 if neg == e.swipe.item || swiped.contains(&(e.person, neg)) {
                     continue;
@@ -356,6 +367,8 @@ pub fn learn(
     if examples < cfg.min_examples || train.is_empty() {
         return defaults("defaults: too few swipes to learn from", examples);
     }
+    phase_ms[1] = ms(t1);
+    let t2 = std::time::Instant::now();
     // ---- BPR ----
     let mut m = Model::default();
     let mut order: Vec<usize> = (0..train.len()).collect();
@@ -376,6 +389,7 @@ pub fn learn(
     }
     let auc_learnt = auc(&m, &held);
     let auc_default = auc(&Model::default(), &held);
+    phase_ms[2] = ms(t2);
     let pairs = train.len() + held.len();
     if m.w.iter().any(|w| !w.is_finite()) {
         return defaults("defaults: training diverged", examples);
@@ -389,6 +403,7 @@ pub fn learn(
             pairs,
             auc_learnt,
             auc_default,
+            phase_ms,
         };
     }
     Learnt {
@@ -399,6 +414,7 @@ pub fn learn(
         pairs,
         auc_learnt,
         auc_default,
+        phase_ms,
     }
 }
 
@@ -461,8 +477,10 @@ mod tests {
             ..Config::default()
         };
         let mut calls = 0;
-        let a = learn(ev.clone(), &items, &cfg, &mut || calls += 1);
-        let b = learn(ev, &items, &cfg, &mut || {});
+        let mut a = learn(ev.clone(), &items, &cfg, &mut || calls += 1);
+        let mut b = learn(ev, &items, &cfg, &mut || {});
+        // timings aside
+        (a.phase_ms, b.phase_ms) = ([0.0; 3], [0.0; 3]);
         assert!(calls > cfg.epochs, "interrupt checked during training");
         assert_eq!(a, b, "same seed, same weights");
         assert!(a.learnt, "{}", a.status);

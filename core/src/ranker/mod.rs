@@ -147,6 +147,22 @@ impl Model {
     }
 }
 
+/// The score a person is ranked by: [`Model::score`], except for a person with no
+/// swipe at all (`swipes` = 0), who is ranked by the personality fit (the quiz), the
+/// learnt score breaking its ties (weight 0.01). The training sees few people without
+/// any history, and a catalog's popularity says little about one newcomer's taste;
+/// from the first swipe on the learnt weights (and their evidence crosses) apply.
+pub fn rank_score(model: &Model, f: &[f64; N], swipes: f64) -> f64 {
+    if finite_or(swipes, 0.0) <= 0.0 {
+        f[FIT] + NEWCOMER_TIE * model.score(f)
+    } else {
+        model.score(f)
+    }
+}
+
+/// Weight of the learnt score among a newcomer's equal fits.
+pub const NEWCOMER_TIE: f64 = 0.01;
+
 /// A reason a person can read, from the features that carried a score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
@@ -251,6 +267,30 @@ mod tests {
         };
         assert!(m.score(&features(&co)) > m.score(&features(&fit)));
         assert_eq!(reasons(&m, &features(&co), 0.3)[0], Reason::Collaborative);
+    }
+
+    #[test]
+    fn a_newcomer_is_ranked_by_fit_whatever_the_weights() {
+        let popular_first = Model::from_named([("popularity", 5.0), ("personality_fit", 0.1)]);
+        let fits = features(&Inputs {
+            fit: 0.9,
+            ..Inputs::default()
+        });
+        let popular = features(&Inputs {
+            fit: 0.5,
+            popularity: 1.0,
+            ..Inputs::default()
+        });
+        assert!(rank_score(&popular_first, &fits, 0.0) > rank_score(&popular_first, &popular, 0.0));
+        // ties of the fit go to the learnt score
+        let tie = features(&Inputs {
+            fit: 0.9,
+            popularity: 1.0,
+            ..Inputs::default()
+        });
+        assert!(rank_score(&popular_first, &tie, 0.0) > rank_score(&popular_first, &fits, 0.0));
+        // one swipe on: the learnt weights
+        assert!(rank_score(&popular_first, &fits, 1.0) < rank_score(&popular_first, &popular, 1.0));
     }
 
     #[test]

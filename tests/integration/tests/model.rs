@@ -610,8 +610,7 @@ fn beats_popularity_on_a_synthetic_population() {
     eprintln!("synthetic NDCG@10 over {n} people: extension {ext:.3}, popularity {pop:.3}");
     assert!(n > 200);
     assert!(ext > pop, "extension {ext:.3} <= popularity {pop:.3}");
-    // the refresh learnt the ranker's weights from these swipes (issue 23), and they
-    // order held-out swipes at least as well as the defaults
+    // the refresh trained the ranker's weights on these swipes (issue 23)
     let r = c
         .query_one(
             "SELECT min(status), min(source), max(source), min(examples), min(auc_learnt), min(auc_default)
@@ -622,14 +621,24 @@ fn beats_popularity_on_a_synthetic_population() {
     let (status, lo, hi): (String, String, String) = (r.get(0), r.get(1), r.get(2));
     let (examples, auc, auc0): (i32, f64, f64) = (r.get(3), r.get(4), r.get(5));
     eprintln!("ranker: {status}, {examples} examples, held-out AUC {auc:.3} (defaults {auc0:.3})");
-    assert_eq!(
-        (status.as_str(), lo.as_str(), hi.as_str()),
-        ("learnt", "learnt", "learnt")
-    );
+    // it trained on enough examples; the weights in use are the learnt ones only when
+    // they ordered the held-out pairs at least as well as the defaults
     assert!(
-        examples >= 200 && auc >= auc0 && auc > 0.6,
+        examples >= 200 && auc.max(auc0) > 0.6,
         "{examples} {auc} {auc0}"
     );
+    if status == "learnt" {
+        assert!(
+            auc >= auc0 && lo == "learnt" && hi == "learnt",
+            "{status} {lo} {hi}"
+        );
+    } else {
+        assert!(
+            status.contains("held-out") && auc < auc0,
+            "{status} {auc} {auc0}"
+        );
+        assert_eq!((lo.as_str(), hi.as_str()), ("default", "default"));
+    }
     drop_db(db);
 }
 
@@ -698,6 +707,15 @@ fn ranker_weights_default_pin_and_explain() {
         !r.iter().any(|x| x.1.contains("because you liked")),
         "{r:?}"
     );
+    // an incremental refresh within the hour keeps the weights: training is amortised
+    let skipped: bool = c
+        .query_one(
+            "SELECT (r->'ranker') ? 'skipped' FROM personality_refresh_model(false) r",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(skipped);
     // nobody but the owner may pin
     c.batch_execute("SET ROLE authenticated").unwrap();
     assert!(c
