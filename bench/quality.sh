@@ -25,7 +25,7 @@
 # idiosyncratic noise or whose quiz answers are noisier (QUALITY_EXTRA_WORLDS).
 #
 # Prints markdown tables and writes them to target/bench/quality.md. Cluster `benchrec`
-# on port 5496 (target/pg/benchrec), stopped on exit. The database loads a private copy
+# on port PERSONALITY_PORT_BASE + 6 (5496 by default; target/pg/benchrec), stopped on exit. The database loads a private copy
 # of personality_ext.so taken at CREATE EXTENSION (others may reinstall it meanwhile).
 #
 # Environment (defaults: the full run, about 4 minutes on 2 cores):
@@ -79,8 +79,8 @@ REPORT="$ROOT/target/bench/quality.md"
 START=$SECONDS
 
 trap 'cluster_stop benchrec' EXIT
-say "starting cluster benchrec on port 5496"
-cluster_start benchrec 5496
+say "starting cluster benchrec on port $((PORT_BASE + 6))"
+cluster_start benchrec $((PORT_BASE + 6))
 cat >>"$PGHOST/data/postgresql.conf" <<CONF
 # bench/quality.sh
 shared_buffers = 1GB
