@@ -25,7 +25,7 @@
 # idiosyncratic noise or whose quiz answers are noisier (QUALITY_EXTRA_WORLDS).
 #
 # Prints markdown tables and writes them to target/bench/quality.md. Cluster `benchrec`
-# on port 5496 (target/pg/benchrec), stopped on exit. The database loads a private copy
+# on port PERSONALITY_PORT_BASE + 6 (5496 by default; target/pg/benchrec), stopped on exit. The database loads a private copy
 # of personality_ext.so taken at CREATE EXTENSION (others may reinstall it meanwhile).
 #
 # Environment (defaults: the full run, about 4 minutes on 2 cores):
@@ -79,8 +79,8 @@ REPORT="$ROOT/target/bench/quality.md"
 START=$SECONDS
 
 trap 'cluster_stop benchrec' EXIT
-say "starting cluster benchrec on port 5496"
-cluster_start benchrec 5496
+say "starting cluster benchrec on port $((PORT_BASE + 6))"
+cluster_start benchrec $((PORT_BASE + 6))
 cat >>"$PGHOST/data/postgresql.conf" <<CONF
 # bench/quality.sh
 shared_buffers = 1GB
@@ -108,6 +108,13 @@ rate() {
     q "SELECT to_char(100 * avg(liked::int), 'FM990.0') || '%', to_char(100 * avg((r >= 0.75)::int), 'FM990') || '%'
          FROM (SELECT n, avg(liked::int) AS r FROM quality_results WHERE label = '$1' AND stage = '$2' GROUP BY n) m
          JOIN quality_results USING (n) WHERE label = '$1' AND stage = '$2'" | sed 's/|/ | /'
+}
+# categories LABEL -> "min / mean categories per newcomer list"
+categories() {
+    q "SELECT min(c) || ' / ' || to_char(avg(c), 'FM990.0')
+         FROM (SELECT r.n, count(DISTINCT v.category) AS c
+                 FROM quality_results r JOIN personality_product_vectors v ON v.product_id = r.product_id
+                WHERE r.label = '$1' AND r.stage = 'newcomer' GROUP BY r.n) x"
 }
 cosine() { q "SELECT to_char(avg(cosine), 'FM0.000') FROM quality_profiles WHERE label = '$1' AND stage = '$2'"; }
 
@@ -141,10 +148,12 @@ world() {
         ROWS+=("| $W | $n0 | $label | $(rate "run$i" quiz_next) | $(cosine "run$i" quiz) |")
         ROWS+=("| $W | $d | $label | $(rate "run$i" swipes) | $(cosine "run$i" swipes) |")
         LEARN_ROWS+=("| $W | $label | $(rate "run$i" learn) |")
+        NEW_ROWS+=("| $W | $label | $(rate "run$i" newcomer) | $(categories "run$i") |")
     done <<<"$settings"
 }
 
 LEARN_ROWS=()
+NEW_ROWS=()
 world "$QUALITY_APPEAL_NOISE" "$QUALITY_QUIZ_NOISE" "$QUALITY_SETTINGS"
 EXTRA_SETTINGS=$(head -"$QUALITY_EXTRA_RUNS" <<<"$QUALITY_SETTINGS")
 for w in $QUALITY_EXTRA_WORLDS; do
@@ -175,6 +184,13 @@ done
     echo "| appeal noise | quiz noise | settings | liked | members >= 75% |"
     echo "|---:|---:|---|---:|---:|"
     printf '%s\n' "${LEARN_ROWS[@]}"
+    echo
+    echo "Quiz-only newcomers after everyone swiped (issue 23): the refresh learnt the model and the ranker's"
+    echo "weights from all members' swipes; every fifth member then starts over with the quiz only:"
+    echo
+    echo "| appeal noise | quiz noise | settings | positive-swipe rate of top $QUALITY_TOP | members >= 75% | categories per list (min / mean) |"
+    echo "|---:|---:|---|---:|---:|---:|"
+    printf '%s\n' "${NEW_ROWS[@]}"
     echo
     echo "Total time: $(( SECONDS - START )) s."
 } >"$REPORT"

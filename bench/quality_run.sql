@@ -61,3 +61,17 @@ INSERT INTO quality_profiles SELECT :'label', 'swipes', n, cosine FROM quality_c
 INSERT INTO quality_results
 SELECT :'label', 'swipes', m.n, r.ordinality, r.product_id, quality_liked(m.n, r.product_id)
   FROM bench_members m, LATERAL personality_recommend(m.id, :top) WITH ORDINALITY r;
+
+-- newcomer (issue 23): every member has swiped; the operator's refresh learns the
+-- model and the ranker's weights from those swipes; then every fifth member starts
+-- over as a quiz-only newcomer (swipes, learning state and profile gone, the quiz
+-- taken again) and gets personality_recommend(member, :top) with default settings.
+SELECT personality_refresh_model(true) IS NOT NULL AS refreshed;
+DELETE FROM swipes s USING bench_members m WHERE s.user_id = m.id AND m.n % 5 = 0;
+DELETE FROM personality_profiles p USING bench_members m WHERE p.user_id = m.id AND m.n % 5 = 0;
+SELECT count(*) AS newcomers FROM bench_members m, LATERAL personality_assess(m.id, m.answers, 240) p
+ WHERE m.n % 5 = 0;
+INSERT INTO quality_results
+SELECT :'label', 'newcomer', m.n, r.ordinality, r.product_id, quality_liked(m.n, r.product_id)
+  FROM bench_members m, LATERAL personality_recommend(m.id, :top) WITH ORDINALITY r
+ WHERE m.n % 5 = 0;

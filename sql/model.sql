@@ -152,16 +152,40 @@ LANGUAGE plpgsql VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_out jsonb;
+    v_ranker jsonb;
+    v_why text;
 BEGIN
     PERFORM @extschema@._personality_require_trusted('refresh the recommendation model');
     IF p_full IS NULL THEN
         RAISE EXCEPTION 'p_full must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    RETURN @extschema@._personality_refresh_model(p_full);
+    v_out := @extschema@._personality_refresh_model(p_full);
+    -- the ranker's weights learnt from the same swipes (issue 23; src/ranker.rs): on a
+    -- full refresh, and otherwise at most once an hour (the worker refreshes every
+    -- 30 s; training costs about a full neighbour build over the past). A failure
+    -- keeps the previous weights and never undoes the refresh (a cancel still
+    -- cancels: OTHERS does not catch it).
+    IF p_full OR NOT EXISTS (
+           SELECT 1 FROM @extschema@.personality_ranker_state s
+            WHERE s.id
+              AND s.learnt_at OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-) '1 hour'::pg_catalog.interval)) THEN
+        BEGIN
+            v_ranker := @extschema@._personality_learn_ranker();
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS v_why = MESSAGE_TEXT;
+            RAISE WARNING 'personality_ext: the ranker kept its previous weights: %', v_why;
+            v_ranker := pg_catalog.jsonb_build_object('error', v_why);
+        END;
+    ELSE
+        v_ranker := pg_catalog.jsonb_build_object('skipped', 'learnt less than an hour ago');
+    END IF;
+    RETURN v_out OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('ranker', v_ranker);
 END;
 $$;
 COMMENT ON FUNCTION personality_refresh_model(boolean) IS
-  'Refreshes the collaborative model of personality_recommend from every attached swipe table, dated by its time column (personality_swipe_tables.time_column; a table without one is read whole when its row count changes, dated at the refresh), natively (personality_core): reads only the swipes since the last refresh and folds them into each person''s opinions (their latest swipe of each product, kept in personality_model_people), recomputes personality_item_stats (distinct people) for the products with new swipes and the top-100 neighbour lists (personality_item_neighbours) that can have changed, and writes those that did; p_full => true, a first refresh, or swipes added below the last mark or deleted rebuild everything. Swipes with no time, an infinite one or one more than a day ahead are skipped with a WARNING naming them; a table it cannot read gets a WARNING. Memory is bounded by personality.refresh_memory_mb (53200 past it; the previous model stays). One refresh at a time (a second waits); recommendations read the previous model until it commits. Returns what it did as jsonb (full, swipes_read, rows_refreshed, stats_refreshed, people_refreshed, products_with_neighbours, swipes_until, lag_ms, rows_skipped, tables_unread, tables_untimed, ms). Schedule it, e.g. every 10 minutes with pg_cron: SELECT cron.schedule(''personality-model'', ''*/10 * * * *'', ''SELECT personality_refresh_model()''), or let the background worker run it (personality.refresh_database). For service_role, the owner and superusers (42501 otherwise).';
+  'Refreshes the collaborative model of personality_recommend from every attached swipe table, dated by its time column (personality_swipe_tables.time_column; a table without one is read whole when its row count changes, dated at the refresh), natively (personality_core): reads only the swipes since the last refresh and folds them into each person''s opinions (their latest swipe of each product, kept in personality_model_people), recomputes personality_item_stats (distinct people) for the products with new swipes and the top-100 neighbour lists (personality_item_neighbours) that can have changed, and writes those that did; p_full => true, a first refresh, or swipes added below the last mark or deleted rebuild everything. Swipes with no time, an infinite one or one more than a day ahead are skipped with a WARNING naming them; a table it cannot read gets a WARNING. Memory is bounded by personality.refresh_memory_mb (53200 past it; the previous model stays). One refresh at a time (a second waits); recommendations read the previous model until it commits. Returns what it did as jsonb (full, swipes_read, rows_refreshed, stats_refreshed, people_refreshed, products_with_neighbours, swipes_until, lag_ms, rows_skipped, tables_unread, tables_untimed, steps_ms, ms, and ranker: the training of the ranker''s weights on a full refresh or at most hourly, personality_ranker). Schedule it, e.g. every 10 minutes with pg_cron: SELECT cron.schedule(''personality-model'', ''*/10 * * * *'', ''SELECT personality_refresh_model()''), or let the background worker run it (personality.refresh_database). For service_role, the owner and superusers (42501 otherwise).';
 
 -- personality_similar_products(): the seed's 'similar' context.
 CREATE FUNCTION personality_similar_products(

@@ -109,6 +109,12 @@
         model::_personality_refresh_model
     ]
 );
+// The learnt ranker (issue 23): its weights, the operator's pins, the view.
+::pgrx::extension_sql_file!(
+    "../sql/ranker.sql",
+    name = "ranker",
+    requires = ["model", ranker::_personality_ranker_defaults]
+);
 // Monitoring views and personality_health().
 ::pgrx::extension_sql_file!(
     "../sql/monitoring.sql",
@@ -126,6 +132,7 @@ mod jsonb;
 mod learning;
 mod model;
 mod quiz;
+mod ranker;
 mod recommend;
 mod scoring;
 mod spi;

@@ -153,6 +153,11 @@ def baseline_popularity(sp_):
 
 
 def baseline_knn(sp_):
+    scores = knn_scores(sp_)
+    return {u: sp_.top_from_scores(u, scores[u]) for u in sp_.users}
+
+
+def knn_scores(sp_):
     x = sp_.ui.tocsc().astype(np.float64)
     norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=0)).ravel())
     norms[norms == 0] = 1.0
@@ -176,8 +181,7 @@ def baseline_knn(sp_):
         cols.extend(c.tolist())
         vals.extend(d.tolist())
     top = sp.csr_matrix((vals, (rows, cols)), shape=sim.shape)
-    scores = (sp_.ui.astype(np.float64) @ top).toarray()
-    return {u: sp_.top_from_scores(u, scores[u]) for u in sp_.users}
+    return (sp_.ui.astype(np.float64) @ top).toarray()
 
 
 def baseline_als(sp_):
@@ -381,6 +385,47 @@ def traits(args):
             f.write(text + "\n")
 
 
+def later_auc(args):
+    """Issue 23's second protocol: how well each policy orders a person's own later-rated
+    items (liked >= 4 vs not), which isolates the final score from candidate
+    generation. The extension's order is its full list (personality_recommend(person,
+    1000)): a later item it lists ranks by its place, one it does not list ties below.
+    Mean of the per-person AUC over persons with both kinds of later items."""
+    sp_ = Split(args.split, args.regime)
+    later = defaultdict(list)
+    with open(os.path.join(args.split, args.regime, "heldout.csv")) as f:
+        for r in csv.DictReader(f):
+            later[int(r["user"])].append((int(r["item"]), int(r["rating"])))
+    pop = np.asarray(sp_.ui.sum(axis=0)).ravel().astype(np.float64)
+    knn = knn_scores(sp_)
+    policies = {"popularity": lambda u, i: pop[i], "item-kNN (cosine, 100)": lambda u, i: knn[u, i]}
+    for spec in args.ranking or []:
+        name, path = spec.split("=", 1)
+        rank = defaultdict(dict)
+        with open(path) as f:
+            for r in csv.DictReader(f):
+                rank[int(r["user"])][int(r["item"])] = int(r["rank"])
+        policies[name] = (lambda rk: lambda u, i: -rk[u].get(i, 10 ** 9))(rank)
+    lines = [f"Own later items, {args.regime}: mean per-person AUC (liked >= 4 vs not)", "",
+             "| policy | AUC | persons |", "|---|---|---|"]
+    for name, fn in policies.items():
+        aucs = []
+        for u, rows in later.items():
+            if u >= sp_.n_users:
+                continue
+            pos = [fn(u, i) for i, r in rows if r >= 4 and i < sp_.n_items]
+            neg = [fn(u, i) for i, r in rows if r < 4 and i < sp_.n_items]
+            a = auc(pos, neg)
+            if a is not None:
+                aucs.append(a)
+        lines.append(f"| {name} | {np.mean(aucs):.3f} | {len(aucs)} |")
+    text = "\n".join(lines)
+    print(text, flush=True)
+    if args.md:
+        with open(args.md, "w") as f:
+            f.write(text + "\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -398,8 +443,13 @@ def main():
     c.add_argument("--vectors", required=True)
     c.add_argument("--learnt", required=True)
     c.add_argument("--md")
+    d = sub.add_parser("auc")
+    d.add_argument("--split", required=True)
+    d.add_argument("--regime", required=True, choices=REGIMES)
+    d.add_argument("--ranking", action="append")
+    d.add_argument("--md")
     args = ap.parse_args()
-    {"split": split, "score": score, "traits": traits}[args.cmd](args)
+    {"split": split, "score": score, "traits": traits, "auc": later_auc}[args.cmd](args)
 
 
 if __name__ == "__main__":

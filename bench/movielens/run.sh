@@ -86,6 +86,18 @@ for m in $MAPPINGS; do
     echo "  loaded, refreshed and ranked in $((SECONDS - t0)) s"
     P -d "$db" -c "COPY (SELECT \"user\", item, rank FROM ml.ranking ORDER BY 1, 3) TO STDOUT (FORMAT csv, HEADER)" \
       >"$M/rankings/${regime}__personality_recommend-SQL-mapping-${m^^}${LABEL:+-$LABEL}.csv"
+    # the ranker's weights as the refresh learnt them (issue 23)
+    P -d "$db" -A -F ' | ' -c "SELECT feature, round(weight::numeric, 3) AS weight, source, status, examples,
+                                      round(auc_learnt::numeric, 3) AS auc_learnt, round(auc_default::numeric, 3) AS auc_default
+                                 FROM personality_ranker ORDER BY ord" >"$out/ranker.txt"
+    sed 's/^/  /' "$out/ranker.txt"
+    if [ "${AUC:-1}" != 0 ]; then
+      P -d "$db" -f bench/movielens/full_lists.sql
+      P -d "$db" -c "COPY (SELECT \"user\", item, rank FROM ml.ranking_full ORDER BY 1, 3) TO STDOUT (FORMAT csv, HEADER)" \
+        >"$out/full.csv"
+      $PY auc --split "$M/split" --regime "$regime" \
+        --ranking "personality_recommend-SQL-mapping-${m^^}${LABEL:+-$LABEL}=$out/full.csv" --md "$out/auc.md"
+    fi
     P -d "$db" -c "COPY (SELECT right(product_id::text, 12)::int AS item,
                                 (adventurous * strength)::float8 AS a1, (intellectual * strength)::float8 AS a2,
                                 (practical * strength)::float8 AS a3, (creative * strength)::float8 AS a4,
@@ -141,6 +153,10 @@ for f in "$M"/rankings/*.csv; do
   args+=(--ranking "$name=$regime:$f")
 done
 $PY score --split "$M/split" "${args[@]}" --md "$M/results.md"
+for f in "$M"/sql/*/auc.md; do
+  printf '\n%s\n\n' "$(basename "$(dirname "$f")")" >>"$M/results.md"
+  cat "$f" >>"$M/results.md"
+done
 for f in "$M"/sql/*/traits.md; do
   printf '\n%s\n\n' "$(basename "$(dirname "$f")")" >>"$M/results.md"
   cat "$f" >>"$M/results.md"

@@ -14,6 +14,7 @@ pub mod learning;
 pub mod learning_state;
 pub mod numeric_binary;
 pub mod quiz;
+pub mod ranker;
 pub mod recommend;
 pub mod round;
 pub mod scoring;

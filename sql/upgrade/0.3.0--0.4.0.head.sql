@@ -176,3 +176,18 @@ CREATE FUNCTION "_personality_swipes_batch"()
 	RETURNS TRIGGER
 	LANGUAGE c
 	AS 'MODULE_PATHNAME', '_personality_swipes_batch_wrapper';
+
+-- The learnt ranker (issue 23): its defaults and its training, in Rust (src/ranker.rs).
+CREATE FUNCTION "_personality_ranker_defaults"() RETURNS TABLE (
+	"ord" INT,  /* i32 */
+	"feature" TEXT,  /* alloc::string::String */
+	"default_weight" double precision  /* f64 */
+)
+IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', '_personality_ranker_defaults_wrapper';
+CREATE FUNCTION "_personality_learn_ranker"() RETURNS jsonb /* pgrx::datum::json::JsonB */
+STRICT VOLATILE PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', '_personality_learn_ranker_wrapper';

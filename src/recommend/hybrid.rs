@@ -17,6 +17,7 @@ use personality_core::collab::neighbours::Neighbour;
 use personality_core::collab::score::{self, IdMap, Params, Store};
 use personality_core::collab::stats::{Catalog, ItemStats};
 use personality_core::collab::{diversify, post, Item, Swipe};
+use personality_core::ranker::{self, learn::category_share};
 use personality_core::recommend::{Person, Weights};
 use pgrx::spi::SpiClient;
 use pgrx::Uuid;
@@ -151,22 +152,49 @@ pub fn hybrid(
         &catalog,
         &extra,
         &p,
-        (20 * k).max(200),
+        usize::MAX,
         |i| store.cands.contains_key(&i),
         |i| u128::from_be_bytes(*ids.id(i).as_bytes()),
     );
     super::phases::done("blend");
+    // The learnt ranker (issue 23): the weights of personality_ranker over the features.
+    let model = crate::ranker::model(client);
+    let liked = person_categories(client, ids, &core_swipes);
+    let n = informative_count(&core_swipes, p.max_swipes);
+    let top = top_trait(person);
+    let mut feats: IdMap<[f64; ranker::N]> = IdMap::default();
+    for s in ranked.iter_mut() {
+        let c = &store.cands[&s.item];
+        let side = top.map_or(0.0, |t| {
+            if post::side_popular(c.side_likes[t.index()], c.stats.likes, min_people) {
+                (c.side_likes[t.index()] / c.stats.likes.max(1.0)).clamp(0.0, 1.0)
+            } else {
+                0.0
+            }
+        });
+        let f = ranker::features(&ranker::Inputs {
+            fit: s.fit,
+            collab: s.collab,
+            support: s.support,
+            quality: s.quality,
+            popularity: catalog.popularity(&c.stats),
+            category: c.product.category.as_ref().map_or(0.0, |cat| {
+                category_share(liked.0.get(cat).copied().unwrap_or(0.0), liked.1)
+            }),
+            side,
+            swipes: n,
+        });
+        s.score = ranker::rank_score(&model, &f, n);
+        feats.insert(s.item, f);
+    }
+    super::phases::done("ranker");
     rotate(client, user, ids, &mut ranked);
     best_first(&mut ranked, &store, ids);
-    let order: Vec<Item> = ranked.iter().map(|s| s.item).collect();
+    let scored: Vec<(Item, f64)> = ranked.iter().map(|s| (s.item, s.score)).collect();
     let by_item: IdMap<&score::Scored> = ranked.iter().map(|s| (s.item, s)).collect();
-    let picked = diversify::cap_per_category(
-        &order,
-        |i| store.cands.get(&i).and_then(|c| c.product.category.clone()),
-        &swiped,
-        k,
-        cap,
-    );
+    let category = |i| store.cands.get(&i).and_then(|c| c.product.category.clone());
+    let diverse = diversify::relevance_diverse(&scored, category, &swiped, scored.len(), CLOSENESS);
+    let picked = diversify::cap_per_category(&diverse, category, &swiped, k, cap);
     super::phases::done("order");
     // Names of the products behind "because you liked …".
     let because: Vec<Uuid> = picked
@@ -181,14 +209,69 @@ pub fn hybrid(
         top_trait: top_trait(person),
         min_people,
         quality_weight: p.quality_weight,
+        model,
     };
     super::phases::done("names");
     let out = picked
         .iter()
-        .map(|i| out_row(ids, *i, by_item[i], &store.cands[i], &shown, &reasons))
+        .map(|i| {
+            out_row(
+                ids,
+                *i,
+                by_item[i],
+                &feats[i],
+                &store.cands[i],
+                &shown,
+                &reasons,
+            )
+        })
         .collect();
     copies::return_registry(lent);
     out
+}
+
+/// How close (a share of the best remaining score) an alternative from a less shown
+/// category must be to go first (collab::diversify::relevance_diverse).
+const CLOSENESS: f64 = 0.05;
+
+/// The person's likes per category of the liked product, and their likes (the
+/// `favourite_category` feature: personality_core::ranker::learn::category_share).
+fn person_categories(
+    client: &SpiClient<'_>,
+    ids: &copies::Registry,
+    swipes: &[Swipe],
+) -> (std::collections::HashMap<String, f64>, f64) {
+    let mut seen = HashSet::new();
+    let liked: Vec<Uuid> = swipes
+        .iter()
+        .filter(|s| seen.insert(s.item))
+        .filter(|s| s.is_like())
+        .map(|s| ids.id(s.item))
+        .collect();
+    let mut out = std::collections::HashMap::new();
+    if liked.is_empty() {
+        return (out, 0.0);
+    }
+    let rows = copies::product_rows(client, &liked);
+    for id in &liked {
+        if let Some(r) = rows.get(id.as_bytes()) {
+            if !r.category.is_empty() {
+                *out.entry(r.category.clone()).or_insert(0.0) += 1.0;
+            }
+        }
+    }
+    (out, liked.len() as f64)
+}
+
+/// The person's likes and dislikes (each product's latest swipe), at most `max`.
+fn informative_count(swipes: &[Swipe], max: usize) -> f64 {
+    let mut seen = HashSet::new();
+    swipes
+        .iter()
+        .filter(|s| seen.insert(s.item))
+        .take(max)
+        .filter(|s| s.is_like() || s.is_dislike())
+        .count() as f64
 }
 
 /// The per-category cap for a list of `k`: personality.category_cap of it, rounded up,

@@ -9,6 +9,7 @@ use crate::text::RowText;
 use personality_core::collab::post;
 use personality_core::collab::score::{self};
 use personality_core::collab::Item;
+use personality_core::ranker;
 use personality_core::recommend::{self, Person};
 use personality_core::traits::ALL;
 use pgrx::spi::SpiClient;
@@ -38,21 +39,28 @@ pub(super) struct ReasonContext {
     pub(super) top_trait: Option<personality_core::traits::Trait>,
     pub(super) min_people: u32,
     pub(super) quality_weight: f64,
+    /// the weights in use (personality_ranker)
+    pub(super) model: ranker::Model,
 }
 
 /// One row of the result: scores, reasons a person can read, factors.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn out_row(
     ids: &copies::Registry,
     item: Item,
     s: &score::Scored,
+    f: &[f64; ranker::N],
     c: &Candidate,
     shown: &Shown<'_>,
     rc: &ReasonContext,
 ) -> ListRow {
     let parts = recommend::score(shown.person, &c.product, shown.w, shown.max_price);
+    // the reasons are the features that carried the score, largest part first
+    let why = ranker::reasons(&rc.model, f, 0.15);
+    let has = |r: ranker::Reason| why.contains(&r);
     let because = s
         .because
-        .filter(|_| s.collab > 0.0 && s.trust >= 0.05)
+        .filter(|_| s.collab > 0.0 && has(ranker::Reason::Collaborative))
         .map(|b| {
             let id = ids.id(b);
             (*id.as_bytes(), id)
@@ -67,14 +75,26 @@ pub(super) fn out_row(
         }
     }
     if let Some(t) = rc.top_trait {
-        if post::side_popular(c.side_likes[t.index()], c.stats.likes, rc.min_people) {
+        if has(ranker::Reason::Side)
+            && post::side_popular(c.side_likes[t.index()], c.stats.likes, rc.min_people)
+        {
             reasons.push(format!(
                 "popular with people who share your {} side",
                 t.name()
             ));
         }
     }
-    reasons.extend(parts.reasons.iter().cloned());
+    if has(ranker::Reason::Category) {
+        reasons.push("a favourite category of yours".to_string());
+    }
+    if has(ranker::Reason::Popular) && c.stats.likes >= rc.min_people as f64 {
+        reasons.push("popular right now".to_string());
+    }
+    // the personality reasons ("fits your … side") when the fit carried the score, or
+    // when nothing else explains it
+    if has(ranker::Reason::Fit) || reasons.is_empty() {
+        reasons.extend(parts.reasons.iter().cloned());
+    }
     let mut factors = serde_json::Map::new();
     for t in ALL {
         factors.insert(t.name().to_string(), round4(parts.factors[t.index()]));
@@ -85,6 +105,13 @@ pub(super) fn out_row(
     blend.insert("personality_fit".into(), round4(s.fit));
     blend.insert("collaborative_trust".into(), round4(s.trust));
     factors.insert("blend".into(), serde_json::Value::Object(blend));
+    let mut parts_of = serde_json::Map::new();
+    for (k, v) in rc.model.contributions(f).iter().enumerate() {
+        if *v != 0.0 {
+            parts_of.insert(ranker::FEATURES[k].into(), round4(*v));
+        }
+    }
+    factors.insert("ranker".into(), serde_json::Value::Object(parts_of));
     ListRow {
         id: ids.id(item),
         personality_match: parts.personality_match,

@@ -49,6 +49,64 @@ pub fn cap_per_category<C: Eq + std::hash::Hash>(
     out
 }
 
+/// Relevance-aware diversity (issue 23): a greedy re-rank of `ranked` (best first, with
+/// scores) that widens the list across categories only among close alternatives. At
+/// each step the candidates within `closeness` (a share of the best remaining score's
+/// magnitude) of the best remaining one are close; among those, the one whose category
+/// has the fewest products in the list so far goes next (ties: the better score). A
+/// clearly worse product is never pushed in for variety. When the list would hold one
+/// category only while another is among the candidates, its best product takes the
+/// last place (a list of 3 or more spans at least 2 categories when it can).
+pub fn relevance_diverse<C: Eq + std::hash::Hash + Clone>(
+    ranked: &[(Item, f64)],
+    category: impl Fn(Item) -> Option<C>,
+    swiped: &HashSet<Item>,
+    limit: usize,
+    closeness: f64,
+) -> Vec<Item> {
+    let mut seen = HashSet::new();
+    let mut left: Vec<(Item, f64, Option<C>)> = ranked
+        .iter()
+        .filter(|(i, _)| !swiped.contains(i) && seen.insert(*i))
+        .map(|(i, s)| (*i, if s.is_finite() { *s } else { f64::MIN }, category(*i)))
+        .collect();
+    let closeness = if closeness.is_finite() {
+        closeness.max(0.0)
+    } else {
+        0.0
+    };
+    let mut out: Vec<(Item, Option<C>)> = Vec::with_capacity(limit);
+    let mut per: HashMap<Option<C>, usize> = HashMap::new();
+    while out.len() < limit && !left.is_empty() {
+        let best = left[0].1;
+        let floor = best - closeness * best.abs().max(1e-9);
+        let mut pick = 0;
+        let mut fewest = usize::MAX;
+        for (k, (_, s, c)) in left.iter().enumerate() {
+            if *s < floor {
+                break;
+            }
+            let n = per.get(c).copied().unwrap_or(0);
+            if n < fewest {
+                fewest = n;
+                pick = k;
+            }
+        }
+        let (i, _, c) = left.remove(pick);
+        *per.entry(c.clone()).or_insert(0) += 1;
+        out.push((i, c));
+    }
+    if out.len() >= 3 && per.len() == 1 {
+        let only = out[0].1.clone();
+        if let Some(k) = left.iter().position(|(_, _, c)| *c != only) {
+            let (i, _, c) = left.remove(k);
+            let last = out.len() - 1;
+            out[last] = (i, c);
+        }
+    }
+    out.into_iter().map(|(i, _)| i).collect()
+}
+
 /// A group of products that score the same for a person (same category, price band and
 /// trait shares): its id, category, the person's fit and how many active products it has.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,5 +204,31 @@ mod tests {
         assert_eq!(cap_per_category(&ranked, cat, &swiped, 3, 0), vec![1, 3, 4]);
         assert!(cap_per_category(&[], cat, &swiped, 3, 1).is_empty());
         assert!(cap_per_category(&ranked, cat, &swiped, 0, 1).is_empty());
+    }
+
+    #[test]
+    fn relevance_diverse_widens_only_among_close_scores() {
+        let cat = |i: Item| Some(i / 10);
+        let none = HashSet::new();
+        // 0..5 in category 0 close together, 10 in category 1 close, 20 far below
+        let ranked = [
+            (0, 1.0),
+            (1, 0.99),
+            (2, 0.98),
+            (10, 0.97),
+            (3, 0.5),
+            (20, 0.1),
+        ];
+        let out = relevance_diverse(&ranked, cat, &none, 3, 0.05);
+        assert_eq!(out, vec![0, 10, 1]);
+        // nothing close: score order, no worse product pushed in (but >= 2 categories)
+        let ranked = [(0, 1.0), (1, 0.8), (2, 0.6), (3, 0.4), (20, 0.01)];
+        let out = relevance_diverse(&ranked, cat, &none, 4, 0.05);
+        assert_eq!(out, vec![0, 1, 2, 20]);
+        let out = relevance_diverse(&ranked[..4], cat, &none, 4, 0.05);
+        assert_eq!(out, vec![0, 1, 2, 3]);
+        // swiped products never appear
+        let swiped: HashSet<Item> = [0].into_iter().collect();
+        assert_eq!(relevance_diverse(&ranked, cat, &swiped, 2, 0.0), vec![1, 2]);
     }
 }

@@ -7,7 +7,8 @@ use super::Item;
 use std::cmp::Ordering;
 
 /// Multiplies by `1 - rotation` the score of every candidate `shown` recently and not
-/// swiped since (personality.rotation).
+/// swiped since (personality.rotation); a negative score (the learnt ranker's weights
+/// may give one) by `1 + rotation`, so it too moves down.
 pub fn rotate(ranked: &mut [Scored], shown: impl Fn(Item) -> bool, rotation: f64) {
     let rotation = rotation.clamp(0.0, 1.0);
     if rotation <= 0.0 {
@@ -15,7 +16,11 @@ pub fn rotate(ranked: &mut [Scored], shown: impl Fn(Item) -> bool, rotation: f64
     }
     for s in ranked.iter_mut() {
         if shown(s.item) {
-            s.score *= 1.0 - rotation;
+            s.score *= if s.score >= 0.0 {
+                1.0 - rotation
+            } else {
+                1.0 + rotation
+            };
         }
     }
 }
@@ -67,7 +72,15 @@ mod tests {
             quality,
             because: None,
             trust: 0.0,
+            support: 0.0,
         }
+    }
+
+    #[test]
+    fn rotation_demotes_negative_scores_too() {
+        let mut r = vec![scored(1, -0.5, 0.0), scored(2, -0.6, 0.0)];
+        rotate(&mut r, |i| i == 1, 0.5);
+        assert!(r[0].score < r[1].score, "{r:?}");
     }
 
     #[test]

@@ -140,6 +140,8 @@ pub struct Scored {
     pub because: Option<Item>,
     /// Trust in the collaborative side for this candidate, `g(i)` (0..1).
     pub trust: f64,
+    /// Recency-weighted co-likes behind `collab` (the learnt ranker's support).
+    pub support: f64,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -263,6 +265,23 @@ pub struct Accumulated {
     /// swipes that count (likes and dislikes, each product's latest)
     n: f64,
     max_collab: f64,
+}
+
+impl Accumulated {
+    /// The person's likes and dislikes that count (each product's latest swipe).
+    pub fn swipes(&self) -> f64 {
+        self.n
+    }
+
+    /// Every reached product with its normalised collaborative score `c` (0..1) and its
+    /// support, in accumulation order.
+    pub fn parts(&self) -> impl Iterator<Item = (Item, f64, f64)> + '_ {
+        let m = self.max_collab;
+        self.entries.iter().map(move |(i, a)| {
+            let c = if m > 0.0 { unit(a.sum / m) } else { 0.0 };
+            (*i, c, a.support)
+        })
+    }
 }
 
 /// Accumulates the neighbours of a person's swipes (any order; the newest count
@@ -419,6 +438,7 @@ pub fn rank<S: Store>(
                 quality,
                 because: a.because,
                 trust: g,
+                support: a.support,
             }
         })
         .collect();

@@ -667,6 +667,119 @@ fn beats_popularity_on_a_synthetic_population() {
     eprintln!("synthetic NDCG@10 over {n} people: extension {ext:.3}, popularity {pop:.3}");
     assert!(n > 200);
     assert!(ext > pop, "extension {ext:.3} <= popularity {pop:.3}");
+    // the refresh trained the ranker's weights on these swipes (issue 23)
+    let r = c
+        .query_one(
+            "SELECT min(status), min(source), max(source), min(examples), min(auc_learnt), min(auc_default)
+               FROM personality_ranker",
+            &[],
+        )
+        .unwrap();
+    let (status, lo, hi): (String, String, String) = (r.get(0), r.get(1), r.get(2));
+    let (examples, auc, auc0): (i32, f64, f64) = (r.get(3), r.get(4), r.get(5));
+    eprintln!("ranker: {status}, {examples} examples, held-out AUC {auc:.3} (defaults {auc0:.3})");
+    // it trained on enough examples; the weights in use are the learnt ones only when
+    // they ordered the held-out pairs at least as well as the defaults
+    assert!(
+        examples >= 200 && auc.max(auc0) > 0.6,
+        "{examples} {auc} {auc0}"
+    );
+    if status == "learnt" {
+        assert!(
+            auc >= auc0 && lo == "learnt" && hi == "learnt",
+            "{status} {lo} {hi}"
+        );
+    } else {
+        assert!(
+            status.contains("held-out") && auc < auc0,
+            "{status} {auc} {auc0}"
+        );
+        assert_eq!((lo.as_str(), hi.as_str()), ("default", "default"));
+    }
+    drop_db(db);
+}
+
+/// The ranker's weights (issue 23): the defaults with too few swipes, and the view says
+/// so; an operator's pin wins over the defaults and survives a refresh; only the owner
+/// may pin; the score and its reasons follow the weights.
+#[test]
+fn ranker_weights_default_pin_and_explain() {
+    let db = "it_model_ranker";
+    let mut c = setup(db, 20);
+    let view = |c: &mut Client| -> Vec<(String, f64, String, String)> {
+        c.query(
+            "SELECT feature, weight, source, status FROM personality_ranker ORDER BY ord",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect()
+    };
+    let before = view(&mut c);
+    assert_eq!(before.len(), 11);
+    assert!(
+        before
+            .iter()
+            .all(|r| r.2 == "default" && r.3.starts_with("defaults")),
+        "{before:?}"
+    );
+    swipe_range(&mut c, 1, 4);
+    refresh(&mut c, true);
+    let after = view(&mut c);
+    assert!(
+        after
+            .iter()
+            .all(|r| r.2 == "default" && r.3.contains("too few swipes")),
+        "{after:?}"
+    );
+    assert_eq!(
+        before.iter().map(|r| r.1).collect::<Vec<_>>(),
+        after.iter().map(|r| r.1).collect::<Vec<_>>()
+    );
+    // the owner pins: popularity only, nothing else counts
+    c.batch_execute(
+        "UPDATE personality_ranker_weights SET pinned = 0;
+         UPDATE personality_ranker_weights SET pinned = 1 WHERE feature = 'popularity'",
+    )
+    .unwrap();
+    refresh(&mut c, true);
+    let pinned = view(&mut c);
+    assert!(pinned.iter().all(|r| r.2 == "pinned"), "{pinned:?}");
+    assert_eq!(
+        pinned.iter().find(|r| r.0 == "popularity").map(|r| r.1),
+        Some(1.0)
+    );
+    // a person with swipes: the list follows popularity (item stats need
+    // personality.min_people likers), and the reason says so
+    swipe_range(&mut c, 4, 41);
+    refresh(&mut c, true);
+    let r = recs(&mut c, 1, 10);
+    assert_eq!(r.len(), 10);
+    assert!(
+        r.iter().take(3).all(|x| x.1.contains("popular right now")),
+        "{r:?}"
+    );
+    assert!(
+        !r.iter().any(|x| x.1.contains("because you liked")),
+        "{r:?}"
+    );
+    // an incremental refresh within the hour keeps the weights: training is amortised
+    let skipped: bool = c
+        .query_one(
+            "SELECT (r->'ranker') ? 'skipped' FROM personality_refresh_model(false) r",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(skipped);
+    // nobody but the owner may pin
+    c.batch_execute("SET ROLE authenticated").unwrap();
+    assert!(c
+        .batch_execute("UPDATE personality_ranker_weights SET pinned = 5")
+        .is_err());
+    c.batch_execute("RESET ROLE").unwrap();
+    drop(c);
     drop_db(db);
 }
 
