@@ -42,7 +42,7 @@ cluster_start benchmodel $((PORT_BASE + 7))
 # BENCH_MODEL_KEEP=1 leaves the cluster running (profiling against the loaded data)
 [ "${BENCH_MODEL_KEEP:-}" = 1 ] || trap 'cluster_stop benchmodel' EXIT
 as_pg "$PGBIN/psql" -X -q -h "$PGHOST" -p "$PGPORT" -d postgres -c "ALTER SYSTEM SET shared_buffers = '1GB'" >/dev/null
-as_pg "$PGBIN/pg_ctl" -D "$PGROOT/benchmodel/data" -w restart >/dev/null
+as_pg "$PGBIN/pg_ctl" -D "$(cluster_dir benchmodel)/data" -w restart >/dev/null
 export PGHOST PGPORT
 DB=bench_model
 psql -X -q -d postgres -c "CREATE DATABASE $DB"
@@ -115,6 +115,7 @@ read -r nswipes nlikes < <(q -F ' ' -c "SELECT count(*), count(*) FILTER (WHERE 
 say "refresh (full)"
 full_ms=$(ms "SELECT personality_refresh_model(true)")
 full_json=$(q -c "SELECT to_jsonb(s) - 'popular_ids' FROM personality_model_state s")
+ranker_json=$(q -c "SELECT to_jsonb(s) FROM personality_ranker_state s")
 say "10,000 more swipes, refresh (incremental)"
 # new swipes are dated now (after the mark): older ones would make it a full rebuild
 load_swipes $((SWIPES + 1)) $((SWIPES + 10000)) "now()"
@@ -164,6 +165,7 @@ avg_sw=$(q -c "SELECT round(count(*)::numeric / count(DISTINCT user_id), 1) FROM
     echo "- model: $sizes"
     echo "- \`personality_refresh_model(true)\` (full build): **$full_ms ms**; after 10,000 more swipes \`personality_refresh_model()\` (incremental): **$inc_ms ms**; full again over that model: **$full2_ms ms**"
     echo "  - full: \`$full_json\`"
+    echo "  - the ranker's training in the full refresh (issue 23): \`$ranker_json\`"
     echo "  - incremental: \`$inc_json\`"
     echo
     echo "| personality_recommend(user, 20), 1 client, ${SECONDS_RUN} s | calls | p50 ms | p95 ms | p99 ms |"

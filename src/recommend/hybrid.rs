@@ -193,7 +193,12 @@ pub fn hybrid(
     let scored: Vec<(Item, f64)> = ranked.iter().map(|s| (s.item, s.score)).collect();
     let by_item: IdMap<&score::Scored> = ranked.iter().map(|s| (s.item, s)).collect();
     let category = |i| store.cands.get(&i).and_then(|c| c.product.category.clone());
-    let diverse = diversify::relevance_diverse(&scored, category, &swiped, scored.len(), CLOSENESS);
+    // the diversity re-rank over the head of the list (enough for the cap to fill k),
+    // the rest in score order behind it
+    let head = (5 * k).max(k + 40).min(scored.len());
+    let mut diverse =
+        diversify::relevance_diverse(&scored[..head], category, &swiped, head, CLOSENESS);
+    diverse.extend(scored[head..].iter().map(|(i, _)| *i));
     let picked = diversify::cap_per_category(&diverse, category, &swiped, k, cap);
     super::phases::done("order");
     // Names of the products behind "because you liked …".
