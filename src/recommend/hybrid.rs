@@ -108,28 +108,14 @@ pub fn hybrid(
     };
     let sums = score::accumulate(&core_swipes, &pre, &p);
     super::phases::done("collab sums");
-    let phase1 = score::rank(
-        &sums,
-        &pre,
-        &catalog,
-        &[],
-        &p,
-        (10 * k).clamp(100, 300),
-        |_| true,
-        |i| u128::from_be_bytes(*ids.id(i).as_bytes()),
+    let wanted = candidates(
+        ids,
+        (&sums, &pre, &catalog, &p),
+        k,
+        popular,
+        content_candidates(content, k, cap),
+        &swiped,
     );
-    super::phases::done("collab candidates");
-    let mut wanted: Vec<Item> = phase1.iter().map(|s| s.item).collect();
-    for id in popular
-        .into_iter()
-        .take((5 * k).clamp(50, 300))
-        .chain(content_candidates(content, k, cap))
-    {
-        wanted.push(ids.intern(id));
-    }
-    super::phases::done("content candidates");
-    let mut uniq = HashSet::new();
-    wanted.retain(|i| !swiped.contains(i) && uniq.insert(*i));
     let shown = Shown {
         person,
         w,
@@ -158,55 +144,26 @@ pub fn hybrid(
     );
     super::phases::done("blend");
     // The learnt ranker (issue 23): the weights of personality_ranker over the features.
-    let model = crate::ranker::model(client);
-    let liked = person_categories(client, ids, &core_swipes);
-    let n = informative_count(&core_swipes, p.max_swipes);
-    let top = top_trait(person);
-    let mut feats: IdMap<[f64; ranker::N]> = IdMap::default();
-    for s in ranked.iter_mut() {
-        let c = &store.cands[&s.item];
-        let side = top.map_or(0.0, |t| {
-            if post::side_popular(c.side_likes[t.index()], c.stats.likes, min_people) {
-                (c.side_likes[t.index()] / c.stats.likes.max(1.0)).clamp(0.0, 1.0)
-            } else {
-                0.0
-            }
-        });
-        let f = ranker::features(&ranker::Inputs {
-            fit: s.fit,
-            collab: s.collab,
-            support: s.support,
-            quality: s.quality,
-            popularity: catalog.popularity(&c.stats),
-            category: c.product.category.as_ref().map_or(0.0, |cat| {
-                category_share(liked.0.get(cat).copied().unwrap_or(0.0), liked.1)
-            }),
-            side,
-            swipes: n,
-        });
-        s.score = ranker::rank_score(&model, &f, n);
-        feats.insert(s.item, f);
-    }
+    let (feats, model) = learnt_scores(
+        client,
+        ids,
+        person,
+        &mut ranked,
+        &store,
+        &catalog,
+        &core_swipes,
+        &p,
+        min_people,
+    );
     super::phases::done("ranker");
     rotate(client, user, ids, &mut ranked);
     best_first(&mut ranked, &store, ids);
-    let scored: Vec<(Item, f64)> = ranked.iter().map(|s| (s.item, s.score)).collect();
     let by_item: IdMap<&score::Scored> = ranked.iter().map(|s| (s.item, s)).collect();
-    let category = |i| store.cands.get(&i).and_then(|c| c.product.category.clone());
-    // the diversity re-rank over the head of the list (enough for the cap to fill k),
-    // the rest in score order behind it
-    let head = (5 * k).max(k + 40).min(scored.len());
-    let mut diverse =
-        diversify::relevance_diverse(&scored[..head], category, &swiped, head, CLOSENESS);
-    diverse.extend(scored[head..].iter().map(|(i, _)| *i));
-    let picked = diversify::cap_per_category(&diverse, category, &swiped, k, cap);
+    let picked = diverse_list(&ranked, &store, &swiped, k, cap);
     super::phases::done("order");
     // Names of the products behind "because you liked …".
-    let because: Vec<Uuid> = picked
-        .iter()
-        .filter_map(|i| by_item[i].because)
-        .map(|i| ids.id(i))
-        .collect();
+    let because = picked.iter().filter_map(|i| by_item[i].because);
+    let because: Vec<Uuid> = because.map(|i| ids.id(i)).collect();
     let (names, hidden) = product_names(client, &because, restricted);
     let reasons = ReasonContext {
         names,
@@ -233,6 +190,103 @@ pub fn hybrid(
         .collect();
     copies::return_registry(lent);
     out
+}
+
+/// The products to read and rank: the best collaborative candidates of phase 1 (before
+/// reading their products), the popular ones and the personality-fit ones (`fits`),
+/// each once, none the person swiped.
+fn candidates(
+    ids: &mut copies::Registry,
+    (sums, pre, catalog, p): (&score::Accumulated, &RequestModel, &Catalog, &Params),
+    k: usize,
+    popular: Vec<Uuid>,
+    fits: Vec<Uuid>,
+    swiped: &HashSet<Item>,
+) -> Vec<Item> {
+    let phase1 = score::rank(
+        sums,
+        pre,
+        catalog,
+        &[],
+        p,
+        (10 * k).clamp(100, 300),
+        |_| true,
+        |i| u128::from_be_bytes(*ids.id(i).as_bytes()),
+    );
+    super::phases::done("collab candidates");
+    let mut wanted: Vec<Item> = phase1.iter().map(|s| s.item).collect();
+    for id in popular.into_iter().take((5 * k).clamp(50, 300)).chain(fits) {
+        wanted.push(ids.intern(id));
+    }
+    super::phases::done("content candidates");
+    let mut uniq = HashSet::new();
+    wanted.retain(|i| !swiped.contains(i) && uniq.insert(*i));
+    wanted
+}
+
+/// The learnt ranker (issue 23): every ranked candidate's features, and its score by
+/// the weights of personality_ranker (`rank_score`: a person with no swipe is ranked
+/// by the fit); returns the features by product and the weights, for the reasons.
+#[allow(clippy::too_many_arguments)]
+fn learnt_scores(
+    client: &SpiClient<'_>,
+    ids: &copies::Registry,
+    person: &Person,
+    ranked: &mut [score::Scored],
+    store: &RequestModel,
+    catalog: &Catalog,
+    core_swipes: &[Swipe],
+    p: &Params,
+    min_people: u32,
+) -> (IdMap<[f64; ranker::N]>, ranker::Model) {
+    let model = crate::ranker::model(client);
+    let liked = person_categories(client, ids, core_swipes);
+    let n = informative_count(core_swipes, p.max_swipes);
+    let top = top_trait(person);
+    let mut feats: IdMap<[f64; ranker::N]> = IdMap::default();
+    for s in ranked.iter_mut() {
+        let c = &store.cands[&s.item];
+        let side = top.map_or(0.0, |t| {
+            if post::side_popular(c.side_likes[t.index()], c.stats.likes, min_people) {
+                (c.side_likes[t.index()] / c.stats.likes.max(1.0)).clamp(0.0, 1.0)
+            } else {
+                0.0
+            }
+        });
+        let f = ranker::features(&ranker::Inputs {
+            fit: s.fit,
+            collab: s.collab,
+            support: s.support,
+            quality: s.quality,
+            popularity: catalog.popularity(&c.stats),
+            category: c.product.category.as_ref().map_or(0.0, |cat| {
+                category_share(liked.0.get(cat).copied().unwrap_or(0.0), liked.1)
+            }),
+            side,
+            swipes: n,
+        });
+        s.score = ranker::rank_score(&model, &f, n);
+        feats.insert(s.item, f);
+    }
+    (feats, model)
+}
+
+/// The list: the diversity re-rank over the head of the ranking (enough for the cap to
+/// fill k), the rest in score order behind it, then the per-category cap.
+fn diverse_list(
+    ranked: &[score::Scored],
+    store: &RequestModel,
+    swiped: &HashSet<Item>,
+    k: usize,
+    cap: usize,
+) -> Vec<Item> {
+    let scored: Vec<(Item, f64)> = ranked.iter().map(|s| (s.item, s.score)).collect();
+    let category = |i| store.cands.get(&i).and_then(|c| c.product.category.clone());
+    let head = (5 * k).max(k + 40).min(scored.len());
+    let mut diverse =
+        diversify::relevance_diverse(&scored[..head], category, swiped, head, CLOSENESS);
+    diverse.extend(scored[head..].iter().map(|(i, _)| *i));
+    diversify::cap_per_category(&diverse, category, swiped, k, cap)
 }
 
 /// How close (a share of the best remaining score) an alternative from a less shown

@@ -224,12 +224,72 @@ pub fn learn(
         events.drain(..events.len() - cfg.max_events);
     }
     let cut = events.len() * 4 / 5;
-    let (past, future) = events.split_at(cut);
-    let future_likes = future.iter().filter(|e| e.swipe.is_like()).count();
+    let future_likes = events[cut..].iter().filter(|e| e.swipe.is_like()).count();
     if future_likes < cfg.min_examples {
         return defaults("defaults: too few swipes to learn from", future_likes);
     }
-    // ---- the past model ----
+    let past = match past_model(&events[..cut], n_items, cfg, interrupt) {
+        Ok(m) => m,
+        Err(why) => return defaults(why, 0),
+    };
+    phase_ms[0] = ms(t0);
+    let t1 = std::time::Instant::now();
+    let mut rng = Rng::new(cfg.seed);
+    let (train, held, examples) = pairs(
+        &events,
+        cut,
+        items,
+        &past,
+        cfg,
+        &mut rng,
+        future_likes,
+        interrupt,
+    );
+    if examples < cfg.min_examples || train.is_empty() {
+        return defaults("defaults: too few swipes to learn from", examples);
+    }
+    phase_ms[1] = ms(t1);
+    let t2 = std::time::Instant::now();
+    let m = bpr(&train, cfg, &mut rng, interrupt);
+    let auc_learnt = auc(&m, &held);
+    let auc_default = auc(&Model::default(), &held);
+    phase_ms[2] = ms(t2);
+    let pairs = train.len() + held.len();
+    if m.w.iter().any(|w| !w.is_finite()) {
+        return defaults("defaults: training diverged", examples);
+    }
+    let learnt = auc_learnt >= auc_default;
+    Learnt {
+        model: if learnt { m } else { Model::default() },
+        learnt,
+        status: if learnt {
+            "learnt".into()
+        } else {
+            "defaults: the learnt weights ordered held-out swipes worse".into()
+        },
+        examples,
+        pairs,
+        auc_learnt,
+        auc_default,
+        phase_ms,
+    }
+}
+
+/// The model a refresh would have built from the past swipes: neighbours, item stats
+/// (counts below `min_people` say nothing), the catalog numbers; and every person's
+/// opinions of that time.
+struct Past {
+    nb: Vec<Vec<Neighbour>>,
+    st: Vec<ItemStats>,
+    catalog: Catalog,
+}
+
+fn past_model(
+    past: &[Event],
+    n_items: usize,
+    cfg: &Config,
+    interrupt: &mut dyn FnMut(),
+) -> Result<Past, &'static str> {
     let mut latest: HashMap<(u32, Item), Swipe> = HashMap::new();
     for e in past {
         latest.insert((e.person, e.swipe.item), e.swipe);
@@ -267,32 +327,38 @@ pub fn learn(
             s.neutral = 0.0;
         }
     }
-    let catalog = Catalog::of(&st);
-    let pop_pool: Vec<Item> = latest
-        .iter()
-        .filter(|(_, s)| s.is_like())
-        .map(|(_, s)| s.item)
-        .collect();
-    if pop_pool.is_empty() {
-        return defaults("defaults: no likes before the training window", 0);
+    if !latest.iter().any(|(_, s)| s.is_like()) {
+        return Err("defaults: no likes before the training window");
     }
+    let catalog = Catalog::of(&st);
+    Ok(Past { nb, st, catalog })
+}
+
+/// The training and held-out pairs (positive minus negative features) of the future
+/// likes (`events[cut..]`), each from what was known before it; and the examples made.
+#[allow(clippy::too_many_arguments)]
+fn pairs(
+    events: &[Event],
+    cut: usize,
+    items: &[ItemInfo],
+    past: &Past,
+    cfg: &Config,
+    rng: &mut Rng,
+    future_likes: usize,
+    interrupt: &mut dyn FnMut(),
+) -> (Vec<[f64; N]>, Vec<[f64; N]>, usize) {
+    let (st, catalog) = (&past.st, &past.catalog);
+    let n_items = items.len();
     let store = MemStore {
-        neighbours: &nb,
-        stats: &st,
+        neighbours: &past.nb,
+        stats: st,
         fit: |_| 0.0,
     };
     let sp = score::Params::default();
-    let mut swiped: HashSet<(u32, Item)> = HashSet::new();
-    for e in events.iter() {
-        swiped.insert((e.person, e.swipe.item));
-    }
-    // ---- the examples ----
-    phase_ms[0] = ms(t0);
-    let t1 = std::time::Instant::now();
-    let mut rng = Rng::new(cfg.seed);
+    let swiped: HashSet<(u32, Item)> = events.iter().map(|e| (e.person, e.swipe.item)).collect();
     let keep = (cfg.max_examples as f64 / future_likes as f64).min(1.0);
     let mut state: HashMap<u32, PersonState> = HashMap::new();
-    for e in past {
+    for e in &events[..cut] {
         state.entry(e.person).or_default().add(&e.swipe, items);
     }
     let base = catalog.like_rate.max(1e-6);
@@ -313,10 +379,9 @@ pub fn learn(
             swipes: n,
         }
     };
-    let mut train: Vec<[f64; N]> = Vec::new();
-    let mut held: Vec<[f64; N]> = Vec::new();
+    let (mut train, mut held) = (Vec::new(), Vec::new());
     let mut examples = 0usize;
-    for e in future {
+    for e in &events[cut..] {
         let ps = state.entry(e.person).or_default();
         if e.swipe.is_like() && rng.unit() < keep {
             examples += 1;
@@ -334,9 +399,12 @@ pub fn learn(
                 features(&inputs(ps, item, c, s, n))
             };
             let pos = feat(e.swipe.item);
-            let holdout = examples.is_multiple_of(5);
-            let mut tries = 0;
-            let mut got = 0;
+            let out = if examples.is_multiple_of(5) {
+                &mut held
+            } else {
+                &mut train
+            };
+            let (mut tries, mut got) = (0, 0);
             while got < cfg.negatives && tries < 8 * cfg.negatives {
                 tries += 1;
                 // half the person's co-like candidates (what a request ranks), half
@@ -355,21 +423,16 @@ pub fn learn(
                 for k in 0..N {
                     d[k] = pos[k] - f[k];
                 }
-                if holdout {
-                    held.push(d);
-                } else {
-                    train.push(d);
-                }
+                out.push(d);
             }
         }
         ps.add(&e.swipe, items);
     }
-    if examples < cfg.min_examples || train.is_empty() {
-        return defaults("defaults: too few swipes to learn from", examples);
-    }
-    phase_ms[1] = ms(t1);
-    let t2 = std::time::Instant::now();
-    // ---- BPR ----
+    (train, held, examples)
+}
+
+/// Stochastic gradient ascent on the pairs, L2 toward the defaults.
+fn bpr(train: &[[f64; N]], cfg: &Config, rng: &mut Rng, interrupt: &mut dyn FnMut()) -> Model {
     let mut m = Model::default();
     let mut order: Vec<usize> = (0..train.len()).collect();
     for epoch in 0..cfg.epochs {
@@ -387,35 +450,7 @@ pub fn learn(
             }
         }
     }
-    let auc_learnt = auc(&m, &held);
-    let auc_default = auc(&Model::default(), &held);
-    phase_ms[2] = ms(t2);
-    let pairs = train.len() + held.len();
-    if m.w.iter().any(|w| !w.is_finite()) {
-        return defaults("defaults: training diverged", examples);
-    }
-    if auc_learnt < auc_default {
-        return Learnt {
-            model: Model::default(),
-            learnt: false,
-            status: "defaults: the learnt weights ordered held-out swipes worse".into(),
-            examples,
-            pairs,
-            auc_learnt,
-            auc_default,
-            phase_ms,
-        };
-    }
-    Learnt {
-        model: m,
-        learnt: true,
-        status: "learnt".into(),
-        examples,
-        pairs,
-        auc_learnt,
-        auc_default,
-        phase_ms,
-    }
+    m
 }
 
 #[cfg(test)]
