@@ -145,7 +145,7 @@ pub(super) fn float4_array(r: &pgrx::spi::SpiTupleTable<'_>, n: usize) -> Vec<f3
 ///
 /// # Safety
 /// `datum` must be a non-null array datum.
-pub(super) unsafe fn plain<T: Copy>(datum: pg_sys::Datum, elem: pg_sys::Oid) -> Option<Vec<T>> {
+pub(crate) unsafe fn plain<T: Copy>(datum: pg_sys::Datum, elem: pg_sys::Oid) -> Option<Vec<T>> {
     let stored = datum.cast_mut_ptr::<pg_sys::varlena>();
     let ptr = pg_sys::pg_detoast_datum(stored);
     let mut arr = pgrx::array::RawArray::from_ptr(std::ptr::NonNull::new(ptr)?.cast());

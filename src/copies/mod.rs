@@ -43,7 +43,7 @@ use std::hash::BuildHasher;
 use std::rc::Rc;
 
 /// A product id as its 16 bytes (the key of every per-connection map).
-mod datums;
+pub(crate) mod datums;
 mod read;
 pub(crate) use read::{group_products, groups, neighbour_lists, product_rows};
 

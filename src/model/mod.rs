@@ -8,6 +8,7 @@
 //! request side is src/recommend/hybrid.rs.
 mod plan;
 mod read;
+mod stored;
 mod write;
 
 use crate::errors::{raise, Error, SqlState};

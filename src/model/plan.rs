@@ -3,9 +3,9 @@
 //! lists that can have changed (personality_core::collab::neighbours: a row changes
 //! only if its product is liked by a person with new swipes, or co-liked with such a
 //! product, before or after), and writes the rows that differ. A full refresh
-//! recomputes and writes everything.
+//! recomputes everything and writes what differs from the stored rows (stored.rs).
 use super::read::{self, Model};
-use super::{write, Outcome};
+use super::{stored, write, Outcome};
 use personality_core::collab::neighbours::{Index, Neighbour, Params, Scratch};
 use personality_core::collab::opinions::{self, Opinion};
 use personality_core::collab::Item;
@@ -43,14 +43,14 @@ pub(super) fn run(
     out.step("fold", clock);
     let n_items = m.products.len();
     if out.full {
-        write::clear(client)?;
+        write::clear(client)?; // every person's opinions are written below
     }
     // stats: the products with new swipes (all on a full rebuild)
     let mut wanted = vec![out.full; n_items];
     for (_, o) in &fresh {
         wanted[o.item as usize] = true;
     }
-    out.stats_written = stats(client, m, &wanted, bound)?;
+    out.stats_written = stats(client, m, &wanted, bound, out.full)?;
     out.step("stats", clock);
     // people's opinions: the changed ones (all on a full rebuild)
     let people: Vec<usize> = if out.full {
@@ -71,6 +71,7 @@ fn stats(
     m: &Model,
     wanted: &[bool],
     bound: i64,
+    full: bool,
 ) -> Result<i64, SpiError> {
     // the likers of those products, for their trait scores
     let mut likers: Vec<usize> = Vec::new();
@@ -81,10 +82,26 @@ fn stats(
     }
     let scores = read::traits(client, m, &likers)?;
     pgrx::check_for_interrupts!();
-    let st = opinions::product_stats(&m.persons, m.products.len(), wanted, bound, |p| {
+    let mut st = opinions::product_stats(&m.persons, m.products.len(), wanted, bound, |p| {
         scores.get(&p).copied()
     });
-    write::stats(client, m, &st, bound)
+    let mut gone = Vec::new();
+    if full {
+        // only what differs from the stored rows; the rows of products nobody has an
+        // opinion of any more go
+        let mut old = stored::stats(client, bound)?;
+        for (i, s) in st.iter_mut().enumerate() {
+            let same = match (s.as_ref(), old.remove(&m.products[i])) {
+                (Some(new), Some(o)) => stored::same_stats(new, &o),
+                _ => false,
+            };
+            if same {
+                *s = None;
+            }
+        }
+        gone.extend(old.into_keys().map(pgrx::Uuid::from_bytes));
+    }
+    Ok(write::stats(client, m, &st, bound)? + write::delete_stats(client, &gone)?)
 }
 
 /// Recomputes the neighbour lists that can have changed and writes those that did
@@ -111,6 +128,7 @@ fn neighbours(
     let mut w = write::Neighbours::default();
     let mut sc = Scratch::new(n_items);
     if full {
+        let mut old = stored::neighbours(client)?;
         for block in (0..n_items as Item)
             .collect::<Vec<_>>()
             .chunks(ROWS_PER_PASS)
@@ -118,10 +136,17 @@ fn neighbours(
             pgrx::check_for_interrupts!();
             for &i in block {
                 let list = new.row(i, &mut sc);
-                if !list.is_empty() {
-                    w.put(client, m, i, &list)?;
+                match old.remove(&m.products[i as usize]) {
+                    Some(o) if same_as_stored(m, &list, &o) => {}
+                    Some(_) if list.is_empty() => w.gone(m, i),
+                    _ if list.is_empty() => {}
+                    _ => w.put(client, m, i, &list)?,
                 }
             }
+        }
+        // products nobody likes any more
+        for id in old.into_keys() {
+            w.gone_id(id);
         }
         return w.finish(client);
     }
@@ -156,6 +181,18 @@ fn neighbours(
         }
     }
     w.finish(client)
+}
+
+/// A computed list and a stored one, bit for bit.
+fn same_as_stored(m: &Model, a: &[Neighbour], (ids, sims, cos): &stored::List) -> bool {
+    a.len() == ids.len()
+        && a.len() == sims.len()
+        && a.len() == cos.len()
+        && a.iter().enumerate().all(|(k, x)| {
+            m.products[x.item as usize] == ids[k]
+                && x.sim.to_bits() == sims[k].to_bits()
+                && (x.co as f32).to_bits() == cos[k].to_bits()
+        })
 }
 
 /// Two lists as stored (the similarity as real, bit for bit).

@@ -13,6 +13,7 @@ use pgrx::spi::{SpiClient, SpiError};
 use pgrx::Uuid;
 
 const CLEAR: Query = query!("model/clear", []);
+const DELETE_STATS: Query = query!("model/delete_stats", []);
 const WRITE_PEOPLE: Query = query!("model/write_people", []);
 const WRITE_STATS: Query = query!("model/write_stats", []);
 const WRITE_NEIGHBOURS: Query = query!("model/write_neighbours", []);
@@ -31,7 +32,7 @@ fn at(t: i64) -> TimestampWithTimeZone {
         .unwrap_or_else(|_| TimestampWithTimeZone::positive_infinity())
 }
 
-/// Empties the stats, the neighbour lists and the people (a full rebuild).
+/// Empties the people's opinions (a full rebuild writes them all again).
 pub(super) fn clear(client: &mut SpiClient<'_>) -> Result<(), SpiError> {
     client.update(&sql(&CLEAR), None, &[])?;
     Ok(())
@@ -146,6 +147,11 @@ impl Neighbours {
         Ok(())
     }
 
+    /// The product `id` has no list any more.
+    pub fn gone_id(&mut self, id: [u8; 16]) {
+        self.gone.push(Uuid::from_bytes(id));
+    }
+
     /// Product `i` has no list any more.
     pub fn gone(&mut self, m: &Model, i: Item) {
         self.gone.push(Uuid::from_bytes(m.products[i as usize]));
@@ -180,6 +186,14 @@ impl Neighbours {
         }
         Ok(self.written)
     }
+}
+
+/// Deletes the stats of the products `gone`; returns how many.
+pub(super) fn delete_stats(client: &mut SpiClient<'_>, gone: &[Uuid]) -> Result<i64, SpiError> {
+    for chunk in gone.chunks(BATCH) {
+        client.update(&sql(&DELETE_STATS), None, &[chunk.to_vec().into()])?;
+    }
+    Ok(gone.len() as i64)
 }
 
 /// The tables read, each with its rows below the mark.

@@ -1,6 +1,3 @@
--- A full rebuild starts from nothing (DELETE, never TRUNCATE: recommendations keep
--- reading the previous model until the refresh commits).
-WITH a AS (DELETE FROM @extschema@.personality_item_stats RETURNING 1),
-     b AS (DELETE FROM @extschema@.personality_item_neighbours RETURNING 1),
-     c AS (DELETE FROM @extschema@.personality_model_people RETURNING 1)
-SELECT (SELECT pg_catalog.count(*) FROM a), (SELECT pg_catalog.count(*) FROM b), (SELECT pg_catalog.count(*) FROM c)
+-- A full refresh writes every person's opinions again (DELETE, never TRUNCATE: the
+-- next refresh may start while this one's readers still hold the old rows).
+DELETE FROM @extschema@.personality_model_people

@@ -1583,3 +1583,47 @@ fn damaged_kept_opinions_rebuild_in_full() {
     assert_eq!(bad, 0, "the damaged row is rewritten");
     drop_db(db);
 }
+
+/// Issue 21: a full refresh writes only the rows that differ from the stored model,
+/// so it must find every difference: a hand-edited list, a list of a product nobody
+/// likes, a changed and an invented stats row are all put right, and an unchanged
+/// model is left as it is (no row rewritten).
+#[test]
+fn a_full_refresh_repairs_what_differs_and_rewrites_nothing_else() {
+    let db = "it_model_repair";
+    let mut c = setup(db, 40);
+    swipe_range(&mut c, 1, 15);
+    assert!(refresh(&mut c, true).0);
+    let good = exact_model(&mut c);
+    // over an unchanged model: nothing written (the rows keep their versions)
+    let xmins =
+        "SELECT string_agg(xmin::text, ',' ORDER BY product_id) FROM personality_item_neighbours";
+    let before: String = c.query_one(xmins, &[]).unwrap().get(0);
+    let again = refresh(&mut c, true);
+    assert_eq!(again.1, 0, "{again:?}");
+    assert_eq!(c.query_one(xmins, &[]).unwrap().get::<_, String>(0), before);
+    c.batch_execute(
+        "UPDATE personality_item_neighbours SET sims[1] = sims[1] + 0.5
+          WHERE product_id = (SELECT product_id FROM personality_item_neighbours ORDER BY product_id LIMIT 1);
+         UPDATE personality_item_neighbours SET neighbour_ids = neighbour_ids[2:]
+          WHERE product_id = (SELECT product_id FROM personality_item_neighbours ORDER BY product_id DESC LIMIT 1);
+         INSERT INTO personality_item_neighbours (product_id, neighbour_ids, sims, cos)
+         VALUES ('00000000-0000-4000-c000-000000099999', '{00000000-0000-4000-c000-000000000001}', '{0.9}', '{5}');
+         UPDATE personality_item_stats SET likes = likes + 7
+          WHERE product_id = (SELECT product_id FROM personality_item_stats ORDER BY product_id LIMIT 1);
+         INSERT INTO personality_item_stats (product_id, likes, at)
+         VALUES ('00000000-0000-4000-c000-000000099999', 40, now());",
+    )
+    .unwrap();
+    assert_ne!(exact_model(&mut c).0, good.0);
+    let fixed = refresh(&mut c, true);
+    assert_eq!(fixed.1, 3, "two lists rewritten, one deleted: {fixed:?}");
+    let now = exact_model(&mut c);
+    assert_eq!(now.0, good.0, "neighbour lists");
+    assert_eq!(
+        now.1.iter().map(|x| &x.0).collect::<Vec<_>>(),
+        good.1.iter().map(|x| &x.0).collect::<Vec<_>>(),
+        "stats"
+    );
+    drop_db(db);
+}
