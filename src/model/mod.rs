@@ -129,33 +129,22 @@ fn refresh(
     }
     out.step("check", &mut clock);
     let far = bound.saturating_add(FUTURE_MICROS);
-    let mut m = read::Model::default();
-    let mut per_table = read_tables(
-        client,
-        &inputs,
-        &sources,
-        &counted,
-        (bound, far),
-        &mut m,
-        &mut out,
-    )?;
     // An incremental refresh with new swipes starts from everyone's kept opinions; when
-    // they cannot be decoded, it rebuilds in full.
-    if !out.full && !m.fresh.is_empty() && !read::people(client, &mut m)? {
+    // they cannot be decoded, it reads everything again and rebuilds in full (the loop
+    // runs at most twice).
+    let (mut m, per_table) = loop {
+        let mut m = read::Model::default();
+        let window = (bound, far);
+        let per_table = read_tables(
+            client, &inputs, &sources, &counted, window, &mut m, &mut out,
+        )?;
+        if out.full || m.fresh.is_empty() || read::people(client, &mut m)? {
+            break (m, per_table);
+        }
         out.full = true;
         (out.swipes_read, out.rows_skipped) = (0, 0);
-        m = read::Model::default();
         counted.clear();
-        per_table = read_tables(
-            client,
-            &inputs,
-            &sources,
-            &counted,
-            (bound, far),
-            &mut m,
-            &mut out,
-        )?;
-    }
+    };
     out.step("read", &mut clock);
     // nothing new: the lists, stats and opinions stand
     if out.full || !m.fresh.is_empty() {
