@@ -43,7 +43,7 @@ pub(super) fn run(
     out.step("fold", clock);
     let n_items = m.products.len();
     if out.full {
-        write::clear(client)?; // every person's opinions are written below
+        write::clear_people(client)?; // every person's opinions are written below
     }
     // stats: the products with new swipes (all on a full rebuild)
     let mut wanted = vec![out.full; n_items];

@@ -12,7 +12,7 @@ use pgrx::datum::TimestampWithTimeZone;
 use pgrx::spi::{SpiClient, SpiError};
 use pgrx::Uuid;
 
-const CLEAR: Query = query!("model/clear", []);
+const CLEAR_PEOPLE: Query = query!("model/clear_people", []);
 const DELETE_STATS: Query = query!("model/delete_stats", []);
 const WRITE_PEOPLE: Query = query!("model/write_people", []);
 const WRITE_STATS: Query = query!("model/write_stats", []);
@@ -33,8 +33,8 @@ fn at(t: i64) -> TimestampWithTimeZone {
 }
 
 /// Empties the people's opinions (a full rebuild writes them all again).
-pub(super) fn clear(client: &mut SpiClient<'_>) -> Result<(), SpiError> {
-    client.update(&sql(&CLEAR), None, &[])?;
+pub(super) fn clear_people(client: &mut SpiClient<'_>) -> Result<(), SpiError> {
+    client.update(&sql(&CLEAR_PEOPLE), None, &[])?;
     Ok(())
 }
 
